@@ -1,0 +1,124 @@
+// The shapes that flow between pipeline stages, defined once. Stages import this module, never each other:
+// text|pcap → Packet → tcp → FlowItem → tls → events. Output events are plain JSON objects with a `type`.
+
+/** Where an item came from: the input line (text) or frame (pcap) that completed it, and its time. */
+export interface Origin {
+  /** 1-based line number, in the input text, of the packet's summary line (or first hex line when none). */
+  line?: number;
+  /** 1-based frame number, for pcap input. */
+  frame?: number;
+  /** The time as the contract normalises it (ISO 8601, or the time of day as printed). */
+  ts?: string;
+  /** Seconds on a monotonic capture clock, for idle timeouts; absent when tcpdump printed no time. */
+  time?: number;
+  /** Seconds since the epoch, only when the input carries a date (`-tt`, `-tttt`, pcap). */
+  epoch?: number;
+}
+
+/** TCP flag bits as in the header (RFC 9293 §3.1). */
+export const FIN = 0x01;
+export const SYN = 0x02;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+export const URG = 0x20;
+export const ECE = 0x40;
+export const CWR = 0x80;
+
+/** One IP packet carrying TCP or UDP, decoded from its bytes (or, with no bytes, from its summary line). */
+export interface Packet extends Origin {
+  ipVersion: 4 | 6;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  proto: 'tcp' | 'udp';
+  /** Absolute sequence and acknowledgement numbers (tcp). */
+  seq: number;
+  ack: number;
+  /** TCP flag bits (FIN, SYN, …); 0 for udp. */
+  flags: number;
+  win: number;
+  /** Payload bytes on the wire (TCP/UDP payload length from the IP header, or the summary's length). */
+  len: number;
+  /** The payload bytes that were captured: `payload.length <= len`. */
+  payload: Uint8Array;
+  /** The capture holds fewer payload bytes than the wire carried (snaplen, or a summary with no hex). */
+  truncated: boolean;
+  /** seq/ack came from a summary line in relative form and no base was known: not absolute. */
+  seqRelative?: boolean;
+  /** An IP fragment (not the first, or more to come): the transport header may be absent or partial. */
+  fragment?: boolean;
+}
+
+export type Dir = 'c2s' | 's2c';
+
+export type FlowEnd = 'fin' | 'rst' | 'eof' | 'timeout' | 'evicted';
+
+/** Stage 2 output: a flow opens, delivers ordered bytes per direction, then closes. */
+export interface FlowOpen extends Origin {
+  kind: 'open';
+  flow: number;
+  /** `ip:port`, IPv6 as `[ip]:port`. */
+  client: string;
+  server: string;
+}
+
+export interface FlowData extends Origin {
+  kind: 'data';
+  flow: number;
+  dir: Dir;
+  bytes: Uint8Array;
+  /** These bytes follow a hole in the stream: the next stage must resynchronise. */
+  afterGap: boolean;
+}
+
+export interface FlowClose extends Origin {
+  kind: 'close';
+  flow: number;
+  client: string;
+  server: string;
+  end: FlowEnd;
+  bytes: { c2s: number; s2c: number };
+  gaps: number;
+}
+
+export type FlowItem = FlowOpen | FlowData | FlowClose;
+
+/** An output event: one JSON object on one NDJSON line. */
+export interface Event {
+  type: EventType;
+  line?: number;
+  frame?: number;
+  ts?: string;
+  [field: string]: unknown;
+}
+
+export const EVENT_TYPES = ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.session', 'anomaly'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The default `--events` set (CONTRACT.md). */
+export const DEFAULT_EVENTS: readonly EventType[] = ['tls.handshake', 'tls.alert', 'tls.session', 'anomaly'];
+
+export interface Anomaly extends Event {
+  type: 'anomaly';
+  code: string;
+  message: string;
+}
+
+/** Copies the origin fields of an item onto an event, leaving out those that are absent. */
+export function origin(from: Origin): { line?: number; frame?: number; ts?: string } {
+  const o: { line?: number; frame?: number; ts?: string } = {};
+  if (from.line !== undefined) o.line = from.line;
+  if (from.frame !== undefined) o.frame = from.frame;
+  if (from.ts !== undefined) o.ts = from.ts;
+  return o;
+}
+
+export function anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): Anomaly {
+  return { type: 'anomaly', ...origin(at), code, message, ...extra };
+}
+
+/** Where a stage sends its results: the next stage's items, and output events. */
+export type Sink<T> = (item: T) => void;
+export type Emit = (event: Event) => void;

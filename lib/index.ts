@@ -1,0 +1,11 @@
+// The public API of tlsdump: the composed decoder, its stages and the shapes that flow between them.
+
+export * from './events.js';
+export { Cursor, hex } from './cursor.js';
+export { defaultOptions, LIMITS, type Options } from './options.js';
+export { createDecoder, decodeAll, decodeStream } from './pipeline.js';
+export { LineSplitter } from './text/lines.js';
+export { TextPackets } from './text/index.js';
+export { Reassembler } from './tcp/index.js';
+export { TlsDecoder } from './tls/index.js';
+export { Sessions } from './session/index.js';

@@ -1,0 +1,68 @@
+// The one module that composes the stages: bytes → lines → packets → flows → TLS events → sessions.
+// The stages run synchronously inside one core, so there is no stream boundary per item.
+
+import { type Emit, type Event, type FlowItem, type Packet } from './events.js';
+import { defaultOptions, type Options } from './options.js';
+import { packetEvent, flowEvent } from './output/render.js';
+import { Sessions } from './session/index.js';
+import { toTransform, type Core } from './stream.js';
+import { Reassembler } from './tcp/index.js';
+import { LineSplitter } from './text/lines.js';
+import { TextPackets } from './text/index.js';
+import { TlsDecoder } from './tls/index.js';
+
+/** A decoder for one input: push bytes of tcpdump text, then end. Events go to `out` as they are found. */
+export function createDecoder(options: Readonly<Options>, out: Emit): Core {
+  const wants = options.events;
+  const emit: Emit = (ev) => {
+    sessions.observe(ev);
+    if (wants.has(ev.type)) out(ev);
+  };
+  const sessions = new Sessions(options, (ev: Event) => {
+    if (wants.has(ev.type)) out(ev);
+  });
+  const tls = new TlsDecoder(options, emit);
+  const toTls = (item: FlowItem): void => {
+    if (item.kind === 'open') emit(flowEvent(item));
+    tls.push(item);
+    if (item.kind === 'close') {
+      emit(flowEvent(item));
+      sessions.close(item);
+    }
+  };
+  const tcp = new Reassembler(options, toTls, emit);
+  const wantPackets = wants.has('packet');
+  const toTcp = (p: Packet): void => {
+    if (wantPackets) out(packetEvent(p));
+    tcp.push(p);
+  };
+  const text = new TextPackets(options, toTcp, emit);
+  const lines = new LineSplitter(options.maxLineBytes, text);
+  return {
+    push(chunk) {
+      lines.push(chunk);
+    },
+    end() {
+      lines.end();
+      text.end();
+      tcp.end();
+      tls.end();
+      sessions.end();
+    },
+  };
+}
+
+/** The decoder as a Transform: tcpdump text bytes in, event objects out. */
+export function decodeStream(options: Readonly<Options> = defaultOptions()) {
+  return toTransform((emit) => createDecoder(options, emit));
+}
+
+/** Decodes a whole input held in memory; for tests and small inputs. */
+export function decodeAll(input: Uint8Array | string, options: Readonly<Options> = defaultOptions()): Event[] {
+  const events: Event[] = [];
+  const d = createDecoder(options, (ev) => events.push(ev));
+  d.push(typeof input === 'string' ? Buffer.from(input, 'latin1') : input);
+  d.end();
+  return events;
+}
+

@@ -1,0 +1,86 @@
+// Line framing for text input, on bytes: finds '\n' in each chunk and hands out (buffer, start, end) ranges
+// without copying, carrying only an unfinished last line across chunks. A line longer than the limit is
+// skipped to its end and reported, never buffered whole. A trailing '\r' is dropped.
+
+export interface LineSink {
+  /** One complete line, without its terminator: bytes buf[start, end). */
+  line(buf: Uint8Array, start: number, end: number): void;
+  /** A line that was longer than the limit; it counts as a line but its bytes are gone. */
+  overlong(length: number): void;
+}
+
+export class LineSplitter {
+  private carry: Buffer;
+  private carryLen = 0;
+  /** Bytes of an overlong line seen so far; -1 when not inside one. */
+  private skipping = -1;
+
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly sink: LineSink,
+  ) {
+    this.carry = Buffer.allocUnsafe(Math.min(maxLineBytes, 4096));
+  }
+
+  push(chunk: Uint8Array): void {
+    const buf = chunk as Buffer;
+    const n = buf.length;
+    let pos = 0;
+    while (pos < n) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) {
+        if (this.skipping >= 0) this.skipping += n - pos;
+        else this.append(buf, pos, n);
+        return;
+      }
+      if (this.skipping < 0 && this.carryLen > 0) this.append(buf, pos, nl);
+      else if (this.skipping >= 0) this.skipping += nl - pos;
+      else this.emit(buf, pos, nl);
+      if (this.skipping >= 0) {
+        this.sink.overlong(this.skipping);
+        this.skipping = -1;
+      } else if (this.carryLen > 0) {
+        const len = this.carryLen;
+        this.carryLen = 0;
+        this.emit(this.carry, 0, len);
+      }
+      pos = nl + 1;
+    }
+  }
+
+  /** Flushes a last line that had no terminator. */
+  end(): void {
+    if (this.skipping >= 0) {
+      this.sink.overlong(this.skipping);
+      this.skipping = -1;
+    } else if (this.carryLen > 0) {
+      const len = this.carryLen;
+      this.carryLen = 0;
+      this.emit(this.carry, 0, len);
+    }
+  }
+
+  private emit(buf: Uint8Array, start: number, end: number): void {
+    if (end > start && buf[end - 1] === 13) end--;
+    if (end - start > this.maxLineBytes) this.sink.overlong(end - start);
+    else this.sink.line(buf, start, end);
+  }
+
+  private append(buf: Buffer, start: number, end: number): void {
+    const add = end - start;
+    const need = this.carryLen + add;
+    if (need > this.maxLineBytes + 1) {
+      // Line buffer is full: skip to the start of the next line.
+      this.skipping = need;
+      this.carryLen = 0;
+      return;
+    }
+    if (need > this.carry.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(Math.max(need, this.carry.length * 2), this.maxLineBytes + 1));
+      this.carry.copy(bigger, 0, 0, this.carryLen);
+      this.carry = bigger;
+    }
+    buf.copy(this.carry, this.carryLen, start, end);
+    this.carryLen = need;
+  }
+}
