@@ -1,0 +1,41 @@
+// Test helpers for real captures: where ../shared is, whether tcpdump/tshark are installed, and tcpdump text
+// of a capture in any flag variant. Tests that need these skip, saying so, when they are absent.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+
+/** The repository root (tests run from dist/test/…). */
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+
+/** ../shared beside the clone: the seed article and the public captures. Absent in a user's fresh clone. */
+export const SHARED = resolve(ROOT, '..', 'shared');
+export const CAPTURES = join(SHARED, 'captures');
+export const haveShared = existsSync(join(SHARED, 'seed')) && existsSync(CAPTURES);
+
+/** The project's own recorded captures. */
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+const toolCache = new Map<string, boolean>();
+export function haveTool(name: string): boolean {
+  let ok = toolCache.get(name);
+  if (ok === undefined) {
+    ok = spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+    toolCache.set(name, ok);
+  }
+  return ok;
+}
+
+const said = new Set<string>();
+/** Prints once why a group of tests is skipped. */
+export function skipping(why: string): void {
+  if (said.has(why)) return;
+  said.add(why);
+  process.stderr.write(`  skipped: ${why}\n`);
+}
+
+/** tcpdump's text for a capture, e.g. tcpdumpText(f, ['-nn', '-XX']). */
+export function tcpdumpText(pcap: string, flags: string[]): Buffer {
+  return execFileSync('tcpdump', ['-r', pcap, ...flags], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+}
