@@ -1,19 +1,524 @@
-// Stage 4 (session): TLS events of a flow → one tls.session verdict at its close. STUB.
+// Stage 4 (session): watches the events of each flow and, when the flow closes, emits one `tls.session` with
+// the negotiated facts, the mutual-TLS chain of evidence and the `diagnoses`. It reads only events, so it
+// sees exactly what a user of the NDJSON would see.
 
-import type { Emit, Event, FlowClose } from '../events.js';
+import type { Dir, Emit, Event, FlowClose } from '../events.js';
+import { origin } from '../events.js';
 import type { Options } from '../options.js';
+import { checkChain, type CertFacts, type Clock } from './chain.js';
+import type { Diagnosis } from './diagnosis.js';
+import { History, LETTER, handshakeLetter } from './history.js';
+import { hostnameMatches } from './hostname.js';
+
+interface Seen {
+  line?: number;
+  ts?: string;
+}
+
+interface AlertSeen extends Seen {
+  dir: Dir;
+  level?: string;
+  description?: string;
+  fatal: boolean;
+  encrypted: boolean;
+  /** Inferred from an encrypted record's size (TLS 1.3): not a fact. */
+  inferred?: boolean;
+}
+
+interface FlowState {
+  flow: number;
+  client: string;
+  server: string;
+  tls: boolean;
+  history: History;
+  clientHello?: Event;
+  serverHello?: Event;
+  helloRetry: boolean;
+  serverCerts?: { certs: CertFacts[]; at: Seen };
+  clientCerts?: { certs: CertFacts[]; at: Seen };
+  certRequest?: { ev: Event; at: Seen };
+  serverHelloDone?: Seen;
+  clientKeyExchange?: Seen;
+  certVerify?: Seen;
+  ccs: { c2s?: Seen; s2c?: Seen };
+  /** Encrypted handshake records after ChangeCipherSpec (TLS ≤ 1.2: the Finished message). */
+  finished: { c2s?: Seen; s2c?: Seen };
+  encryptedRecords: { c2s: number; s2c: number };
+  appData: { c2s: number; s2c: number };
+  firstAppData?: Seen;
+  alerts: AlertSeen[];
+  gaps: Seen[];
+  lastSpeaker?: { dir: Dir; what: string; at: Seen };
+  newSessionTicket: boolean;
+  /** The last record-carrying line of each direction, to place close_notify. */
+  lastRecord: { c2s?: { content: string; length: number; at: Seen }; s2c?: { content: string; length: number; at: Seen } };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+function at(s: Seen | undefined): string {
+  return s?.line !== undefined ? `at line ${s.line}` : s?.ts ? `at ${s.ts}` : '';
+}
+
+function who(dir: Dir): string {
+  return dir === 'c2s' ? 'client' : 'server';
+}
+
+/** Alerts that a server sends when it rejects the client's certificate (RFC 8446 §6.2). */
+const CERT_REJECT_ALERTS = new Set([
+  'bad_certificate',
+  'unsupported_certificate',
+  'certificate_revoked',
+  'certificate_expired',
+  'certificate_unknown',
+  'unknown_ca',
+  'access_denied',
+  'decrypt_error',
+]);
+
+/** Alerts that a client sends when it rejects the server's chain. */
+const CHAIN_REJECT_ALERTS = new Set(['unknown_ca', 'bad_certificate', 'certificate_unknown']);
+
+const WEAK_VERSIONS = new Set(['SSL 2.0', 'SSL 3.0', 'TLS 1.0', 'TLS 1.1']);
+/** Cipher suites whose names show a NULL, EXPORT, anonymous, RC4, DES/3DES or MD5-based construction. */
+const WEAK_CIPHER = /_NULL_|_EXPORT|_anon_|_RC4_|_DES_|_3DES_|DES_192|DES_64|_MD5$|WITH_NULL|_WITH_DES|RC2/;
+
+/** The size of an encrypted TLS 1.3 alert record: 2 alert bytes + 1 content type + a 16-byte AEAD tag. */
+const TLS13_ALERT_RECORD = 19;
 
 export class Sessions {
+  private readonly flows = new Map<number, FlowState>();
+
   constructor(
     readonly opts: Readonly<Options>,
     readonly emit: Emit,
   ) {}
 
   /** Sees every event the earlier stages emit, in order. */
-  observe(_ev: Event): void {}
+  observe(ev: Event): void {
+    const flow = num(ev.flow);
+    if (flow === undefined) return;
+    if (ev.type === 'flow') {
+      if (ev.event === 'open') this.flows.set(flow, this.fresh(flow, str(ev.client) ?? '', str(ev.server) ?? ''));
+      return;
+    }
+    const s = this.flows.get(flow);
+    if (!s) return;
+    const dir = ev.dir === 's2c' ? 's2c' : 'c2s';
+    const seen: Seen = origin(ev);
+    switch (ev.type) {
+      case 'tls.record':
+        this.record(s, dir, ev, seen);
+        break;
+      case 'tls.handshake':
+        this.handshake(s, dir, ev, seen);
+        break;
+      case 'tls.alert':
+        this.alert(s, dir, ev, seen);
+        break;
+      case 'anomaly':
+        if (ev.code === 'tcp.gap') {
+          s.gaps.push(seen);
+          if (s.tls) s.history.add(LETTER.gap, dir === 'c2s');
+        }
+        break;
+    }
+  }
 
   /** The flow has closed and the TLS stage has flushed it: emit its tls.session. */
-  close(_item: FlowClose): void {}
+  close(item: FlowClose): void {
+    const s = this.flows.get(item.flow);
+    if (!s) return;
+    this.flows.delete(item.flow);
+    if (s.tls) this.emit(this.session(s, item));
+  }
 
-  end(): void {}
+  end(): void {
+    this.flows.clear();
+  }
+
+  private fresh(flow: number, client: string, server: string): FlowState {
+    return {
+      flow,
+      client,
+      server,
+      tls: false,
+      history: new History(),
+      helloRetry: false,
+      ccs: {},
+      finished: {},
+      encryptedRecords: { c2s: 0, s2c: 0 },
+      appData: { c2s: 0, s2c: 0 },
+      alerts: [],
+      gaps: [],
+      newSessionTicket: false,
+      lastRecord: {},
+    };
+  }
+
+  private record(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
+    s.tls = true;
+    const content = str(ev.content) ?? '';
+    const length = num(ev.length) ?? 0;
+    const client = dir === 'c2s';
+    s.lastRecord[dir] = { content, length, at: seen };
+    if (content === 'change_cipher_spec') {
+      s.ccs[dir] ??= seen;
+      s.history.add(LETTER.changeCipherSpec, client);
+      s.lastSpeaker = { dir, what: 'ChangeCipherSpec', at: seen };
+    } else if (content === 'handshake' && ev.encrypted === true) {
+      s.encryptedRecords[dir]++;
+      if (s.ccs[dir] && !s.finished[dir]) s.finished[dir] = seen;
+      s.history.add(LETTER.encryptedHandshake, client);
+      s.lastSpeaker = { dir, what: 'an encrypted handshake record (Finished)', at: seen };
+    } else if (content === 'application_data') {
+      if (this.isTls13(s) && ev.encrypted === true && !s.firstAppData) {
+        // TLS 1.3 hides the handshake inside application_data records (RFC 8446 §5.2).
+        s.encryptedRecords[dir]++;
+        if (!s.finished[dir]) s.finished[dir] = seen;
+      }
+      s.appData[dir]++;
+      if (s.finished.c2s && s.finished.s2c && !s.firstAppData && (dir === 'c2s' || s.appData.c2s > 1 || !this.isTls13(s))) {
+        s.firstAppData = seen;
+      }
+      s.history.add(LETTER.applicationData, client, true);
+      s.lastSpeaker = { dir, what: 'application data', at: seen };
+    } else if (content === 'sslv2') {
+      s.history.add(LETTER.sslv2, client, true);
+      s.lastSpeaker = { dir, what: 'an SSLv2 record', at: seen };
+    } else if (content === 'heartbeat') {
+      s.history.add(LETTER.heartbeat, client);
+    }
+  }
+
+  private handshake(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
+    s.tls = true;
+    const msg = str(ev.msg) ?? '';
+    const id = num(ev.msg_id) ?? -1;
+    const client = dir === 'c2s';
+    if (msg === 'server_hello' && ev.hello_retry_request === true) {
+      s.helloRetry = true;
+      s.history.add(LETTER.helloRetryRequest, client);
+    } else {
+      s.history.add(handshakeLetter(id), client);
+    }
+    s.lastSpeaker = { dir, what: msg, at: seen };
+    switch (msg) {
+      case 'client_hello':
+        if (client) s.clientHello = ev;
+        break;
+      case 'server_hello':
+        if (!client && ev.hello_retry_request !== true) s.serverHello = ev;
+        break;
+      case 'certificate': {
+        const certs = Array.isArray(ev.certs) ? (ev.certs as CertFacts[]) : [];
+        if (client) s.clientCerts = { certs, at: seen };
+        else s.serverCerts = { certs, at: seen };
+        break;
+      }
+      case 'certificate_request':
+        if (!client) s.certRequest = { ev, at: seen };
+        break;
+      case 'server_hello_done':
+        s.serverHelloDone = seen;
+        break;
+      case 'client_key_exchange':
+        s.clientKeyExchange = seen;
+        break;
+      case 'certificate_verify':
+        if (client) s.certVerify = seen;
+        break;
+      case 'new_session_ticket':
+        s.newSessionTicket = true;
+        break;
+    }
+  }
+
+  private alert(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
+    s.tls = true;
+    const encrypted = ev.encrypted === true;
+    const level = str(ev.level);
+    const a: AlertSeen = { ...seen, dir, fatal: level === 'fatal', encrypted };
+    if (level) a.level = level;
+    const d = str(ev.description);
+    if (d) a.description = d;
+    s.alerts.push(a);
+    s.history.add(LETTER.alert, dir === 'c2s');
+    s.lastSpeaker = { dir, what: encrypted ? 'an encrypted alert' : `alert ${d ?? '?'}`, at: seen };
+  }
+
+  private isTls13(s: FlowState): boolean {
+    return str(s.serverHello?.version) === 'TLS 1.3';
+  }
+
+  private session(s: FlowState, close: FlowClose): Event {
+    const ch = s.clientHello;
+    const sh = s.serverHello;
+    const tls13 = this.isTls13(s);
+    const version = str(sh?.version) ?? null;
+    const fatal = s.alerts.find((a) => a.fatal);
+    const handshakeDone = Boolean(s.finished.c2s && s.finished.s2c);
+    const established = handshakeDone && Boolean(s.firstAppData) && !fatal;
+    const visible = !tls13 && Boolean(sh);
+
+    let requested: boolean | null = null;
+    if (s.certRequest) requested = true;
+    else if (visible && s.serverHelloDone) requested = false;
+    let sent: boolean | null = null;
+    if (s.clientCerts) sent = s.clientCerts.certs.length > 0;
+    else if (visible && (s.clientKeyExchange || s.ccs.c2s)) sent = false;
+
+    const resumed = this.resumed(s, tls13);
+    const diagnoses: Diagnosis[] = [];
+    const clock: Clock = close.epoch !== undefined ? { epoch: close.epoch, source: 'capture' } : { epoch: Date.now() / 1000, source: 'now' };
+
+    this.mtls(s, tls13, requested, sent, fatal, established, diagnoses);
+    if (s.serverCerts) diagnoses.push(...checkChain('server', s.serverCerts.certs, clock, at(s.serverCerts.at)));
+    if (s.clientCerts) diagnoses.push(...checkChain('client', s.clientCerts.certs, clock, at(s.clientCerts.at)));
+    this.chainRejected(s, diagnoses);
+    this.hostname(s, diagnoses);
+    this.shape(s, close, fatal, established, handshakeDone, diagnoses);
+    this.hygiene(s, version, diagnoses);
+
+    const ev: Event = {
+      type: 'tls.session',
+      ...origin(close),
+      flow: s.flow,
+      client: s.client,
+      server: s.server,
+      version,
+      cipher: str(sh?.cipher) ?? null,
+      cipher_id: num(sh?.cipher_id) ?? null,
+      sni: str(ch?.sni) ?? null,
+      alpn: Array.isArray(ch?.alpn) ? ch.alpn : [],
+      established,
+      resumed,
+      client_cert_requested: requested,
+      client_cert_sent: sent,
+      server_certs: (s.serverCerts?.certs ?? []).map((c) => c.sha256 ?? null),
+      client_certs: (s.clientCerts?.certs ?? []).map((c) => c.sha256 ?? null),
+      alerts: s.alerts.map((a) => (a.encrypted ? { dir: a.dir, encrypted: true } : { dir: a.dir, level: a.level, description: a.description })),
+      ja3_hash: str(ch?.ja3_hash) ?? null,
+      ja3s_hash: str(sh?.ja3s_hash) ?? null,
+      ja4: str(ch?.ja4) ?? null,
+      history: s.history.toString(),
+      end: close.end,
+      diagnoses,
+    };
+    if (s.certRequest) {
+      ev.requested_ca_names = Array.isArray(s.certRequest.ev.ca_names) ? s.certRequest.ev.ca_names : [];
+    }
+    return ev;
+  }
+
+  private resumed(s: FlowState, tls13: boolean): boolean {
+    const sh = s.serverHello;
+    if (!sh) return false;
+    if (tls13) {
+      const exts = Array.isArray(sh.extensions) ? (sh.extensions as { id?: number }[]) : [];
+      return exts.some((e) => e.id === 41); // pre_shared_key selected (RFC 8446 §4.2.11)
+    }
+    const chId = str(s.clientHello?.session_id);
+    const shId = str(sh.session_id);
+    if (chId && shId && chId === shId) return true;
+    // An abbreviated handshake: the server goes from ServerHello straight to ChangeCipherSpec (RFC 5246 §7.3).
+    return Boolean(s.ccs.s2c && !s.serverCerts && !s.serverHelloDone);
+  }
+
+  /** The mutual-TLS chain of evidence: requested? with which CAs? sent? accepted? verified? outcome. */
+  private mtls(
+    s: FlowState,
+    tls13: boolean,
+    requested: boolean | null,
+    sent: boolean | null,
+    fatal: AlertSeen | undefined,
+    established: boolean,
+    out: Diagnosis[],
+  ): void {
+    if (tls13) {
+      out.push({
+        code: 'client_cert_not_visible',
+        severity: 'info',
+        message:
+          'TLS 1.3 encrypts CertificateRequest, the client Certificate and CertificateVerify (RFC 8446 §4.3–4.4), so whether a client certificate was requested or sent cannot be seen without keys',
+      });
+      const inferred = this.tls13CertRequired(s);
+      if (inferred) out.push(inferred);
+      return;
+    }
+    const req = s.certRequest;
+    const outcome = fatal
+      ? `the ${who(fatal.dir)} then sent a fatal ${fatal.description ?? 'encrypted'} alert ${at(fatal)}`
+      : established
+        ? 'the handshake then completed'
+        : 'the handshake did not complete';
+    if (requested === false) {
+      out.push({
+        code: 'client_cert_not_requested',
+        severity: fatal && fatal.dir === 's2c' ? 'warning' : 'info',
+        message: `the server did not ask for a client certificate: its flight ended with ServerHelloDone ${at(s.serverHelloDone)} and held no CertificateRequest; ${outcome}`,
+      });
+      return;
+    }
+    if (!req) return;
+    const types = Array.isArray(req.ev.cert_types) ? (req.ev.cert_types as unknown[]).join(', ') : '?';
+    const cas = Array.isArray(req.ev.ca_names) ? (req.ev.ca_names as string[]) : [];
+    const asked = `the server asked for a client certificate ${at(req.at)} (types ${types}; ${cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : 'any CA'})`;
+    if (sent === false) {
+      const how = s.clientCerts ? `answered with an empty Certificate ${at(s.clientCerts.at)}` : 'sent no Certificate message';
+      out.push({
+        code: 'client_cert_not_sent',
+        severity: fatal || !established ? 'error' : 'warning',
+        message: `${asked}; the client ${how}; ${outcome}`,
+      });
+      return;
+    }
+    if (!sent || !s.clientCerts) return;
+    const certs = s.clientCerts.certs;
+    const top = certs[certs.length - 1];
+    const leaf = certs[0];
+    const verify = s.certVerify ? `CertificateVerify ${at(s.certVerify)}` : 'no CertificateVerify';
+    const sentText = `the client sent ${certs.length} certificate${certs.length > 1 ? 's' : ''} ${at(s.clientCerts.at)} (leaf '${leaf?.subject ?? '?'}', issued by '${top?.issuer ?? '?'}') and ${verify}`;
+    const issuerListed = top && (cas.includes(top.issuer ?? '') || cas.includes(top.subject ?? '') || certs.some((c) => cas.includes(c.issuer ?? '')));
+    const rejectAlert = fatal && fatal.dir === 's2c' && (fatal.encrypted || CERT_REJECT_ALERTS.has(fatal.description ?? '')) ? fatal : undefined;
+    if ((cas.length > 0 && !issuerListed) || rejectAlert) {
+      const why =
+        cas.length > 0 && !issuerListed
+          ? `its chain ends at issuer '${top?.issuer ?? '?'}', which is not among the ${cas.length} CA name${cas.length > 1 ? 's' : ''} the server asked for`
+          : 'the server rejected it';
+      out.push({
+        code: 'client_cert_not_accepted',
+        severity: rejectAlert || !established ? 'error' : 'warning',
+        message: `${asked}; ${sentText}; ${why}; ${outcome}`,
+      });
+      return;
+    }
+    if (!s.certVerify && s.clientKeyExchange) {
+      out.push({ code: 'client_cert_verify_missing', severity: 'error', message: `${asked}; ${sentText}, but no CertificateVerify followed; ${outcome}` });
+      return;
+    }
+    out.push({ code: 'client_cert_sent', severity: 'info', message: `${asked}; ${sentText}; ${outcome}` });
+  }
+
+  /**
+   * TLS 1.3 with mutual authentication failing shows one shape without keys: after the client's encrypted
+   * flight, the server sends one small encrypted record (an alert is 19 bytes) and closes. An inference only.
+   */
+  private tls13CertRequired(s: FlowState): Diagnosis | undefined {
+    const last = s.lastRecord.s2c;
+    if (!last || s.appData.c2s === 0) return undefined;
+    if (last.length !== TLS13_ALERT_RECORD || s.appData.s2c > 3) return undefined;
+    return {
+      code: 'tls13_alert_inferred',
+      severity: 'warning',
+      message: `inferred, not seen: the server's last record ${at(last.at)} is ${TLS13_ALERT_RECORD} bytes, the size of an encrypted alert; if the server requires a client certificate this is likely certificate_required (116) or another fatal alert`,
+    };
+  }
+
+  /** A client's fatal alert right after the server's chain points at that chain. */
+  private chainRejected(s: FlowState, out: Diagnosis[]): void {
+    const a = s.alerts.find((x) => x.fatal && x.dir === 'c2s' && CHAIN_REJECT_ALERTS.has(x.description ?? ''));
+    if (!a || !s.serverCerts) return;
+    const inc = out.find((d) => d.code === 'chain_incomplete' && d.message.startsWith("the server"));
+    if (inc) {
+      inc.severity = 'error';
+      inc.message += `; the client rejected it with ${a.description} ${at(a)}`;
+    }
+  }
+
+  private hostname(s: FlowState, out: Diagnosis[]): void {
+    const sni = str(s.clientHello?.sni);
+    const leaf = s.serverCerts?.certs[0];
+    if (!sni || !leaf || leaf.error) return;
+    if (!hostnameMatches(sni, leaf)) {
+      const names = leaf.san?.length ? `SAN ${leaf.san.join(', ')}` : `subject '${leaf.subject ?? '?'}'`;
+      out.push({
+        code: 'hostname_mismatch',
+        severity: 'error',
+        message: `the client asked for '${sni}' (SNI ${at(s.clientHello ? origin(s.clientHello) : undefined)}) but the server's certificate ${at(s.serverCerts!.at)} names ${names}`,
+      });
+    }
+  }
+
+  /** Failures read from the handshake's shape: alerts, incompleteness, resets, gaps. */
+  private shape(
+    s: FlowState,
+    close: FlowClose,
+    fatal: AlertSeen | undefined,
+    established: boolean,
+    handshakeDone: boolean,
+    out: Diagnosis[],
+  ): void {
+    const ch = s.clientHello;
+    const sh = s.serverHello;
+    for (const a of s.alerts) {
+      if (a.encrypted || (a.description === 'close_notify' && !a.fatal)) continue;
+      if (!a.fatal && handshakeDone) continue;
+      out.push({
+        code: 'handshake_alert',
+        severity: a.fatal ? 'error' : 'warning',
+        message: `the ${who(a.dir)} sent a ${a.level ?? ''} ${a.description ?? 'unknown'} alert ${at(a)}${sh ? '' : ', before any ServerHello'}`,
+      });
+    }
+    if (fatal && !sh && ch) {
+      if (fatal.description === 'protocol_version') {
+        const offered = Array.isArray(ch.supported_versions) && ch.supported_versions.length ? (ch.supported_versions as string[]).join(', ') : str(ch.version);
+        out.push({
+          code: 'protocol_version_mismatch',
+          severity: 'error',
+          message: `the ${who(fatal.dir)} refused the protocol versions offered (${offered}) with protocol_version ${at(fatal)}`,
+        });
+      } else if (fatal.description === 'handshake_failure' || fatal.description === 'insufficient_security') {
+        const n = Array.isArray(ch.cipher_ids) ? ch.cipher_ids.length : 0;
+        out.push({
+          code: 'no_shared_cipher',
+          severity: 'error',
+          message: `the server answered the ClientHello ${at(origin(ch))} (${n} cipher suites offered) with ${fatal.description} ${at(fatal)} and no ServerHello: most likely no cipher suite (or group) in common`,
+        });
+      }
+    }
+    if (!established && !fatal && !handshakeDone) {
+      const last = s.lastSpeaker;
+      out.push({
+        code: 'handshake_incomplete',
+        severity: 'error',
+        message: last
+          ? `the handshake did not complete: the ${who(last.dir)} spoke last, with ${last.what} ${at(last.at)}, and the connection ended (${close.end})`
+          : `the handshake did not complete (${close.end})`,
+      });
+    }
+    if (close.end === 'rst') {
+      out.push({ code: 'reset', severity: established ? 'warning' : 'error', message: `the connection was reset ${at(close)}` });
+    }
+    if (established && (close.end === 'fin' || close.end === 'rst')) {
+      for (const dir of ['s2c', 'c2s'] as const) {
+        if (s.alerts.some((a) => a.dir === dir && (a.encrypted || a.description === 'close_notify'))) continue;
+        out.push({
+          code: 'no_close_notify',
+          severity: 'info',
+          message: `the ${who(dir)} sent no close_notify alert before the connection ended (${close.end}), so a truncation cannot be told from a normal end`,
+        });
+      }
+    }
+    const gap = s.gaps.find(() => !handshakeDone);
+    if (gap) {
+      out.push({
+        code: 'capture_gap',
+        severity: 'warning',
+        message: `bytes are missing from the capture during the handshake (first gap ${at(gap)}); what follows is decoded after resynchronising`,
+      });
+    }
+  }
+
+  private hygiene(s: FlowState, version: string | null, out: Diagnosis[]): void {
+    if (version && WEAK_VERSIONS.has(version)) {
+      out.push({ code: 'weak_protocol', severity: 'warning', message: `the connection negotiated ${version}, which is deprecated (RFC 8996)` });
+    }
+    const cipher = str(s.serverHello?.cipher);
+    if (cipher && WEAK_CIPHER.test(cipher)) {
+      out.push({ code: 'weak_cipher', severity: 'warning', message: `the server chose ${cipher}, a weak cipher suite` });
+    }
+  }
 }
+

@@ -1,0 +1,121 @@
+// Chain checks without a trust store, for the server's chain and the client's: issuer→subject links (and
+// AKI→SKI where both are present), order, a missing intermediate, a root sent along, and validity dates.
+
+import type { Diagnosis } from './diagnosis.js';
+
+/** The certificate fields of a `certificate` handshake event that the checks read. */
+export interface CertFacts {
+  subject?: string;
+  issuer?: string;
+  ski?: string;
+  aki?: string;
+  not_before?: string;
+  not_after?: string;
+  self_signed?: boolean;
+  is_ca?: boolean;
+  san?: string[];
+  sha256?: string;
+  error?: string;
+}
+
+/** Does `child` name `parent` as its issuer? The AKI must match the SKI when both are present. */
+export function issuedBy(child: CertFacts, parent: CertFacts): boolean {
+  if (child.issuer === undefined || child.issuer !== parent.subject) return false;
+  if (child.aki && parent.ski) return child.aki === parent.ski;
+  return true;
+}
+
+function isSelfIssued(c: CertFacts): boolean {
+  return c.self_signed === true || issuedBy(c, c);
+}
+
+function name(c: CertFacts): string {
+  return c.subject ? `'${c.subject}'` : `certificate ${c.sha256?.slice(0, 12) ?? '?'}`;
+}
+
+export interface Clock {
+  /** Seconds since the epoch to judge validity against. */
+  epoch: number;
+  /** Says which time was used, for messages. */
+  source: 'capture' | 'now';
+}
+
+/**
+ * Checks one chain as sent (leaf first, RFC 8446 §4.4.2 / RFC 5246 §7.4.2). `who` names the sender in
+ * messages; `at` is the line of the Certificate message.
+ */
+export function checkChain(who: 'server' | 'client', certs: readonly CertFacts[], clock: Clock, at: string): Diagnosis[] {
+  const out: Diagnosis[] = [];
+  const n = certs.length;
+  if (n === 0) return out;
+  for (let i = 0; i < n - 1; i++) {
+    const c = certs[i]!;
+    if (c.error || isSelfIssued(c)) continue;
+    if (issuedBy(c, certs[i + 1]!)) continue;
+    const elsewhere = certs.findIndex((p, j) => j !== i && issuedBy(c, p));
+    if (elsewhere >= 0) {
+      out.push({
+        code: 'chain_misordered',
+        severity: 'warning',
+        message: `the ${who}'s chain ${at} is out of order: certificate ${i} ${name(c)} is followed by ${name(certs[i + 1]!)}, but its issuer is certificate ${elsewhere}`,
+      });
+    } else {
+      out.push({
+        code: 'chain_incomplete',
+        severity: 'error',
+        message: `the ${who}'s chain ${at} is missing a certificate: certificate ${i} ${name(c)} was issued by '${c.issuer}', which is not in the chain`,
+      });
+    }
+  }
+  const last = certs[n - 1]!;
+  if (!last.error && !isSelfIssued(last)) {
+    if (n === 1) {
+      out.push({
+        code: 'chain_incomplete',
+        severity: 'warning',
+        message: `the ${who} sent only its own certificate ${at}, issued by '${last.issuer}'; a peer that does not already hold that issuer (an intermediate, usually) cannot build a chain`,
+      });
+    } else if (last.is_ca === false) {
+      out.push({
+        code: 'chain_incomplete',
+        severity: 'warning',
+        message: `the ${who}'s chain ${at} ends with ${name(last)}, which is not a CA certificate; its issuer '${last.issuer}' was not sent`,
+      });
+    }
+  } else if (n > 1 && isSelfIssued(last)) {
+    out.push({
+      code: 'chain_root_included',
+      severity: 'info',
+      message: `the ${who}'s chain ${at} includes the self-signed root ${name(last)}; peers must already trust it, so sending it is unnecessary`,
+    });
+  }
+  const when = clock.source === 'capture' ? 'at the capture time' : 'now (the capture carries no date)';
+  for (let i = 0; i < n; i++) {
+    const c = certs[i]!;
+    const after = c.not_after ? Date.parse(c.not_after) / 1000 : NaN;
+    const before = c.not_before ? Date.parse(c.not_before) / 1000 : NaN;
+    if (after < clock.epoch) {
+      out.push({
+        code: 'cert_expired',
+        severity: 'error',
+        message: `the ${who}'s certificate ${i} ${name(c)} ${at} expired on ${c.not_after}, before ${when} (${iso(clock.epoch)})`,
+      });
+    } else if (before > clock.epoch) {
+      out.push({
+        code: 'cert_not_yet_valid',
+        severity: 'error',
+        message: `the ${who}'s certificate ${i} ${name(c)} ${at} is valid only from ${c.not_before}, after ${when} (${iso(clock.epoch)})`,
+      });
+    }
+  }
+  return out;
+}
+
+function iso(epoch: number): string {
+  return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The top of a sent chain: the certificate whose issuer the chain does not contain (its trust anchor's child). */
+export function chainTop(certs: readonly CertFacts[]): CertFacts | undefined {
+  return certs[certs.length - 1];
+}
