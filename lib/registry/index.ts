@@ -1,0 +1,140 @@
+// Names for the numbers of the TLS registries (ground floor: imports only the generated tables beside it).
+// Decoders keep numbers; these lookups add names at output. Unknown values get `unknown_0x…`, GREASE values
+// (RFC 8701) get `GREASE`, so a name is always a string and the number always travels beside it.
+
+import { ALERT_DESCRIPTIONS, ALERT_LEVELS } from './alerts.js';
+import { CERTIFICATE_COMPRESSION_ALGORITHMS } from './certificate-compression.js';
+import { CERTIFICATE_STATUS_TYPES } from './certificate-status-types.js';
+import { CIPHER_SUITES } from './cipher-suites.js';
+import { CLIENT_CERTIFICATE_TYPES } from './client-certificate-types.js';
+import { COMPRESSION_METHODS } from './compression-methods.js';
+import { CONTENT_TYPES } from './content-types.js';
+import { EC_POINT_FORMATS } from './ec-point-formats.js';
+import { EXTENSIONS } from './extensions.js';
+import { GROUPS } from './groups.js';
+import { HANDSHAKE_TYPES } from './handshake-types.js';
+import { PSK_KEY_EXCHANGE_MODES } from './psk-key-exchange-modes.js';
+import { SIGNATURE_SCHEMES, TLS12_HASH_ALGORITHMS, TLS12_SIGNATURE_ALGORITHMS } from './signature-schemes.js';
+import { SSLV2_CIPHER_SPECS } from './sslv2-cipher-specs.js';
+import { SSLV2_MESSAGE_TYPES } from './sslv2-message-types.js';
+import { VERSIONS } from './versions.js';
+
+export {
+  ALERT_DESCRIPTIONS,
+  ALERT_LEVELS,
+  CERTIFICATE_COMPRESSION_ALGORITHMS,
+  CERTIFICATE_STATUS_TYPES,
+  CIPHER_SUITES,
+  CLIENT_CERTIFICATE_TYPES,
+  COMPRESSION_METHODS,
+  CONTENT_TYPES,
+  EC_POINT_FORMATS,
+  EXTENSIONS,
+  GROUPS,
+  HANDSHAKE_TYPES,
+  PSK_KEY_EXCHANGE_MODES,
+  SIGNATURE_SCHEMES,
+  SSLV2_CIPHER_SPECS,
+  SSLV2_MESSAGE_TYPES,
+  TLS12_HASH_ALGORITHMS,
+  TLS12_SIGNATURE_ALGORITHMS,
+  VERSIONS,
+};
+
+/**
+ * RFC 8701 §2: the GREASE values 0x0a0a, 0x1a1a … 0xfafa, reserved in the cipher suite, extension, group,
+ * signature algorithm and version registries (and the single bytes 0x0b, 0x2a … 0xe4 for PSK modes).
+ */
+export function isGrease(v: number): boolean {
+  return v <= 0xffff && (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff);
+}
+
+/** RFC 8701 §2: GREASE values for one-byte fields (PskKeyExchangeModes): 0x0b, 0x2a, 0x49 … 0xe4. */
+export function isGreaseByte(v: number): boolean {
+  return v <= 0xff && (v - 0x0b) % 0x1f === 0;
+}
+
+function hexName(v: number, width: number): string {
+  return 'unknown_0x' + v.toString(16).padStart(width, '0');
+}
+
+function lookup(table: ReadonlyMap<number, string>, v: number, width: number, grease = true): string {
+  if (grease && isGrease(v)) return 'GREASE';
+  return table.get(v) ?? hexName(v, width);
+}
+
+/**
+ * A cipher suite, or an SSL 2.0 cipher kind when the value has three bytes (RFC 5246 §E.2: an SSLv2-format
+ * ClientHello carries TLS suites as 0x00XXYY, which name the same suite).
+ */
+export function cipherName(id: number): string {
+  if (id > 0xffff) return SSLV2_CIPHER_SPECS.get(id) ?? hexName(id, 6);
+  return lookup(CIPHER_SUITES, id, 4);
+}
+
+export function extensionName(id: number): string {
+  return lookup(EXTENSIONS, id, 4);
+}
+
+export function groupName(id: number): string {
+  return lookup(GROUPS, id, 4);
+}
+
+/** A SignatureScheme, else a TLS 1.2 (hash, signature) pair named `<signature>_<hash>` (RFC 5246 §7.4.1.4.1). */
+export function signatureSchemeName(id: number): string {
+  if (isGrease(id)) return 'GREASE';
+  const known = SIGNATURE_SCHEMES.get(id);
+  if (known) return known;
+  const hash = TLS12_HASH_ALGORITHMS.get(id >> 8);
+  const sig = TLS12_SIGNATURE_ALGORITHMS.get(id & 0xff);
+  return hash && sig ? `${sig}_${hash}` : hexName(id, 4);
+}
+
+export function versionName(v: number): string {
+  return lookup(VERSIONS, v, 4);
+}
+
+export function contentTypeName(v: number): string {
+  return lookup(CONTENT_TYPES, v, 2, false);
+}
+
+export function handshakeTypeName(v: number): string {
+  return lookup(HANDSHAKE_TYPES, v, 2, false);
+}
+
+export function sslv2MessageName(v: number): string {
+  return lookup(SSLV2_MESSAGE_TYPES, v, 2, false);
+}
+
+export function alertDescriptionName(v: number): string {
+  return lookup(ALERT_DESCRIPTIONS, v, 2, false);
+}
+
+export function alertLevelName(v: number): string {
+  return lookup(ALERT_LEVELS, v, 2, false);
+}
+
+export function ecPointFormatName(v: number): string {
+  return lookup(EC_POINT_FORMATS, v, 2, false);
+}
+
+export function clientCertificateTypeName(v: number): string {
+  return lookup(CLIENT_CERTIFICATE_TYPES, v, 2, false);
+}
+
+export function pskModeName(v: number): string {
+  if (isGreaseByte(v)) return 'GREASE';
+  return lookup(PSK_KEY_EXCHANGE_MODES, v, 2, false);
+}
+
+export function compressionMethodName(v: number): string {
+  return lookup(COMPRESSION_METHODS, v, 2, false);
+}
+
+export function certificateCompressionName(v: number): string {
+  return lookup(CERTIFICATE_COMPRESSION_ALGORITHMS, v, 4);
+}
+
+export function certificateStatusTypeName(v: number): string {
+  return lookup(CERTIFICATE_STATUS_TYPES, v, 2, false);
+}
