@@ -1,0 +1,162 @@
+// JA4 (TLS client fingerprint, BSD-3-Clause), as FoxIO's technical_details/JA4.md defines it:
+// `{proto}{ver}{sni}{nc}{ne}{alpn}_{hash12(sorted ciphers)}_{hash12(sorted extensions _ sigalgs)}`, plus the
+// raw (`_r`) and original-order (`_o`, `_ro`) forms. Pure: the TLS stage passes plain numbers.
+// JA4S and JA4X are under the FoxIO License and are deliberately not implemented.
+// Where the spec and its implementations disagree we follow the spec; docs/fingerprints.md lists each case.
+
+import { createHash } from 'node:crypto';
+import { isGrease, withoutGrease } from './grease.js';
+
+export interface Ja4Input {
+  /** 't' TLS over TCP (default), 'q' QUIC, 'd' DTLS. */
+  proto?: 't' | 'q' | 'd';
+  /** ClientHello.legacy_version (client_version); 0x0002 for an SSL 2.0 CLIENT-HELLO. */
+  version: number;
+  /** The supported_versions (43) list, or undefined when the extension is absent. */
+  supportedVersions?: readonly number[];
+  /** server_name (0) present. Default: whether `extensions` contains 0. */
+  sni?: boolean;
+  /** Cipher suites in wire order (GREASE is removed here). */
+  ciphers: readonly number[];
+  /** Extension types in wire order (GREASE is removed here). */
+  extensions: readonly number[];
+  /** The first protocol name of the ALPN (16) list, as bytes; undefined when there is no ALPN. */
+  alpn?: Uint8Array;
+  /** The signature_algorithms (13) list in wire order, and only that extension's (not _cert, not others). */
+  sigAlgs?: readonly number[];
+}
+
+export interface Ja4All {
+  /** Sorted and hashed: the JA4 fingerprint. */
+  ja4: string;
+  /** Sorted, not hashed. */
+  ja4_r: string;
+  /** Original order (SNI and ALPN kept in the extension list), hashed. */
+  ja4_o: string;
+  /** Original order, not hashed. */
+  ja4_ro: string;
+}
+
+/** JA4.md "TLS and DTLS Version"; anything else is "00" (TLS 1.3 drafts 0x7fXX included). */
+const VERSION: ReadonlyMap<number, string> = new Map([
+  [0x0304, '13'],
+  [0x0303, '12'],
+  [0x0302, '11'],
+  [0x0301, '10'],
+  [0x0300, 's3'],
+  [0x0002, 's2'],
+  [0xfeff, 'd1'],
+  [0xfefd, 'd2'],
+  [0xfefc, 'd3'],
+]);
+
+/** The 12-character truncated SHA-256; an empty list is "000000000000" (JA4.md, not SHA-256 of ""). */
+function hash12(s: string): string {
+  if (s === '') return '000000000000';
+  return createHash('sha256').update(s, 'latin1').digest('hex').slice(0, 12);
+}
+
+function hex4(v: number): string {
+  return v.toString(16).padStart(4, '0');
+}
+
+function isAlnum(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+}
+
+function hex2(b: number): string {
+  return b.toString(16).padStart(2, '0');
+}
+
+/**
+ * The two ALPN characters: first and last byte of the first ALPN value when both are ASCII alphanumeric;
+ * otherwise the first hex digit of the first byte and the last hex digit of the last byte (JA4.md, rule added
+ * 2024-08-30). "00" when there is no ALPN value or it is empty. A 1-byte value is used as first and last.
+ */
+export function ja4Alpn(alpn: Uint8Array | undefined): string {
+  if (alpn === undefined || alpn.length === 0) return '00';
+  const first = alpn[0]!;
+  const last = alpn[alpn.length - 1]!;
+  if (isAlnum(first) && isAlnum(last)) return String.fromCharCode(first, last);
+  return hex2(first)[0]! + hex2(last)[1]!;
+}
+
+/**
+ * The version letters. With supported_versions, its newest non-GREASE value; without it (or when it holds
+ * only GREASE), the legacy version. For TLS "newest" is the numerically highest (so a TLS 1.3 draft such as
+ * 0x7f1c wins and maps to "00"); DTLS versions count down (0xfefc DTLS 1.3 is newer than 0xfefd DTLS 1.2),
+ * so for proto 'd' the DTLS value closest to 0xfe00 wins.
+ */
+export function ja4Version(proto: 't' | 'q' | 'd', version: number, supportedVersions?: readonly number[]): string {
+  let v = version;
+  if (supportedVersions !== undefined) {
+    let best: number | undefined;
+    let bestRank = -1;
+    for (const sv of supportedVersions) {
+      if (isGrease(sv)) continue;
+      const rank = proto === 'd' && sv >> 8 === 0xfe ? 0x10000 + (0xff - (sv & 0xff)) : sv;
+      if (rank > bestRank) {
+        bestRank = rank;
+        best = sv;
+      }
+    }
+    if (best !== undefined) v = best;
+  }
+  return VERSION.get(v) ?? '00';
+}
+
+function count2(n: number): string {
+  return String(Math.min(n, 99)).padStart(2, '0');
+}
+
+/** All four JA4 forms of one ClientHello. */
+export function ja4All(input: Ja4Input): Ja4All {
+  const proto = input.proto ?? 't';
+  const ciphers = withoutGrease(input.ciphers);
+  const exts = withoutGrease(input.extensions);
+  const sigs = withoutGrease(input.sigAlgs ?? []);
+  const sni = input.sni ?? exts.includes(0x0000);
+
+  const a =
+    proto +
+    ja4Version(proto, input.version, input.supportedVersions) +
+    (sni ? 'd' : 'i') +
+    count2(ciphers.length) +
+    count2(exts.length) +
+    ja4Alpn(input.alpn);
+
+  const sigList = sigs.map(hex4).join(',');
+  const withSigs = (extList: string): string => (extList !== '' && sigList !== '' ? `${extList}_${sigList}` : extList);
+
+  const cipherSorted = ciphers.map(hex4).sort().join(',');
+  const extSorted = exts
+    .filter((e) => e !== 0x0000 && e !== 0x0010)
+    .map(hex4)
+    .sort()
+    .join(',');
+  const cipherOrig = ciphers.map(hex4).join(',');
+  const extOrig = exts.map(hex4).join(',');
+
+  return {
+    ja4: `${a}_${hash12(cipherSorted)}_${hash12(withSigs(extSorted))}`,
+    ja4_r: `${a}_${cipherSorted}_${withSigs(extSorted)}`,
+    ja4_o: `${a}_${hash12(cipherOrig)}_${hash12(withSigs(extOrig))}`,
+    ja4_ro: `${a}_${cipherOrig}_${withSigs(extOrig)}`,
+  };
+}
+
+/** The JA4 fingerprint of one ClientHello. */
+export function ja4(input: Ja4Input): string {
+  return ja4All(input).ja4;
+}
+
+/**
+ * SSLv2 CLIENT-HELLO cipher specs (3 bytes each) as JA4 cipher values: a spec whose first byte is 0 is an
+ * SSLv3/TLS suite and keeps its 16-bit value; a pure SSLv2 spec (first byte non-zero, e.g. 0x010080
+ * SSL2_RC4_128_WITH_MD5) has no 16-bit form and is left out. See docs/fingerprints.md.
+ */
+export function sslv2SpecsAsSuites(specs: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const s of specs) if (s >= 0 && s <= 0xffff) out.push(s);
+  return out;
+}
