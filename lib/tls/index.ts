@@ -1,15 +1,613 @@
-// Stage 3 (tls): ordered flow bytes → tls.record, tls.handshake and tls.alert events. STUB.
+// Stage 3 (tls): ordered flow bytes → tls.record, tls.handshake and tls.alert events. Per direction it frames
+// records from the reassembled stream (SSLv2 headers and SSL 3.0/TLS records), cuts handshake messages from a
+// per-direction handshake buffer by their own length (RFC 8446 §5.1, RFC 5246 §6.2.1), tracks the encryption
+// state (ChangeCipherSpec; TLS 1.3 after ServerHello), finds TLS after STARTTLS plaintext, and resynchronises
+// after capture gaps. Damage becomes anomaly events; nothing here throws on input.
 
-import type { Emit, FlowItem } from '../events.js';
+import { anomaly, origin, type Dir, type Emit, type Event, type FlowItem, type Origin } from '../events.js';
+import { Cursor } from '../cursor.js';
 import type { Options } from '../options.js';
+import * as R from '../registry/index.js';
+import { ja3, ja3s, ja4, sslv2SpecsAsSuites } from '../fingerprint/index.js';
+import type { Extension } from './extensions.js';
+import { decodeMessage, isTls13, type Fields, type HsContext } from './handshake.js';
+import { ByteQueue } from './queue.js';
+import { named } from './render.js';
+import { looksLikeSslv2ClientHello, looksLikeSslv2ServerReply, sslv2ClientHello, sslv2ClientMasterKey, sslv2Error, sslv2Header, sslv2ServerHello } from './sslv2.js';
+
+/** RFC 5246 §6.2.3: TLSCiphertext.length must not exceed 2^14 + 2048. Records longer than this are not records. */
+export const MAX_RECORD = (1 << 14) + 2048;
+/** RFC 8446 §5.1/§5.2: the bound used when searching for a record header after a gap (2^14 + 256). */
+export const MAX_RECORD_RESYNC = (1 << 14) + 256;
+/** The content_id given to SSL 2.0 records, which have no ContentType: the header's high bit. */
+export const SSLV2_CONTENT_ID = 0x80;
+
+const CCS = 20;
+const ALERT = 21;
+const HANDSHAKE = 22;
+const APPLICATION_DATA = 23;
+
+type Mode = 'search' | 'tls' | 'resync';
+type Verdict = 'yes' | 'no' | 'more';
+
+interface PendingRecord {
+  content: number;
+  version: number;
+  length: number;
+  remain: number;
+  sslv2: boolean;
+}
+
+interface DirState {
+  dir: Dir;
+  q: ByteQueue;
+  mode: Mode;
+  started: boolean;
+  /** SSL 2.0 record headers may appear in this direction. */
+  sslv2: boolean;
+  /** A ChangeCipherSpec was sent in this direction (TLS ≤ 1.2). */
+  encrypted: boolean;
+  /** A record whose body is counted, not buffered (application data, encrypted records). */
+  pending?: PendingRecord;
+  /** Bytes passed over while searching for the start of TLS (STARTTLS) or for a header after a gap. */
+  skipped: number;
+  records: number;
+  hs: ByteQueue;
+  /** Bytes of an over-limit handshake message still to pass over. */
+  hsSkip: number;
+  /** The handshake buffer starts at a message boundary (false after a gap until a record starts with a header). */
+  hsAligned: boolean;
+  firstBytes?: Uint8Array;
+}
+
+interface FlowState {
+  flow: number;
+  c2s: DirState;
+  s2c: DirState;
+  /** A TLS or SSL 2.0 record was found in either direction. */
+  tls: boolean;
+  bytes: number;
+  version?: number;
+  cipher?: number;
+  /** TLS 1.3 was negotiated: every record after the ServerHello is protected (RFC 8446 §5). */
+  tls13: boolean;
+  sslv2Encrypted: boolean;
+  clientHello?: Fields;
+  /** TLS 1.3 flight inference: the line of the client's first protected record, then done. */
+  clientFlight?: { line: number | undefined; done: boolean };
+}
+
+function newDir(dir: Dir): DirState {
+  return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(256), hsSkip: 0, hsAligned: true };
+}
+
+function looseHeader(q: ByteQueue, i: number, max: number): Verdict {
+  const t = q.at(i);
+  if (t === undefined) return 'more';
+  if (t < CCS || t > 24) return 'no';
+  const major = q.at(i + 1);
+  if (major === undefined) return 'more';
+  if (major !== 3) return 'no';
+  const minor = q.at(i + 2);
+  if (minor === undefined) return 'more';
+  if (minor > 4) return 'no';
+  const l0 = q.at(i + 3);
+  const l1 = q.at(i + 4);
+  if (l0 === undefined || l1 === undefined) return 'more';
+  const len = (l0 << 8) | l1;
+  return len <= max ? 'yes' : 'no';
+}
 
 export class TlsDecoder {
+  private readonly flows = new Map<number, FlowState>();
+
   constructor(
     readonly opts: Readonly<Options>,
     readonly emit: Emit,
   ) {}
 
-  push(_item: FlowItem): void {}
+  push(item: FlowItem): void {
+    if (item.kind === 'open') {
+      this.state(item.flow);
+      return;
+    }
+    if (item.kind === 'close') {
+      const f = this.flows.get(item.flow);
+      if (f) this.finish(f, item);
+      this.flows.delete(item.flow);
+      return;
+    }
+    const f = this.state(item.flow);
+    const d = f[item.dir];
+    if (item.bytes.length === 0) return;
+    if (item.afterGap) {
+      if (d.started) this.flush(f, d, item, 'gap');
+      d.mode = d.mode === 'search' && !f.tls && !d.started ? 'search' : 'resync';
+      if (d.mode === 'resync') d.skipped = 0;
+      d.hsAligned = false;
+    }
+    if (!d.started) d.firstBytes = item.bytes.subarray(0, 16);
+    d.started = true;
+    f.bytes += item.bytes.length;
+    d.q.append(item.bytes);
+    this.process(f, d, item);
+  }
 
-  end(): void {}
+  end(): void {
+    for (const f of this.flows.values()) this.finish(f, {});
+    this.flows.clear();
+  }
+
+  private state(flow: number): FlowState {
+    let f = this.flows.get(flow);
+    if (!f) {
+      f = { flow, c2s: newDir('c2s'), s2c: newDir('s2c'), tls: false, bytes: 0, tls13: false, sslv2Encrypted: false };
+      this.flows.set(flow, f);
+    }
+    return f;
+  }
+
+  private base(type: Event['type'], f: FlowState, d: DirState, at: Origin): Event {
+    return { type, ...origin(at), flow: f.flow, dir: d.dir };
+  }
+
+  private anomaly(code: string, message: string, f: FlowState, d: DirState | undefined, at: Origin, extra?: Record<string, unknown>): void {
+    this.emit(anomaly(code, message, at, d ? { flow: f.flow, dir: d.dir, ...extra } : { flow: f.flow, ...extra }));
+  }
+
+  // --- framing -----------------------------------------------------------------------------------------------
+
+  private process(f: FlowState, d: DirState, at: Origin): void {
+    const q = d.q;
+    for (;;) {
+      if (d.pending) {
+        const p = d.pending;
+        const n = Math.min(p.remain, q.length);
+        q.consume(n);
+        p.remain -= n;
+        if (p.remain > 0) return;
+        d.pending = undefined;
+        this.record(f, d, p.content, p.version, p.length, undefined, at, p.sslv2);
+        continue;
+      }
+      if (q.length === 0) return;
+      if (d.mode === 'search' || d.mode === 'resync') {
+        if (!this.find(f, d, at)) return;
+        continue;
+      }
+      if (!this.frame(f, d, at)) return;
+    }
+  }
+
+  /** Scans for where records start (search: the start of TLS; resync: the next header after a gap). */
+  private find(f: FlowState, d: DirState, at: Origin): boolean {
+    const q = d.q;
+    const other = d.dir === 'c2s' ? f.s2c : f.c2s;
+    for (let i = 0; i < q.length; i++) {
+      const v = d.mode === 'resync' || (other.mode === 'tls' && i > 0) ? this.strictAt(q, i) : this.startAt(f, d, i);
+      if (v === 'no') continue;
+      q.consume(i);
+      d.skipped += i;
+      if (v === 'more') return false;
+      if (d.mode === 'resync' && d.skipped > 0) {
+        this.anomaly('tls.resync', `skipped ${d.skipped} bytes to the next plausible record header`, f, d, at, { skipped: d.skipped });
+      }
+      d.mode = 'tls';
+      return true;
+    }
+    d.skipped += q.length;
+    q.consume(q.length);
+    return false;
+  }
+
+  /** The start of TLS in a direction: at offset 0 any record (or SSLv2 hello); later, a hello after plaintext. */
+  private startAt(f: FlowState, d: DirState, i: number): Verdict {
+    const q = d.q;
+    const b = (k: number): number | undefined => q.at(i + k);
+    const b0 = b(0)!;
+    if (i === 0 && d.skipped === 0) {
+      if (b0 & 0x80) {
+        if (q.length < 11) return 'more';
+        if (d.dir === 'c2s' && looksLikeSslv2ClientHello(b)) return (d.sslv2 = true), 'yes';
+        if (d.dir === 's2c' && looksLikeSslv2ServerReply(b)) return (d.sslv2 = true), 'yes';
+        return 'no';
+      }
+      const v = looseHeader(q, 0, MAX_RECORD);
+      if (v !== 'yes') return v;
+      // A lone plausible header is accepted at the very start of a stream (RFC 8446 §5.1 layout).
+      return 'yes';
+    }
+    // After plaintext (STARTTLS, RFC 3207 / RFC 2595 / RFC 4511): a handshake record holding a hello of this
+    // side, or the server's alert.
+    if (b0 !== HANDSHAKE && b0 !== ALERT) return 'no';
+    const v = looseHeader(q, i, MAX_RECORD);
+    if (v !== 'yes') return v;
+    const len = (b(3)! << 8) | b(4)!;
+    const t = b(5);
+    if (t === undefined) return 'more';
+    if (b0 === ALERT) return d.dir === 's2c' && len === 2 && (t === 1 || t === 2) ? 'yes' : 'no';
+    if (t !== (d.dir === 'c2s' ? 1 : 2)) return 'no';
+    if (b(6) === undefined || b(7) === undefined || b(8) === undefined) return 'more';
+    const hsLen = (b(6)! << 16) | (b(7)! << 8) | b(8)!;
+    return len >= 4 && hsLen >= 38 && hsLen <= this.opts.maxHandshakeBytes && (hsLen + 4 <= len || len >= 1 << 14) ? 'yes' : 'no';
+  }
+
+  /**
+   * A header after a gap: type 20–24, version 0x0300–0x0304, 0 < length ≤ 2^14+256 (RFC 8446 §5.1), confirmed by
+   * the next header or by the end of the bytes seen so far.
+   */
+  private strictAt(q: ByteQueue, i: number): Verdict {
+    const v = looseHeader(q, i, MAX_RECORD_RESYNC);
+    if (v !== 'yes') return v;
+    const t = q.at(i)!;
+    const len = (q.at(i + 3)! << 8) | q.at(i + 4)!;
+    if (len === 0 || (t === CCS && len !== 1) || (t === ALERT && len < 2)) return 'no';
+    const next = i + 5 + len;
+    if (next === q.length) return 'yes';
+    if (next + 5 <= q.length) return looseHeader(q, next, MAX_RECORD) === 'yes' ? 'yes' : 'no';
+    return 'more';
+  }
+
+  /** Frames one record at the front of the queue; false when more bytes are needed. */
+  private frame(f: FlowState, d: DirState, at: Origin): boolean {
+    const q = d.q;
+    const b0 = q.at(0)!;
+    const tlsLike = b0 >= CCS && b0 <= 24 && q.at(1) === 3;
+    if (d.sslv2 && !tlsLike && (b0 & 0x80 || q.length >= 3)) {
+      const h = sslv2Header(b0, q.at(1), q.at(2));
+      if (!h) return false;
+      const plaintext = !f.sslv2Encrypted;
+      if (plaintext) {
+        if (q.length < h.headerLength + h.length) return false;
+        const body = q.view(h.headerLength, h.length - h.padding);
+        this.record(f, d, SSLV2_CONTENT_ID, 0x0002, h.length, body, at, true);
+        q.consume(h.headerLength + h.length);
+      } else {
+        q.consume(h.headerLength);
+        d.pending = { content: SSLV2_CONTENT_ID, version: 0x0002, length: h.length, remain: h.length, sslv2: true };
+      }
+      return true;
+    }
+    if (q.length < 5) return false;
+    if (looseHeader(q, 0, MAX_RECORD) !== 'yes') {
+      const bytes = Array.from(q.view(0, 5), (x) => x.toString(16).padStart(2, '0')).join(' ');
+      this.anomaly('tls.malformed', `bytes ${bytes} are not a TLS record header; searching for the next one`, f, d, at);
+      d.mode = 'resync';
+      d.skipped = 0;
+      d.hs.clear();
+      d.hsAligned = false;
+      return true;
+    }
+    const content = b0;
+    const version = (q.at(1)! << 8) | q.at(2)!;
+    const length = (q.at(3)! << 8) | q.at(4)!;
+    const needBody = content === CCS || content === ALERT || (content === HANDSHAKE && !this.protectedRecord(f, d, content));
+    if (needBody) {
+      if (q.length < 5 + length) return false;
+      this.record(f, d, content, version, length, q.view(5, length), at, false);
+      q.consume(5 + length);
+    } else {
+      q.consume(5);
+      d.pending = { content, version, length, remain: length, sslv2: false };
+    }
+    return true;
+  }
+
+  /** Whether a record of this type in this direction is protected (RFC 5246 §7.1; RFC 8446 §5). */
+  private protectedRecord(f: FlowState, d: DirState, content: number): boolean {
+    if (content === CCS) return false;
+    if (content === APPLICATION_DATA) return true;
+    if (f.tls13) return false; // TLS 1.3 protects records as application_data; a visible type is plaintext
+    return d.encrypted;
+  }
+
+  // --- records -----------------------------------------------------------------------------------------------
+
+  private record(f: FlowState, d: DirState, content: number, version: number, length: number, body: Uint8Array | undefined, at: Origin, sslv2: boolean, truncated?: number): void {
+    f.tls = true;
+    const ev = this.base('tls.record', f, d, at);
+    ev.content_id = content;
+    ev.content = sslv2 ? 'sslv2' : R.contentTypeName(content);
+    ev.version_id = version;
+    ev.version = R.versionName(version);
+    ev.length = length;
+    const encrypted = sslv2 ? f.sslv2Encrypted : this.protectedRecord(f, d, content);
+    ev.encrypted = encrypted;
+    if (truncated !== undefined) {
+      ev.truncated = true;
+      ev.captured = truncated;
+    }
+    if (d.records === 0 && d.skipped > 0) ev.after_plaintext = d.skipped;
+    d.records++;
+    if (content === APPLICATION_DATA) this.label(f, d, ev, at);
+    this.emit(ev);
+    if (sslv2) {
+      if (body && !encrypted) this.sslv2Message(f, d, body, at, length);
+      return;
+    }
+    if (content === CCS) {
+      // RFC 8446 §D.4: in TLS 1.3 a ChangeCipherSpec is a no-op for middleboxes, sent after a HelloRetryRequest
+      // or before the second flight; only in TLS ≤ 1.2 does it switch the sender to the new keys.
+      const tls13Compat = f.tls13 || (f.version === undefined && f.clientHello !== undefined && isTls13Offer(f.clientHello));
+      if (!tls13Compat) {
+        this.flushHandshake(f, d, at);
+        d.encrypted = true;
+      }
+    } else if (content === ALERT && body) {
+      this.alerts(f, d, body, length, at, encrypted);
+    } else if (content === HANDSHAKE && body && !encrypted) {
+      this.handshakeBytes(f, d, body, at);
+    }
+  }
+
+  /**
+   * TLS 1.3 hides the handshake in application_data records (RFC 8446 §5.2). By position: the server's records
+   * after its ServerHello until the client answers are its encrypted flight (EncryptedExtensions … Finished); the
+   * client's first protected records, sent together, are its Finished flight; client records before the
+   * ServerHello are early data (§4.2.10). These are inferences, and the events say so.
+   */
+  private label(f: FlowState, d: DirState, ev: Event, at: Origin): void {
+    if (!f.tls13) {
+      if (d.dir === 'c2s' && f.version === undefined && f.clientHello && isTls13Offer(f.clientHello)) {
+        ev.flight = 'early_data';
+        ev.inferred = true;
+      }
+      return;
+    }
+    if (d.dir === 's2c') {
+      if (!f.clientFlight) {
+        ev.flight = 'server_handshake';
+        ev.inferred = true;
+      }
+      return;
+    }
+    if (!f.clientFlight) f.clientFlight = { line: at.line ?? at.frame, done: false };
+    else if (!f.clientFlight.done && (f.clientFlight.line === undefined || f.clientFlight.line !== (at.line ?? at.frame))) f.clientFlight.done = true;
+    if (!f.clientFlight.done) {
+      ev.flight = 'client_finished';
+      ev.inferred = true;
+    }
+  }
+
+  // RFC 5246 §7.2 / RFC 8446 §6: struct { AlertLevel level; AlertDescription description; } Alert;
+  // A protected alert (after ChangeCipherSpec, or any alert body that is not 2 bytes) shows only its length.
+  private alerts(f: FlowState, d: DirState, body: Uint8Array, length: number, at: Origin, encrypted: boolean): void {
+    if (encrypted || length !== 2) {
+      const ev = this.base('tls.alert', f, d, at);
+      ev.encrypted = true;
+      ev.length = length;
+      this.emit(ev);
+      return;
+    }
+    const c = Cursor.of(body);
+    const level = c.u8()!;
+    const description = c.u8()!;
+    const ev = this.base('tls.alert', f, d, at);
+    ev.level_id = level;
+    ev.level = R.alertLevelName(level);
+    ev.description_id = description;
+    ev.description = R.alertDescriptionName(description);
+    this.emit(ev);
+  }
+
+  // --- handshake messages ------------------------------------------------------------------------------------
+
+  private handshakeBytes(f: FlowState, d: DirState, body: Uint8Array, at: Origin): void {
+    if (!d.hsAligned) {
+      // After a gap the buffer has lost its place: wait for a record that starts with a message header.
+      const t = body[0];
+      const len = body.length >= 4 ? (body[1]! << 16) | (body[2]! << 8) | body[3]! : -1;
+      if (t === undefined || !R.HANDSHAKE_TYPES.has(t) || len < 0 || len > this.opts.maxHandshakeBytes) return;
+      d.hsAligned = true;
+    }
+    d.hs.append(body);
+    this.cutMessages(f, d, at);
+  }
+
+  /** Cuts messages from the handshake buffer by their own length (RFC 8446 §4, RFC 5246 §7.4). */
+  private cutMessages(f: FlowState, d: DirState, at: Origin): void {
+    const hs = d.hs;
+    for (;;) {
+      if (d.hsSkip > 0) {
+        const n = Math.min(d.hsSkip, hs.length);
+        hs.consume(n);
+        d.hsSkip -= n;
+        if (d.hsSkip > 0) return;
+      }
+      if (hs.length < 4) return;
+      const type = hs.at(0)!;
+      const length = (hs.at(1)! << 16) | (hs.at(2)! << 8) | hs.at(3)!;
+      if (length > this.opts.maxHandshakeBytes) {
+        const ev = this.base('tls.handshake', f, d, at);
+        ev.msg_id = type;
+        ev.msg = R.handshakeTypeName(type);
+        ev.length = length;
+        ev.truncated = true;
+        ev.over_limit = true;
+        this.emit(ev);
+        this.anomaly('tls.limit', `a ${ev.msg} of ${length} bytes is over --max-handshake-bytes (${this.opts.maxHandshakeBytes}); not decoded`, f, d, at);
+        hs.consume(4);
+        d.hsSkip = length;
+        continue;
+      }
+      if (hs.length < 4 + length) return;
+      this.message(f, d, type, length, hs.view(4, length), at);
+      hs.consume(4 + length);
+    }
+  }
+
+  private message(f: FlowState, d: DirState, type: number, length: number, body: Uint8Array, at: Origin): void {
+    const ctx: HsContext = { version: f.version, cipher: f.cipher, maxCerts: this.opts.maxCertsPerChain };
+    const { fields, complete, malformed } = decodeMessage(type, body, length, ctx);
+    const ev = this.base('tls.handshake', f, d, at);
+    ev.msg_id = type;
+    ev.msg = R.handshakeTypeName(type);
+    ev.length = length;
+    if (type === 1) this.clientHello(f, fields);
+    if (type === 2) this.serverHello(f, fields);
+    Object.assign(ev, named(fields));
+    if (!complete) {
+      if (malformed) ev.malformed = true;
+      else ev.truncated = true;
+    }
+    this.emit(ev);
+    if (malformed) this.anomaly('tls.malformed', `${ev.msg} of ${length} bytes does not match its structure`, f, d, at);
+  }
+
+  /** Facts of the ClientHello gathered at the top of its event, for fingerprints and for the session verdict. */
+  private clientHello(f: FlowState, fields: Fields): void {
+    f.clientHello = fields;
+    const exts = (fields.extensions as Extension[] | undefined) ?? [];
+    const get = (id: number): Extension | undefined => exts.find((e) => e.id === id);
+    const sni = get(0)?.server_names as string[] | undefined;
+    fields.sni = sni?.[0] ?? null;
+    const alpn = get(16)?.protocols as string[] | undefined;
+    fields.alpn = alpn ?? [];
+    const sv = (get(43)?.version_ids as number[] | undefined) ?? [];
+    fields.supported_version_ids = sv;
+    fields.supported_versions = sv.filter((v) => !R.isGrease(v)).map(R.versionName);
+    const ks = (get(51)?.shares as { group_id: number }[] | undefined) ?? [];
+    fields.key_share_groups = ks.filter((s) => !R.isGrease(s.group_id)).map((s) => R.groupName(s.group_id));
+    const psk = get(41);
+    if (psk) fields.psk_identities = psk.identities;
+    const modes = get(45)?.mode_ids as number[] | undefined;
+    if (modes) fields.psk_modes = modes.map(R.pskModeName);
+    const groups = (get(10)?.group_ids as number[] | undefined) ?? [];
+    const formats = (get(11)?.format_ids as number[] | undefined) ?? [];
+    const sigAlgs = (get(13)?.sig_alg_ids as number[] | undefined) ?? [];
+    fields.extension_ids = exts.map((e) => e.id);
+    if (exts.some((e) => e.grease) || (fields.cipher_ids as number[] | undefined)?.some(R.isGrease)) fields.grease = true;
+    const ticket = get(35);
+    if (ticket) fields.session_ticket_length = ticket.length;
+    if (get(42)) fields.early_data = true;
+    const ech = get(0xfe0d);
+    if (ech) fields.ech = ech.ech_type ?? true;
+    const version = fields.version_id as number | undefined;
+    const ciphers = (fields.cipher_ids as number[] | undefined) ?? [];
+    if (version === undefined) return;
+    const alpnFirst = alpn?.[0];
+    const alpnBytes = alpnFirst !== undefined ? new TextEncoder().encode(alpnFirst) : undefined;
+    if (fields.sslv2) {
+      fields.ja4 = ja4({ version, ciphers: sslv2SpecsAsSuites(ciphers), extensions: [] });
+      return;
+    }
+    const j = ja3(version, ciphers, exts.map((e) => e.id), groups, formats);
+    fields.ja3 = j.ja3;
+    fields.ja3_hash = j.ja3_hash;
+    fields.ja4 = ja4({ version, supportedVersions: get(43) ? sv : undefined, ciphers, extensions: exts.map((e) => e.id), alpn: alpnBytes, sigAlgs });
+  }
+
+  private serverHello(f: FlowState, fields: Fields): void {
+    const hrr = fields.hello_retry_request === true;
+    const version = fields.version_id as number | undefined;
+    const cipher = fields.cipher_id as number | undefined;
+    const exts = (fields.extensions as Extension[] | undefined) ?? [];
+    const get = (id: number): Extension | undefined => exts.find((e) => e.id === id);
+    if (!hrr) {
+      f.version = version;
+      f.cipher = cipher;
+      if (isTls13(version)) f.tls13 = true;
+    }
+    const alpn = get(16)?.protocols as string[] | undefined;
+    if (alpn) fields.alpn = alpn;
+    const ks = get(51);
+    if (ks?.group_id !== undefined) fields.key_share_group = R.groupName(ks.group_id as number);
+    if (ks?.selected_group_id !== undefined) fields.key_share_group = R.groupName(ks.selected_group_id as number);
+    const psk = get(41);
+    if (psk) fields.psk_selected_identity = psk.selected_identity;
+    const chId = f.clientHello?.session_id;
+    if (typeof chId === 'string' && chId.length > 0) fields.session_id_match = chId === fields.session_id;
+    const legacy = fields.legacy_version_id as number | undefined;
+    if (legacy !== undefined && cipher !== undefined) {
+      const j = ja3s(legacy, cipher, exts.map((e) => e.id));
+      fields.ja3s = j.ja3s;
+      fields.ja3s_hash = j.ja3s_hash;
+    }
+  }
+
+  /** SSL 2.0 messages: one per record, the first byte its type (draft-hickman §2.6). */
+  private sslv2Message(f: FlowState, d: DirState, body: Uint8Array, at: Origin, recordLength: number): void {
+    const c = Cursor.of(body);
+    const type = c.u8();
+    if (type === undefined) return;
+    let fields: Fields;
+    if (type === 1 && d.dir === 'c2s') fields = sslv2ClientHello(c);
+    else if (type === 4 && d.dir === 's2c') fields = sslv2ServerHello(c);
+    else if (type === 2 && d.dir === 'c2s') fields = sslv2ClientMasterKey(c);
+    else if (type === 0) fields = sslv2Error(c);
+    else fields = { sslv2: true };
+    const ev = this.base('tls.handshake', f, d, at);
+    ev.msg_id = type;
+    ev.msg = R.sslv2MessageName(type);
+    ev.length = body.length - 1;
+    if (type === 1 && d.dir === 'c2s') this.clientHello(f, fields);
+    if (type === 4 && d.dir === 's2c') {
+      f.version = 0x0002;
+      f.c2s.sslv2 = true;
+    }
+    Object.assign(ev, named(fields));
+    if (c.short) ev.truncated = body.length < recordLength;
+    if (c.short && !ev.truncated) {
+      ev.malformed = true;
+      this.anomaly('tls.malformed', `SSL 2.0 ${ev.msg} does not match its structure`, f, d, at);
+    }
+    this.emit(ev);
+    // draft-hickman §2.6: after CLIENT-MASTER-KEY both sides switch to the session keys.
+    if (type === 2 && d.dir === 'c2s') f.sslv2Encrypted = true;
+  }
+
+  // --- cuts: gaps, close, end of input ------------------------------------------------------------------------
+
+  /** Reports what a gap or the end cut short: a partial record, then a partial handshake message. */
+  private flush(f: FlowState, d: DirState, at: Origin, why: 'gap' | 'end'): void {
+    const q = d.q;
+    if (d.pending) {
+      const p = d.pending;
+      d.pending = undefined;
+      this.record(f, d, p.content, p.version, p.length, undefined, at, p.sslv2, p.length - p.remain);
+    } else if (d.mode === 'tls' && q.length > 0) {
+      const b0 = q.at(0)!;
+      if (q.length >= 5 && looseHeader(q, 0, MAX_RECORD) === 'yes') {
+        const length = (q.at(3)! << 8) | q.at(4)!;
+        const version = (q.at(1)! << 8) | q.at(2)!;
+        this.record(f, d, b0, version, length, q.view(5, q.length - 5), at, false, q.length - 5);
+      } else if (d.sslv2 && b0 & 0x80 && q.length >= 2) {
+        const h = sslv2Header(b0, q.at(1), q.at(2))!;
+        this.record(f, d, SSLV2_CONTENT_ID, 0x0002, h.length, q.view(2, q.length - 2), at, true, q.length - 2);
+      }
+    }
+    q.clear();
+    this.flushHandshake(f, d, at);
+    if (why === 'end' && d.mode === 'resync' && d.skipped > 0) {
+      this.anomaly('tls.resync', `no record header found in the ${d.skipped} bytes after the gap`, f, d, at, { skipped: d.skipped, found: false });
+    }
+  }
+
+  /** A handshake message cut short is still reported, with what could be decoded and `truncated: true`. */
+  private flushHandshake(f: FlowState, d: DirState, at: Origin): void {
+    const hs = d.hs;
+    if (d.hsSkip === 0 && hs.length >= 4) {
+      const type = hs.at(0)!;
+      const length = (hs.at(1)! << 16) | (hs.at(2)! << 8) | hs.at(3)!;
+      this.message(f, d, type, length, hs.view(4, Math.min(length, hs.length - 4)), at);
+    }
+    hs.clear();
+    d.hsSkip = 0;
+  }
+
+  private finish(f: FlowState, at: Origin): void {
+    this.flush(f, f.c2s, at, 'end');
+    this.flush(f, f.s2c, at, 'end');
+    if (!f.tls && f.bytes > 0) {
+      const first = f.c2s.firstBytes ?? f.s2c.firstBytes ?? new Uint8Array();
+      const preview = Array.from(first, (x) => (x >= 0x20 && x < 0x7f ? String.fromCharCode(x) : '.')).join('');
+      this.anomaly('tls.not_tls', `no TLS records in ${f.bytes} bytes of this connection (it begins '${preview}')`, f, undefined, at, { bytes: f.bytes });
+    }
+  }
+}
+
+/** The ClientHello offers TLS 1.3 (supported_versions holds 0x0304 or a draft), so early data may follow it. */
+function isTls13Offer(ch: Fields): boolean {
+  const sv = ch.supported_version_ids as number[] | undefined;
+  return Boolean(sv?.some((v) => isTls13(v)));
 }

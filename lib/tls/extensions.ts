@@ -1,0 +1,281 @@
+// TLS extensions (stage 3): one decoder per extension type, each reading its RFC struct from the extension's own
+// sub-cursor. Values stay numbers; names are added by ./render.ts. An unknown type keeps {id, length}; a GREASE
+// type (RFC 8701) is kept and marked. A body that does not match its struct is kept with `malformed: true`.
+
+import { Cursor } from '../cursor.js';
+import { isGrease } from '../registry/index.js';
+
+/** Where an extension block sits: the handshake message it belongs to (RFC 8446 §4.2 table). */
+export type ExtContext = 'client_hello' | 'server_hello' | 'hello_retry_request' | 'encrypted_extensions' | 'certificate_request' | 'new_session_ticket' | 'certificate';
+
+export interface Extension {
+  id: number;
+  length: number;
+  grease?: true;
+  malformed?: true;
+  /** The decoded value, as numbers and strings (see each decoder). */
+  [field: string]: unknown;
+}
+
+const text = new TextDecoder('utf-8', { fatal: false });
+
+function u16List(c: Cursor | undefined): number[] | undefined {
+  if (!c) return undefined;
+  const out: number[] = [];
+  while (c.left >= 2) out.push(c.u16()!);
+  if (!c.empty) c.short = true;
+  return out;
+}
+
+function u8List(c: Cursor | undefined): number[] | undefined {
+  if (!c) return undefined;
+  const out: number[] = [];
+  while (!c.empty) out.push(c.u8()!);
+  return out;
+}
+
+/** A list of u8-prefixed strings (ALPN ProtocolNameList, RFC 7301 §3.1; ALPS). */
+function protocolNames(c: Cursor | undefined): string[] | undefined {
+  if (!c) return undefined;
+  const out: string[] = [];
+  while (!c.empty) {
+    const name = c.u8Prefixed();
+    if (!name) break;
+    out.push(str(name));
+  }
+  return out;
+}
+
+function str(c: Cursor): string {
+  return text.decode(c.buf.subarray(c.pos, c.end));
+}
+
+type Decoder = (c: Cursor, ctx: ExtContext) => Record<string, unknown> | undefined;
+
+// RFC 6066 §3: struct { NameType name_type; select (name_type) { case host_name: HostName; } name; } ServerName;
+//              struct { ServerName server_name_list<1..2^16-1> } ServerNameList;  (empty in ServerHello/EE)
+const serverName: Decoder = (c) => {
+  if (c.empty) return {};
+  const list = c.u16Prefixed();
+  if (!list) return undefined;
+  const names: string[] = [];
+  const otherTypes: number[] = [];
+  while (!list.empty) {
+    const type = list.u8();
+    const name = list.u16Prefixed();
+    if (type === undefined || !name) return { server_names: names, short: true };
+    if (type === 0) names.push(str(name));
+    else otherTypes.push(type);
+  }
+  return otherTypes.length ? { server_names: names, name_types: otherTypes } : { server_names: names };
+};
+
+// RFC 6066 §4: enum { 2^9(1), 2^10(2), 2^11(3), 2^12(4), (255) } MaxFragmentLength;
+const maxFragmentLength: Decoder = (c) => ({ max_fragment_length_code: c.u8() });
+
+// RFC 6066 §8: struct { CertificateStatusType status_type; select (status_type) { case ocsp: OCSPStatusRequest; } }
+//   OCSPStatusRequest: ResponderID responder_id_list<0..2^16-1>; Extensions request_extensions;
+// Empty in ServerHello; in a TLS 1.3 CertificateEntry it is a CertificateStatus (RFC 8446 §4.4.2.1).
+const statusRequest: Decoder = (c, ctx) => {
+  if (c.empty) return {};
+  const statusType = c.u8();
+  if (ctx === 'certificate') {
+    const response = c.u24Prefixed();
+    return { status_type_id: statusType, ocsp_response_length: response?.left };
+  }
+  if (statusType !== 1) return { status_type_id: statusType, request_length: c.rest().left };
+  const responders = c.u16Prefixed();
+  const exts = c.u16Prefixed();
+  return { status_type_id: statusType, responder_id_list_length: responders?.left, request_extensions_length: exts?.left };
+};
+
+// RFC 8422 §5.1.1 / RFC 7919 §2 / RFC 8446 §4.2.7: NamedGroup named_group_list<2..2^16-1>;
+const supportedGroups: Decoder = (c) => ({ group_ids: u16List(c.u16Prefixed()) });
+
+// RFC 8422 §5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>;
+const ecPointFormats: Decoder = (c) => ({ format_ids: u8List(c.u8Prefixed()) });
+
+// RFC 8446 §4.2.3 (and RFC 5246 §7.4.1.4.1): SignatureScheme supported_signature_algorithms<2..2^16-2>;
+const signatureAlgorithms: Decoder = (c) => ({ sig_alg_ids: u16List(c.u16Prefixed()) });
+
+// RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>;  (exactly one name in ServerHello/EE)
+const alpn: Decoder = (c) => ({ protocols: protocolNames(c.u16Prefixed()) });
+
+// RFC 6962 §3.3.1: empty in ClientHello; SignedCertificateTimestampList in ServerHello/CertificateEntry.
+const sct: Decoder = (c) => (c.empty ? {} : { sct_list_length: c.u16Prefixed()?.left });
+
+// RFC 7685 §3: opaque zeros; its length is the padding.
+const padding: Decoder = (c) => {
+  let zeros = true;
+  while (!c.empty) if (c.u8() !== 0) zeros = false;
+  return zeros ? {} : { nonzero: true };
+};
+
+// Empty extensions: encrypt_then_mac (RFC 7366 §2), extended_master_secret (RFC 7627 §5.1),
+// post_handshake_auth (RFC 8446 §4.2.6). A non-empty body is malformed.
+const empty: Decoder = (c) => (c.empty ? {} : undefined);
+
+// RFC 8879 §3: CertificateCompressionAlgorithm algorithms<2..2^8-2>;
+const compressCertificate: Decoder = (c) => ({ algorithm_ids: u16List(c.u8Prefixed()) });
+
+// RFC 8449 §4: uint16 RecordSizeLimit;
+const recordSizeLimit: Decoder = (c) => ({ limit: c.u16() });
+
+// RFC 5077 §3.2: opaque ticket (the whole extension body; empty asks for a new ticket).
+const sessionTicket: Decoder = (c) => ({ ticket_length: c.rest().left });
+
+// RFC 8446 §4.2.11: ClientHello: PskIdentity identities<7..2^16-1>; PskBinderEntry binders<33..2^16-1>;
+//   struct { opaque identity<1..2^16-1>; uint32 obfuscated_ticket_age; } PskIdentity;
+// ServerHello: uint16 selected_identity;
+const preSharedKey: Decoder = (c, ctx) => {
+  if (ctx === 'server_hello') return { selected_identity: c.u16() };
+  const ids = c.u16Prefixed();
+  if (!ids) return undefined;
+  const identityLengths: number[] = [];
+  while (!ids.empty) {
+    const id = ids.u16Prefixed();
+    if (!id || ids.u32() === undefined) return { identities: identityLengths.length, identity_lengths: identityLengths, short: true };
+    identityLengths.push(id.left);
+  }
+  const bindersC = c.u16Prefixed();
+  let binders = 0;
+  if (bindersC) {
+    while (!bindersC.empty) {
+      if (!bindersC.u8Prefixed()) break;
+      binders++;
+    }
+  }
+  return { identities: identityLengths.length, identity_lengths: identityLengths, binders };
+};
+
+// RFC 8446 §4.2.10: empty in ClientHello/EE; NewSessionTicket: uint32 max_early_data_size;
+const earlyData: Decoder = (c, ctx) => (ctx === 'new_session_ticket' ? { max_early_data_size: c.u32() } : c.empty ? {} : undefined);
+
+// RFC 8446 §4.2.1: ClientHello: ProtocolVersion versions<2..254>; ServerHello/HRR: ProtocolVersion selected_version;
+const supportedVersions: Decoder = (c, ctx) => {
+  if (ctx === 'server_hello' || ctx === 'hello_retry_request') return { selected_version_id: c.u16() };
+  const list = c.u8Prefixed();
+  return { version_ids: u16List(list) };
+};
+
+// RFC 8446 §4.2.2: opaque cookie<1..2^16-1>;
+const cookie: Decoder = (c) => ({ cookie_length: c.u16Prefixed()?.left });
+
+// RFC 8446 §4.2.9: PskKeyExchangeMode ke_modes<1..255>;
+const pskModes: Decoder = (c) => ({ mode_ids: u8List(c.u8Prefixed()) });
+
+// RFC 8446 §4.2.4: DistinguishedName authorities<3..2^16-1>; opaque DistinguishedName<1..2^16-1>;
+// The DER of each name is kept for ./render.ts, which turns it into an RFC 4514 string.
+const certificateAuthorities: Decoder = (c) => {
+  const list = c.u16Prefixed();
+  if (!list) return undefined;
+  const names: Uint8Array[] = [];
+  while (!list.empty) {
+    const dn = list.u16Prefixed();
+    if (!dn) return { ca_names_der: names, short: true };
+    names.push(dn.buf.subarray(dn.pos, dn.end));
+  }
+  return { ca_names_der: names };
+};
+
+// RFC 8446 §4.2.8: ClientHello: KeyShareEntry client_shares<0..2^16-1>; ServerHello: KeyShareEntry server_share;
+// HelloRetryRequest: NamedGroup selected_group;   struct { NamedGroup group; opaque key_exchange<1..2^16-1>; }
+const keyShare: Decoder = (c, ctx) => {
+  if (ctx === 'hello_retry_request') return { selected_group_id: c.u16() };
+  if (ctx === 'server_hello') {
+    const group = c.u16();
+    const key = c.u16Prefixed();
+    return { group_id: group, key_bytes: key?.left };
+  }
+  const list = c.u16Prefixed();
+  if (!list) return undefined;
+  const shares: { group_id: number; key_bytes: number }[] = [];
+  while (!list.empty) {
+    const group = list.u16();
+    const key = list.u16Prefixed();
+    if (group === undefined || !key) return { shares, short: true };
+    shares.push({ group_id: group, key_bytes: key.left });
+  }
+  return { shares };
+};
+
+// RFC 5746 §3.2: opaque renegotiated_connection<0..255>;
+const renegotiationInfo: Decoder = (c) => ({ renegotiated_connection_length: c.u8Prefixed()?.left });
+
+// draft-vvv-tls-alps §3: ApplicationSettingsSupport: ProtocolName supported_protocols<2..2^16-1>;
+const applicationSettings: Decoder = (c, ctx) => (ctx === 'client_hello' ? { protocols: protocolNames(c.u16Prefixed()) } : { settings_length: c.rest().left });
+
+// draft-ietf-tls-esni §5: ClientHello: enum { outer(0), inner(1) } ECHClientHelloType; outer carries
+// HpkeSymmetricCipherSuite cipher_suite (kdf_id u16, aead_id u16); uint8 config_id; opaque enc<0..2^16-1>;
+// opaque payload<1..2^16-1>. EncryptedExtensions: ECHConfigList retry_configs; HRR: opaque confirmation[8].
+const encryptedClientHello: Decoder = (c, ctx) => {
+  if (ctx === 'encrypted_extensions') return { retry_configs_length: c.u16Prefixed()?.left };
+  if (ctx === 'hello_retry_request') return { confirmation_length: c.rest().left };
+  const type = c.u8();
+  if (type === 1) return { ech_type: 'inner' };
+  if (type !== 0) return { ech_type_id: type, rest_length: c.rest().left };
+  const kdf = c.u16();
+  const aead = c.u16();
+  const configId = c.u8();
+  const enc = c.u16Prefixed();
+  const payload = c.u16Prefixed();
+  return { ech_type: 'outer', kdf_id: kdf, aead_id: aead, config_id: configId, enc_length: enc?.left, payload_length: payload?.left };
+};
+
+const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
+  [0, serverName],
+  [1, maxFragmentLength],
+  [5, statusRequest],
+  [10, supportedGroups],
+  [11, ecPointFormats],
+  [13, signatureAlgorithms],
+  [16, alpn],
+  [18, sct],
+  [21, padding],
+  [22, empty],
+  [23, empty],
+  [27, compressCertificate],
+  [28, recordSizeLimit],
+  [35, sessionTicket],
+  [41, preSharedKey],
+  [42, earlyData],
+  [43, supportedVersions],
+  [44, cookie],
+  [45, pskModes],
+  [47, certificateAuthorities],
+  [49, empty],
+  [50, signatureAlgorithms],
+  [51, keyShare],
+  [17513, applicationSettings],
+  [0xfe0d, encryptedClientHello],
+  [0xff01, renegotiationInfo],
+]);
+
+/**
+ * RFC 8446 §4.2 / RFC 5246 §7.4.1.4: Extension extensions<0..2^16-1>; struct { ExtensionType extension_type;
+ * opaque extension_data<0..2^16-1>; } Extension;  The cursor holds the block's content (after its length).
+ * Returns the extensions decoded before the block ran out; `short` when the last one was cut.
+ */
+export function decodeExtensions(c: Cursor, ctx: ExtContext): { extensions: Extension[]; short: boolean } {
+  const extensions: Extension[] = [];
+  while (!c.empty) {
+    const id = c.u16();
+    const body = c.u16Prefixed();
+    if (id === undefined || !body) return { extensions, short: true };
+    const ext: Extension = { id, length: body.left };
+    if (isGrease(id)) {
+      ext.grease = true;
+    } else {
+      const decode = DECODERS.get(id);
+      if (decode) {
+        const value = decode(body, ctx);
+        if (value === undefined || body.short || !body.empty || value.short === true) ext.malformed = true;
+        if (value) {
+          for (const k of Object.keys(value)) if (k !== 'short' && value[k] !== undefined) ext[k] = value[k];
+        }
+      }
+    }
+    extensions.push(ext);
+  }
+  return { extensions, short: false };
+}

@@ -1,0 +1,77 @@
+// Adds names to the numbers that the decoders of stage 3 keep (names at output), and turns raw DER into
+// certificate descriptions and RFC 4514 names. Input and output are plain JSON-ready objects.
+
+import * as R from '../registry/index.js';
+import { describeCertificate, describeName } from './certs.js';
+import type { Extension } from './extensions.js';
+import type { Fields } from './handshake.js';
+
+const names = (ids: unknown, name: (v: number) => string): string[] | undefined =>
+  Array.isArray(ids) ? (ids as number[]).map(name) : undefined;
+
+/** Field `<x>_id` / `<x>_ids` holding registry numbers → the name field placed after it. */
+const NAMED: readonly [string, string, (v: number) => string][] = [
+  ['version_id', 'version', R.versionName],
+  ['legacy_version_id', 'legacy_version', R.versionName],
+  ['selected_version_id', 'selected_version', R.versionName],
+  ['server_version_id', 'server_version', R.versionName],
+  ['cipher_id', 'cipher', R.cipherName],
+  ['group_id', 'group', R.groupName],
+  ['named_group_id', 'named_group', R.groupName],
+  ['selected_group_id', 'selected_group', R.groupName],
+  ['sig_alg_id', 'sig_alg', R.signatureSchemeName],
+  ['status_type_id', 'status_type', R.certificateStatusTypeName],
+  ['algorithm_id', 'algorithm', R.certificateCompressionName],
+  ['compression_id', 'compression', R.compressionMethodName],
+];
+
+const NAMED_LISTS: readonly [string, string, (v: number) => string][] = [
+  ['cipher_ids', 'ciphers', R.cipherName],
+  ['version_ids', 'versions', R.versionName],
+  ['group_ids', 'groups', R.groupName],
+  ['sig_alg_ids', 'sig_algs', R.signatureSchemeName],
+  ['format_ids', 'formats', R.ecPointFormatName],
+  ['mode_ids', 'modes', R.pskModeName],
+  ['algorithm_ids', 'algorithms', R.certificateCompressionName],
+  ['cert_type_ids', 'cert_types', R.clientCertificateTypeName],
+  ['compression_ids', 'compressions', R.compressionMethodName],
+];
+
+/** Copies `f` with a name beside every registry number, certificates described and DNs as RFC 4514 strings. */
+export function named(f: Fields): Fields {
+  const out: Fields = {};
+  for (const [k, v] of Object.entries(f)) {
+    if (v === undefined) continue;
+    if (k === 'cert_ders') {
+      out.certs = (v as Uint8Array[]).map(describeCertificate);
+      continue;
+    }
+    if (k === 'ca_names_der') {
+      out.ca_names = (v as Uint8Array[]).map(describeName);
+      continue;
+    }
+    if (k === 'extensions') {
+      out.extensions = (v as Extension[]).map(namedExtension);
+      continue;
+    }
+    if (k === 'shares') {
+      out.shares = (v as Fields[]).map(named);
+      continue;
+    }
+    if (k === 'cert_extensions') {
+      out.cert_extensions = (v as Extension[][]).map((list) => list.map(namedExtension));
+      continue;
+    }
+    out[k] = v;
+    const single = NAMED.find(([id]) => id === k);
+    if (single && typeof v === 'number') out[single[1]] = single[2](v);
+    const list = NAMED_LISTS.find(([id]) => id === k);
+    if (list) out[list[1]] = names(v, list[2]);
+  }
+  return out;
+}
+
+function namedExtension(e: Extension): Fields {
+  const { id, length, ...rest } = e;
+  return { id, name: R.extensionName(id), length, ...named(rest) };
+}
