@@ -20,6 +20,10 @@ export interface Options {
   maxHandshakeBytes: number;
   /** Most certificates decoded per chain. */
   maxCertsPerChain: number;
+  /** Delivered bytes kept per flow direction to compare retransmitted bytes against (overlap conflicts). */
+  overlapWindowBytes: number;
+  /** Packets to wait, after the peer acknowledged past a hole or after a RST, before declaring bytes lost. */
+  gapGracePackets: number;
 }
 
 export interface OptionSpec {
@@ -39,6 +43,8 @@ export const LIMITS: readonly OptionSpec[] = [
   { key: 'maxFlows', flag: '--max-flows', default: 100000, help: 'live TCP flows tracked at once; the least recently active is evicted beyond it', example: '--max-flows 10000' },
   { key: 'maxHandshakeBytes', flag: '--max-handshake-bytes', default: 1 << 18, help: 'largest TLS handshake message decoded', example: '--max-handshake-bytes 65536' },
   { key: 'maxCertsPerChain', flag: '--max-certs', default: 16, help: 'most certificates decoded per Certificate message', example: '--max-certs 8' },
+  { key: 'overlapWindowBytes', flag: '--overlap-window', default: 65536, help: 'delivered bytes kept per flow direction to compare retransmissions against (overlap conflicts)', example: '--overlap-window 16384' },
+  { key: 'gapGracePackets', flag: '--gap-grace', default: 16, help: 'packets to wait after the peer acknowledges past a hole (or after a RST) before the missing bytes are declared lost', example: '--gap-grace 64' },
 ];
 
 export function defaultOptions(overrides: Partial<Options> = {}): Readonly<Options> {

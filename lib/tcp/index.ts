@@ -1,16 +1,204 @@
-// Stage 2 (tcp): packets → flows with ordered bytes per direction. STUB, to be replaced by reassembly.
+// Stage 2 (tcp): packets → flows with ordered bytes per direction (FlowOpen, FlowData…, FlowClose), after
+// gopacket's reassembly: a narrow interface and explicit skips. Survives reordering and loss at the same time.
+//
+// The contract this stage keeps (see also half.ts):
+// - Flows are keyed by the TCP 5-tuple and numbered from 0 in order of first appearance, like Wireshark's
+//   tcp.stream: a pure SYN whose sequence number differs from the base of its side starts a new flow (port
+//   reuse); packets after a flow closed on FIN or RST stay with it (they start nothing, and new bytes among them
+//   give one `tcp.data_after_close`).
+// - The client is the sender of the first SYN, else the receiver of the first SYN-ACK, else the sender of a
+//   packet that starts with a ClientHello, else the sender of the first packet. Until one of these is seen, the
+//   flow's output waits (bounded by maxFlowBufferBytes); FlowOpen carries the first packet's line.
+// - Bytes are delivered in order per direction. Out-of-order bytes wait, at most maxFlowBufferBytes per
+//   direction and maxTotalBufferBytes in all. A hole is declared lost (one `tcp.gap` with `missing` and the line
+//   of the first packet after the hole, then FlowData with afterGap) when the bytes are known not captured
+//   (truncated or summary-only packets), when the peer acknowledged past it and gapGracePackets more packets of
+//   the flow came, when a buffer limit is hit, or when the flow ends (then the hole is reported with the line of
+//   the direction's last packet and `at_end: true`).
+// - Overlapping bytes: the copy that arrived first wins, whether delivered already (compared over the last
+//   overlapWindowBytes delivered) or still buffered; a difference gives `tcp.overlap_conflict`.
+// - `tcp.retransmission` and `tcp.out_of_order` come once per flow and direction, when the flow closes, with
+//   `count` and `bytes`; their `line` is the first such packet's. `tcp.midstream` comes once per direction at
+//   its first delivered bytes when no SYN fixed its start.
+// - A flow ends on FIN both ways once nothing is missing, else gapGracePackets packets (of any flow) after the
+//   FINs or a RST (the other side's bytes in flight may follow a RST), on idleTimeout
+//   seconds of capture time without packets, at the end of input, or when evicted (maxFlows, or a new
+//   connection on the same ports: `tcp.evicted` / `tcp.port_reuse`). `end` says rst or fin whenever one was seen.
+// - FlowData.bytes is a view of the packet's payload when delivered straight away, else this stage's own copy.
+//   It is valid after the call; the next stage may keep it.
+// - UDP packets and IP fragments are skipped (no IP reassembly here).
 
-import type { Emit, FlowItem, Packet, Sink } from '../events.js';
+import { ACK, SYN, anomaly, type Emit, type FlowItem, type Packet, type Sink } from '../events.js';
 import type { Options } from '../options.js';
+import { seqGe } from '../seq.js';
+import { Flow, endpoint, originOf, type Closed, type FlowHost, type Side } from './flow.js';
+import type { HalfLimits } from './half.js';
 
 export class Reassembler {
+  private readonly live = new Map<string, Flow>();
+  private readonly closed = new Map<string, Closed>();
+  /** Flows holding bytes, oldest holder first. */
+  private readonly holding = new Set<Flow>();
+  /** Flows that ended (FIN both ways with holes left, or RST) and wait for late packets: the packet count at
+   *  which each is finished. A RST ends one side only; the other's bytes in flight may still come. */
+  private readonly lingering = new Map<Flow, number>();
+  private pkts = 0;
+  private nextId = 0;
+  private total = 0;
+  private readonly limits: HalfLimits;
+  private readonly host: FlowHost;
+
   constructor(
     readonly opts: Readonly<Options>,
     readonly next: Sink<FlowItem>,
     readonly emit: Emit,
-  ) {}
+  ) {
+    this.limits = {
+      maxBufferBytes: opts.maxFlowBufferBytes,
+      overlapWindowBytes: opts.overlapWindowBytes,
+      gapGracePackets: opts.gapGracePackets,
+    };
+    this.host = {
+      next,
+      emit,
+      memory: (flow, delta) => {
+        this.total += delta;
+        if (flow.held > 0) this.holding.add(flow);
+        else this.holding.delete(flow);
+      },
+    };
+  }
 
-  push(_p: Packet): void {}
+  push(p: Packet): void {
+    if (p.proto !== 'tcp' || p.fragment) return;
+    this.pkts++;
+    if (p.time !== undefined) this.expire(p.time);
+    for (const [f, due] of this.lingering) {
+      if (due > this.pkts) break;
+      this.finish(f, 'eof');
+    }
+    const key = flowKey(p);
+    const pureSyn = (p.flags & (SYN | ACK)) === SYN && !p.seqRelative;
+    let flow = this.live.get(key);
+    if (flow) {
+      if (pureSyn && flow.reusedBy(p)) {
+        this.finish(flow, 'evicted', { code: 'tcp.port_reuse', message: 'a new connection (SYN with another sequence number) reused these ports' });
+        flow = undefined;
+      } else {
+        this.live.delete(key);
+        this.live.set(key, flow);
+      }
+    } else {
+      const c = this.closed.get(key);
+      if (c) {
+        if (!pureSyn || c.base[sideOf(c.names, p)] === p.seq >>> 0) {
+          this.absorb(key, c, p);
+          return;
+        }
+        this.closed.delete(key);
+      }
+    }
+    if (!flow) flow = this.open(key, p);
+    flow.packet(p);
+    if (flow.overQueued(this.limits.maxBufferBytes)) flow.fallback();
+    const ended = flow.ended;
+    if (ended === 'fin' && flow.complete()) this.finish(flow, 'eof');
+    else if (ended !== undefined && !this.lingering.has(flow)) this.lingering.set(flow, this.pkts + this.limits.gapGracePackets);
+    if (this.total > this.opts.maxTotalBufferBytes) this.relieve();
+  }
 
-  end(): void {}
+  /** End of input: every live flow closes, in flow order. */
+  end(): void {
+    const flows = [...this.live.values()].sort((a, b) => a.id - b.id);
+    for (const f of flows) this.finish(f, 'eof');
+    this.closed.clear();
+  }
+
+  private open(key: string, p: Packet): Flow {
+    if (this.live.size >= this.opts.maxFlows) {
+      const oldest = this.live.values().next().value as Flow | undefined;
+      if (oldest) {
+        this.finish(oldest, 'evicted', {
+          code: 'tcp.evicted',
+          message: `more than ${this.opts.maxFlows} live flows (maxFlows): the least recently active one was closed`,
+        });
+      }
+    }
+    const flow = new Flow(this.nextId++, key, p, this.limits, this.host);
+    this.live.set(key, flow);
+    return flow;
+  }
+
+  private finish(flow: Flow, reason: 'eof' | 'timeout' | 'evicted', why?: { code: string; message: string }): void {
+    this.live.delete(flow.key);
+    this.lingering.delete(flow);
+    flow.finish(reason, why);
+    this.holding.delete(flow);
+    this.total -= flow.held;
+    flow.held = 0;
+    if (reason === 'eof' && flow.ended !== undefined) {
+      // Closed by FIN or RST: keep a small record so late packets of this connection stay with it.
+      if (this.closed.size >= this.opts.maxFlows) {
+        const k = this.closed.keys().next().value as string | undefined;
+        if (k !== undefined) this.closed.delete(k);
+      }
+      this.closed.set(flow.key, flow.tombstone());
+    }
+  }
+
+  /** A packet of a connection that already closed: it stays with that flow and starts nothing. */
+  private absorb(key: string, c: Closed, p: Packet): void {
+    this.closed.delete(key);
+    this.closed.set(key, c);
+    if (p.time !== undefined) c.lastTime = p.time;
+    if (c.warned || p.len === 0 || p.seqRelative) return;
+    const side = sideOf(c.names, p);
+    const n = c.next[side];
+    if (n !== undefined && !seqGe(p.seq >>> 0, n)) return;
+    c.warned = true;
+    this.emit(
+      anomaly('tcp.data_after_close', 'new bytes arrived after the flow closed; they are not delivered', originOf(p), {
+        flow: c.id,
+        bytes: p.len,
+      }),
+    );
+  }
+
+  /** Closes flows idle for longer than idleTimeout seconds of capture time (least recently active first). */
+  private expire(now: number): void {
+    const limit = this.opts.idleTimeout;
+    for (const f of this.live.values()) {
+      if (f.lastTime === undefined || now - f.lastTime <= limit) break;
+      this.finish(f, 'timeout');
+    }
+    for (const [k, c] of this.closed) {
+      if (c.lastTime === undefined || now - c.lastTime <= limit) break;
+      this.closed.delete(k);
+    }
+  }
+
+  /** Over maxTotalBufferBytes: forget kept bytes, then declare the oldest holders' holes lost. */
+  private relieve(): void {
+    const max = this.opts.maxTotalBufferBytes;
+    for (const f of [...this.holding]) {
+      if (this.total <= max) return;
+      if (f.keptBytes > 0) f.dropKept();
+    }
+    for (const f of [...this.holding]) {
+      if (this.total <= max) return;
+      f.relieve();
+    }
+  }
 }
+
+/** The same key for both directions of a connection. */
+function flowKey(p: Packet): string {
+  const a = `${p.src}|${p.sport}`;
+  const b = `${p.dst}|${p.dport}`;
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+function sideOf(names: [string, string], p: Packet): Side {
+  return endpoint(p.src, p.sport) === names[0] ? 0 : 1;
+}
+

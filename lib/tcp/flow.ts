@@ -1,0 +1,288 @@
+// Stage 2 (tcp), one TCP connection: its two directions, which side is the client, and the bookkeeping of
+// sequence bases (tcpdump's, to read relative numbers; Wireshark's, to start a new flow on port reuse the same way).
+
+import { ACK, FIN, RST, SYN, anomaly, type Dir, type Emit, type FlowEnd, type FlowItem, type Origin, type Packet, type Sink } from '../events.js';
+import { seqAdd } from '../seq.js';
+import { HalfStream, type HalfHost, type HalfLimits } from './half.js';
+
+export type Side = 0 | 1;
+
+/** The origin fields of a packet, copied so that buffered bytes do not hold the packet (and its payload). */
+export function originOf(p: Origin): Origin {
+  const o: Origin = {};
+  if (p.line !== undefined) o.line = p.line;
+  if (p.frame !== undefined) o.frame = p.frame;
+  if (p.ts !== undefined) o.ts = p.ts;
+  if (p.time !== undefined) o.time = p.time;
+  if (p.epoch !== undefined) o.epoch = p.epoch;
+  return o;
+}
+
+/** `ip:port`, IPv6 as `[ip]:port` (CONTRACT.md). */
+export function endpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/**
+ * The start of a ClientHello: a TLS handshake record (0x16 0x03 …) whose first message is client_hello (1), or
+ * an SSLv2 two-byte record header (high bit set) with CLIENT-HELLO (1) and a version 0.2 or 3.x (RFC 6101 E.1).
+ */
+export function looksLikeClientHello(b: Uint8Array): boolean {
+  if (b.length >= 3 && b[0] === 0x16 && b[1] === 0x03 && b[2]! <= 0x04) return b.length < 6 || b[5] === 0x01;
+  if (b.length >= 5 && (b[0]! & 0x80) !== 0 && b[2] === 0x01) return b[3] === 0x03 || (b[3] === 0x00 && b[4] === 0x02);
+  return false;
+}
+
+type Queued =
+  | { side: Side; kind: 'data'; bytes: Uint8Array; at: Origin; afterGap: boolean }
+  | { side: Side | undefined; kind: 'anomaly'; code: string; message: string; at: Origin; extra: Record<string, unknown> | undefined };
+
+/** A closed flow, kept small, so that late packets of the same connection stay with it. */
+export interface Closed {
+  id: number;
+  names: [string, string];
+  /** Wireshark's base per side, for the port-reuse rule. */
+  base: [number | undefined, number | undefined];
+  /** The next new byte per side, to notice data after the close. */
+  next: [number | undefined, number | undefined];
+  lastTime: number | undefined;
+  warned: boolean;
+}
+
+/** Where a flow sends its items and events, and reports the bytes it holds. */
+export interface FlowHost {
+  next: Sink<FlowItem>;
+  emit: Emit;
+  memory(flow: Flow, delta: number): void;
+}
+
+export class Flow {
+  /** Side 0 sent the first packet seen; side 1 is the other end. */
+  private readonly names: [string, string];
+  private readonly halves: [HalfStream, HalfStream];
+  /** Which side is the client, once known (CONTRACT.md); until then output waits in `queue`. */
+  private clientSide: Side | undefined;
+  private queue: Queued[] = [];
+  private queuedBytes = 0;
+  /** Bytes held (buffered, kept, queued), for the total bound. */
+  held = 0;
+  /** Packets seen. */
+  pkts = 0;
+  readonly first: Origin;
+  last: Origin;
+  lastTime: number | undefined;
+  /** Wireshark's base_seq per side (packet-tcp.c): a SYN's seq, else the first seq - 1, else the peer's ack - 1. */
+  private readonly wsBase: [number | undefined, number | undefined] = [undefined, undefined];
+  /** tcpdump's base per side (print-tcp.c): set by the first packet with ACK, and again by a SYN-ACK. */
+  private readonly tdBase: [number | undefined, number | undefined] = [undefined, undefined];
+  /** The window each side advertised last (−1: unknown). */
+  private readonly win: [number, number] = [-1, -1];
+  private readonly finSeen: [boolean, boolean] = [false, false];
+  private rstSeen = false;
+  private unknownSeq = 0;
+
+  constructor(
+    readonly id: number,
+    readonly key: string,
+    p: Packet,
+    limits: HalfLimits,
+    private readonly host: FlowHost,
+  ) {
+    this.names = [endpoint(p.src, p.sport), endpoint(p.dst, p.dport)];
+    this.first = originOf(p);
+    this.last = this.first;
+    this.lastTime = p.time;
+    this.halves = [new HalfStream(limits, this.halfHost(0)), new HalfStream(limits, this.halfHost(1))];
+  }
+
+  private halfHost(side: Side): HalfHost {
+    return {
+      data: (bytes, at, afterGap) => this.data(side, bytes, at, afterGap),
+      anomaly: (code, message, at, extra) => this.anomaly(side, code, message, at, extra),
+      memory: (delta) => this.memory(delta),
+    };
+  }
+
+  sideOf(p: Packet): Side {
+    return endpoint(p.src, p.sport) === this.names[0] ? 0 : 1;
+  }
+
+  /** A pure SYN whose sequence number differs from the base of its side opens a new connection (as Wireshark). */
+  reusedBy(p: Packet): boolean {
+    const base = this.wsBase[this.sideOf(p)];
+    return base !== undefined && base !== p.seq >>> 0;
+  }
+
+  /** Where the next byte from `side` would go, as an absolute sequence number (undefined before any). */
+  nextSeq(side: Side): number | undefined {
+    const h = this.halves[side];
+    return h.started ? h.seqAt(h.next) : undefined;
+  }
+
+  /** How the connection ended, if it did: FIN both ways, or a RST. */
+  get ended(): 'fin' | 'rst' | undefined {
+    return this.rstSeen ? 'rst' : this.finSeen[0] && this.finSeen[1] ? 'fin' : undefined;
+  }
+
+  packet(p: Packet): void {
+    const side = this.sideOf(p);
+    const other: Side = side === 0 ? 1 : 0;
+    const at = originOf(p);
+    this.pkts++;
+    this.last = at;
+    if (p.time !== undefined) this.lastTime = p.time;
+    const flags = p.flags;
+    const half = this.halves[side];
+    const peer = this.halves[other];
+
+    let seq: number | undefined = p.seq >>> 0;
+    let ack: number | undefined = p.ack >>> 0;
+    if (p.seqRelative) {
+      // tcpdump printed seq relative to its base for this side, ack relative to the other side's base.
+      const b = this.tdBase[side];
+      const ob = this.tdBase[other];
+      seq = b === undefined ? undefined : seqAdd(b, p.seq);
+      ack = ob === undefined ? undefined : seqAdd(ob, p.ack);
+    } else if (flags & ACK && (this.tdBase[0] === undefined || flags & SYN)) {
+      this.tdBase[side] = seq;
+      this.tdBase[other] = seqAdd(ack, -1);
+    }
+    if (seq !== undefined && this.wsBase[side] === undefined) this.wsBase[side] = flags & SYN ? seq : seqAdd(seq, -1);
+    if (flags & ACK && ack !== undefined && this.wsBase[other] === undefined) this.wsBase[other] = seqAdd(ack, -1);
+
+    if (this.clientSide === undefined) {
+      const sa = flags & (SYN | ACK);
+      if (sa === SYN) this.decide(side);
+      else if (sa === (SYN | ACK)) this.decide(other);
+      else if (!(flags & RST) && looksLikeClientHello(p.payload)) this.decide(side);
+    }
+    if (flags & RST) this.rstSeen = true;
+    if (flags & FIN) this.finSeen[side] = true;
+
+    if (seq === undefined) {
+      if (this.unknownSeq++ === 0) {
+        this.anomaly(side, 'tcp.unknown_seq', 'a summary line with relative sequence numbers and no known base: its bytes cannot be placed', at);
+      }
+    } else {
+      if (flags & SYN) half.syn(seq);
+      if (flags & ACK && ack !== undefined) peer.acked(ack, this.pkts, at);
+      if (flags & RST) {
+        // A RST's payload is diagnostic text, not stream data (RFC 9293 §3.5.3).
+        half.rst(seq, at);
+      } else {
+        const dataSeq = flags & SYN ? seqAdd(seq, 1) : seq;
+        if (p.len > 0) half.segment(dataSeq, p.payload, p.len, at, this.pkts, this.win[other] === 0);
+        if (flags & FIN) half.fin(seqAdd(dataSeq, p.len), at);
+      }
+      peer.flush('normal', this.pkts);
+      half.flush('normal', this.pkts);
+    }
+    this.win[side] = flags & (SYN | FIN | RST) ? -1 : p.win;
+  }
+
+  /** Both directions hold nothing that is known to be missing or waiting. */
+  complete(): boolean {
+    return this.halves[0].complete() && this.halves[1].complete();
+  }
+
+  /** Declares the oldest holes lost and releases queued output, to get under the total bound. */
+  relieve(): void {
+    for (const h of this.halves) h.dropKept();
+    for (const h of this.halves) h.relieve(this.pkts);
+    if (this.clientSide === undefined && this.queuedBytes > 0) this.decide(0);
+  }
+
+  /** Forgets kept bytes only (the cheapest relief). */
+  dropKept(): void {
+    for (const h of this.halves) h.dropKept();
+  }
+
+  get keptBytes(): number {
+    return this.halves[0].keptBytes + this.halves[1].keptBytes;
+  }
+
+  /** Ends the flow: every hole declared, the counts reported, the roles fixed, then the close item. */
+  finish(reason: FlowEnd, why?: { code: string; message: string }): void {
+    for (const h of this.halves) h.finish(this.pkts);
+    if (why) this.anomaly(undefined, why.code, why.message, this.last);
+    if (this.clientSide === undefined) this.decide(0);
+    const client = this.clientSide ?? 0;
+    const end: FlowEnd = this.ended ?? reason;
+    const c = this.halves[client];
+    const s = this.halves[client === 0 ? 1 : 0];
+    this.host.next({
+      kind: 'close',
+      ...this.last,
+      flow: this.id,
+      client: this.names[client],
+      server: this.names[client === 0 ? 1 : 0],
+      end,
+      bytes: { c2s: c.delivered, s2c: s.delivered },
+      gaps: c.gaps + s.gaps,
+    });
+  }
+
+  tombstone(): Closed {
+    return {
+      id: this.id,
+      names: this.names,
+      base: [this.wsBase[0], this.wsBase[1]],
+      next: [this.nextSeq(0), this.nextSeq(1)],
+      lastTime: this.lastTime,
+      warned: false,
+    };
+  }
+
+  private decide(client: Side): void {
+    this.clientSide = client;
+    this.host.next({ kind: 'open', ...this.first, flow: this.id, client: this.names[client], server: this.names[client === 0 ? 1 : 0] });
+    const q = this.queue;
+    this.queue = [];
+    for (const e of q) {
+      if (e.kind === 'data') this.data(e.side, e.bytes, e.at, e.afterGap);
+      else this.anomaly(e.side, e.code, e.message, e.at, e.extra);
+    }
+    this.memory(-this.queuedBytes);
+    this.queuedBytes = 0;
+  }
+
+  private dir(side: Side): Dir {
+    return side === this.clientSide ? 'c2s' : 's2c';
+  }
+
+  private data(side: Side, bytes: Uint8Array, at: Origin, afterGap: boolean): void {
+    if (this.clientSide === undefined) {
+      // Roles are not known yet: keep a copy (the packet's bytes are not ours to hold).
+      const copy = bytes.slice();
+      this.queue.push({ side, kind: 'data', bytes: copy, at, afterGap });
+      this.queuedBytes += copy.length;
+      this.memory(copy.length);
+      return;
+    }
+    this.host.next({ kind: 'data', ...at, flow: this.id, dir: this.dir(side), bytes, afterGap });
+  }
+
+  private anomaly(side: Side | undefined, code: string, message: string, at: Origin, extra?: Record<string, unknown>): void {
+    if (this.clientSide === undefined) {
+      this.queue.push({ side, kind: 'anomaly', code, message, at, extra });
+      return;
+    }
+    const fields: Record<string, unknown> = { flow: this.id };
+    if (side !== undefined) fields.dir = this.dir(side);
+    this.host.emit(anomaly(code, message, at, { ...fields, ...extra }));
+  }
+
+  private memory(delta: number): void {
+    this.held += delta;
+    this.host.memory(this, delta);
+  }
+
+  /** Undecided roles have held more output than one direction may buffer: fall back to the first sender. */
+  overQueued(limit: number): boolean {
+    return this.clientSide === undefined && this.queuedBytes > limit;
+  }
+
+  fallback(): void {
+    if (this.clientSide === undefined) this.decide(0);
+  }
+}
