@@ -80,9 +80,21 @@ export const clientHello: MessageDecoder = (c) => {
 //   struct { ProtocolVersion legacy_version; Random random; opaque legacy_session_id_echo<0..32>;
 //            CipherSuite cipher_suite; uint8 legacy_compression_method; Extension extensions<6..2^16-1>; } ServerHello;
 // RFC 5246 §7.4.1.2: Random begins with uint32 gmt_unix_time.
+// TLS 1.3 drafts before -22 (version 0x7f00 + draft) had no session id or compression method:
+//   struct { ProtocolVersion version; Random random; CipherSuite cipher_suite; Extension extensions<0..2^16-1>; }
 export const serverHello: MessageDecoder = (c) => {
   const f: Fields = {};
   f.legacy_version_id = c.u16();
+  const v = f.legacy_version_id as number | undefined;
+  if (v !== undefined && v >> 8 === 0x7f && (v & 0xff) < 22) {
+    const random = c.sub(32);
+    f.random = bytesHex(random);
+    f.hello_retry_request = false;
+    f.cipher_id = c.u16();
+    if (f.cipher_id !== undefined) extensionsBlock(c, f, 'server_hello');
+    f.version_id = v;
+    return f;
+  }
   const random = c.sub(32);
   if (random) {
     f.random = bytesHex(random);
