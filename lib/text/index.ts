@@ -1,19 +1,624 @@
-// Stage 1 (text): tcpdump text lines → packets. STUB, to be replaced by the text stage.
+// Stage 1 (text): tcpdump text lines → packets. Summary lines give a packet its time and line number; the hex
+// lines after it give its bytes, decoded by lib/net (link layer, IP, TCP/UDP). Packets shown only by their
+// summary become packets with no bytes. Prose, markers and anything else pasted between the lines never
+// become packets: they give one `input.unparsed` anomaly per run.
+//
+// Hot path: hex lines are read from bytes with a lookup table straight into one reusable frame buffer; a
+// summary line costs a timestamp parse and a copy of its bytes; nothing is read as a string until a packet
+// needs it (summary-only packets, link-type hints, messy pasted dumps).
 
-import type { Emit, Packet, Sink } from '../events.js';
+import { anomaly, type Emit, type Event, type Packet, type Sink } from '../events.js';
+import { Cursor } from '../cursor.js';
+import { decodeFrame, frameScore, isFrame, type Frame, type FrameError } from '../net/frame.js';
+import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/link.js';
 import type { Options } from '../options.js';
+import { HexCursor, HEX_BYTES_PER_LINE, parseBareHex, parseHexGroups, parseHexOffset } from './hex.js';
 import type { LineSink } from './lines.js';
+import { SeqBases } from './seqbase.js';
+import { Clock, latin1, parseStamp, Stamp } from './stamp.js';
+import { findEndpoints, linkHint, parseSummary } from './summary.js';
+
+/** Largest frame assembled from hex lines; bytes past it are dropped and the packet is marked truncated. */
+export const MAX_FRAME_BYTES = 256 * 1024;
+/** Longest summary text kept per packet (a -v header and its continuation line together). */
+export const MAX_SUMMARY_BYTES = 8 * 1024;
+/**
+ * A packet shown only by its summary is held back while this many later packets arrive, in case its hex
+ * comes later in a pasted dump (a "data minus headers" block, or the same summary quoted again with hex).
+ */
+export const HOLD_PACKETS = 64;
+/** After this many summary lines and no hex line at all, `input.no_hex` is reported without waiting for the end. */
+export const NO_HEX_AFTER_SUMMARIES = 32;
+/** Longest excerpt of an unparsed line quoted in its anomaly. */
+const QUOTE_CHARS = 60;
+
+/** Link types tried, in this order, when nothing says which one the hex starts with. */
+const LINK_CANDIDATES = [LINKTYPE.RAW, LINKTYPE.ETHERNET, LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SLL2, LINKTYPE.NULL, LINKTYPE.PPP_ETHER];
+
+const EMPTY = new Uint8Array(0);
+const utf8 = new TextDecoder('utf-8');
+
+interface Queued {
+  packet?: Packet;
+  event?: Event;
+  /** False while a summary-only packet waits for its hex. */
+  ready: boolean;
+  /** The packet count when it was queued, for the hold limit. */
+  at: number;
+  /** Summary text of a waiting summary-only packet. */
+  text?: string;
+}
+
+const FLAGS_HELP = 'tcpdump -nn -XX (or -xx, -X, -x), e.g. `tcpdump -nn -XX -r capture.pcap | tlsdump`';
 
 export class TextPackets implements LineSink {
+  private lineNo = 0;
+  private readonly stamp = new Stamp();
+  private readonly clock = new Clock();
+  private readonly hc = new HexCursor();
+  private readonly frame = new Uint8Array(MAX_FRAME_BYTES);
+  private readonly scratch = new Uint8Array(2 * HEX_BYTES_PER_LINE);
+  private readonly sum = new Uint8Array(MAX_SUMMARY_BYTES);
+  private sumLen = 0;
+  private readonly seq = new SeqBases();
+
+  // The packet being read: its summary, then its bytes frame[bStart, bEnd).
+  private curOpen = false;
+  private curSummary = false;
+  private curLine = 0;
+  private curTs: string | undefined;
+  private curTime: number | undefined;
+  private curEpoch: number | undefined;
+  private bStart = -1;
+  private bEnd = 0;
+  /** Decoded already (its bytes reached the IP length): later lines that continue it are padding. */
+  private curDone = false;
+  /** Frame length that the link and IP headers announce: -1 not known yet, 0 cannot tell. */
+  private curExpected = -1;
+  /** Hex past MAX_FRAME_BYTES was dropped. */
+  private curOverflow = false;
+
+  /** The previous non-blank line was this packet's summary (or its continuation), with no hex yet. */
+  private afterSummary = false;
+  private unparsedRun = false;
+  private hexLines = 0;
+  private summaries = 0;
+  private firstSummaryLine = 0;
+  private textAfterSummary = 0;
+  private noHexSent = false;
+  private truncRun = false;
+  /** The link type of the last packets, tried first. */
+  private sticky = -1;
+
+  private readonly queue: Queued[] = [];
+  private readonly deferred: Event[] = [];
+  private qHead = 0;
+  private packets = 0;
+  private waiting = 0;
+
   constructor(
     readonly opts: Readonly<Options>,
     readonly next: Sink<Packet>,
     readonly emit: Emit,
   ) {}
 
-  line(_buf: Uint8Array, _start: number, _end: number): void {}
+  line(buf: Uint8Array, start: number, end: number): void {
+    this.lineNo++;
+    let p = start;
+    while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+    if (p === end) {
+      this.afterSummary = false;
+      return;
+    }
+    const c = buf[p]!;
+    if (c === 48 /* 0 */ && buf[p + 1] === 120 /* x */) {
+      if (this.hexLine(buf, p, end)) return;
+    } else if (c >= 48 && c <= 57) {
+      const body = parseStamp(buf, p, end, this.stamp);
+      if (body >= 0) {
+        this.summaryLine(buf, body, end, true);
+        return;
+      }
+    }
+    this.slowLine(buf, p, end);
+  }
 
-  overlong(_length: number): void {}
+  overlong(length: number): void {
+    this.lineNo++;
+    this.afterSummary = false;
+    this.event(anomaly('input.line_too_long', `line ${this.lineNo} is ${length} bytes, longer than --max-line-bytes ${this.opts.maxLineBytes}: skipped`, { line: this.lineNo }));
+  }
 
-  end(): void {}
+  end(): void {
+    this.closeCur();
+    this.flush(true);
+    if (this.hexLines === 0 && this.lineNo > 0 && !this.noHexSent) this.noHex();
+  }
+
+  // ---- lines ----
+
+  private summaryLine(buf: Uint8Array, body: number, end: number, stamped: boolean): void {
+    this.closeCur();
+    this.summaries++;
+    if (this.firstSummaryLine === 0) this.firstSummaryLine = this.lineNo;
+    this.unparsedRun = false;
+    this.afterSummary = true;
+    this.curOpen = true;
+    this.curSummary = true;
+    this.curLine = this.lineNo;
+    this.bStart = -1;
+    this.bEnd = 0;
+    this.curDone = false;
+    this.curExpected = -1;
+    this.curOverflow = false;
+    if (stamped) {
+      this.clock.set(buf, this.stamp);
+      this.curTs = this.clock.ts;
+      this.curTime = this.clock.time;
+      this.curEpoch = this.clock.epoch;
+    } else {
+      this.curTs = undefined;
+      this.curTime = undefined;
+      this.curEpoch = undefined;
+    }
+    this.sumLen = copyBytes(buf, body, Math.min(end, body + MAX_SUMMARY_BYTES), this.sum, 0);
+    if (this.hexLines === 0 && this.summaries === NO_HEX_AFTER_SUMMARIES && !this.noHexSent) this.noHex();
+  }
+
+  /** A hex line; false when the text after `0x…:` is not hex groups (then it is prose). */
+  private hexLine(buf: Uint8Array, p: number, end: number): boolean {
+    const hc = this.hc;
+    if (!parseHexOffset(buf, p, end, hc)) return false;
+    const o = hc.offset;
+    const maxGroups = Math.max(1, 8 - hc.skippedGroups);
+    // Fast path: the next line of the packet being read, parsed straight into the frame.
+    if (this.curOpen && o === this.bEnd && (this.bStart >= 0 || (o === 0 && this.curSummary)) && o + HEX_BYTES_PER_LINE <= MAX_FRAME_BYTES) {
+      const n = parseHexGroups(buf, hc.pos, end, this.frame, o, maxGroups);
+      if (n < 0) return false;
+      this.hexSeen();
+      if (this.bStart < 0) this.bStart = 0;
+      this.bEnd = o + n;
+      this.checkComplete();
+      return true;
+    }
+    const n = parseHexGroups(buf, hc.pos, end, this.scratch, 0, maxGroups);
+    if (n < 0) return false;
+    this.hexSeen();
+    if (this.curOpen && this.bStart >= 0 && o >= this.bStart && o <= this.bEnd) {
+      if (o + n > MAX_FRAME_BYTES) {
+        this.curOverflow = true;
+        return true;
+      }
+      // A repeated offset line (a pasted dump quoting a line again) repeats the same bytes: keep one copy.
+      const overlap = Math.min(n, this.bEnd - o);
+      let same = true;
+      for (let k = 0; k < overlap; k++) {
+        if (this.frame[o + k] !== this.scratch[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        if (o + n > this.bEnd) {
+          this.frame.set(this.scratch.subarray(overlap, n), this.bEnd);
+          this.bEnd = o + n;
+          this.checkComplete();
+        }
+        return true;
+      }
+    }
+    // Hex that does not continue the packet being read starts a block of its own.
+    this.closeCur();
+    this.curOpen = true;
+    this.curSummary = false;
+    this.curLine = this.lineNo;
+    this.curTs = undefined;
+    this.curTime = undefined;
+    this.curEpoch = undefined;
+    this.curDone = false;
+    this.curExpected = -1;
+    this.curOverflow = false;
+    if (o + n > MAX_FRAME_BYTES) {
+      this.bStart = -1;
+      this.curOpen = false;
+      this.event(anomaly('input.truncated', `line ${this.lineNo}: hex at offset 0x${o.toString(16)} is past the ${MAX_FRAME_BYTES}-byte frame limit: skipped`, { line: this.lineNo }));
+      return true;
+    }
+    this.frame.set(this.scratch.subarray(0, n), o);
+    this.bStart = o;
+    this.bEnd = o + n;
+    return true;
+  }
+
+  private hexSeen(): void {
+    this.hexLines++;
+    this.unparsedRun = false;
+    this.afterSummary = false;
+  }
+
+  /** Lines that are neither hex nor a stamped summary: unstamped summaries, -v continuations, tcpdump's own messages, prose. */
+  private slowLine(buf: Uint8Array, p: number, end: number): void {
+    const text = latin1(buf, p, Math.min(end, p + MAX_SUMMARY_BYTES));
+    if (isChatter(text)) {
+      this.unparsedRun = false;
+      return;
+    }
+    // tcpdump -v puts the TCP part of an IPv4 packet on an indented line after the IP header.
+    if (this.curOpen && this.curSummary && this.bStart < 0 && this.afterSummary && findEndpoints(text) && !findEndpoints(latin1(this.sum, 0, this.sumLen))) {
+      if (this.sumLen < MAX_SUMMARY_BYTES) this.sum[this.sumLen++] = 32;
+      this.sumLen += copyBytes(buf, p, Math.min(end, p + MAX_SUMMARY_BYTES - this.sumLen), this.sum, this.sumLen);
+      return;
+    }
+    if (isSummaryText(text, buf, p, end)) {
+      this.summaryLine(buf, p, end, false);
+      return;
+    }
+    // tcpdump 3.x hex lines without offsets, right after their summary or each other.
+    if (this.curOpen && (this.afterSummary || (this.bStart === 0 && !this.curDone)) && this.bEnd + HEX_BYTES_PER_LINE <= MAX_FRAME_BYTES) {
+      const at = this.bStart < 0 ? 0 : this.bEnd;
+      const n = parseBareHex(buf, p, end, this.frame, at);
+      if (n > 0) {
+        this.hexSeen();
+        this.bStart = 0;
+        this.bEnd = at + n;
+        this.checkComplete();
+        return;
+      }
+    }
+    if (this.afterSummary || (this.hexLines === 0 && this.summaries > 0)) {
+      // The decode tcpdump prints under a summary (-v protocol lines, -A payload text): not prose.
+      this.textAfterSummary++;
+      return;
+    }
+    if (!this.unparsedRun) {
+      this.unparsedRun = true;
+      const full = utf8.decode(buf.subarray(p, Math.min(end, p + 4 * QUOTE_CHARS)));
+      const quote = full.length > QUOTE_CHARS ? full.slice(0, QUOTE_CHARS) + '…' : full;
+      this.event(anomaly('input.unparsed', `line ${this.lineNo} is not tcpdump output (skipped with the lines after it up to the next packet line): ${JSON.stringify(quote)}`, { line: this.lineNo }));
+    }
+  }
+
+  // ---- packets ----
+
+  /** Decodes the packet as soon as its bytes reach the length its headers announce (live output stays timely). */
+  private checkComplete(): void {
+    if (this.curDone || this.bStart !== 0 || this.sticky < 0) return;
+    if (this.curExpected < 0) {
+      if (this.bEnd < 32) return;
+      this.curExpected = expectedFrameLength(this.frame, this.bEnd, this.sticky);
+      if (this.curExpected < 0) {
+        this.curExpected = -1;
+        return;
+      }
+    }
+    if (this.curExpected > 0 && this.bEnd >= this.curExpected) {
+      this.fromBytes();
+      this.curDone = true;
+      this.flushDeferred();
+    }
+  }
+
+  private closeCur(): void {
+    if (!this.curOpen) return;
+    if (!this.curDone) {
+      if (this.bStart < 0) {
+        if (this.curSummary) this.summaryOnly();
+      } else if (this.bStart === 0) this.fromBytes();
+      else this.orphan();
+    }
+    this.curOpen = false;
+    this.flushDeferred();
+  }
+
+  /** The link type for frame[0, n): -e hint, the last packets' type, or the one the bytes fit best. */
+  private pickLink(n: number): Frame | FrameError {
+    const hint = this.curSummary ? linkHint(this.sum, 0, this.sumLen) : -1;
+    let best: Frame | FrameError | undefined;
+    let bestScore = -1;
+    if (this.sticky >= 0) {
+      best = decodeFrame(this.frame, 0, n, this.sticky);
+      bestScore = frameScore(best);
+      if (bestScore === 4) return best;
+    }
+    if (hint >= 0 && hint !== this.sticky) {
+      const r = decodeFrame(this.frame, 0, n, hint);
+      const s = frameScore(r);
+      if (s > bestScore) {
+        best = r;
+        bestScore = s;
+        if (s >= 3) {
+          this.sticky = hint;
+          return r;
+        }
+      }
+    }
+    if (bestScore === 3) return best!;
+    let bestType = -1;
+    for (const lt of LINK_CANDIDATES) {
+      if (lt === this.sticky || lt === hint) continue;
+      const r = decodeFrame(this.frame, 0, n, lt);
+      const s = frameScore(r);
+      if (s > bestScore) {
+        best = r;
+        bestScore = s;
+        bestType = lt;
+      }
+    }
+    if (bestScore >= 3 && bestType >= 0) this.sticky = bestType;
+    return best!;
+  }
+
+  private fromBytes(): void {
+    let r = this.pickLink(this.bEnd);
+    const line = this.curLine;
+    if (isFrame(r) && r.truncated && this.curSummary && !r.tunnel) {
+      // tcpdump says so when the frame on the wire was shorter than the IP length (not a snap length): the
+      // packet ends where the frame did, as tshark reads it.
+      const missing = truncatedIpMissing(this.sum, this.sumLen);
+      if (missing > 0 && missing < r.ip.totalLen) r = decodeFrame(this.frame, 0, this.bEnd, r.link.linkType, r.ipStart + r.ip.totalLen - missing);
+    }
+    if (!isFrame(r)) {
+      if (r.error === 'not_ip') return;
+      if (r.error === 'fragment') {
+        if (r.ip && r.ip.proto === 6) {
+          this.event(anomaly('ip.fragment', `line ${line}: a later fragment of a TCP packet (IP offset ${r.ip.fragOffset}), not reassembled: skipped`, this.origin()));
+        }
+        return;
+      }
+      if (this.curSummary && /\bARP\b/.test(latin1(this.sum, 0, Math.min(this.sumLen, 200)))) return;
+      this.event(anomaly('input.undecodable', `line ${line}: ${this.bEnd} bytes of hex that decode as no IP packet (${r.message}): skipped`, this.origin()));
+      return;
+    }
+    const tcp = r.tcp;
+    const udp = r.udp;
+    if (!tcp && !udp) return;
+    const p: Packet = {
+      line,
+      ts: this.curTs,
+      time: this.curTime,
+      epoch: this.curEpoch,
+      ipVersion: r.ip.version,
+      src: r.ip.src,
+      dst: r.ip.dst,
+      sport: tcp ? tcp.sport : udp!.sport,
+      dport: tcp ? tcp.dport : udp!.dport,
+      proto: tcp ? 'tcp' : 'udp',
+      seq: tcp ? tcp.seq : 0,
+      ack: tcp ? tcp.ack : 0,
+      flags: tcp ? tcp.flags : 0,
+      win: tcp ? tcp.win : 0,
+      len: r.len,
+      payload: this.frame.slice(r.payloadStart, r.payloadEnd),
+      truncated: r.truncated || this.curOverflow,
+    };
+    if (r.fragment) p.fragment = true;
+    if (p.truncated) {
+      if (!this.truncRun) {
+        this.truncRun = true;
+        const why = this.curOverflow ? `longer than the ${MAX_FRAME_BYTES}-byte frame limit` : `the IP length says ${r.ip.totalLen} bytes, the hex has ${r.payloadEnd - r.ipStart}`;
+        this.event(anomaly('input.truncated', `line ${line}: packet cut short (${why}); the packets after it cut the same way are not reported one by one`, this.origin()));
+      }
+    } else this.truncRun = false;
+    this.seq.remember(p, this.curSummary ? this.sum : undefined, this.sumLen);
+    if (this.waiting > 0 && this.curSummary && this.replaceWaiting(p)) return;
+    this.push(p, true);
+  }
+
+  /** A packet shown only by its summary: no bytes, numbers made absolute where the base is known. */
+  private summaryOnly(): void {
+    const text = latin1(this.sum, 0, this.sumLen);
+    const s = parseSummary(text);
+    if (!s || !s.proto || s.sport === undefined || s.dport === undefined) return;
+    let seq = 0;
+    let ack = 0;
+    let relative = false;
+    if (s.proto === 'tcp') {
+      const r = this.seq.resolve(s);
+      seq = r.seq;
+      ack = r.ack;
+      relative = r.relative;
+    }
+    const p: Packet = {
+      line: this.curLine,
+      ts: this.curTs,
+      time: this.curTime,
+      epoch: this.curEpoch,
+      ipVersion: s.ipVersion,
+      src: s.src,
+      dst: s.dst,
+      sport: s.sport,
+      dport: s.dport,
+      proto: s.proto,
+      seq,
+      ack,
+      flags: s.flags,
+      win: s.win ?? 0,
+      len: s.len,
+      payload: EMPTY,
+      truncated: true,
+    };
+    if (relative) p.seqRelative = true;
+    this.seq.remember(p, undefined, 0);
+    this.push(p, false, text);
+  }
+
+  /**
+   * A hex block that follows no summary line and starts past offset 0: a pasted "data minus the IP and TCP
+   * headers". It completes the waiting summary-only TCP packet whose length it matches, else it is reported.
+   */
+  private orphan(): void {
+    const count = this.bEnd - this.bStart;
+    for (let i = this.queue.length - 1; i >= this.qHead; i--) {
+      const q = this.queue[i]!;
+      const p = q.packet;
+      if (q.ready || !p || p.proto !== 'tcp' || p.payload.length !== 0 || p.len !== count) continue;
+      p.payload = this.frame.slice(this.bStart, this.bEnd);
+      p.truncated = false;
+      this.release(q);
+      this.flush(false);
+      return;
+    }
+    this.event(
+      anomaly(
+        'input.orphan_hex',
+        `line ${this.curLine}: ${count} bytes of hex from offset 0x${this.bStart.toString(16).padStart(4, '0')} belong to no packet: no summary line before them, and no packet shown only by its summary has that length; skipped`,
+        { line: this.curLine },
+      ),
+    );
+  }
+
+  /** The same summary quoted again, this time with hex: the bytes take the waiting packet's place. */
+  private replaceWaiting(p: Packet): boolean {
+    const text = latin1(this.sum, 0, this.sumLen);
+    for (let i = this.queue.length - 1; i >= this.qHead; i--) {
+      const q = this.queue[i]!;
+      if (q.ready || q.text !== text) continue;
+      q.packet = p;
+      this.release(q);
+      this.flush(false);
+      return true;
+    }
+    return false;
+  }
+
+  private release(q: Queued): void {
+    q.ready = true;
+    q.text = undefined;
+    this.waiting--;
+  }
+
+  private push(p: Packet, ready: boolean, text?: string): void {
+    this.packets++;
+    if (ready && this.qHead === this.queue.length) {
+      this.next(p);
+      return;
+    }
+    const q: Queued = { packet: p, ready, at: this.packets };
+    if (!ready) {
+      q.text = text;
+      this.waiting++;
+    }
+    this.queue.push(q);
+    this.flush(false);
+  }
+
+  /**
+   * Events keep their place among packets: after the packet being read when they come from later lines, and
+   * among packets held back.
+   */
+  private event(ev: Event): void {
+    if (this.curOpen && !this.curDone && ev.line !== undefined && ev.line > this.curLine) {
+      this.deferred.push(ev);
+      return;
+    }
+    if (this.qHead === this.queue.length) this.emit(ev);
+    else this.queue.push({ event: ev, ready: true, at: this.packets });
+  }
+
+  /** Events deferred until the packet being read has gone out. */
+  private flushDeferred(): void {
+    if (this.deferred.length === 0) return;
+    const evs = this.deferred.splice(0);
+    for (const ev of evs) this.event(ev);
+  }
+
+  private flush(all: boolean): void {
+    const queue = this.queue;
+    while (this.qHead < queue.length) {
+      const q = queue[this.qHead]!;
+      if (!q.ready && !all && this.packets - q.at < HOLD_PACKETS) break;
+      this.qHead++;
+      if (!q.ready) this.release(q);
+      if (q.packet) this.next(q.packet);
+      else if (q.event) this.emit(q.event);
+    }
+    if (this.qHead === queue.length) {
+      queue.length = 0;
+      this.qHead = 0;
+    } else if (this.qHead > 1024) {
+      queue.splice(0, this.qHead);
+      this.qHead = 0;
+    }
+  }
+
+  private origin(): { line: number; ts?: string } {
+    return this.curTs === undefined ? { line: this.curLine } : { line: this.curLine, ts: this.curTs };
+  }
+
+  private noHex(): void {
+    this.noHexSent = true;
+    const what =
+      this.summaries > 0
+        ? `${this.summaries} tcpdump summary line${this.summaries === 1 ? '' : 's'} (the first on line ${this.firstSummaryLine}) and no hex dump of the packet bytes` +
+          (this.textAfterSummary > 0 ? ', with text under the summaries as tcpdump -A prints it' : '')
+        : 'no tcpdump summary or hex lines';
+    this.event(anomaly('input.no_hex', `the input has ${what}; tlsdump decodes TLS from the bytes: run ${FLAGS_HELP}`, { line: this.summaries > 0 ? this.firstSummaryLine : 1 }));
+  }
+}
+
+/** Copies src[start, end) to dst[at…]; Buffer's native copy when it can. Returns the count. */
+function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
+  const n = Math.max(0, Math.min(end - start, dst.length - at));
+  if (n > 64 && typeof (src as Buffer).copy === 'function') (src as Buffer).copy(dst, at, start, start + n);
+  else for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
+  return n;
+}
+
+/** Frame length announced by the link and IP headers in frame[0, n): -1 need more bytes, 0 cannot tell. */
+function expectedFrameLength(frame: Uint8Array, n: number, linkType: number): number {
+  const c = Cursor.of(frame, 0, n);
+  const link = decodeLink(c, linkType);
+  if (!link) return c.short ? -1 : 0;
+  const ip = c.pos;
+  if (link.etherType === ETHERTYPE_IPV4) {
+    if (ip + 4 > n) return -1;
+    if (frame[ip]! >> 4 !== 4) return 0;
+    const total = (frame[ip + 2]! << 8) | frame[ip + 3]!;
+    return total === 0 ? 0 : ip + total;
+  }
+  if (link.etherType === ETHERTYPE_IPV6) {
+    if (ip + 6 > n) return -1;
+    if (frame[ip]! >> 4 !== 6) return 0;
+    const payload = (frame[ip + 4]! << 8) | frame[ip + 5]!;
+    return payload === 0 ? 0 : ip + 40 + payload;
+  }
+  return 0;
+}
+
+const TRUNCATED_IP = Array.from('truncated-ip', (ch) => ch.charCodeAt(0));
+
+/** N in tcpdump's `truncated-ip - N bytes missing!` (print-ip.c; `truncated-ip6 - N` in print-ip6.c), or -1. */
+function truncatedIpMissing(sum: Uint8Array, len: number): number {
+  outer: for (let i = 0; i + TRUNCATED_IP.length < len; i++) {
+    for (let k = 0; k < TRUNCATED_IP.length; k++) if (sum[i + k] !== TRUNCATED_IP[k]) continue outer;
+    let j = i + TRUNCATED_IP.length;
+    if (sum[j] === 54 /* 6 */) j++;
+    if (sum[j] !== 32 || sum[j + 1] !== 45 || sum[j + 2] !== 32) return -1;
+    j += 3;
+    let n = 0;
+    const from = j;
+    while (j < len && sum[j]! >= 48 && sum[j]! <= 57) n = n * 10 + sum[j++]! - 48;
+    return j > from ? n : -1;
+  }
+  return -1;
+}
+
+/** tcpdump's own messages, which a `2>&1` mixes into the text. */
+function isChatter(text: string): boolean {
+  return (
+    text.startsWith('reading from file ') ||
+    text.startsWith('listening on ') ||
+    text.startsWith('tcpdump: ') ||
+    text.startsWith('Warning: ') ||
+    text.startsWith('dropped privs') ||
+    /^\d+ packets? (captured|received by filter|dropped by (kernel|interface))$/.test(text)
+  );
+}
+
+/** Lines with no timestamp that are still summaries: `-t` output, 3.x, pasted excerpts, -e prefixes. */
+function isSummaryText(text: string, buf: Uint8Array, p: number, end: number): boolean {
+  if (text.startsWith('IP (') || text.startsWith('IP6 (') || text.startsWith('ARP, ') || text.startsWith('RARP, ')) return true;
+  const pair = findEndpoints(text);
+  if (pair) return pair.rest < 400;
+  return linkHint(buf, p, end) >= 0 && text.includes(', length ');
 }

@@ -1,0 +1,123 @@
+// Hex lines of tcpdump -x/-xx/-X/-XX, read from bytes with a lookup table: no regex, no strings, no objects
+// per line. The layout (tcpdump 4.99 print-ascii.c hex_and_ascii_print_with_offset):
+//   `\t0x0010:  4500 003c 8b01 4000 4006 bec1 d8b6 2df6  E..<..@.@.....-.`
+// an offset `0x%04x:`, two spaces, up to 8 groups of 4 hex digits separated by one space (the last group has 2
+// digits when the byte count is odd), and with -X/-XX the ASCII column after the groups, padded so that at
+// least two spaces come first. Reading stops at two spaces or after 8 groups, so the ASCII column, which can
+// itself look like hex, is never read as bytes.
+
+/** Value of each byte as a hex digit, 255 for anything else. */
+const HEXVAL = new Uint8Array(256).fill(255);
+for (let i = 0; i < 10; i++) HEXVAL[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEXVAL[97 + i] = 10 + i;
+  HEXVAL[65 + i] = 10 + i;
+}
+
+/** tcpdump prints 16 bytes (8 groups) per line. */
+export const HEX_BYTES_PER_LINE = 16;
+const GROUPS_PER_LINE = 8;
+const SPACE = 32;
+const TAB = 9;
+
+/** Where parseHexOffset found the bytes of a line. */
+export class HexCursor {
+  /** Offset of the line's first byte: the printed offset plus any blank leading groups. */
+  offset = 0;
+  /** Index in the line where the first group starts. */
+  pos = 0;
+  /** Groups left blank at the start (an excerpt that leaves out the headers) count towards the 8. */
+  skippedGroups = 0;
+}
+
+/**
+ * Reads `0x<hex>:` and the spaces after it at buf[p]. A line whose first groups are blanked out with spaces
+ * (the seed's "data minus the IP and TCP headers", `0x0030:            a024 …`) starts at a later offset:
+ * each missing group is 5 columns ("hhhh "), after the usual 2 spaces. Returns false for anything else.
+ */
+export function parseHexOffset(buf: Uint8Array, p: number, end: number, out: HexCursor): boolean {
+  let i = p + 2;
+  let off = 0;
+  const digitsFrom = i;
+  while (i < end) {
+    const v = HEXVAL[buf[i]!]!;
+    if (v === 255) break;
+    off = off * 16 + v;
+    i++;
+  }
+  const digits = i - digitsFrom;
+  if (digits === 0 || digits > 8 || i >= end || buf[i] !== 58 /* : */) return false;
+  i++;
+  let cols = 0;
+  while (i < end && (buf[i] === SPACE || buf[i] === TAB)) {
+    cols += buf[i] === TAB ? 2 : 1;
+    i++;
+  }
+  let skipped = 0;
+  if (cols > 2 && i < end) {
+    const blank = cols - 2;
+    skipped = Math.floor(blank / 5);
+    off += skipped * 2 + Math.floor((blank % 5) / 2);
+  }
+  out.offset = off;
+  out.pos = i;
+  out.skippedGroups = skipped;
+  return true;
+}
+
+/**
+ * Reads the groups of a hex line from buf[p] into dst[at…]. Returns the number of bytes, or -1 when the text
+ * is not hex groups at all (prose after an offset). `maxGroups` bounds the groups read (8 less any skipped).
+ */
+export function parseHexGroups(buf: Uint8Array, p: number, end: number, dst: Uint8Array, at: number, maxGroups = GROUPS_PER_LINE): number {
+  let i = p;
+  let n = 0;
+  let groups = 0;
+  while (groups < maxGroups && i + 1 < end) {
+    const a = HEXVAL[buf[i]!]!;
+    const b = HEXVAL[buf[i + 1]!]!;
+    if ((a | b) === 255) break;
+    const c = i + 2 < end ? HEXVAL[buf[i + 2]!]! : 255;
+    const d = i + 3 < end ? HEXVAL[buf[i + 3]!]! : 255;
+    if ((c | d) !== 255) {
+      // A 4-digit group must end the line or be followed by a space.
+      if (i + 4 < end && buf[i + 4] !== SPACE && buf[i + 4] !== TAB) break;
+      dst[at + n] = (a << 4) | b;
+      dst[at + n + 1] = (c << 4) | d;
+      n += 2;
+      i += 4;
+    } else {
+      // The last group may have 2 digits (an odd byte count).
+      if (i + 2 < end && buf[i + 2] !== SPACE && buf[i + 2] !== TAB) break;
+      dst[at + n] = (a << 4) | b;
+      n += 1;
+      i += 2;
+      groups++;
+      break;
+    }
+    groups++;
+    if (i >= end) break;
+    // One space between groups; two (or a tab) begin the ASCII column or trailing padding.
+    if (buf[i] !== SPACE || i + 1 >= end || buf[i + 1] === SPACE || buf[i + 1] === TAB) break;
+    i++;
+  }
+  if (n === 0) {
+    // Nothing but blanks after the offset is an empty hex line; anything else is not a hex line.
+    while (i < end && (buf[i] === SPACE || buf[i] === TAB)) i++;
+    return i === end ? 0 : -1;
+  }
+  return n;
+}
+
+/**
+ * A line of hex groups with no offset, as tcpdump 3.x printed them (`\t\t\t 4500 0034 …`): only groups, and
+ * nothing after them. Returns the byte count, or -1.
+ */
+export function parseBareHex(buf: Uint8Array, p: number, end: number, dst: Uint8Array, at: number): number {
+  // At least three bytes, so that a word such as "face" or "dead" alone is not taken for bytes.
+  const n = parseHexGroups(buf, p, end, dst, at);
+  if (n < 3) return -1;
+  let i = p + Math.floor(n / 2) * 5 + (n % 2) * 3 - 1;
+  while (i < end && (buf[i] === SPACE || buf[i] === TAB)) i++;
+  return i >= end ? n : -1;
+}
