@@ -36,9 +36,9 @@ function bytesHex(c: Cursor | undefined): string | undefined {
   return c ? hex(c.buf.subarray(c.pos, c.end)) : undefined;
 }
 
-function extensionsBlock(c: Cursor, f: Fields, ctx: ExtContext): void {
+function extensionsBlock(c: Cursor, f: Fields, ctx: ExtContext, required = false): void {
   // RFC 5246 §7.4.1.2: the extensions block is optional in TLS ≤ 1.2 ("if any data follows").
-  if (c.empty) return;
+  if (c.empty && !required) return;
   const block = c.u16Prefixed();
   if (!block) return;
   const { extensions, short } = decodeExtensions(block, ctx);
@@ -176,7 +176,6 @@ export function keyExchange(cipher: number | undefined): string | undefined {
 
 /** RFC 5246 §7.4.1.4.1 / §4.7: digitally-signed: TLS 1.2 adds SignatureAndHashAlgorithm before opaque signature<0..2^16-1>. */
 function signature(c: Cursor, f: Fields, ctx: HsContext): void {
-  if (c.empty) return;
   if (ctx.version === 0x0303 || (ctx.version === undefined && c.left >= 4 && c.peek(0)! <= 0x08 && (c.peek(2)! << 8 | c.peek(3)!) === c.left - 4)) {
     f.sig_alg_id = c.u16();
   }
@@ -238,7 +237,7 @@ export const certificateRequest: MessageDecoder = (c, ctx) => {
   const f: Fields = {};
   if (isTls13(ctx.version)) {
     f.request_context = bytesHex(c.u8Prefixed());
-    extensionsBlock(c, f, 'certificate_request');
+    extensionsBlock(c, f, 'certificate_request', true);
     const sig = ext(f, 13)?.sig_alg_ids;
     if (sig) f.sig_alg_ids = sig;
     const cas = ext(f, 47)?.ca_names_der;
@@ -326,7 +325,7 @@ export const newSessionTicket: MessageDecoder = (c, ctx) => {
     f.age_add = c.u32();
     f.nonce_length = c.u8Prefixed()?.left;
     f.ticket_length = c.u16Prefixed()?.left;
-    extensionsBlock(c, f, 'new_session_ticket');
+    extensionsBlock(c, f, 'new_session_ticket', true);
   } else {
     f.ticket_length = c.u16Prefixed()?.left;
   }
