@@ -14,9 +14,18 @@ for (let i = 0; i < 6; i++) {
   HEXVAL[65 + i] = 10 + i;
 }
 
+/** Value of each pair of hex digits (first digit in the high byte of the index), 0x100 for anything else. */
+const HEXPAIR = new Uint16Array(65536).fill(0x100);
+for (let a = 0; a < 256; a++) {
+  if (HEXVAL[a] === 255) continue;
+  for (let b = 0; b < 256; b++) if (HEXVAL[b] !== 255) HEXPAIR[(a << 8) | b] = (HEXVAL[a]! << 4) | HEXVAL[b]!;
+}
+
 /** tcpdump prints 16 bytes (8 groups) per line. */
 export const HEX_BYTES_PER_LINE = 16;
 const GROUPS_PER_LINE = 8;
+/** Characters of 8 groups and the 7 spaces between them. */
+const FULL_LINE_CHARS = 39;
 const SPACE = 32;
 const TAB = 9;
 
@@ -70,6 +79,24 @@ export function parseHexOffset(buf: Uint8Array, p: number, end: number, out: Hex
  * is not hex groups at all (prose after an offset). `maxGroups` bounds the groups read (8 less any skipped).
  */
 export function parseHexGroups(buf: Uint8Array, p: number, end: number, dst: Uint8Array, at: number, maxGroups = GROUPS_PER_LINE): number {
+  // Fast path for the common full line: 8 groups at fixed columns, spaces between, then the end of the line
+  // or the ASCII column's spaces. One bad digit anywhere falls through to the general reader.
+  if (maxGroups === GROUPS_PER_LINE && p + FULL_LINE_CHARS <= end && (p + FULL_LINE_CHARS === end || buf[p + FULL_LINE_CHARS] === SPACE)) {
+    let sep = 0;
+    for (let g = 4; g < FULL_LINE_CHARS; g += 5) sep |= buf[p + g]! ^ SPACE;
+    if (sep === 0) {
+      let bad = 0;
+      for (let g = 0; g < GROUPS_PER_LINE; g++) {
+        const q = p + g * 5;
+        const hi = HEXPAIR[(buf[q]! << 8) | buf[q + 1]!]!;
+        const lo = HEXPAIR[(buf[q + 2]! << 8) | buf[q + 3]!]!;
+        bad |= hi | lo;
+        dst[at + 2 * g] = hi;
+        dst[at + 2 * g + 1] = lo;
+      }
+      if (bad < 256) return HEX_BYTES_PER_LINE;
+    }
+  }
   let i = p;
   let n = 0;
   let groups = 0;
