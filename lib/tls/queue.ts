@@ -1,14 +1,15 @@
 // A growable byte queue for one direction of a flow: chunks are appended, records and messages are consumed from
 // the front. Part of stage 3 (tls). Its size is bounded by the callers (one record, one handshake message).
 
+const EMPTY = new Uint8Array(0);
+
 export class ByteQueue {
-  private buf: Uint8Array;
+  private buf = EMPTY;
   private start = 0;
   private end = 0;
 
-  constructor(initial = 4096) {
-    this.buf = new Uint8Array(initial);
-  }
+  /** Nothing is allocated until the first append (most flows never need most queues). */
+  constructor(private readonly initial = 4096) {}
 
   get length(): number {
     return this.end - this.start;
@@ -22,7 +23,7 @@ export class ByteQueue {
       if (live + bytes.length <= this.buf.length && this.start > 0) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
-        let cap = this.buf.length * 2;
+        let cap = Math.max(this.buf.length * 2, this.initial);
         while (cap < live + bytes.length) cap *= 2;
         const next = new Uint8Array(cap);
         next.set(this.buf.subarray(this.start, this.end));
@@ -53,6 +54,6 @@ export class ByteQueue {
 
   clear(): void {
     this.start = this.end = 0;
-    if (this.buf.length > 1 << 16) this.buf = new Uint8Array(4096);
+    if (this.buf.length > 1 << 16) this.buf = EMPTY;
   }
 }

@@ -10,7 +10,8 @@ const names = (ids: unknown, name: (v: number) => string): string[] | undefined 
   Array.isArray(ids) ? (ids as number[]).map(name) : undefined;
 
 /** Field `<x>_id` / `<x>_ids` holding registry numbers → the name field placed after it. */
-const NAMED: readonly [string, string, (v: number) => string][] = [
+const NAMED = new Map<string, [string, (v: number) => string]>(([
+
   ['version_id', 'version', R.versionName],
   ['legacy_version_id', 'legacy_version', R.versionName],
   ['selected_version_id', 'selected_version', R.versionName],
@@ -23,9 +24,10 @@ const NAMED: readonly [string, string, (v: number) => string][] = [
   ['status_type_id', 'status_type', R.certificateStatusTypeName],
   ['algorithm_id', 'algorithm', R.certificateCompressionName],
   ['compression_id', 'compression', R.compressionMethodName],
-];
+] as [string, string, (v: number) => string][]).map(([id, name, fn]) => [id, [name, fn]]));
 
-const NAMED_LISTS: readonly [string, string, (v: number) => string][] = [
+const NAMED_LISTS = new Map<string, [string, (v: number) => string]>(([
+
   ['cipher_ids', 'ciphers', R.cipherName],
   ['version_ids', 'versions', R.versionName],
   ['group_ids', 'groups', R.groupName],
@@ -35,7 +37,7 @@ const NAMED_LISTS: readonly [string, string, (v: number) => string][] = [
   ['algorithm_ids', 'algorithms', R.certificateCompressionName],
   ['cert_type_ids', 'cert_types', R.clientCertificateTypeName],
   ['compression_ids', 'compressions', R.compressionMethodName],
-];
+] as [string, string, (v: number) => string][]).map(([id, name, fn]) => [id, [name, fn]]));
 
 /** Copies `f` with a name beside every registry number, certificates described and DNs as RFC 4514 strings. */
 export function named(f: Fields): Fields {
@@ -63,10 +65,10 @@ export function named(f: Fields): Fields {
       continue;
     }
     out[k] = v;
-    const single = NAMED.find(([id]) => id === k);
-    if (single && typeof v === 'number') out[single[1]] = single[2](v);
-    const list = NAMED_LISTS.find(([id]) => id === k);
-    if (list) out[list[1]] = names(v, list[2]);
+    const single = NAMED.get(k);
+    if (single && typeof v === 'number') out[single[0]] = single[1](v);
+    const list = NAMED_LISTS.get(k);
+    if (list) out[list[0]] = names(v, list[1]);
   }
   return out;
 }
