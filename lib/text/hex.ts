@@ -141,9 +141,9 @@ export function parseHexGroups(buf: Uint8Array, p: number, end: number, dst: Uin
  * nothing after them. Returns the byte count, or -1.
  */
 export function parseBareHex(buf: Uint8Array, p: number, end: number, dst: Uint8Array, at: number): number {
-  // At least three bytes, so that a word such as "face" or "dead" alone is not taken for bytes.
+  // At least two full groups, so that a word such as "face" or "dead" alone is not taken for bytes.
   const n = parseHexGroups(buf, p, end, dst, at);
-  if (n < 3) return -1;
+  if (n < 4) return -1;
   let i = p + Math.floor(n / 2) * 5 + (n % 2) * 3 - 1;
   while (i < end && (buf[i] === SPACE || buf[i] === TAB)) i++;
   return i >= end ? n : -1;
