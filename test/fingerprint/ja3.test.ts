@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isGrease, withoutGrease, ja3, ja3s } from '../../lib/fingerprint/index.js';
-import { CAPTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, haveShared, haveTool, skipping } from '../support/shared.js';
 import { captureFiles, mapLimit, tsharkHellos, type TsharkHello } from './tshark-hellos.js';
 
 const GREASE = [0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a, 0x5a5a, 0x6a6a, 0x7a7a, 0x8a8a, 0x9a9a, 0xaaaa, 0xbaba, 0xcaca, 0xdada, 0xeaea, 0xfafa];
@@ -50,7 +50,8 @@ test('ja3s: the lab vectors (TLS 1.2 with extensions, TLS 1.3 with legacy versio
 let hellos: Map<string, TsharkHello[]> | undefined;
 async function allHellos(): Promise<Map<string, TsharkHello[]>> {
   if (!hellos) {
-    const files = captureFiles(CAPTURES);
+    // The shared public captures and the project's own recorded ones.
+    const files = [...captureFiles(CAPTURES), ...(existsSync(FIXTURES) ? captureFiles(FIXTURES) : [])];
     const res = await mapLimit(files, 4, (f) => tsharkHellos(f).catch(() => [] as TsharkHello[]));
     hellos = new Map(files.map((f, i) => [f, res[i]!]));
   }
@@ -58,7 +59,7 @@ async function allHellos(): Promise<Map<string, TsharkHello[]>> {
 }
 const canTshark = haveShared && haveTool('tshark');
 
-test('ja3/ja3s: equal tshark ja3_full/ja3 and ja3s_full/ja3s on every hello tshark fingerprints in ../shared/captures', async () => {
+test('ja3/ja3s: equal tshark ja3_full/ja3 and ja3s_full/ja3s on every hello tshark fingerprints in ../shared/captures and test/fixtures', async () => {
   if (!canTshark) return skipping('../shared/captures or tshark absent: JA3 against tshark');
   let clients = 0;
   let servers = 0;

@@ -6,11 +6,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isCertificate, parseCertificate, parseIp, ipString, type Certificate } from '../../lib/x509/index.js';
 import { EXT_KEY_USAGES, SIGNATURE_ALGORITHMS } from '../../lib/x509/oids.js';
-import { CAPTURES, ROOT, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipping } from '../support/shared.js';
 import { captureFiles, mapLimit } from '../fingerprint/tshark-hellos.js';
 
 const haveOpenssl = haveTool('openssl');
@@ -26,7 +26,10 @@ function run(cmd: string, args: string[], input?: Uint8Array): Promise<{ code: n
 
 /** Certificates tshark dissects in one capture (TLS and DTLS), as DER. */
 async function captureCerts(pcap: string): Promise<Uint8Array[]> {
-  const r = await run('tshark', ['-r', pcap, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'tls.handshake.certificate', '-e', 'dtls.handshake.certificate']);
+  // The project's recorded captures come with keylogs: with them tshark sees TLS 1.3 certificates too.
+  const keylog = pcap.replace(/\.pcap$/, '.keylog');
+  const keys = existsSync(keylog) ? ['-o', `tls.keylog_file:${keylog}`] : [];
+  const r = await run('tshark', ['-r', pcap, ...keys, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'tls.handshake.certificate', '-e', 'dtls.handshake.certificate']);
   const out: Uint8Array[] = [];
   for (const field of r.out.split(/[\t\n,]/)) {
     const h = field.replace(/:/g, '').trim();
@@ -213,7 +216,7 @@ function compare(c: Certificate, o: OpensslFacts): string[] {
   return d;
 }
 
-test('x509 vs openssl: every certificate tshark finds in ../shared/captures, and our fixtures, decode the same', async () => {
+test('x509 vs openssl: every certificate tshark finds in ../shared/captures and test/fixtures (decrypted), and our DER fixtures, decode the same', async () => {
   if (!haveOpenssl) return skipping('openssl absent: certificates against openssl');
   const ders = new Map<string, { der: Uint8Array; from: string }>();
   const fixtures = join(ROOT, 'test', 'x509', 'fixtures');
@@ -222,8 +225,8 @@ test('x509 vs openssl: every certificate tshark finds in ../shared/captures, and
     ders.set(Buffer.from(d).toString('hex'), { der: d, from: f });
   }
   const withCaptures = haveShared && haveTool('tshark');
-  if (withCaptures) {
-    const files = captureFiles(CAPTURES);
+  if (haveTool('tshark')) {
+    const files = [...(haveShared ? captureFiles(CAPTURES) : []), ...(existsSync(FIXTURES) ? captureFiles(FIXTURES) : [])];
     const all = await mapLimit(files, 4, captureCerts);
     files.forEach((f, i) => {
       for (const d of all[i]!) {
