@@ -140,10 +140,11 @@ export function parseHexGroups(buf: Uint8Array, p: number, end: number, dst: Uin
  * A line of hex groups with no offset, as tcpdump 3.x printed them (`\t\t\t 4500 0034 …`): only groups, and
  * nothing after them. Returns the byte count, or -1.
  */
-export function parseBareHex(buf: Uint8Array, p: number, end: number, dst: Uint8Array, at: number): number {
-  // At least two full groups, so that a word such as "face" or "dead" alone is not taken for bytes.
+export function parseBareHex(buf: Uint8Array, p: number, end: number, dst: Uint8Array, at: number, minBytes = 4): number {
+  // The first line needs two full groups, so that a word such as "face" or "dead" after a summary is not taken
+  // for bytes; the lines after it may be as short as tcpdump makes the last one.
   const n = parseHexGroups(buf, p, end, dst, at);
-  if (n < 4) return -1;
+  if (n < minBytes) return -1;
   let i = p + Math.floor(n / 2) * 5 + (n % 2) * 3 - 1;
   while (i < end && (buf[i] === SPACE || buf[i] === TAB)) i++;
   return i >= end ? n : -1;

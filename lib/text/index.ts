@@ -29,6 +29,8 @@ export const MAX_SUMMARY_BYTES = 8 * 1024;
 export const HOLD_PACKETS = 64;
 /** After this many summary lines and no hex line at all, `input.no_hex` is reported without waiting for the end. */
 export const NO_HEX_AFTER_SUMMARIES = 32;
+/** Runs of text held back while the input has summaries but no hex yet (tcpdump -A, or a paste). */
+export const MAX_PENDING_PROSE = 64;
 /** Longest excerpt of an unparsed line quoted in its anomaly. */
 const QUOTE_CHARS = 60;
 
@@ -45,7 +47,7 @@ interface Queued {
   ready: boolean;
   /** The packet count when it was queued, for the hold limit. */
   at: number;
-  /** Summary text of a waiting summary-only packet. */
+  /** Summary text (after the timestamp) of a waiting summary-only packet; its packet has the timestamp. */
   text?: string;
 }
 
@@ -92,6 +94,8 @@ export class TextPackets implements LineSink {
 
   private readonly queue: Queued[] = [];
   private readonly deferred: Event[] = [];
+  /** input.unparsed held back until it is clear that the input has hex (else it was -A payload). */
+  private readonly pendingProse: Event[] = [];
   private qHead = 0;
   private packets = 0;
   private waiting = 0;
@@ -231,6 +235,10 @@ export class TextPackets implements LineSink {
   }
 
   private hexSeen(): void {
+    if (this.hexLines === 0 && this.pendingProse.length > 0) {
+      // Hex after all: the text held back was prose, not -A payload.
+      for (const ev of this.pendingProse.splice(0)) this.event(ev);
+    }
     this.hexLines++;
     this.unparsedRun = false;
     this.afterSummary = false;
@@ -256,7 +264,7 @@ export class TextPackets implements LineSink {
     // tcpdump 3.x hex lines without offsets, right after their summary or each other.
     if (this.curOpen && (this.afterSummary || (this.bStart === 0 && !this.curDone)) && this.bEnd + HEX_BYTES_PER_LINE <= MAX_FRAME_BYTES) {
       const at = this.bStart < 0 ? 0 : this.bEnd;
-      const n = parseBareHex(buf, p, end, this.frame, at);
+      const n = parseBareHex(buf, p, end, this.frame, at, this.bStart < 0 ? 4 : 1);
       if (n > 0) {
         this.hexSeen();
         this.bStart = 0;
@@ -265,17 +273,24 @@ export class TextPackets implements LineSink {
         return;
       }
     }
-    if (this.afterSummary || (this.hexLines === 0 && this.summaries > 0)) {
+    if (this.afterSummary) {
       // The decode tcpdump prints under a summary (-v protocol lines, -A payload text): not prose.
       this.textAfterSummary++;
       return;
     }
-    if (!this.unparsedRun) {
-      this.unparsedRun = true;
-      const full = utf8.decode(buf.subarray(p, Math.min(end, p + 4 * QUOTE_CHARS)));
-      const quote = full.length > QUOTE_CHARS ? full.slice(0, QUOTE_CHARS) + '…' : full;
-      this.event(anomaly('input.unparsed', `line ${this.lineNo} is not tcpdump output (skipped with the lines after it up to the next packet line): ${JSON.stringify(quote)}`, { line: this.lineNo }));
+    if (this.unparsedRun) return;
+    this.unparsedRun = true;
+    const full = utf8.decode(buf.subarray(p, Math.min(end, p + 4 * QUOTE_CHARS)));
+    const quote = full.length > QUOTE_CHARS ? full.slice(0, QUOTE_CHARS) + '…' : full;
+    const ev = anomaly('input.unparsed', `line ${this.lineNo} is not tcpdump output (skipped with the lines after it up to the next packet line): ${JSON.stringify(quote)}`, { line: this.lineNo });
+    if (this.hexLines === 0 && this.summaries > 0) {
+      // Summaries and no hex yet: this may be tcpdump -A payload (reported by input.no_hex if no hex ever
+      // comes), or prose in a paste whose hex comes later (reported then).
+      this.textAfterSummary++;
+      if (this.pendingProse.length < MAX_PENDING_PROSE) this.pendingProse.push(ev);
+      return;
     }
+    this.event(ev);
   }
 
   // ---- packets ----
@@ -472,7 +487,7 @@ export class TextPackets implements LineSink {
     const text = latin1(this.sum, 0, this.sumLen);
     for (let i = this.queue.length - 1; i >= this.qHead; i--) {
       const q = this.queue[i]!;
-      if (q.ready || q.text !== text) continue;
+      if (q.ready || q.text !== text || q.packet?.ts !== this.curTs) continue;
       q.packet = p;
       this.release(q);
       this.flush(false);
@@ -552,7 +567,8 @@ export class TextPackets implements LineSink {
         ? `${this.summaries} tcpdump summary line${this.summaries === 1 ? '' : 's'} (the first on line ${this.firstSummaryLine}) and no hex dump of the packet bytes` +
           (this.textAfterSummary > 0 ? ', with text under the summaries as tcpdump -A prints it' : '')
         : 'no tcpdump summary or hex lines';
-    this.event(anomaly('input.no_hex', `the input has ${what}; tlsdump decodes TLS from the bytes: run ${FLAGS_HELP}`, { line: this.summaries > 0 ? this.firstSummaryLine : 1 }));
+    // Sent at once, ahead of packets held back: it is about the whole input.
+    this.emit(anomaly('input.no_hex', `the input has ${what}; tlsdump decodes TLS from the bytes: run ${FLAGS_HELP}`, { line: this.summaries > 0 ? this.firstSummaryLine : 1 }));
   }
 }
 
