@@ -44,7 +44,14 @@ export interface Clock {
  * Checks one chain as sent (leaf first, RFC 8446 §4.4.2 / RFC 5246 §7.4.2). `who` names the sender in
  * messages; `at` is the line of the Certificate message.
  */
-export function checkChain(who: 'server' | 'client', certs: readonly CertFacts[], clock: Clock, at: string): Diagnosis[] {
+export function checkChain(
+  who: 'server' | 'client',
+  certs: readonly CertFacts[],
+  clock: Clock,
+  at: string,
+  /** Issuers the peer said it holds (a CertificateRequest's CA names); [] means it named none. */
+  peerHolds?: readonly string[],
+): Diagnosis[] {
   const out: Diagnosis[] = [];
   const n = certs.length;
   if (n === 0) return out;
@@ -69,7 +76,10 @@ export function checkChain(who: 'server' | 'client', certs: readonly CertFacts[]
   }
   const last = certs[n - 1]!;
   if (!last.error && !isSelfIssued(last)) {
-    if (n === 1) {
+    const held = peerHolds !== undefined && (peerHolds.length === 0 || peerHolds.includes(last.issuer ?? ''));
+    if (n === 1 && held) {
+      // The peer asked for certificates from this very issuer (or from any): a leaf alone is a full chain.
+    } else if (n === 1) {
       out.push({
         code: 'chain_incomplete',
         severity: 'warning',

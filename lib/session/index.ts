@@ -25,6 +25,14 @@ interface AlertSeen extends Seen {
   inferred?: boolean;
 }
 
+interface LastRecord {
+  content: string;
+  length: number;
+  /** Part of a TLS 1.3 handshake flight (labelled by the TLS stage). */
+  flight: boolean;
+  at: Seen;
+}
+
 interface FlowState {
   flow: number;
   client: string;
@@ -51,7 +59,7 @@ interface FlowState {
   lastSpeaker?: { dir: Dir; what: string; at: Seen };
   newSessionTicket: boolean;
   /** The last record-carrying line of each direction, to place close_notify. */
-  lastRecord: { c2s?: { content: string; length: number; at: Seen }; s2c?: { content: string; length: number; at: Seen } };
+  lastRecord: { c2s?: LastRecord; s2c?: LastRecord };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -162,7 +170,7 @@ export class Sessions {
     const content = str(ev.content) ?? '';
     const length = num(ev.length) ?? 0;
     const client = dir === 'c2s';
-    s.lastRecord[dir] = { content, length, at: seen };
+    s.lastRecord[dir] = { content, length, flight: typeof ev.flight === 'string', at: seen };
     if (content === 'change_cipher_spec') {
       s.ccs[dir] ??= seen;
       s.history.add(LETTER.changeCipherSpec, client);
@@ -173,14 +181,20 @@ export class Sessions {
       s.history.add(LETTER.encryptedHandshake, client);
       s.lastSpeaker = { dir, what: 'an encrypted handshake record (Finished)', at: seen };
     } else if (content === 'application_data') {
-      if (this.isTls13(s) && ev.encrypted === true && !s.firstAppData) {
-        // TLS 1.3 hides the handshake inside application_data records (RFC 8446 §5.2).
+      // TLS 1.3 hides the handshake in application_data records (RFC 8446 §5.2); the TLS stage labels the
+      // server's first encrypted flight and the client's Finished flight (inferred from their order).
+      if (ev.flight === 'server_handshake' || ev.flight === 'client_finished') {
         s.encryptedRecords[dir]++;
-        if (!s.finished[dir]) s.finished[dir] = seen;
+        s.finished[dir] ??= seen;
+        s.history.add(LETTER.encryptedHandshake, client, true);
+        s.lastSpeaker = { dir, what: dir === 'c2s' ? "the client's encrypted Finished flight" : "the server's encrypted flight", at: seen };
+        return;
       }
       s.appData[dir]++;
-      if (s.finished.c2s && s.finished.s2c && !s.firstAppData && (dir === 'c2s' || s.appData.c2s > 1 || !this.isTls13(s))) {
-        s.firstAppData = seen;
+      if (s.finished.c2s && s.finished.s2c && !s.firstAppData) {
+        // In TLS 1.3 only a server record after the client's Finished that is not alert-sized shows the
+        // server accepted that flight (a NewSessionTicket or data); an alert alone is 19 bytes.
+        if (!this.isTls13(s) || (dir === 's2c' && length !== TLS13_ALERT_RECORD)) s.firstAppData = seen;
       }
       s.history.add(LETTER.applicationData, client, true);
       s.lastSpeaker = { dir, what: 'application data', at: seen };
@@ -260,14 +274,16 @@ export class Sessions {
     const fatal = s.alerts.find((a) => a.fatal);
     const handshakeDone = Boolean(s.finished.c2s && s.finished.s2c);
     const established = handshakeDone && Boolean(s.firstAppData) && !fatal;
-    const visible = !tls13 && Boolean(sh);
-
-    let requested: boolean | null = null;
-    if (s.certRequest) requested = true;
-    else if (visible && s.serverHelloDone) requested = false;
-    let sent: boolean | null = null;
-    if (s.clientCerts) sent = s.clientCerts.certs.length > 0;
-    else if (visible && (s.clientKeyExchange || s.ccs.c2s)) sent = false;
+    // Whether a client certificate was requested or sent is visible only in plaintext handshakes (TLS ≤ 1.2)
+    // seen from the ClientHello on without a gap before the handshake ended.
+    const gapInHandshake = s.gaps.length > 0 && !handshakeDone;
+    const visible = !tls13 && Boolean(ch) && !gapInHandshake;
+    let requested: boolean | null = s.certRequest ? true : visible ? false : null;
+    let sent: boolean | null = s.clientCerts ? s.clientCerts.certs.length > 0 : visible ? false : null;
+    if (tls13) {
+      requested = sent = null;
+      this.inferTls13Alerts(s);
+    }
 
     const resumed = this.resumed(s, tls13);
     const diagnoses: Diagnosis[] = [];
@@ -275,7 +291,10 @@ export class Sessions {
 
     this.mtls(s, tls13, requested, sent, fatal, established, diagnoses);
     if (s.serverCerts) diagnoses.push(...checkChain('server', s.serverCerts.certs, clock, at(s.serverCerts.at)));
-    if (s.clientCerts) diagnoses.push(...checkChain('client', s.clientCerts.certs, clock, at(s.clientCerts.at)));
+    if (s.clientCerts) {
+      const cas = Array.isArray(s.certRequest?.ev.ca_names) ? (s.certRequest.ev.ca_names as string[]) : undefined;
+      diagnoses.push(...checkChain('client', s.clientCerts.certs, clock, at(s.clientCerts.at), cas));
+    }
     this.chainRejected(s, diagnoses);
     this.hostname(s, diagnoses);
     this.shape(s, close, fatal, established, handshakeDone, diagnoses);
@@ -298,7 +317,7 @@ export class Sessions {
       client_cert_sent: sent,
       server_certs: (s.serverCerts?.certs ?? []).map((c) => c.sha256 ?? null),
       client_certs: (s.clientCerts?.certs ?? []).map((c) => c.sha256 ?? null),
-      alerts: s.alerts.map((a) => (a.encrypted ? { dir: a.dir, encrypted: true } : { dir: a.dir, level: a.level, description: a.description })),
+      alerts: s.alerts.map((a) => (a.inferred ? { dir: a.dir, encrypted: true, inferred: true } : a.encrypted ? { dir: a.dir, encrypted: true } : { dir: a.dir, level: a.level, description: a.description })),
       ja3_hash: str(ch?.ja3_hash) ?? null,
       ja3s_hash: str(sh?.ja3s_hash) ?? null,
       ja4: str(ch?.ja4) ?? null,
@@ -343,8 +362,14 @@ export class Sessions {
         message:
           'TLS 1.3 encrypts CertificateRequest, the client Certificate and CertificateVerify (RFC 8446 §4.3–4.4), so whether a client certificate was requested or sent cannot be seen without keys',
       });
-      const inferred = this.tls13CertRequired(s);
-      if (inferred) out.push(inferred);
+      const alert = s.alerts.find((a) => a.inferred && a.dir === 's2c');
+      if (alert && !established) {
+        out.push({
+          code: 'tls13_alert_inferred',
+          severity: 'warning',
+          message: `inferred, not seen: after the client's encrypted Finished flight ${at(s.finished.c2s)} the server sent one ${TLS13_ALERT_RECORD}-byte record ${at(alert)}, the size of an encrypted alert, and nothing else; when the server requires a client certificate this is typically certificate_required (116), unknown_ca or bad_certificate`,
+        });
+      }
       return;
     }
     const req = s.certRequest;
@@ -354,6 +379,9 @@ export class Sessions {
         ? 'the handshake then completed'
         : 'the handshake did not complete';
     if (requested === false) {
+      // Only a complete server flight shows that no CertificateRequest came (not an abbreviated handshake,
+      // nor one that failed before the server's flight).
+      if (!s.serverHelloDone) return;
       out.push({
         code: 'client_cert_not_requested',
         severity: fatal && fatal.dir === 's2c' ? 'warning' : 'info',
@@ -402,18 +430,17 @@ export class Sessions {
   }
 
   /**
-   * TLS 1.3 with mutual authentication failing shows one shape without keys: after the client's encrypted
-   * flight, the server sends one small encrypted record (an alert is 19 bytes) and closes. An inference only.
+   * TLS 1.3 encrypts alerts into application_data records (RFC 8446 §5.2): a record of 19 bytes (2 alert
+   * bytes, the inner content type and a 16-byte AEAD tag) that ends a direction is taken for an alert,
+   * marked `inferred` and never given a level or description.
    */
-  private tls13CertRequired(s: FlowState): Diagnosis | undefined {
-    const last = s.lastRecord.s2c;
-    if (!last || s.appData.c2s === 0) return undefined;
-    if (last.length !== TLS13_ALERT_RECORD || s.appData.s2c > 3) return undefined;
-    return {
-      code: 'tls13_alert_inferred',
-      severity: 'warning',
-      message: `inferred, not seen: the server's last record ${at(last.at)} is ${TLS13_ALERT_RECORD} bytes, the size of an encrypted alert; if the server requires a client certificate this is likely certificate_required (116) or another fatal alert`,
-    };
+  private inferTls13Alerts(s: FlowState): void {
+    for (const dir of ['c2s', 's2c'] as const) {
+      const last = s.lastRecord[dir];
+      if (last && last.content === 'application_data' && !last.flight && last.length === TLS13_ALERT_RECORD) {
+        s.alerts.push({ ...last.at, dir, fatal: false, encrypted: true, inferred: true });
+      }
+    }
   }
 
   /** A client's fatal alert right after the server's chain points at that chain. */
