@@ -43,6 +43,8 @@ export type FlushMode = 'normal' | 'limit' | 'force';
 
 /** A sequence number this far from where we are is not taken as a position in this stream. */
 const PLAUSIBLE = 1 << 30;
+/** ACK rises remembered per direction while holes wait (beyond it the last one is moved forward). */
+const MAX_ACK_RISES = 256;
 
 interface Tally {
   count: number;
@@ -68,9 +70,11 @@ export class HalfStream {
   finPos: number | undefined;
   /** Position after the RST's sequence number, when it is plausible. */
   private rstPos: number | undefined;
-  /** Highest position the peer acknowledged, and the flow packet count when it first passed `next`. */
+  /** Highest position the peer acknowledged. */
   private peerAck = -Infinity;
-  private peerAckSince = 0;
+  /** Each rise of the peer's ACK beyond `next`: the position and the flow packet count when it was seen, so a
+   *  hole's grace counts from the first ACK that passed that hole. */
+  private readonly ackRises: { pos: number; at: number }[] = [];
   /** A zero-window probe byte, held until the peer acknowledges it. */
   private probe: Segment | undefined;
 
@@ -151,6 +155,7 @@ export class HalfStream {
     if (this.finPos !== undefined) this.finPos += shift;
     if (this.rstPos !== undefined) this.rstPos += shift;
     if (this.peerAck !== -Infinity) this.peerAck += shift;
+    for (const r of this.ackRises) r.pos += shift;
   }
 
   /**
@@ -253,9 +258,24 @@ export class HalfStream {
     }
     const p = this.pos(seq);
     if (p - this.next > PLAUSIBLE || p <= this.peerAck) return;
-    if (!(this.peerAck > this.next)) this.peerAckSince = now;
     this.peerAck = p;
-    if (p > this.next) this.lastAt = at;
+    if (p <= this.next) return;
+    this.lastAt = at;
+    const rises = this.ackRises;
+    if (rises.length < MAX_ACK_RISES) rises.push({ pos: p, at: now });
+    else rises[rises.length - 1]!.pos = p;
+  }
+
+  /** How far the peer's ACKs that are at least `grace` packets old reach past `next` (or undefined). */
+  private ackedLongAgo(now: number): number | undefined {
+    const rises = this.ackRises;
+    while (rises.length > 0 && rises[0]!.pos <= this.next) rises.shift();
+    let reach: number | undefined;
+    for (const r of rises) {
+      if (now - r.at < this.limits.gapGracePackets) break;
+      reach = r.pos;
+    }
+    return reach;
   }
 
   /** Nothing known to be sent is still missing or waiting. */
@@ -297,20 +317,17 @@ export class HalfStream {
         target = holeEnd === undefined ? this.lostUntil : Math.min(this.lostUntil, holeEnd);
       } else if (mode === 'force' || (mode === 'limit' && this.pendingBytes > this.limits.maxBufferBytes)) {
         target = holeEnd ?? this.trailingEnd();
-      } else if (this.peerAck > this.next && now - this.peerAckSince >= this.limits.gapGracePackets) {
-        let acked = this.peerAck;
-        if (this.finPos !== undefined) acked = Math.min(acked, this.finPos);
-        else if (holeEnd === undefined && acked - this.next === 1) acked = this.next; // the ACK of a FIN not captured
-        target = holeEnd === undefined ? acked : Math.min(acked, holeEnd);
+      } else {
+        let acked = this.peerAck > this.next ? this.ackedLongAgo(now) : undefined;
+        if (acked !== undefined) {
+          if (this.finPos !== undefined) acked = Math.min(acked, this.finPos);
+          else if (holeEnd === undefined && acked - this.next === 1) acked = this.next; // the ACK of a FIN not captured
+          target = holeEnd === undefined ? acked : Math.min(acked, holeEnd);
+        }
       }
       if (target === undefined || target <= this.next) break;
       this.declare(target - this.next);
       this.next = target;
-    }
-    if (this.peerAck > this.next) {
-      // still past: keep counting from when it first passed
-    } else {
-      this.peerAckSince = now;
     }
   }
 

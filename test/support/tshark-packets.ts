@@ -44,10 +44,18 @@ function tshark(args: string[]): string {
  * errors is left out (it is not part of the connection). For tunnels the innermost addresses are used.
  */
 export function tsharkPackets(pcap: string): TsharkPacket[] {
+  return parsePackets(tshark(fieldArgs(pcap)));
+}
+
+function fieldArgs(pcap: string): string[] {
   const args = ['-r', pcap, '-n', '-T', 'fields', '-E', 'occurrence=l', '-Y', 'tcp && !icmp && !icmpv6'];
   for (const f of FIELDS) args.push('-e', f);
+  return args;
+}
+
+function parsePackets(text: string): TsharkPacket[] {
   const out: TsharkPacket[] = [];
-  for (const row of tshark(args).split('\n')) {
+  for (const row of text.split('\n')) {
     if (!row) continue;
     const c = row.split('\t');
     const [frame, ip4s, ip6s, sport, ip4d, ip6d, dport, seq, ack, flags, len, payloadHex, epoch, win, stream, reused, lost] = c;
@@ -83,31 +91,73 @@ export function tsharkPackets(pcap: string): TsharkPacket[] {
 export interface Followed {
   /** `ip:port` of each node as tshark names them (node 0 sent the stream's first packet). */
   nodes: [string, string];
-  /** Bytes sent by node 0 and by node 1, concatenated in tshark's order. */
+  /** Bytes sent by node 0 and by node 1, concatenated in tshark's order, without tshark's gap markers. */
   bytes: [Buffer, Buffer];
+  /** Per node, the byte counts of tshark's `[N bytes missing in capture file]` markers, in order. */
+  missing: [number[], number[]];
+}
+
+/** tshark writes a hole into the raw bytes as the text `[N bytes missing in capture file]` and a NUL. */
+const MISSING = /\[(\d+) bytes missing in capture file\]\x00?/g;
+
+function unmark(b: Buffer): { bytes: Buffer; missing: number[] } {
+  const text = b.toString('latin1');
+  const missing: number[] = [];
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const m of text.matchAll(MISSING)) {
+    missing.push(Number(m[1]));
+    parts.push(b.subarray(at, m.index));
+    at = m.index! + m[0].length;
+  }
+  parts.push(b.subarray(at));
+  return { bytes: Buffer.concat(parts), missing };
 }
 
 /** tshark's `-z follow,tcp,raw,N` for the given streams (several per tshark run). */
 export function tsharkFollow(pcap: string, streams: number[]): Map<number, Followed> {
   const out = new Map<number, Followed>();
   for (let i = 0; i < streams.length; i += 40) {
-    const batch = streams.slice(i, i + 40);
     const args = ['-r', pcap, '-n', '-q'];
-    for (const s of batch) args.push('-z', `follow,tcp,raw,${s}`);
-    const text = tshark(args);
-    for (const block of text.split('===================================================================\n')) {
-      const m = /^Follow: tcp,raw\nFilter: tcp\.stream eq (\d+)\nNode 0: (.*)\nNode 1: (.*)\n/.exec(block);
-      if (!m) continue;
-      const parts: [Buffer[], Buffer[]] = [[], []];
-      for (const line of block.slice(m[0].length).split('\n')) {
-        if (!line) continue;
-        if (line.startsWith('\t')) parts[1].push(Buffer.from(line.slice(1), 'hex'));
-        else parts[0].push(Buffer.from(line, 'hex'));
-      }
-      out.set(Number(m[1]), { nodes: [normalise(m[2]!), normalise(m[3]!)], bytes: [Buffer.concat(parts[0]), Buffer.concat(parts[1])] });
-    }
+    for (const s of streams.slice(i, i + 40)) args.push('-z', `follow,tcp,raw,${s}`);
+    parseFollow(tshark(args), out);
   }
   return out;
+}
+
+/**
+ * Packets and follow output in one tshark run (each run costs about 0.2 s): follow is asked for streams
+ * 0 … guess-1 with the fields, and once more for any stream beyond.
+ */
+export function tsharkCapture(pcap: string, guess = 64): { packets: TsharkPacket[]; follow: Map<number, Followed> } {
+  const args = fieldArgs(pcap);
+  for (let s = 0; s < guess; s++) args.push('-z', `follow,tcp,raw,${s}`);
+  const text = tshark(args);
+  const cut = text.indexOf(RULE);
+  const packets = parsePackets(cut < 0 ? text : text.slice(0, cut));
+  const follow = new Map<number, Followed>();
+  if (cut >= 0) parseFollow(text.slice(cut), follow);
+  const rest = [...new Set(packets.map((t) => t.stream))].filter((s) => s >= guess);
+  if (rest.length > 0) for (const [k, v] of tsharkFollow(pcap, rest)) follow.set(k, v);
+  return { packets, follow };
+}
+
+const RULE = '===================================================================\n';
+
+function parseFollow(text: string, out: Map<number, Followed>): void {
+  for (const block of text.split(RULE)) {
+    const m = /^Follow: tcp,raw\nFilter: tcp\.stream eq (\d+)\nNode 0: (.*)\nNode 1: (.*)\n/.exec(block);
+    if (!m || m[2] === ':0') continue;
+    const parts: [Buffer[], Buffer[]] = [[], []];
+    for (const line of block.slice(m[0].length).split('\n')) {
+      if (!line) continue;
+      if (line.startsWith('\t')) parts[1].push(Buffer.from(line.slice(1), 'hex'));
+      else parts[0].push(Buffer.from(line, 'hex'));
+    }
+    const n0 = unmark(Buffer.concat(parts[0]));
+    const n1 = unmark(Buffer.concat(parts[1]));
+    out.set(Number(m[1]), { nodes: [normalise(m[2]!), normalise(m[3]!)], bytes: [n0.bytes, n1.bytes], missing: [n0.missing, n1.missing] });
+  }
 }
 
 /** The contract writes IPv6 as `[ip]:port` (tshark 4.0 already does; older versions did not). */

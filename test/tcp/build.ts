@@ -37,11 +37,12 @@ export interface Opts {
 
 /** One TCP connection's packet factory: seq/ack given relative to the ISNs (rel 0 = the SYN). */
 export class Conn {
-  line = 0;
   constructor(
     readonly isnC = 1000,
     readonly isnS = 5000,
     readonly ends: Ends = V4,
+    /** Share one counter between connections that appear in the same capture. */
+    readonly lines: { n: number } = { n: 0 },
   ) {}
 
   pkt(from: 'c' | 's', rel: number, relAck: number, flags: number, payload: Uint8Array = new Uint8Array(0), o: Opts = {}): Packet {
@@ -51,7 +52,7 @@ export class Conn {
     const pisn = from === 'c' ? this.isnS : this.isnC;
     const len = o.len ?? payload.length;
     const p: Packet = {
-      line: ++this.line,
+      line: ++this.lines.n,
       ipVersion: src.includes(':') ? 6 : 4,
       src,
       dst,
