@@ -17,6 +17,8 @@ options:
                      (${EVENT_TYPES.join(', ')})
                      default: ${DEFAULT_EVENTS.join(',')}
                      e.g. --events packet,flow
+  --summary          one tls.session verdict per connection (same as --events tls.session)
+                     e.g. tlsdump --summary dump.txt | jq '.diagnoses[]'
 ${LIMITS.map((l) => `  ${(l.flag + ' N').padEnd(19)}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
   -h, --help         this text
   -V, --version      the version
@@ -72,6 +74,10 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     };
     if (flag === '--events') {
       overrides.events = parseEvents(value());
+      continue;
+    }
+    if (flag === '--summary') {
+      overrides.events = new Set<EventType>(['tls.session']);
       continue;
     }
     const limit = LIMITS.find((l) => l.flag === flag);
