@@ -29,6 +29,8 @@ export const MAX_SUMMARY_BYTES = 8 * 1024;
 export const HOLD_PACKETS = 64;
 /** After this many summary lines and no hex line at all, `input.no_hex` is reported without waiting for the end. */
 export const NO_HEX_AFTER_SUMMARIES = 32;
+/** Events from lines inside a packet held until the packet goes out; past this many they go out at once. */
+export const MAX_DEFERRED_EVENTS = 1024;
 /** Runs of text held back while the input has summaries but no hex yet (tcpdump -A, or a paste). */
 export const MAX_PENDING_PROSE = 64;
 /** Longest excerpt of an unparsed line quoted in its anomaly. */
@@ -522,7 +524,7 @@ export class TextPackets implements LineSink {
    * among packets held back.
    */
   private event(ev: Event): void {
-    if (this.curOpen && !this.curDone && ev.line !== undefined && ev.line > this.curLine) {
+    if (this.curOpen && !this.curDone && ev.line !== undefined && ev.line > this.curLine && this.deferred.length < MAX_DEFERRED_EVENTS) {
       this.deferred.push(ev);
       return;
     }
