@@ -62,9 +62,9 @@ export class TextPackets implements LineSink {
   private readonly hc = new HexCursor();
   private readonly frame = new Uint8Array(MAX_FRAME_BYTES);
   private readonly scratch = new Uint8Array(2 * HEX_BYTES_PER_LINE);
-  private readonly sum = new Uint8Array(MAX_SUMMARY_BYTES);
+  private sum: Uint8Array = new Uint8Array(MAX_SUMMARY_BYTES);
   private sumLen = 0;
-  private readonly seq = new SeqBases();
+  private readonly seq = new SeqBases(MAX_SUMMARY_BYTES);
 
   // The packet being read: its summary, then its bytes frame[bStart, bEnd).
   private curOpen = false;
@@ -329,7 +329,6 @@ export class TextPackets implements LineSink {
 
   /** The link type for frame[0, n): -e hint, the last packets' type, or the one the bytes fit best. */
   private pickLink(n: number): Frame | FrameError {
-    const hint = this.curSummary ? linkHint(this.sum, 0, this.sumLen) : -1;
     let best: Frame | FrameError | undefined;
     let bestScore = -1;
     if (this.sticky >= 0) {
@@ -337,6 +336,7 @@ export class TextPackets implements LineSink {
       bestScore = frameScore(best);
       if (bestScore === 4) return best;
     }
+    const hint = this.curSummary ? linkHint(this.sum, 0, this.sumLen) : -1;
     if (hint >= 0 && hint !== this.sticky) {
       const r = decodeFrame(this.frame, 0, n, hint);
       const s = frameScore(r);
@@ -405,7 +405,7 @@ export class TextPackets implements LineSink {
       flags: tcp ? tcp.flags : 0,
       win: tcp ? tcp.win : 0,
       len: r.len,
-      payload: this.frame.slice(r.payloadStart, r.payloadEnd),
+      payload: copyOut(this.frame, r.payloadStart, r.payloadEnd),
       truncated: r.truncated || this.curOverflow,
     };
     if (r.fragment) p.fragment = true;
@@ -416,9 +416,10 @@ export class TextPackets implements LineSink {
         this.event(anomaly('input.truncated', `line ${line}: packet cut short (${why}); the packets after it cut the same way are not reported one by one`, this.origin()));
       }
     } else this.truncRun = false;
-    this.seq.remember(p, this.curSummary ? this.sum : undefined, this.sumLen);
-    if (this.waiting > 0 && this.curSummary && this.replaceWaiting(p)) return;
-    this.push(p, true);
+    const replaced = this.waiting > 0 && this.curSummary && this.replaceWaiting(p);
+    // The summary goes to the recent-packet ring (no copy); this.sum is a fresh buffer from here on.
+    this.sum = this.seq.remember(p, this.sum, this.sumLen, this.curSummary);
+    if (!replaced) this.push(p, true);
   }
 
   /** A packet shown only by its summary: no bytes, numbers made absolute where the base is known. */
@@ -455,7 +456,7 @@ export class TextPackets implements LineSink {
       truncated: true,
     };
     if (relative) p.seqRelative = true;
-    this.seq.remember(p, undefined, 0);
+    this.seq.remember(p, this.sum, 0, false);
     this.push(p, false, text);
   }
 
@@ -469,7 +470,7 @@ export class TextPackets implements LineSink {
       const q = this.queue[i]!;
       const p = q.packet;
       if (q.ready || !p || p.proto !== 'tcp' || p.payload.length !== 0 || p.len !== count) continue;
-      p.payload = this.frame.slice(this.bStart, this.bEnd);
+      p.payload = copyOut(this.frame, this.bStart, this.bEnd);
       p.truncated = false;
       this.release(q);
       this.flush(false);
@@ -573,6 +574,23 @@ export class TextPackets implements LineSink {
     this.emit(anomaly('input.no_hex', `the input has ${what}; tlsdump decodes TLS from the bytes: run ${FLAGS_HELP}`, { line: this.summaries > 0 ? this.firstSummaryLine : 1 }));
   }
 }
+
+/**
+ * A copy of frame[start, end) for a packet's payload. Small ones come from Node's Buffer pool (slices of a
+ * shared 8 KiB slab, as every small Buffer does): a fresh ArrayBuffer per packet costs more than the copy.
+ */
+function copyOut(frame: Uint8Array, start: number, end: number): Uint8Array {
+  const n = end - start;
+  if (n <= 0) return EMPTY;
+  if (n >= POOLED_PAYLOAD_BYTES) return frame.slice(start, end);
+  const out = Buffer.allocUnsafe(n);
+  if (n <= 32) for (let i = 0; i < n; i++) out[i] = frame[start + i]!;
+  else out.set(frame.subarray(start, end));
+  return out;
+}
+
+/** Payloads below this size are copied into pooled Buffers (Node pools allocations under half its 8 KiB pool). */
+const POOLED_PAYLOAD_BYTES = 4096;
 
 /** Copies src[start, end) to dst[at…]; Buffer's native copy when it can. Returns the count. */
 function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {

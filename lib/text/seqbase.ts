@@ -13,8 +13,6 @@ import { parseSummary, type Summary } from './summary.js';
 export const MAX_SEQ_BASES = 4096;
 /** Recent packets kept to learn bases and the next sequence number from. */
 export const SEQ_RING = 32;
-/** Summary bytes kept per recent packet (the TCP part of a -v summary is within its first line or two). */
-const RING_TEXT_BYTES = 1024;
 /** Printed numbers at least this large are taken for absolute ones (-S, or the first packet of a connection). */
 const LARGE = 2 ** 28;
 
@@ -40,19 +38,27 @@ export class SeqBases {
   private readonly ring: Recent[] = [];
   private next = 0;
 
-  constructor() {
-    for (let i = 0; i < SEQ_RING; i++) this.ring.push({ p: undefined, text: new Uint8Array(RING_TEXT_BYTES), textLen: 0 });
+  /** `summaryBytes`: the size of the summary buffers handed to remember(). */
+  constructor(summaryBytes: number) {
+    for (let i = 0; i < SEQ_RING; i++) this.ring.push({ p: undefined, text: new Uint8Array(summaryBytes), textLen: 0 });
   }
 
-  /** Remembers a packet decoded from bytes, with its summary text when it had one. */
-  remember(p: Packet, summary: Uint8Array | undefined, summaryLen: number): void {
+  /**
+   * Remembers a packet, with its summary text when it had one. The summary buffer is taken, not copied: the
+   * caller gets back a buffer of the same size to write the next summary into.
+   */
+  remember(p: Packet, summary: Uint8Array, summaryLen: number, hasSummary: boolean): Uint8Array {
     const r = this.ring[this.next]!;
     this.next = (this.next + 1) % SEQ_RING;
     r.p = p;
-    const n = summary ? Math.min(summaryLen, RING_TEXT_BYTES) : 0;
-    if (summary && n > 0) r.text.set(summary.subarray(0, n));
-    r.textLen = n;
+    let spare = summary;
+    if (hasSummary) {
+      spare = r.text.length === summary.length ? r.text : new Uint8Array(summary.length);
+      r.text = summary;
+      r.textLen = summaryLen;
+    } else r.textLen = 0;
     if (p.proto === 'tcp' && p.flags & SYN) this.learnSyn(p.src, p.sport, p.dst, p.dport, p.flags, p.seq, p.ack);
+    return spare;
   }
 
   /** Absolute seq/ack for a summary-only TCP packet (remember the packet made from it afterwards). */
