@@ -11,6 +11,7 @@ const USAGE = `usage: tlsdump [options] [FILE ...]
 
 Decodes SSL/TLS from tcpdump text (-x, -xx, -X or -XX hex dumps, any timestamp form, -e, -v, -S, and the
 old 3.x format) and writes NDJSON events to stdout, one a line. Reads stdin when no FILE (or '-') is given.
+pcap and pcapng files (from a file or stdin, e.g. tcpdump -w -) are told from text by their magic bytes.
 
 options:
   --events LIST      event types to emit, comma-separated, or 'all'
@@ -19,6 +20,9 @@ options:
                      e.g. --events packet,flow
   --summary          one tls.session verdict per connection (same as --events tls.session)
                      e.g. tlsdump --summary dump.txt | jq '.diagnoses[]'
+  --input KIND       read the input as 'text' or 'pcap' (pcap or pcapng) instead of telling by its
+                     first bytes ('auto', the default)
+                     e.g. --input text
 ${LIMITS.map((l) => `  ${(l.flag + ' N').padEnd(19)}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
   -h, --help         this text
   -V, --version      the version
@@ -26,6 +30,8 @@ ${LIMITS.map((l) => `  ${(l.flag + ' N').padEnd(19)}${l.help} (default ${l.defau
 examples:
   tcpdump -nn -XX -r capture.pcap | tlsdump | jq -c 'select(.type == "tls.handshake") | [.flow, .msg]'
   tcpdump -l -nn -XX -i eth0 port 443 | tlsdump --events all
+  tcpdump -U -w - -i eth0 port 443 | tlsdump
+  tlsdump capture.pcapng
   tlsdump --events packet ticket-paste.txt`;
 
 class UsageError extends Error {}
@@ -74,6 +80,12 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     };
     if (flag === '--events') {
       overrides.events = parseEvents(value());
+      continue;
+    }
+    if (flag === '--input') {
+      const v = value();
+      if (v !== 'auto' && v !== 'text' && v !== 'pcap') throw new UsageError(`--input takes text, pcap or auto, not '${v}'`);
+      overrides.input = v;
       continue;
     }
     if (flag === '--summary') {

@@ -6,6 +6,8 @@ import type { EventType } from './events.js';
 export interface Options {
   /** Event types to emit. */
   events: ReadonlySet<EventType>;
+  /** What the input is: 'auto' tells pcap and pcapng from text by their magic bytes; 'text' or 'pcap' forces one. */
+  input: 'auto' | 'text' | 'pcap';
   /** Longest input line kept, in bytes; a longer line is skipped (never buffered whole) with an anomaly. */
   maxLineBytes: number;
   /** Longest a TCP flow may sit idle, in capture seconds, before it is closed with `end: timeout`. */
@@ -27,7 +29,7 @@ export interface Options {
 }
 
 export interface OptionSpec {
-  key: Exclude<keyof Options, 'events'>;
+  key: Exclude<keyof Options, 'events' | 'input'>;
   flag: string;
   default: number;
   help: string;
@@ -48,7 +50,7 @@ export const LIMITS: readonly OptionSpec[] = [
 ];
 
 export function defaultOptions(overrides: Partial<Options> = {}): Readonly<Options> {
-  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']) };
+  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto' };
   for (const spec of LIMITS) o[spec.key] = spec.default;
   return Object.freeze({ ...(o as unknown as Options), ...overrides });
 }

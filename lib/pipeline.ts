@@ -4,6 +4,7 @@
 import { type Emit, type Event, type FlowItem, type Packet } from './events.js';
 import { defaultOptions, type Options } from './options.js';
 import { packetEvent, flowEvent } from './output/render.js';
+import { PcapPackets, sniffInput, SNIFF_BYTES } from './pcap/index.js';
 import { Sessions } from './session/index.js';
 import { toTransform, type Core } from './stream.js';
 import { Reassembler } from './tcp/index.js';
@@ -11,7 +12,7 @@ import { LineSplitter } from './text/lines.js';
 import { TextPackets } from './text/index.js';
 import { TlsDecoder } from './tls/index.js';
 
-/** A decoder for one input: push bytes of tcpdump text, then end. Events go to `out` as they are found. */
+/** A decoder for one input: push bytes of tcpdump text, pcap or pcapng, then end. Events go to `out` as they are found. */
 export function createDecoder(options: Readonly<Options>, out: Emit): Core {
   const wants = options.events;
   const emit: Emit = (ev) => {
@@ -36,15 +37,36 @@ export function createDecoder(options: Readonly<Options>, out: Emit): Core {
     if (wantPackets) out(packetEvent(p));
     tcp.push(p);
   };
-  const text = new TextPackets(options, toTcp, emit);
-  const lines = new LineSplitter(options.maxLineBytes, text);
+  // ---- input: tcpdump text (LineSplitter → TextPackets) or a capture file (PcapPackets), both into toTcp.
+  // With --input auto, the first SNIFF_BYTES bytes (or all of a shorter input) choose, by their magic bytes.
+  const open = (kind: 'text' | 'pcap'): Core => {
+    if (kind === 'pcap') return new PcapPackets(options, toTcp, emit);
+    const text = new TextPackets(options, toTcp, emit);
+    const lines = new LineSplitter(options.maxLineBytes, text);
+    return {
+      push: (chunk) => lines.push(chunk),
+      end: () => {
+        lines.end();
+        text.end();
+      },
+    };
+  };
+  let input = options.input === 'auto' ? undefined : open(options.input);
+  let head: Uint8Array = Buffer.alloc(0);
+  const sniff = (): Core => {
+    input = open(sniffInput(head) === 'text' ? 'text' : 'pcap');
+    if (head.length > 0) input.push(head);
+    return input;
+  };
+  // ---- end of input selection
   return {
     push(chunk) {
-      lines.push(chunk);
+      if (input) return input.push(chunk);
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= SNIFF_BYTES) sniff();
     },
     end() {
-      lines.end();
-      text.end();
+      (input ?? sniff()).end();
       tcp.end();
       tls.end();
       sessions.end();
