@@ -18,6 +18,10 @@ import { SIGNATURE_SCHEMES, TLS12_HASH_ALGORITHMS, TLS12_SIGNATURE_ALGORITHMS } 
 import { SSLV2_CIPHER_SPECS } from './sslv2-cipher-specs.js';
 import { SSLV2_MESSAGE_TYPES } from './sslv2-message-types.js';
 import { VERSIONS } from './versions.js';
+import { isGrease } from '../fingerprint/grease.js';
+
+/** RFC 8701 §2 GREASE for two-byte fields: one rule for the whole project, kept in lib/fingerprint. */
+export { isGrease };
 
 export {
   ALERT_DESCRIPTIONS,
@@ -41,13 +45,6 @@ export {
   VERSIONS,
 };
 
-/**
- * RFC 8701 §2: the GREASE values 0x0a0a, 0x1a1a … 0xfafa, reserved in the cipher suite, extension, group,
- * signature algorithm and version registries (and the single bytes 0x0b, 0x2a … 0xe4 for PSK modes).
- */
-export function isGrease(v: number): boolean {
-  return v <= 0xffff && (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff);
-}
 
 /** RFC 8701 §2: GREASE values for one-byte fields (PskKeyExchangeModes): 0x0b, 0x2a, 0x49 … 0xe4. */
 export function isGreaseByte(v: number): boolean {

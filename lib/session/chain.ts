@@ -1,36 +1,18 @@
 // Chain checks without a trust store, for the server's chain and the client's: issuer→subject links (and
 // AKI→SKI where both are present), order, a missing intermediate, a root sent along, and validity dates.
 
+import { findIssuer, isCertificate, linksTo, namesMatch, type Certificate, type CertificateError } from '../x509/index.js';
 import type { Diagnosis } from './diagnosis.js';
 
-/** The certificate fields of a `certificate` handshake event that the checks read. */
-export interface CertFacts {
-  subject?: string;
-  issuer?: string;
-  ski?: string;
-  aki?: string;
-  not_before?: string;
-  not_after?: string;
-  self_signed?: boolean;
-  is_ca?: boolean;
-  san?: string[];
-  sha256?: string;
-  error?: string;
-}
+/** A certificate as a `certificate` handshake event carries it: decoded, or `{error, sha256}`. */
+export type CertFacts = Certificate | CertificateError;
 
-/** Does `child` name `parent` as its issuer? The AKI must match the SKI when both are present. */
-export function issuedBy(child: CertFacts, parent: CertFacts): boolean {
-  if (child.issuer === undefined || child.issuer !== parent.subject) return false;
-  if (child.aki && parent.ski) return child.aki === parent.ski;
-  return true;
-}
-
-function isSelfIssued(c: CertFacts): boolean {
-  return c.self_signed === true || issuedBy(c, c);
+function isSelfIssued(c: Certificate): boolean {
+  return c.self_signed || linksTo(c, c);
 }
 
 function name(c: CertFacts): string {
-  return c.subject ? `'${c.subject}'` : `certificate ${c.sha256?.slice(0, 12) ?? '?'}`;
+  return isCertificate(c) ? `'${c.subject}'` : `certificate ${c.sha256.slice(0, 12)} (undecodable)`;
 }
 
 export interface Clock {
@@ -57,9 +39,10 @@ export function checkChain(
   if (n === 0) return out;
   for (let i = 0; i < n - 1; i++) {
     const c = certs[i]!;
-    if (c.error || isSelfIssued(c)) continue;
-    if (issuedBy(c, certs[i + 1]!)) continue;
-    const elsewhere = certs.findIndex((p, j) => j !== i && issuedBy(c, p));
+    const next = certs[i + 1]!;
+    if (!isCertificate(c) || !isCertificate(next) || isSelfIssued(c)) continue;
+    if (linksTo(c, next)) continue;
+    const elsewhere = findIssuer(c, certs);
     if (elsewhere >= 0) {
       out.push({
         code: 'chain_misordered',
@@ -75,8 +58,8 @@ export function checkChain(
     }
   }
   const last = certs[n - 1]!;
-  if (!last.error && !isSelfIssued(last)) {
-    const held = peerHolds !== undefined && (peerHolds.length === 0 || peerHolds.includes(last.issuer ?? ''));
+  if (isCertificate(last) && !isSelfIssued(last)) {
+    const held = peerHolds !== undefined && (peerHolds.length === 0 || peerHolds.some((ca) => namesMatch(ca, last.issuer)));
     if (n === 1 && held) {
       // The peer asked for certificates from this very issuer (or from any): a leaf alone is a full chain.
     } else if (n === 1) {
@@ -92,7 +75,7 @@ export function checkChain(
         message: `the ${who}'s chain ${at} ends with ${name(last)}, which is not a CA certificate; its issuer '${last.issuer}' was not sent`,
       });
     }
-  } else if (n > 1 && isSelfIssued(last)) {
+  } else if (n > 1 && isCertificate(last) && isSelfIssued(last)) {
     out.push({
       code: 'chain_root_included',
       severity: 'info',
@@ -102,6 +85,7 @@ export function checkChain(
   const when = clock.source === 'capture' ? 'at the capture time' : 'now (the capture carries no date)';
   for (let i = 0; i < n; i++) {
     const c = certs[i]!;
+    if (!isCertificate(c)) continue;
     const after = c.not_after ? Date.parse(c.not_after) / 1000 : NaN;
     const before = c.not_before ? Date.parse(c.not_before) / 1000 : NaN;
     if (after < clock.epoch) {
@@ -123,9 +107,4 @@ export function checkChain(
 
 function iso(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/** The top of a sent chain: the certificate whose issuer the chain does not contain (its trust anchor's child). */
-export function chainTop(certs: readonly CertFacts[]): CertFacts | undefined {
-  return certs[certs.length - 1];
 }

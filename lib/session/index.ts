@@ -8,7 +8,7 @@ import type { Options } from '../options.js';
 import { checkChain, type CertFacts, type Clock } from './chain.js';
 import type { Diagnosis } from './diagnosis.js';
 import { History, LETTER, handshakeLetter } from './history.js';
-import { hostnameMatches } from './hostname.js';
+import { hostnameMatches, isCertificate, namesMatch } from '../x509/index.js';
 
 interface Seen {
   line?: number;
@@ -403,12 +403,15 @@ export class Sessions {
       return;
     }
     if (!sent || !s.clientCerts) return;
-    const certs = s.clientCerts.certs;
+    const certs = s.clientCerts.certs.filter(isCertificate);
     const top = certs[certs.length - 1];
     const leaf = certs[0];
     const verify = s.certVerify ? `CertificateVerify ${at(s.certVerify)}` : 'no CertificateVerify';
-    const sentText = `the client sent ${certs.length} certificate${certs.length > 1 ? 's' : ''} ${at(s.clientCerts.at)} (leaf '${leaf?.subject ?? '?'}', issued by '${top?.issuer ?? '?'}') and ${verify}`;
-    const issuerListed = top && (cas.includes(top.issuer ?? '') || cas.includes(top.subject ?? '') || certs.some((c) => cas.includes(c.issuer ?? '')));
+    const n = s.clientCerts.certs.length;
+    const sentText = `the client sent ${n} certificate${n > 1 ? 's' : ''} ${at(s.clientCerts.at)} (leaf '${leaf?.subject ?? '?'}', issued by '${top?.issuer ?? '?'}') and ${verify}`;
+    // Accepted issuers: any CA name of the request that issued a sent certificate or is one of them.
+    const listed = (dn: string) => cas.some((ca) => namesMatch(ca, dn));
+    const issuerListed = certs.some((c) => listed(c.issuer) || listed(c.subject));
     const rejectAlert = fatal && fatal.dir === 's2c' && (fatal.encrypted || CERT_REJECT_ALERTS.has(fatal.description ?? '')) ? fatal : undefined;
     if ((cas.length > 0 && !issuerListed) || rejectAlert) {
       const why =
@@ -457,9 +460,9 @@ export class Sessions {
   private hostname(s: FlowState, out: Diagnosis[]): void {
     const sni = str(s.clientHello?.sni);
     const leaf = s.serverCerts?.certs[0];
-    if (!sni || !leaf || leaf.error) return;
+    if (!sni || !leaf || !isCertificate(leaf)) return;
     if (!hostnameMatches(sni, leaf)) {
-      const names = leaf.san?.length ? `SAN ${leaf.san.join(', ')}` : `subject '${leaf.subject ?? '?'}'`;
+      const names = leaf.san.length ? `SAN ${leaf.san.join(', ')}` : `subject '${leaf.subject}'`;
       out.push({
         code: 'hostname_mismatch',
         severity: 'error',
