@@ -120,7 +120,15 @@ export class TextPackets implements LineSink {
     if (c === 48 /* 0 */ && buf[p + 1] === 120 /* x */) {
       if (this.hexLine(buf, p, end)) return;
     } else if (c >= 48 && c <= 57) {
-      const body = parseStamp(buf, p, end, this.stamp);
+      let body = parseStamp(buf, p, end, this.stamp);
+      if (body < 0) {
+        // tcpdump -# puts the packet number first: `%5u  ` (print.c), then the stamp or the summary.
+        const q = afterPacketNumber(buf, p, end);
+        if (q > 0) {
+          p = q;
+          body = parseStamp(buf, p, end, this.stamp);
+        }
+      }
       if (body >= 0) {
         this.summaryLine(buf, body, end, true);
         return;
@@ -639,6 +647,15 @@ function truncatedIpMissing(sum: Uint8Array, len: number): number {
   return -1;
 }
 
+/** Where the text after a `-#` packet number (digits, then at least two spaces) starts, or -1. */
+function afterPacketNumber(buf: Uint8Array, p: number, end: number): number {
+  let i = p;
+  while (i < end && buf[i]! >= 48 && buf[i]! <= 57) i++;
+  if (i === p || i - p > 10 || i + 2 >= end || buf[i] !== 32 || buf[i + 1] !== 32) return -1;
+  while (i < end && buf[i] === 32) i++;
+  return i;
+}
+
 /** tcpdump's own messages, which a `2>&1` mixes into the text. */
 function isChatter(text: string): boolean {
   return (
@@ -654,6 +671,8 @@ function isChatter(text: string): boolean {
 /** Lines with no timestamp that are still summaries: `-t` output, 3.x, pasted excerpts, -e prefixes. */
 function isSummaryText(text: string, buf: Uint8Array, p: number, end: number): boolean {
   if (text.startsWith('IP (') || text.startsWith('IP6 (') || text.startsWith('ARP, ') || text.startsWith('RARP, ')) return true;
+  // Without -n the endpoints are host and service names: `IP www.example.com.https > client.lan.40000: …`.
+  if ((text.startsWith('IP ') || text.startsWith('IP6 ')) && text.includes(' > ') && text.includes(': ')) return true;
   const pair = findEndpoints(text);
   if (pair) return pair.rest < 400;
   return linkHint(buf, p, end) >= 0 && text.includes(', length ');

@@ -66,6 +66,19 @@ for (const { pcap, what } of haveTool('tcpdump') ? cases : []) {
   });
 }
 
+test('captures: tcpdump -# (packet numbers first) and service names (-n without the second n) change nothing', () => {
+  const some = cases.filter(({ pcap }) => /tls1\.2\.pcap|tls-alpn-h2|openjdk|ipv6-tls12/.test(pcap));
+  assert.ok(some.length > 0);
+  for (const { pcap } of some) {
+    const want = tsharkView(pcap.replace(/\.pcap(ng)?$/, '.tshark.json'));
+    for (const v of [['-nn', '-#', '-XX'], ['-nn', '-#', '-t', '-x'], ['-nn', '-#', '-ttt', '-X'], ['-n', '-t', '-XX']]) {
+      const { packets, events } = stage1(tcpdumpText(pcap, v));
+      assert.equal(packets.filter((p) => p.proto === 'tcp').map(tsharkTuple), want, `${pcap} ${v.join(' ')}`);
+      assert.equal(codes(events).filter((c) => c !== 'input.truncated'), [], `${pcap} ${v.join(' ')}`);
+    }
+  }
+});
+
 if (!haveTool('tshark')) skipping('text/captures: tshark is not installed, acks, flags and payload bytes are not compared');
 for (const { pcap } of haveTool('tcpdump') && haveTool('tshark') ? cases : []) {
   const name = pcap.split('/').slice(-2).join('/');

@@ -204,6 +204,13 @@ test('formats: a later fragment of a TCP packet is reported as ip.fragment, not 
   assert.equal(codes(events), ['ip.fragment']);
 });
 
+test('formats: without -n, a -t summary with host and service names is still the packet’s summary line', () => {
+  const text = `IP client.example.net.40000 > www.example.com.https: Flags [P.], seq 1:11, ack 1, win 1, length 10\n` + hexDump(data);
+  const { packets, events } = stage1(text);
+  assert.equal(packets.map((p) => [p.line, p.src, p.dport]), [[1, A, 443]]);
+  assert.equal(codes(events), []);
+});
+
 test('formats: IPv6 summaries and hex', () => {
   const seg6 = ipv6('2001:db8::1', '2001:db8::2', tcp(40000, 443, { seq: 7, ack: 9, flags: ACK, options: [1, 1, 8, 10, ...u32(1), ...u32(2)] }));
   const text = `IP6 2001:db8::1.40000 > 2001:db8::2.443: Flags [.], ack 1, win 1, length 0\n` + hexDump(seg6, { ascii: true }) + `IP6 2001:db8::2.443 > 2001:db8::1.40000: Flags [.], ack 1, win 1, length 0\n`;
