@@ -390,7 +390,8 @@ export class TextPackets implements LineSink {
         }
         return;
       }
-      if (this.curSummary && /\bARP\b/.test(latin1(this.sum, 0, Math.min(this.sumLen, 200)))) return;
+      // Other protocols (ARP, STP, LLDP, …) are no concern; hex that should be IP but is not, is.
+      if (this.curSummary && !saysIp(latin1(this.sum, 0, this.sumLen))) return;
       this.event(anomaly('input.undecodable', `line ${line}: ${this.bEnd} bytes of hex that decode as no IP packet (${r.message}): skipped`, this.origin()));
       return;
     }
@@ -645,6 +646,11 @@ function truncatedIpMissing(sum: Uint8Array, len: number): number {
     return j > from ? n : -1;
   }
   return -1;
+}
+
+/** A summary that says its packet is IP: `IP`/`IP6`, an IPv4/IPv6 EtherType (-e), or IP endpoints. */
+function saysIp(text: string): boolean {
+  return /^(IP6?|ip:) /.test(text) || /ethertype IPv[46] |\bIP6? \(|PPPoE .*\bIP6? /.test(text) || findEndpoints(text) !== undefined;
 }
 
 /** Where the text after a `-#` packet number (digits, then at least two spaces) starts, or -1. */

@@ -211,6 +211,15 @@ test('formats: without -n, a -t summary with host and service names is still the
   assert.equal(codes(events), []);
 });
 
+test('formats: hex of other protocols (ARP, STP) is skipped quietly; hex that a summary calls IP but is not gives input.undecodable', () => {
+  const arp = new Uint8Array([0, 1, 8, 0, 6, 4, 0, 1, 0, 0x20, 0xd2, 0x5a, 0xfb, 0x3f, 0xac, 0x15, 0x4f, 0x61, 0, 0, 0, 0, 0, 0, 0xac, 0x15, 0x4f, 0x64]);
+  const stp = new Uint8Array([0x42, 0x42, 0x03, 0, 0, 0, 0, 0, 0x80, 0, 0, 0x1c, 0x0e, 0x87, 0x78, 0]);
+  const quiet = stage1(`12:00:00.000001 ARP, Request who-has 172.21.79.100 tell 172.21.79.97, length 28\n${hexDump(arp)}12:00:00.000002 STP 802.1d, Config, Flags [none], bridge-id 8000.00:1c:0e:87:78:00.8004, length 43\n${hexDump(stp)}`);
+  assert.equal([quiet.packets.length, codes(quiet.events)], [0, []]);
+  const bad = stage1(`12:00:00.000001 IP ${A}.40000 > ${B}.443: Flags [S], seq 1, win 1, length 0\n${hexDump(stp)}`);
+  assert.equal([bad.packets.length, codes(bad.events)], [0, ['input.undecodable']]);
+});
+
 test('formats: IPv6 summaries and hex', () => {
   const seg6 = ipv6('2001:db8::1', '2001:db8::2', tcp(40000, 443, { seq: 7, ack: 9, flags: ACK, options: [1, 1, 8, 10, ...u32(1), ...u32(2)] }));
   const text = `IP6 2001:db8::1.40000 > 2001:db8::2.443: Flags [.], ack 1, win 1, length 0\n` + hexDump(seg6, { ascii: true }) + `IP6 2001:db8::2.443 > 2001:db8::1.40000: Flags [.], ack 1, win 1, length 0\n`;
