@@ -102,6 +102,7 @@ export function checkChain(
       });
     }
   }
+  for (const d of out) d.side = who;
   return out;
 }
 

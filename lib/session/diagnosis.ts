@@ -6,4 +6,6 @@ export interface Diagnosis {
   code: string;
   severity: Severity;
   message: string;
+  /** Whose certificate or chain the diagnosis is about, where it is about one side. */
+  side?: 'server' | 'client';
 }

@@ -450,7 +450,7 @@ export class Sessions {
   private chainRejected(s: FlowState, out: Diagnosis[]): void {
     const a = s.alerts.find((x) => x.fatal && x.dir === 'c2s' && CHAIN_REJECT_ALERTS.has(x.description ?? ''));
     if (!a || !s.serverCerts) return;
-    const inc = out.find((d) => d.code === 'chain_incomplete' && d.message.startsWith("the server"));
+    const inc = out.find((d) => d.code === 'chain_incomplete' && d.side === 'server');
     if (inc) {
       inc.severity = 'error';
       inc.message += `; the client rejected it with ${a.description} ${at(a)}`;
@@ -466,6 +466,7 @@ export class Sessions {
       out.push({
         code: 'hostname_mismatch',
         severity: 'error',
+        side: 'server',
         message: `the client asked for '${sni}' (SNI ${at(s.clientHello ? origin(s.clientHello) : undefined)}) but the server's certificate ${at(s.serverCerts!.at)} names ${names}`,
       });
     }
