@@ -52,7 +52,8 @@ function check(pcaps: string[]): void {
 
 test('ja3: every JA3 and JA3S of the recorded captures equals tshark, through the whole pipeline', () => {
   if (!haveTool('tshark') || !haveTool('tcpdump')) return skipping('tshark or tcpdump is not installed: JA3 against tshark not checked');
-  check(readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap')).map((f) => join(FIXTURES, f)));
+  const dir = process.env.TLSDUMP_CAPTURES ?? FIXTURES;
+  check(readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, f)));
 });
 
 test('ja3: every JA3 and JA3S of the public zeek and suricata captures equals tshark, through the whole pipeline', () => {
