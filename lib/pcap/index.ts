@@ -5,7 +5,7 @@
 
 import { anomaly, type Emit, type Origin, type Packet, type Sink } from '../events.js';
 import { decodeFrame, isFrame } from '../net/frame.js';
-import { LINKTYPE, linkTypeName } from '../net/link.js';
+import { LINKTYPE } from '../net/link.js';
 import type { Options } from '../options.js';
 import { BE, LE, type CaptureInterface, type CaptureRecord, type CaptureSink, type Framer } from './framer.js';
 import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
@@ -122,8 +122,8 @@ export class PcapPackets {
       if (!st.reported) {
         st.reported = true;
         const i = r.iface;
-        const which = i.section > 0 || i.id > 0 ? `interface ${i.id}${i.section > 0 ? ` of section ${i.section}` : ''}` : 'the capture';
-        const what = i.linkType < 0 ? `the link type of ${which} could not be read` : `${which} has link type ${linkTypeName(i.linkType)}, which is not decoded`;
+        const which = this.reader instanceof PcapngReader ? `interface ${i.id}${i.section > 0 ? ` of section ${i.section}` : ''}` : 'the capture';
+        const what = i.linkType < 0 ? `the link type of ${which} could not be read` : `${which} has link type ${i.linkType}, which is not decoded`;
         this.emit(anomaly('pcap.link_unsupported', `frame ${r.frame}: ${what}: its packets are skipped`, this.origin()));
       }
       return;

@@ -1,0 +1,179 @@
+// Real captures read as pcap/pcapng give exactly the packets that their `tcpdump -nn -XX -tt` text gives, and
+// every re-encoding of the same capture (pcapng, big-endian, nanoseconds, modified pcap, chunks of 1..64 bytes)
+// gives them again. Cut and damaged real files give anomalies, never exceptions.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Event, Packet } from '../../lib/events.js';
+import { PcapPackets } from '../../lib/pcap/index.js';
+import { defaultOptions } from '../../lib/options.js';
+import { CAPTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { pcapFile, pcapStage, plainPacket, readPcap, type Stage } from './build.js';
+import { captureFiles, editcap, textStage, ts9, xxText } from './support.js';
+
+const files = captureFiles();
+const can = (tools: string[]): boolean => {
+  if (files.length === 0) {
+    skipping('no captures (../shared/captures and test/fixtures absent): pcap capture tests');
+    return false;
+  }
+  for (const t of tools) {
+    if (!haveTool(t)) {
+      skipping(`${t} not installed: pcap capture tests that need it`);
+      return false;
+    }
+  }
+  return true;
+};
+
+const isPcapng = (b: Uint8Array) => b[0] === 0x0a && b[1] === 0x0d && b[2] === 0x0d && b[3] === 0x0a;
+const plain = (ps: Packet[], keepOrigin = false) => ps.map((p) => plainPacket(p, keepOrigin));
+const eventShape = (es: Event[], nanoTs = false) => es.map((e) => ({ ...e, line: undefined, frame: undefined, message: undefined, ts: nanoTs ? ts9(e.ts) : e.ts }));
+
+/** Packets of two runs, field by field (line/frame aside); `nanoTs` compares ts with fractions padded to 9 digits. */
+function samePackets(name: string, got: Stage, want: Stage, nanoTs = false): void {
+  assert.is(got.packets.length, want.packets.length, `${name}: packet count`);
+  for (let i = 0; i < got.packets.length; i++) {
+    const g = plainPacket(got.packets[i]!);
+    const w = plainPacket(want.packets[i]!);
+    if (nanoTs) {
+      g.ts = ts9(g.ts);
+      w.ts = ts9(w.ts);
+    }
+    assert.equal(g, w, `${name}: packet ${i + 1}`);
+  }
+  assert.equal(eventShape(got.events, nanoTs), eventShape(want.events, nanoTs), `${name}: anomalies`);
+}
+
+test('captures: every real capture read as pcap/pcapng gives the packets of its tcpdump -nn -XX -tt text, field by field', () => {
+  if (!can(['tcpdump'])) return;
+  const seen = { linkTypes: new Set<number>(), ipv6: 0, truncated: 0, pcapng: 0, udp: 0, files: 0 };
+  for (const { name, path } of files) {
+    const bytes = readFileSync(path);
+    const pcap = pcapStage(bytes);
+    // Nanosecond interfaces: tcpdump prints µs unless asked for ns, so compare with ns text and padded stamps.
+    const nano = pcap.packets.some((p) => /\.\d{9}Z$/.test(p.ts ?? ''));
+    const text = textStage(xxText(path, nano));
+    samePackets(name, pcap, text, nano);
+    for (const p of pcap.packets) {
+      assert.ok(p.frame !== undefined && p.line === undefined, `${name}: frame, not line`);
+      if (p.ipVersion === 6) seen.ipv6++;
+      if (p.truncated) seen.truncated++;
+      if (p.proto === 'udp') seen.udp++;
+    }
+    if (isPcapng(bytes)) seen.pcapng++;
+    seen.files++;
+    const lt = isPcapng(bytes) ? -1 : bytes.readUInt32LE(20) & 0xffff;
+    if (lt >= 0) seen.linkTypes.add(lt);
+  }
+  if (haveShared) {
+    // the spread the comparison must cover: Ethernet, null/loopback, raw IP, SLL, SLL2, IPv6, pcapng, snaplen cuts
+    for (const lt of [0, 1, 101, 113, 276]) assert.ok(seen.linkTypes.has(lt), `a capture with link type ${lt}`);
+    assert.ok(seen.ipv6 > 0 && seen.truncated > 0 && seen.pcapng >= 10 && seen.udp > 0, JSON.stringify(seen));
+  }
+});
+
+test('captures: VLAN and QinQ (PPPoE over QinQ) frames decode through their tags', () => {
+  if (!can([]) || !haveShared) return skipping('../shared/captures absent: VLAN capture');
+  const out = pcapStage(readFileSync(join(CAPTURES, 'zeek/pppoe-over-qinq.pcap')));
+  assert.ok(out.packets.length > 50);
+  assert.ok(out.packets.every((p) => p.proto === 'tcp' && (p.sport === 443 || p.dport === 443)));
+});
+
+test('captures: an editcap pcapng conversion of every classic capture gives identical packets, frames and stamps', () => {
+  if (!can(['editcap'])) return;
+  let n = 0;
+  for (const { name, path } of files) {
+    const bytes = readFileSync(path);
+    if (isPcapng(bytes)) continue;
+    const a = pcapStage(bytes);
+    const b = pcapStage(editcap(path, 'pcapng'));
+    assert.equal(plain(b.packets, true), plain(a.packets, true), `${name} as pcapng`);
+    assert.equal(eventShape(b.events), eventShape(a.events), `${name} as pcapng: anomalies`);
+    n++;
+  }
+  assert.ok(n > 0);
+});
+
+test('captures: tshark -F pcapng conversions give identical packets', () => {
+  if (!can(['tshark']) || !haveShared) return skipping('../shared/captures or tshark absent: tshark conversions');
+  for (const name of ['zeek/tls1.2.pcap', 'mercury/sll2_tls.pcap', 'suricata-verify/bug-5881-01.pcap', 'suricata-verify/tls-duplicate-hello.pcap']) {
+    const path = join(CAPTURES, name);
+    const ng = execFileSync('tshark', ['-r', path, '-F', 'pcapng', '-w', '-'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.ok(isPcapng(ng));
+    assert.equal(plain(pcapStage(ng).packets, true), plain(pcapStage(readFileSync(path)).packets, true), name);
+  }
+});
+
+test('captures: big-endian and nanosecond rewrites, and editcap nsecpcap and modpcap, give the same packets', () => {
+  if (!can([])) return;
+  const classic = files.filter(({ path }) => !isPcapng(readFileSync(path)));
+  for (const { name, path } of classic) {
+    const bytes = readFileSync(path);
+    const base = pcapStage(bytes);
+    const { linkType, snaplen, recs } = readPcap(bytes);
+    const be = pcapStage(pcapFile(recs, { le: false, linkType, snaplen }));
+    assert.equal(plain(be.packets, true), plain(base.packets, true), `${name} big-endian`);
+    const ns = pcapStage(pcapFile(recs.map((r) => ({ ...r, frac: r.frac * 1000 })), { nanos: true, le: false, linkType, snaplen }));
+    const expectNs = base.packets.map((p) => ({ ...plainPacket(p, true), ts: ts9(p.ts) }));
+    assert.equal(plain(ns.packets, true), expectNs, `${name} ns big-endian`);
+  }
+  if (!haveTool('editcap')) return skipping('editcap not installed: nsecpcap/modpcap conversions');
+  for (const { name, path } of classic.slice(0, 40)) {
+    const base = pcapStage(readFileSync(path));
+    const expectNs = base.packets.map((p) => ({ ...plainPacket(p, true), ts: ts9(p.ts) }));
+    assert.equal(plain(pcapStage(editcap(path, 'nsecpcap')).packets, true), expectNs, `${name} nsecpcap`);
+    assert.equal(plain(pcapStage(editcap(path, 'modpcap')).packets, true), plain(base.packets, true), `${name} modpcap`);
+  }
+});
+
+test('captures: the same file pushed in chunks of 1..64 bytes gives identical packets and events', () => {
+  if (!can([]) || !haveShared) return skipping('../shared/captures absent: chunked captures');
+  for (const name of ['zeek/tls1.2.pcap', 'ndpi/anydesk.pcapng', 'derived/tls1.2-snaplen96.pcap', 'mercury/sll_tls.pcap', 'ja4/tls-alpn-h2.pcap']) {
+    const bytes = readFileSync(join(CAPTURES, name));
+    const whole = pcapStage(bytes);
+    const flat = (s: Stage) => s.all.map((x) => ('payload' in x ? plainPacket(x as Packet, true) : x));
+    for (let chunk = 1; chunk <= 64; chunk++) assert.equal(flat(pcapStage(bytes, chunk)), flat(whole), `${name} in chunks of ${chunk}`);
+  }
+});
+
+test('captures: a real file cut anywhere gives the packets before the cut and pcap.truncated, never an exception', () => {
+  if (!can([]) || !haveShared) return skipping('../shared/captures absent: cut captures');
+  for (const name of ['zeek/tls1.2.pcap', 'ja4/tls-non-ascii-alpn.pcapng', 'ndpi/tls_alert.pcap']) {
+    const bytes = readFileSync(join(CAPTURES, name));
+    const whole = plain(pcapStage(bytes).packets, true);
+    for (let cut = 1; cut < bytes.length; cut += 37) {
+      const out = pcapStage(bytes.subarray(0, cut), cut % 11);
+      const got = plain(out.packets, true);
+      assert.equal(got, whole.slice(0, got.length), `${name} cut at ${cut}`);
+      const codes = out.events.map((e) => e.code).filter((c) => String(c).startsWith('pcap.'));
+      assert.ok(codes.length <= 1 && (codes.length === 0 || codes[0] === 'pcap.truncated'), `${name} cut at ${cut}: ${codes.join(',')}`);
+    }
+  }
+});
+
+test('captures: damaged real files (bytes overwritten at random) decode to anomalies, never an exception', () => {
+  if (!can([]) || !haveShared) return skipping('../shared/captures absent: damaged captures');
+  let seed = 99;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
+  let anomalies = 0;
+  for (const name of ['zeek/tls1.2.pcap', 'ja4/tls-sni.pcapng', 'mercury/sll2_tls.pcap', 'ndpi/anydesk.pcapng']) {
+    const bytes = readFileSync(join(CAPTURES, name));
+    for (let i = 0; i < 200; i++) {
+      const d = Buffer.from(bytes);
+      // half the time the damage is in the first 64 bytes: file header, section header, interface blocks
+      for (let k = 0; k < 3; k++) d[rnd(2) === 0 ? rnd(Math.min(64, d.length)) : rnd(d.length)] = rnd(256);
+      const pp = new PcapPackets(defaultOptions(), () => {}, (e) => {
+        if (e.type === 'anomaly') anomalies++;
+      });
+      pp.push(d);
+      pp.end();
+    }
+  }
+  assert.ok(anomalies > 0);
+});
+
+test.run();
