@@ -2,7 +2,7 @@
 // contract names, must equal tshark's view (addresses, ports, absolute seq, payload length); with -XX also the
 // ack, flags, window and payload bytes.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -48,6 +48,9 @@ function tsharkView(json: string): string[] | undefined {
 const cases: { pcap: string; what: string }[] = [];
 if (haveShared) for (const [f, what] of SHARED) cases.push({ pcap: join(CAPTURES, f), what });
 for (const [f, what] of OWN) if (existsSync(join(FIXTURES, f))) cases.push({ pcap: join(FIXTURES, f), what });
+// TLSDUMP_CAPTURES=DIR adds every capture of a --holdout recording (scripts/record/record.sh), never seen before.
+const extra = process.env.TLSDUMP_CAPTURES;
+if (extra) for (const f of readdirSync(extra).filter((n) => n.endsWith('.pcap'))) cases.push({ pcap: join(extra, f), what: 'TLSDUMP_CAPTURES' });
 
 if (!haveTool('tcpdump')) skipping('text/captures: tcpdump is not installed');
 else if (!haveShared) skipping('text/captures: ../shared/captures is absent, only the project’s own captures run');
