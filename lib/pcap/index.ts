@@ -14,7 +14,7 @@ import { MAGIC_BYTES } from './sniff.js';
 
 export { sniffInput, SNIFF_BYTES, MAGIC_BYTES, type InputKind } from './sniff.js';
 export { PcapReader, MAX_PCAP_RECORD, PCAP_MAGIC_US, PCAP_MAGIC_NS, PCAP_MAGIC_MODIFIED, pcapFileHeader, pcapRecordHeader } from './reader.js';
-export { PcapngReader, MAX_PCAPNG_BLOCK, MAX_PCAPNG_READ } from './pcapng.js';
+export { PcapngReader, MAX_PCAPNG_BLOCK, MAX_PCAPNG_READ, MAX_PCAPNG_INTERFACES } from './pcapng.js';
 export type { CaptureInterface, CaptureRecord, CaptureSink } from './framer.js';
 
 /** Link types that lib/net decodes. */
@@ -40,7 +40,8 @@ export class PcapPackets {
   private head = EMPTY;
   private reader: Framer | undefined;
   private notCapture = false;
-  private readonly links = new Map<CaptureInterface, LinkState>();
+  /** Per interface; weak, so a section's interfaces go when the reader drops them at the next section. */
+  private readonly links = new WeakMap<CaptureInterface, LinkState>();
   private lastIface: CaptureInterface | undefined;
   private lastLink: LinkState = { decodeAs: -1, reported: true };
   private readonly sink: CaptureSink;

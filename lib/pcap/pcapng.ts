@@ -33,6 +33,11 @@ export const MAX_PCAPNG_READ = MAX_PCAP_RECORD + (64 << 10);
  */
 export const MAX_PCAPNG_BLOCK = 16 << 20;
 
+/** Interfaces kept per section; IDBs beyond it are reported once and their packets are not decoded. */
+export const MAX_PCAPNG_INTERFACES = 1 << 16;
+/** Distinct undeclared interface ids reported per section; packets on further ones are skipped silently. */
+const MAX_UNDECLARED_REPORTED = 64;
+
 /** How one interface's timestamps turn into seconds and a fraction. */
 interface Clock {
   /** Fraction digits handed on (≤ 9). */
@@ -59,6 +64,7 @@ export class PcapngReader extends Framer {
   private ifaces: Iface[] = [];
   /** Interface ids of this section already reported as undeclared. */
   private undeclared = new Set<number>();
+  private tooManyIfaces = false;
   private frame = 0;
   /** A passed-over block's length, to check its trailing copy against; -1 when none is due. */
   private trailer = -1;
@@ -138,6 +144,7 @@ export class PcapngReader extends Framer {
     this.section++;
     this.ifaces = [];
     this.undeclared.clear();
+    this.tooManyIfaces = false;
     if (end - p < 16) {
       this.malformed(`section header ${this.section} has a ${end - p}-byte body, shorter than its 16 fixed bytes`);
       return;
@@ -191,6 +198,13 @@ export class PcapngReader extends Framer {
   }
 
   private addIface(linkType: number, snaplen: number, resol: number, digits: number, offset: number, fcsLen: number | undefined): void {
+    if (this.ifaces.length >= MAX_PCAPNG_INTERFACES) {
+      if (!this.tooManyIfaces) {
+        this.tooManyIfaces = true;
+        this.malformed(`section ${this.section} declares more than ${MAX_PCAPNG_INTERFACES} interfaces: the packets on the ones after that are skipped`);
+      }
+      return;
+    }
     const decimalSmall = !(resol & 0x80) && resol <= 9;
     const iface: Iface = {
       section: this.section,
@@ -221,7 +235,7 @@ export class PcapngReader extends Framer {
     const id = type === PCAPNG_EPB ? e.u32(b, p) : type === PCAPNG_PB ? e.u16(b, p) : 0;
     const iface = this.ifaces[id];
     if (!iface) {
-      if (!this.undeclared.has(id)) {
+      if (!this.undeclared.has(id) && this.undeclared.size < MAX_UNDECLARED_REPORTED) {
         this.undeclared.add(id);
         this.malformed(`frame ${frame}: packets on interface ${id}, which section ${this.section} does not declare, are skipped`, frame);
       }

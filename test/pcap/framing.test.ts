@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PcapReader, MAX_PCAP_RECORD } from '../../lib/pcap/reader.js';
-import { PcapngReader, MAX_PCAPNG_READ } from '../../lib/pcap/pcapng.js';
+import { PcapngReader, MAX_PCAPNG_INTERFACES, MAX_PCAPNG_READ } from '../../lib/pcap/pcapng.js';
 import { sniffInput, SNIFF_BYTES } from '../../lib/pcap/sniff.js';
 import { block, epb, feed, idb, opb, option, pcapFile, recorder, shb, spb, type Framed } from './build.js';
 import { ether, ipv4, tcp } from '../net/build.js';
@@ -288,6 +288,30 @@ test('pcapng: damage inside a well-framed block is reported and the next blocks 
     [5, 0],
     [6, 1],
   ]);
+});
+
+test(`pcapng: more than MAX_PCAPNG_INTERFACES (${MAX_PCAPNG_INTERFACES}) interfaces in a section are reported once; the count starts again per section`, () => {
+  const le = true;
+  const one = idb(le, 1);
+  const many = Buffer.concat(Array.from({ length: MAX_PCAPNG_INTERFACES + 3 }, () => one));
+  const file = Buffer.concat([shb(le), many, epb(le, MAX_PCAPNG_INTERFACES - 1, 1n, f1), epb(le, MAX_PCAPNG_INTERFACES + 1, 1n, f1), shb(le), idb(le, 101), epb(le, 0, 2n, f2)]);
+  const out = ng(file);
+  assert.is(out.ifaces.length, MAX_PCAPNG_INTERFACES + 1);
+  assert.equal(codes(out), ['pcap.malformed', 'pcap.malformed']);
+  assert.match(out.anomalies[0]!.message, /more than 65536 interfaces/);
+  assert.match(out.anomalies[1]!.message, /frame 2: packets on interface 65537/);
+  assert.equal(out.recs.map((r) => [r.frame, r.section, r.iface]), [
+    [1, 0, MAX_PCAPNG_INTERFACES - 1],
+    [3, 1, 0],
+  ]);
+});
+
+test('pcapng: undeclared interface ids are reported once each, for the first 64 ids of a section', () => {
+  const le = true;
+  const file = Buffer.concat([shb(le), idb(le, 1), ...Array.from({ length: 100 }, (_, i) => epb(le, 1 + (i % 80), 1n, f1))]);
+  const out = ng(file);
+  assert.is(out.anomalies.length, 64);
+  assert.is(new Set(out.anomalies.map((a) => a.message.replace(/^frame \d+: /, ''))).size, 64);
 });
 
 test('pcapng: an unknown major version gives pcap.malformed and the section is still read', () => {
