@@ -5,6 +5,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Event, EventType } from '../events.js';
 import { EcsDocuments, ECS_NEEDS } from './ecs.js';
+import { jsonLine } from './jsonline.js';
 import { ndjsonOut } from './ndjson.js';
 import { TextFormatter, textNeeds, type TextOptions } from './text.js';
 
@@ -57,7 +58,7 @@ function coreStream(make: (out: (s: string) => void) => { push(ev: Event): void;
 export function formatStream(o: FormatOptions): Transform {
   switch (o.format) {
     case 'ecs':
-      return coreStream((out) => new EcsDocuments((doc) => out(JSON.stringify(doc) + '\n')));
+      return coreStream((out) => new EcsDocuments((doc) => out(jsonLine(doc))));
     case 'text':
       return coreStream((out) => new TextFormatter({ show: o.show ?? new Set(), explain: o.explain ?? false, color: o.color ?? false, maxEventsPerFlow: o.maxEventsPerFlow }, out));
     default:

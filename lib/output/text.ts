@@ -73,6 +73,7 @@ export class TextFormatter {
   private readonly positions: Positions | undefined;
   private readonly max: number;
   private closing: number | undefined;
+  private pendingPacket: Event | undefined;
 
   constructor(
     private readonly opts: TextOptions,
@@ -88,10 +89,14 @@ export class TextFormatter {
     // A flow's tls.session follows its close event at once; anything else first means the flow had no TLS.
     if (this.closing !== undefined && !(ev.type === 'tls.session' && flow === this.closing)) this.flush(this.closing);
     const at = this.positions?.observe(ev);
+    // A packet that belongs to no live flow may be the one that opens the next: it waits for one event.
+    const pending = this.pendingPacket;
+    this.pendingPacket = undefined;
+    if (pending && !(ev.type === 'flow' && ev.event === 'open' && at)) this.out(this.loose(pending, this.packetText(pending)));
     if (ev.type === 'packet') {
       if (!this.opts.show.has('packet')) return;
       if (at) this.add(this.blocks.get(at.flow), () => this.packetLine(ev, at.dir));
-      else this.out(this.loose(ev, this.packetText(ev)));
+      else this.pendingPacket = ev;
       return;
     }
     if (flow === undefined) {
@@ -99,7 +104,9 @@ export class TextFormatter {
       return;
     }
     if (ev.type === 'flow' && ev.event === 'open') {
-      this.blocks.set(flow, { flow, client: str(ev.client) ?? '?', server: str(ev.server) ?? '?', opened: ev, lines: [], shown: 0, omitted: 0, tls: false, lastRecord: {} });
+      const b: Block = { flow, client: str(ev.client) ?? '?', server: str(ev.server) ?? '?', opened: ev, lines: [], shown: 0, omitted: 0, tls: false, lastRecord: {} };
+      this.blocks.set(flow, b);
+      if (pending && at && this.opts.show.has('packet')) this.add(b, () => this.packetLine(pending, at.dir));
       return;
     }
     const b = this.blocks.get(flow);
@@ -127,7 +134,7 @@ export class TextFormatter {
         const span = this.positions?.record(ev);
         b.lastRecord[dir] = span;
         if (!this.opts.show.has('tls.record')) return;
-        if (ev.content === 'application_data' && !this.opts.explain && ev.flight === undefined) {
+        if (ev.content === 'application_data' && !this.opts.explain && ev.flight === undefined && ev.truncated !== true) {
           if (b.run && b.run.dir === dir) {
             b.run.count++;
             b.run.bytes += num(ev.length) ?? 0;
@@ -158,6 +165,8 @@ export class TextFormatter {
   }
 
   end(): void {
+    if (this.pendingPacket) this.out(this.loose(this.pendingPacket, this.packetText(this.pendingPacket)));
+    this.pendingPacket = undefined;
     if (this.closing !== undefined) this.flush(this.closing);
     // Flows still open (the decoder closes every flow at the end of input, so normally none).
     for (const flow of [...this.blocks.keys()]) this.flush(flow);
@@ -244,14 +253,14 @@ export class TextFormatter {
     const seq = num(ev.seq);
     const len = num(ev.len) ?? 0;
     const range = seq !== undefined ? ` seq ${seq}${len ? `:${(seq + len) >>> 0}` : ''}` : '';
-    return this.p.dim(`packet ${show(ev.src)}.${show(ev.sport)} > ${show(ev.dst)}.${show(ev.dport)} ${show(ev.flags ?? ev.proto)}${range} (${plural(len, 'byte')}${ev.truncated === true ? `, ${num(ev.captured) ?? 0} captured` : ''})`);
+    return this.p.dim(`packet ${show(ev.src)}.${show(ev.sport)} > ${show(ev.dst)}.${show(ev.dport)} ${show(ev.flags ?? ev.proto)}${range} (${plural(len, 'byte')}${ev.truncated === true && len > 0 ? `, ${num(ev.captured) ?? 0} captured` : ''})`);
   }
 
   private packetLine(ev: Event, dir: Dir): string[] {
     const seq = num(ev.seq);
     const len = num(ev.len) ?? 0;
     const range = seq !== undefined ? ` seq ${seq}${len ? `:${(seq + len) >>> 0}` : ''}` : '';
-    return [this.row(ev, dir, this.p.dim(`packet ${show(ev.flags)}${range} (${plural(len, 'byte')}${ev.truncated === true ? `, ${num(ev.captured) ?? 0} captured` : ''})`))];
+    return [this.row(ev, dir, this.p.dim(`packet ${show(ev.flags)}${range} (${plural(len, 'byte')}${ev.truncated === true && len > 0 ? `, ${num(ev.captured) ?? 0} captured` : ''})`))];
   }
 
   private closeText(ev: Event): string {
