@@ -12,6 +12,7 @@ import { hostnameMatches, isCertificate, namesMatch } from '../x509/index.js';
 
 interface Seen {
   line?: number;
+  frame?: number;
   ts?: string;
 }
 
@@ -66,7 +67,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 function at(s: Seen | undefined): string {
-  return s?.line !== undefined ? `at line ${s.line}` : s?.ts ? `at ${s.ts}` : '';
+  if (s?.line !== undefined) return `at line ${s.line}`;
+  if (s?.frame !== undefined) return `in frame ${s.frame}`;
+  return s?.ts ? `at ${s.ts}` : '';
 }
 
 function who(dir: Dir): string {
