@@ -5,7 +5,12 @@ import { pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
 import { decodeStream } from '../lib/pipeline.js';
-import { ndjsonOut } from '../lib/output/ndjson.js';
+// ---- output formats and the report (issue 9)
+import { wantColor } from '../lib/output/color.js';
+import { decoderEvents, formatStream, FORMATS, type Format } from '../lib/output/formats.js';
+import { TEXT_DEFAULT_SHOW } from '../lib/output/text.js';
+import { report } from '../lib/report/index.js';
+// ---- end output formats
 
 const USAGE = `usage: tlsdump [options] [FILE ...]
 
@@ -23,6 +28,16 @@ options:
   --input KIND       read the input as 'text' or 'pcap' (pcap or pcapng) instead of telling by its
                      first bytes ('auto', the default)
                      e.g. --input text
+  --format FORMAT    what to write: 'ndjson' (events, the default), 'text' (one block per connection
+                     for a person: records, handshake messages, verdict, diagnoses; coloured on a
+                     terminal unless NO_COLOR is set) or 'ecs' (one Elastic Common Schema document per
+                     TLS connection, one a line, for Filebeat, Logstash or an Elasticsearch bulk load).
+                     With text, --events chooses what a block shows; ecs takes no --events
+                     e.g. tlsdump --format text dump.txt | less -R
+                     e.g. tlsdump --format ecs capture.pcap > tls-ecs.ndjson
+  --explain          with --format text (implied): where each field's bytes sit in the input, as
+                     the input line (or frame) of the packet and the offset in its TCP payload
+                     e.g. tlsdump --explain --events tls.record,tls.handshake,tls.session dump.txt
 ${LIMITS.map((l) => `  ${(l.flag + ' N').padEnd(19)}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
   -h, --help         this text
   -V, --version      the version
@@ -32,13 +47,22 @@ examples:
   tcpdump -l -nn -XX -i eth0 port 443 | tlsdump --events all
   tcpdump -U -w - -i eth0 port 443 | tlsdump
   tlsdump capture.pcapng
-  tlsdump --events packet ticket-paste.txt`;
+  tlsdump --events packet ticket-paste.txt
+
+usage: tlsdump report [FILE ...]
+  reads saved NDJSON events (FILE, or stdin) and prints a table of the connections and their
+  verdicts: flow, client, server, version, established, client certificate requested/sent,
+  worst diagnosis; then totals
+  e.g. tlsdump capture.pcap > events.ndjson && tlsdump report events.ndjson`;
 
 class UsageError extends Error {}
 
 interface Args {
   options: Readonly<Options>;
   files: string[];
+  /** Event types given by --events or --summary (undefined: the format's default). */
+  events?: ReadonlySet<EventType>;
+  explain: boolean;
 }
 
 function parseEvents(list: string): Set<EventType> {
@@ -58,6 +82,8 @@ function parseEvents(list: string): Set<EventType> {
 function parseArgs(argv: string[]): Args | 'help' | 'version' {
   const overrides: Record<string, unknown> = {};
   const files: string[] = [];
+  let explain = false;
+  let eventsFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return 'help';
@@ -80,6 +106,17 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     };
     if (flag === '--events') {
       overrides.events = parseEvents(value());
+      eventsFlag = '--events';
+      continue;
+    }
+    if (flag === '--format') {
+      const v = value();
+      if (!(FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format takes ${FORMATS.join(', ')}, not '${v}'`);
+      overrides.format = v as Format;
+      continue;
+    }
+    if (flag === '--explain') {
+      explain = true;
       continue;
     }
     if (flag === '--input') {
@@ -90,6 +127,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     }
     if (flag === '--summary') {
       overrides.events = new Set<EventType>(['tls.session']);
+      eventsFlag ??= '--summary';
       continue;
     }
     const limit = LIMITS.find((l) => l.flag === flag);
@@ -101,7 +139,15 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     }
     overrides[limit.key] = n;
   }
-  return { options: defaultOptions(overrides as Partial<Options>), files: files.length ? files : ['-'] };
+  if (explain) {
+    if (overrides.format !== undefined && overrides.format !== 'text') throw new UsageError(`--explain goes with --format text, not --format ${String(overrides.format)}`);
+    overrides.format = 'text';
+  }
+  if (overrides.format === 'ecs' && eventsFlag === '--events') {
+    throw new UsageError('--format ecs writes one document per TLS connection and takes no --events (use --format ndjson --events …)');
+  }
+  const options = defaultOptions(overrides as Partial<Options>);
+  return { options, files: files.length ? files : ['-'], events: eventsFlag ? options.events : undefined, explain };
 }
 
 function version(): string {
@@ -109,7 +155,37 @@ function version(): string {
   return pkg.version;
 }
 
+// ---- the report subcommand (issue 9)
+async function reportMain(argv: string[]): Promise<void> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const files = argv.length ? argv : ['-'];
+  for (const file of files) {
+    if (file !== '-' && file.startsWith('-')) throw new UsageError(`unknown option '${file}' for report (see tlsdump --help)`);
+    if (file === '-') continue;
+    let st;
+    try {
+      st = statSync(file);
+    } catch {
+      throw new UsageError(`cannot read '${file}': no such file`);
+    }
+    if (st.isDirectory()) throw new UsageError(`cannot read '${file}': it is a directory`);
+  }
+  for (const file of files) {
+    const input = file === '-' ? process.stdin : createReadStream(file);
+    try {
+      await report(input, process.stdout, { color: wantColor(process.stdout) });
+    } catch (err) {
+      throw new UsageError(`report: ${file === '-' ? 'stdin' : file} is not NDJSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+// ---- end report subcommand
+
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'report') return reportMain(argv.slice(1));
   const args = parseArgs(argv);
   if (args === 'help') {
     process.stdout.write(USAGE + '\n');
@@ -129,11 +205,16 @@ async function main(argv: string[]): Promise<void> {
     }
     if (st.isDirectory()) throw new UsageError(`cannot read '${file}': it is a directory`);
   }
+  // --format: text and ecs read more event types than they show (lib/output/formats.ts).
+  const format = args.options.format;
+  const show = format === 'text' ? (args.events ?? new Set(TEXT_DEFAULT_SHOW)) : args.options.events;
+  const formatOptions = { format, show, explain: args.explain, color: wantColor(process.stdout) };
+  const decodeOptions = format === 'ndjson' ? args.options : defaultOptions({ ...args.options, events: decoderEvents(formatOptions, show) });
   for (const file of args.files) {
     const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
-    const out = ndjsonOut();
+    const out = formatStream(formatOptions);
     out.pipe(process.stdout, { end: false });
-    await pipeline(input, decodeStream(args.options), out);
+    await pipeline(input, decodeStream(decodeOptions), out);
   }
 }
 

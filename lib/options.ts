@@ -8,6 +8,8 @@ export interface Options {
   events: ReadonlySet<EventType>;
   /** What the input is: 'auto' tells pcap and pcapng from text by their magic bytes; 'text' or 'pcap' forces one. */
   input: 'auto' | 'text' | 'pcap';
+  /** What the CLI writes (lib/output/formats.ts): NDJSON events, text blocks for a person, or ECS documents. */
+  format: 'ndjson' | 'text' | 'ecs';
   /** Longest input line kept, in bytes; a longer line is skipped (never buffered whole) with an anomaly. */
   maxLineBytes: number;
   /** Longest a TCP flow may sit idle, in capture seconds, before it is closed with `end: timeout`. */
@@ -29,7 +31,7 @@ export interface Options {
 }
 
 export interface OptionSpec {
-  key: Exclude<keyof Options, 'events' | 'input'>;
+  key: Exclude<keyof Options, 'events' | 'input' | 'format'>;
   flag: string;
   default: number;
   help: string;
@@ -50,7 +52,7 @@ export const LIMITS: readonly OptionSpec[] = [
 ];
 
 export function defaultOptions(overrides: Partial<Options> = {}): Readonly<Options> {
-  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto' };
+  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto', format: 'ndjson' };
   for (const spec of LIMITS) o[spec.key] = spec.default;
   return Object.freeze({ ...(o as unknown as Options), ...overrides });
 }
