@@ -3,7 +3,7 @@
 
 import { ACK, FIN, RST, SYN, anomaly, type Dir, type Emit, type FlowEnd, type FlowItem, type Origin, type Packet, type Sink } from '../events.js';
 import { seqAdd } from '../seq.js';
-import { HalfStream, type HalfHost, type HalfLimits } from './half.js';
+import { HalfStream, type HalfHost, type HalfLimits, type Note } from './half.js';
 
 export type Side = 0 | 1;
 
@@ -37,6 +37,11 @@ type Queued =
   | { side: Side; kind: 'data'; bytes: Uint8Array; at: Origin; afterGap: boolean }
   | { side: Side | undefined; kind: 'anomaly'; code: string; message: string; at: Origin; extra: Record<string, unknown> | undefined };
 
+/** Output of one side held back until the peer's bytes it acknowledged have gone out (causal order). */
+type Held =
+  | { kind: 'data'; pos: number; bytes: Uint8Array; at: Origin; afterGap: boolean; waitFor: number | undefined; notes: Note[] | undefined; since?: number }
+  | { kind: 'anomaly'; pos: number; code: string; message: string; at: Origin; extra: Record<string, unknown> | undefined; since?: number };
+
 /** A closed flow, kept small, so that late packets of the same connection stay with it. */
 export interface Closed {
   id: number;
@@ -47,6 +52,8 @@ export interface Closed {
   next: [number | undefined, number | undefined];
   lastTime: number | undefined;
   warned: boolean;
+  /** Closed by timeout or eviction, not by the connection: new bytes start a new flow. */
+  reopens: boolean;
 }
 
 /** Where a flow sends its items and events, and reports the bytes it holds. */
@@ -54,6 +61,10 @@ export interface FlowHost {
   next: Sink<FlowItem>;
   emit: Emit;
   memory(flow: Flow, delta: number): void;
+}
+
+function line(h: Held): number {
+  return h.at.line ?? h.at.frame ?? 0;
 }
 
 export class Flow {
@@ -64,6 +75,11 @@ export class Flow {
   private clientSide: Side | undefined;
   private queue: Queued[] = [];
   private queuedBytes = 0;
+  /** Per side, output waiting for the peer's bytes it acknowledged (see `data`). */
+  private readonly hold: [Held[], Held[]] = [[], []];
+  private heldBytes = 0;
+  /** Per side: output stopped waiting for this side's unsure start (it held longer than gapGracePackets). */
+  private readonly gaveUp: [boolean, boolean] = [false, false];
   /** Bytes held (buffered, kept, queued), for the total bound. */
   held = 0;
   /** Packets seen. */
@@ -85,7 +101,7 @@ export class Flow {
     readonly id: number,
     readonly key: string,
     p: Packet,
-    limits: HalfLimits,
+    private readonly limits: HalfLimits,
     private readonly host: FlowHost,
   ) {
     this.names = [endpoint(p.src, p.sport), endpoint(p.dst, p.dport)];
@@ -97,8 +113,8 @@ export class Flow {
 
   private halfHost(side: Side): HalfHost {
     return {
-      data: (bytes, at, afterGap) => this.data(side, bytes, at, afterGap),
-      anomaly: (code, message, at, extra) => this.anomaly(side, code, message, at, extra),
+      data: (bytes, at, afterGap, pos, waitFor, notes) => this.ordered(side, { kind: 'data', pos, bytes, at, afterGap, waitFor, notes }),
+      anomaly: (code, message, at, extra) => this.ordered(side, { kind: 'anomaly', pos: this.halves[side].next, code, message, at, extra }),
       memory: (delta) => this.memory(delta),
     };
   }
@@ -171,12 +187,14 @@ export class Flow {
         half.rst(seq, at);
       } else {
         const dataSeq = flags & SYN ? seqAdd(seq, 1) : seq;
-        if (p.len > 0) half.segment(dataSeq, p.payload, p.len, at, this.pkts, this.win[other] === 0);
+        const waitFor = flags & ACK && ack !== undefined ? ack : undefined;
+        if (p.len > 0) half.segment(dataSeq, p.payload, p.len, at, this.pkts, this.win[other] === 0, waitFor);
         if (flags & FIN) half.fin(seqAdd(dataSeq, p.len), at);
       }
       peer.flush('normal', this.pkts);
       half.flush('normal', this.pkts);
     }
+    this.release(false);
     this.win[side] = flags & (SYN | FIN | RST) ? -1 : p.win;
   }
 
@@ -186,9 +204,10 @@ export class Flow {
   }
 
   /** Declares the oldest holes lost and releases queued output, to get under the total bound. */
-  relieve(): void {
+  relieve(limit: number): void {
     for (const h of this.halves) h.dropKept();
-    for (const h of this.halves) h.relieve(this.pkts);
+    for (const h of this.halves) h.relieve(this.pkts, limit);
+    this.release(true);
     if (this.clientSide === undefined && this.queuedBytes > 0) this.decide(0);
   }
 
@@ -204,6 +223,9 @@ export class Flow {
   /** Ends the flow: every hole declared, the counts reported, the roles fixed, then the close item. */
   finish(reason: FlowEnd, why?: { code: string; message: string }): void {
     for (const h of this.halves) h.finish(this.pkts);
+    this.release(true);
+    for (const h of this.halves) h.report();
+    this.release(true);
     if (why) this.anomaly(undefined, why.code, why.message, this.last);
     if (this.clientSide === undefined) this.decide(0);
     const client = this.clientSide ?? 0;
@@ -222,7 +244,7 @@ export class Flow {
     });
   }
 
-  tombstone(): Closed {
+  tombstone(reopens: boolean): Closed {
     return {
       id: this.id,
       names: this.names,
@@ -230,6 +252,7 @@ export class Flow {
       next: [this.nextSeq(0), this.nextSeq(1)],
       lastTime: this.lastTime,
       warned: false,
+      reopens,
     };
   }
 
@@ -245,6 +268,94 @@ export class Flow {
     this.memory(-this.queuedBytes);
     this.queuedBytes = 0;
   }
+
+  /**
+   * Keeps each side's output in an order the endpoints could have seen: bytes whose packet acknowledged the peer's
+   * bytes up to sequence number `waitFor` go out after those peer bytes (or the hole where they were lost). A
+   * reordered capture then gives the next stage ClientHello before ServerHello, as it happened. Everything after
+   * a held item waits behind it. While the peer joined mid-stream and has delivered nothing, bytes from before its
+   * first ones may still come, so acknowledging bytes wait too. A held item goes anyway after gapGracePackets
+   * packets; held bytes count against maxFlowBufferBytes, and past it, or when both sides wait on each other, the
+   * oldest held output goes first.
+   */
+  private ordered(side: Side, item: Held): void {
+    const h = this.hold[side];
+    if (h.length === 0 && this.ready(side, item)) {
+      this.send(side, item);
+      return;
+    }
+    if (item.kind === 'data') {
+      item.bytes = item.bytes.slice();
+      this.heldBytes += item.bytes.length;
+      this.memory(item.bytes.length);
+    }
+    item.since = this.pkts;
+    h.push(item);
+  }
+
+  private ready(side: Side, item: Held): boolean {
+    if (item.kind !== 'data' || item.waitFor === undefined) return true;
+    const other: Side = side === 0 ? 1 : 0;
+    const peer = this.halves[other];
+    if (!peer.started) return this.gaveUp[other];
+    if (peer.unsure && !this.gaveUp[other]) return false;
+    const held = this.hold[other][0];
+    const done = held ? held.pos : peer.next;
+    // One byte of slack: the ACK of a FIN the capture missed.
+    return peer.pos(item.waitFor) <= done + 1;
+  }
+
+  /** Sends held output that may go now; `force` sends it all, oldest packet first. */
+  private release(force: boolean): void {
+    const [a, b] = this.hold;
+    if (a.length === 0 && b.length === 0) return;
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const side of [0, 1] as const) {
+        const h = this.hold[side];
+        while (h.length > 0 && this.ready(side, h[0]!)) {
+          this.send(side, this.unhold(side));
+          moved = true;
+        }
+        const head = h[0];
+        if (head && this.pkts - (head.since ?? 0) >= this.limits.gapGracePackets) {
+          const other: Side = side === 0 ? 1 : 0;
+          if (!this.halves[other].started || this.halves[other].unsure) this.gaveUp[other] = true;
+          this.send(side, this.unhold(side));
+          moved = true;
+        }
+      }
+      if (!moved && a.length > 0 && b.length > 0) {
+        // Each side waits on the other: acknowledgements that no real exchange gives. Capture order decides.
+        this.send(line(a[0]!) <= line(b[0]!) ? 0 : 1, this.unhold(line(a[0]!) <= line(b[0]!) ? 0 : 1));
+        moved = true;
+      }
+    }
+    if (force || this.heldBytes > this.limits.maxBufferBytes) {
+      while (a.length > 0 || b.length > 0) {
+        const side: Side = b.length === 0 || (a.length > 0 && line(a[0]!) <= line(b[0]!)) ? 0 : 1;
+        this.send(side, this.unhold(side));
+      }
+    }
+  }
+
+  private unhold(side: Side): Held {
+    const item = this.hold[side].shift()!;
+    if (item.kind === 'data') {
+      this.heldBytes -= item.bytes.length;
+      this.memory(-item.bytes.length);
+    }
+    return item;
+  }
+
+  private send(side: Side, item: Held): void {
+    if (item.kind === 'data') {
+      if (item.notes) for (const n of item.notes) this.anomaly(side, n.code, n.message, n.at, n.extra);
+      this.data(side, item.bytes, item.at, item.afterGap);
+    }
+    else this.anomaly(side, item.code, item.message, item.at, item.extra);
+  }
+
 
   private dir(side: Side): Dir {
     return side === this.clientSide ? 'c2s' : 's2c';

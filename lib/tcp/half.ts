@@ -13,6 +13,8 @@ interface Segment {
   extent: number;
   bytes: Uint8Array;
   at: Origin;
+  /** The position in the peer's stream that this segment's packet acknowledged (see HalfHost.data). */
+  waitFor?: number | undefined;
 }
 
 /** A delivered chunk kept to compare retransmissions against. */
@@ -21,9 +23,19 @@ interface Kept {
   bytes: Uint8Array;
 }
 
+/** An anomaly that belongs just before some delivered bytes (tcp.midstream, tcp.gap). */
+export interface Note {
+  code: string;
+  message: string;
+  at: Origin;
+  extra?: Record<string, unknown>;
+}
+
 /** Where a direction sends what it finds. */
 export interface HalfHost {
-  data(bytes: Uint8Array, at: Origin, afterGap: boolean): void;
+  /** Bytes at position `pos`, in order, with the anomalies that go just before them. `waitFor`: the packet that
+   *  carried them had acknowledged the peer's bytes up to that sequence number, so the peer sent those first. */
+  data(bytes: Uint8Array, at: Origin, afterGap: boolean, pos: number, waitFor: number | undefined, notes: Note[] | undefined): void;
   anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): void;
   /** Bytes this direction holds changed by `delta` (for the total memory bound). */
   memory(delta: number): void;
@@ -58,14 +70,18 @@ export class HalfStream {
   started = false;
   /** A SYN fixed the start: the stream is not joined mid-way. */
   synSeen = false;
+  /** Started mid-stream (from a first segment or the peer's ACK): until this flow packet count, bytes from before
+   *  the start may still come (a reordered capture), so nothing is delivered yet. A SYN ends the doubt sooner. */
+  private tentativeUntil: number | undefined;
   /** Position of the next byte to deliver. */
   next = 0;
   /** Bytes delivered (gaps excluded). */
   delivered = 0;
   /** Highest position the sender is known to have sent up to. */
   private maxEnd = 0;
-  /** Bytes below this position are known to be missing from the capture (truncated packets). */
+  /** Bytes below this position are known to be missing from the capture (truncated packets), since `lostAt`. */
   private lostUntil = 0;
+  private lostAt: Origin | undefined;
   /** Position of the FIN, once seen. */
   finPos: number | undefined;
   /** Position after the RST's sequence number, when it is plausible. */
@@ -74,7 +90,9 @@ export class HalfStream {
   private peerAck = -Infinity;
   /** Each rise of the peer's ACK beyond `next`: the position and the flow packet count when it was seen, so a
    *  hole's grace counts from the first ACK that passed that hole. */
-  private readonly ackRises: { pos: number; at: number }[] = [];
+  private readonly ackRises: { pos: number; at: number; origin: Origin }[] = [];
+  /** The peer's ACK that started this stream, while the start may still move back. */
+  private startAck: { at: number; origin: Origin } | undefined;
   /** A zero-window probe byte, held until the peer acknowledges it. */
   private probe: Segment | undefined;
 
@@ -86,11 +104,13 @@ export class HalfStream {
   /** A hole was declared and no bytes have followed it yet. */
   private gapOpen = false;
   private gapMissing = 0;
+  private gapAt: Origin | undefined;
   /** Missing ranges declared in this direction. */
   gaps = 0;
   private readonly retrans: Tally = { count: 0, bytes: 0 };
   private readonly late: Tally = { count: 0, bytes: 0 };
   private readonly beforeStart: Tally = { count: 0, bytes: 0 };
+  private readonly limitsHit = new Set<string>();
   private lastAt: Origin | undefined;
 
   constructor(
@@ -108,11 +128,13 @@ export class HalfStream {
     return seqAdd(this.baseSeq, pos);
   }
 
-  /** Starts the stream at `seq` (position 0) when nothing better is known: the first packet, or the peer's ACK. */
-  start(seq: number): void {
+  /** Starts the stream at `seq` (position 0) when nothing better is known: the first packet, or the peer's ACK.
+   *  Without a SYN (`now` given) the start stays tentative for gapGracePackets packets. */
+  start(seq: number, now?: number): void {
     if (this.started) return;
     this.baseSeq = seq >>> 0;
     this.started = true;
+    if (now !== undefined) this.tentativeUntil = now + this.limits.gapGracePackets;
   }
 
   /** A SYN (or SYN-ACK) from this side: data starts at seq+1. A late SYN moves the start back if nothing was
@@ -124,6 +146,7 @@ export class HalfStream {
       this.synSeen = true;
       return;
     }
+    if (!this.synSeen) this.tentativeUntil = undefined;
     if (this.synSeen) return;
     const shift = seqDiff(this.baseSeq, first);
     if (shift === 0) this.synSeen = true;
@@ -131,6 +154,11 @@ export class HalfStream {
       this.rebase(first, shift);
       this.synSeen = true;
     }
+  }
+
+  /** Joined mid-stream and nothing delivered yet: bytes from before the first ones seen may still be placed. */
+  get unsure(): boolean {
+    return !this.synSeen && this.delivered === 0 && this.next === 0;
   }
 
   /** Nothing was delivered, declared or kept: the start may still move back by `shift` bytes. */
@@ -156,6 +184,11 @@ export class HalfStream {
     if (this.rstPos !== undefined) this.rstPos += shift;
     if (this.peerAck !== -Infinity) this.peerAck += shift;
     for (const r of this.ackRises) r.pos += shift;
+    if (this.startAck) {
+      // The ACK that started the stream acknowledged bytes that now lie after the start.
+      this.ackRises.unshift({ pos: shift, at: this.startAck.at, origin: this.startAck.origin });
+      this.startAck = undefined;
+    }
   }
 
   /**
@@ -163,9 +196,9 @@ export class HalfStream {
    * (0 or 1 byte at one below the next sequence number, RFC 9293 §3.8.4) and zero-window probes are not data.
    * `now` is the flow's packet count; `peerWindowZero` says the receiver's last advertised window was 0.
    */
-  segment(seq: number, bytes: Uint8Array, wireLen: number, at: Origin, now: number, peerWindowZero: boolean): void {
+  segment(seq: number, bytes: Uint8Array, wireLen: number, at: Origin, now: number, peerWindowZero: boolean, waitFor?: number): void {
     this.lastAt = at;
-    if (!this.started) this.start(seq);
+    if (!this.started) this.start(seq, now);
     let pos = this.pos(seq);
     if (wireLen <= 0) return;
     if (bytes.length > wireLen) bytes = bytes.subarray(0, wireLen);
@@ -173,7 +206,7 @@ export class HalfStream {
     if (wireLen === 1 && pos === sent - 1) return; // keep-alive
     if (wireLen === 1 && pos === sent && pos === this.next && peerWindowZero && this.pending.length === 0) {
       // Zero-window probe: the receiver may drop it, and then the byte is sent again (RFC 9293 §3.8.6.1).
-      this.probe = { pos, end: pos + bytes.length, extent: pos + 1, bytes: bytes.slice(), at };
+      this.probe = { pos, end: pos + bytes.length, extent: pos + 1, bytes: bytes.slice(), at, waitFor };
       return;
     }
     if (pos < 0 && !this.synSeen && this.canRebase(-pos)) {
@@ -212,19 +245,19 @@ export class HalfStream {
     }
     const behind = pos < this.maxEnd;
     if (end > pos) {
-      if (pos === this.next && (this.pending.length === 0 || this.pending[0]!.pos >= end)) {
+      if (pos === this.next && this.tentativeUntil === undefined && (this.pending.length === 0 || this.pending[0]!.pos >= end)) {
         // In order: deliver the packet's own bytes, no copy.
-        this.deliver({ pos, end, extent: end, bytes, at }, false);
+        this.deliver({ pos, end, extent: end, bytes, at, waitFor }, false);
         fresh += end - pos;
       } else {
-        const r = this.insert(pos, end, bytes, at);
+        const r = this.insert(pos, end, bytes, at, waitFor);
         old += r.old;
         fresh += r.fresh;
       }
     }
     if (extent > end) {
       // Bytes sent but not captured: a hole we know will not fill from this packet.
-      if (end === this.next) this.lostUntil = Math.max(this.lostUntil, extent);
+      if (end === this.next) this.markLost(extent, at);
       else this.insertSegment({ pos: end, end, extent, bytes: EMPTY, at });
       fresh += extent - end;
     }
@@ -253,21 +286,30 @@ export class HalfStream {
   /** The peer acknowledged everything before `seq` (in the packet at `at`). */
   acked(seq: number, now: number, at: Origin): void {
     if (!this.started) {
-      this.start(seq);
+      this.start(seq, now);
+      this.peerAck = 0;
+      this.startAck = { at: now, origin: at };
+      this.lastAt = at;
       return;
     }
-    const p = this.pos(seq);
+    let p = this.pos(seq);
+    if (p < 0 && this.tentativeUntil !== undefined && this.canRebase(-p)) {
+      // The peer still waits for bytes from before our first one: they are on their way, or lost.
+      this.rebase(seq, -p);
+      p = 0;
+      this.lastAt = at;
+    }
     if (p - this.next > PLAUSIBLE || p <= this.peerAck) return;
     this.peerAck = p;
     if (p <= this.next) return;
     this.lastAt = at;
     const rises = this.ackRises;
-    if (rises.length < MAX_ACK_RISES) rises.push({ pos: p, at: now });
+    if (rises.length < MAX_ACK_RISES) rises.push({ pos: p, at: now, origin: at });
     else rises[rises.length - 1]!.pos = p;
   }
 
-  /** How far the peer's ACKs that are at least `grace` packets old reach past `next` (or undefined). */
-  private ackedLongAgo(now: number): number | undefined {
+  /** How far the peer's ACKs that are at least `grace` packets old reach past `next`, and the first such ACK. */
+  private ackedLongAgo(now: number): { reach: number; origin: Origin } | undefined {
     const rises = this.ackRises;
     while (rises.length > 0 && rises[0]!.pos <= this.next) rises.shift();
     let reach: number | undefined;
@@ -275,7 +317,7 @@ export class HalfStream {
       if (now - r.at < this.limits.gapGracePackets) break;
       reach = r.pos;
     }
-    return reach;
+    return reach === undefined ? undefined : { reach, origin: rises[0]!.origin };
   }
 
   /** Nothing known to be sent is still missing or waiting. */
@@ -295,6 +337,10 @@ export class HalfStream {
    * to have sent.
    */
   flush(mode: FlushMode, now: number): void {
+    if (this.tentativeUntil !== undefined) {
+      if (mode === 'normal' && now < this.tentativeUntil) return;
+      this.tentativeUntil = undefined;
+    }
     for (;;) {
       const first = this.pending[0];
       if (first && first.pos <= this.next) {
@@ -302,7 +348,7 @@ export class HalfStream {
         this.pendingBytes -= first.bytes.length;
         this.host.memory(-first.bytes.length);
         if (first.end > this.next) this.deliver(first, true);
-        if (first.extent > this.lostUntil) this.lostUntil = first.extent;
+        this.markLost(first.extent, first.at);
         continue;
       }
       const probe = this.probe;
@@ -313,20 +359,25 @@ export class HalfStream {
       }
       const holeEnd = first?.pos;
       let target: number | undefined;
+      let why = this.lastAt;
       if (this.lostUntil > this.next) {
         target = holeEnd === undefined ? this.lostUntil : Math.min(this.lostUntil, holeEnd);
+        why = this.lostAt;
       } else if (mode === 'force' || (mode === 'limit' && this.pendingBytes > this.limits.maxBufferBytes)) {
         target = holeEnd ?? this.trailingEnd();
+        if (mode === 'limit' && target > this.next) this.limitHit('maxFlowBufferBytes', this.limits.maxBufferBytes);
       } else {
-        let acked = this.peerAck > this.next ? this.ackedLongAgo(now) : undefined;
-        if (acked !== undefined) {
+        const old = this.peerAck > this.next ? this.ackedLongAgo(now) : undefined;
+        if (old !== undefined) {
+          let acked = old.reach;
           if (this.finPos !== undefined) acked = Math.min(acked, this.finPos);
           else if (holeEnd === undefined && acked - this.next === 1) acked = this.next; // the ACK of a FIN not captured
           target = holeEnd === undefined ? acked : Math.min(acked, holeEnd);
+          why = old.origin;
         }
       }
       if (target === undefined || target <= this.next) break;
-      this.declare(target - this.next);
+      this.declare(target - this.next, why);
       this.next = target;
     }
   }
@@ -343,16 +394,22 @@ export class HalfStream {
     return end;
   }
 
-  /**
-   * The flow is over: declare every hole, report a trailing hole, and the counts this direction kept.
-   * Retransmissions and out-of-order segments are reported once per direction, here, with their totals; the
-   * event's `line` is the first such packet's.
-   */
+  /** The flow is over: every hole is declared and what follows delivered (a probe never acknowledged is dropped). */
   finish(now: number): void {
     this.flush('force', now);
     this.probe = undefined;
-    if (this.gapOpen && this.lastAt) {
-      this.host.anomaly('tcp.gap', `${this.gapMissing} bytes missing from the capture at the end of the stream`, this.lastAt, {
+  }
+
+  /**
+   * After `finish`: a trailing hole (with the line of the packet that showed it: the truncated packet, the peer's
+   * ACK past it, or this direction's last packet), then the counts kept, and the buffers are let go.
+   * Retransmissions and out-of-order segments are reported once per direction, here, with their totals; the
+   * event's `line` is the first such packet's.
+   */
+  report(): void {
+    if (this.gapOpen) {
+      const at = this.gapAt ?? this.lastAt ?? {};
+      this.host.anomaly('tcp.gap', `${this.gapMissing} bytes missing from the capture at the end of the stream`, at, {
         missing: this.gapMissing,
         at_end: true,
       });
@@ -386,16 +443,30 @@ export class HalfStream {
   }
 
   /** Declares the oldest hole lost and delivers what follows, to free buffer (total memory bound). */
-  relieve(now: number): void {
+  relieve(now: number, limit: number): void {
     const before = this.pendingBytes;
     const first = this.pending[0];
     if (!first) return;
     if (first.pos > this.next) {
-      this.declare(first.pos - this.next);
+      this.limitHit('maxTotalBufferBytes', limit);
+      this.declare(first.pos - this.next, this.lastAt);
       this.next = first.pos;
     }
     this.flush('normal', now);
     if (this.pendingBytes === before) this.flush('force', now);
+  }
+
+  /** A buffer limit made us give up on a hole: said once per direction and limit, since it is not a capture loss. */
+  private limitHit(name: 'maxFlowBufferBytes' | 'maxTotalBufferBytes', value: number): void {
+    if (this.limitsHit.has(name)) return;
+    this.limitsHit.add(name);
+    const what = name === 'maxFlowBufferBytes' ? 'this direction' : 'all flows';
+    this.host.anomaly(
+      'tcp.buffer_limit',
+      `the out-of-order bytes buffered for ${what} passed ${name} (${value}): the oldest hole was declared lost before its bytes could arrive`,
+      this.lastAt ?? {},
+      { limit: name, value },
+    );
   }
 
   /** Forgets the delivered bytes kept for overlap checks (total memory bound). */
@@ -411,11 +482,20 @@ export class HalfStream {
     this.pendingBytes = 0;
   }
 
-  private declare(missing: number): void {
+  /** Bytes below `extent` were sent but not captured, as the packet at `at` shows. */
+  private markLost(extent: number, at: Origin): void {
+    if (extent <= this.lostUntil) return;
+    this.lostUntil = extent;
+    this.lostAt = at;
+  }
+
+  /** A hole of `missing` bytes at `next` is lost; `at` is the packet that showed it. */
+  private declare(missing: number, at: Origin | undefined): void {
     if (!this.gapOpen) {
       this.gaps++;
       this.gapOpen = true;
       this.gapMissing = 0;
+      this.gapAt = at;
     }
     this.gapMissing += missing;
   }
@@ -430,14 +510,20 @@ export class HalfStream {
     }
     if (bytes.length > 0) {
       const afterGap = this.gapOpen;
+      let notes: Note[] | undefined;
       if (!this.synSeen && this.delivered === 0) {
-        this.host.anomaly('tcp.midstream', 'no SYN seen: reassembly starts at the first segment seen, mid-stream', seg.at);
+        notes = [{ code: 'tcp.midstream', message: 'no SYN seen: reassembly starts at the first segment seen, mid-stream', at: seg.at }];
       }
       if (afterGap) {
-        this.host.anomaly('tcp.gap', `${this.gapMissing} bytes missing from the capture before this packet`, seg.at, { missing: this.gapMissing });
+        (notes ??= []).push({
+          code: 'tcp.gap',
+          message: `${this.gapMissing} bytes missing from the capture before this packet`,
+          at: seg.at,
+          extra: { missing: this.gapMissing },
+        });
         this.gapOpen = false;
       }
-      this.host.data(bytes, seg.at, afterGap);
+      this.host.data(bytes, seg.at, afterGap, pos, seg.waitFor, notes);
       this.delivered += bytes.length;
       this.keep(pos, bytes, owned);
     }
@@ -487,7 +573,7 @@ export class HalfStream {
   }
 
   /** Buffers the bytes of [pos, end) that no buffered segment covers; the first copy of a byte wins. */
-  private insert(pos: number, end: number, bytes: Uint8Array, at: Origin): { old: number; fresh: number } {
+  private insert(pos: number, end: number, bytes: Uint8Array, at: Origin, waitFor: number | undefined): { old: number; fresh: number } {
     let old = 0;
     let fresh = 0;
     let differ = 0;
@@ -496,12 +582,12 @@ export class HalfStream {
     while (cur < end) {
       const seg = this.pending[i];
       if (!seg || seg.pos >= end) {
-        this.addPiece(i, cur, end, pos, bytes, at);
+        this.addPiece(i, cur, end, pos, bytes, at, waitFor);
         fresh += end - cur;
         break;
       }
       if (seg.pos > cur) {
-        this.addPiece(i, cur, seg.pos, pos, bytes, at);
+        this.addPiece(i, cur, seg.pos, pos, bytes, at, waitFor);
         fresh += seg.pos - cur;
         i++;
         cur = seg.pos;
@@ -519,9 +605,9 @@ export class HalfStream {
     return { old, fresh };
   }
 
-  private addPiece(i: number, from: number, to: number, pos: number, bytes: Uint8Array, at: Origin): void {
+  private addPiece(i: number, from: number, to: number, pos: number, bytes: Uint8Array, at: Origin, waitFor: number | undefined): void {
     const copy = bytes.slice(from - pos, to - pos);
-    this.pending.splice(i, 0, { pos: from, end: to, extent: to, bytes: copy, at });
+    this.pending.splice(i, 0, { pos: from, end: to, extent: to, bytes: copy, at, waitFor });
     this.pendingBytes += copy.length;
     this.host.memory(copy.length);
   }

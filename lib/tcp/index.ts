@@ -1,32 +1,38 @@
 // Stage 2 (tcp): packets → flows with ordered bytes per direction (FlowOpen, FlowData…, FlowClose), after
 // gopacket's reassembly: a narrow interface and explicit skips. Survives reordering and loss at the same time.
 //
-// The contract this stage keeps (see also half.ts):
+// The contract this stage keeps (half.ts holds one direction, flow.ts one connection):
 // - Flows are keyed by the TCP 5-tuple and numbered from 0 in order of first appearance, like Wireshark's
 //   tcp.stream: a pure SYN whose sequence number differs from the base of its side starts a new flow (port
-//   reuse); packets after a flow closed on FIN or RST stay with it (they start nothing, and new bytes among them
-//   give one `tcp.data_after_close`).
+//   reuse, as packet-tcp.c decides it). Late packets of a closed flow stay with it and start nothing; new bytes
+//   after a FIN/RST close give one `tcp.data_after_close`, new bytes after a timeout or eviction start a new flow.
 // - The client is the sender of the first SYN, else the receiver of the first SYN-ACK, else the sender of a
-//   packet that starts with a ClientHello, else the sender of the first packet. Until one of these is seen, the
-//   flow's output waits (bounded by maxFlowBufferBytes); FlowOpen carries the first packet's line.
+//   packet that starts with a ClientHello (0x16 0x03 … type 1, or an SSLv2 CLIENT-HELLO), else the sender of the
+//   first packet. Until one of these is seen, the flow's output waits (at most maxFlowBufferBytes; at the limit or
+//   at the end the first sender is taken); FlowOpen always carries the first packet's line.
 // - Bytes are delivered in order per direction. Out-of-order bytes wait, at most maxFlowBufferBytes per
 //   direction and maxTotalBufferBytes in all. A hole is declared lost (one `tcp.gap` with `missing` and the line
 //   of the first packet after the hole, then FlowData with afterGap) when the bytes are known not captured
 //   (truncated or summary-only packets), when the peer acknowledged past it and gapGracePackets more packets of
-//   the flow came, when a buffer limit is hit, or when the flow ends (then the hole is reported with the line of
-//   the direction's last packet and `at_end: true`).
+//   the flow came (an ACK captured before its data is common), when a buffer limit is hit (plus one
+//   `tcp.buffer_limit`), or when the flow ends (then with `at_end: true` and the line of the packet that showed it).
+// - Across directions, output keeps an order the endpoints could have seen: bytes whose packet acknowledged the
+//   peer's bytes go out after those (so a reordered capture still gives ClientHello before ServerHello).
+// - Without a SYN the start of a direction is tentative for gapGracePackets packets: bytes from before it may
+//   still arrive (reordering) and are placed; later ones are dropped with `tcp.before_start`.
 // - Overlapping bytes: the copy that arrived first wins, whether delivered already (compared over the last
-//   overlapWindowBytes delivered) or still buffered; a difference gives `tcp.overlap_conflict`.
+//   overlapWindowBytes delivered) or still buffered; a difference gives `tcp.overlap_conflict` at the later copy.
 // - `tcp.retransmission` and `tcp.out_of_order` come once per flow and direction, when the flow closes, with
-//   `count` and `bytes`; their `line` is the first such packet's. `tcp.midstream` comes once per direction at
-//   its first delivered bytes when no SYN fixed its start.
+//   `count` and `bytes`; their `line` is the first such packet's. `tcp.midstream` comes once per direction just
+//   before its first bytes when no SYN fixed its start. Keep-alives and zero-window probes are not data.
 // - A flow ends on FIN both ways once nothing is missing, else gapGracePackets packets (of any flow) after the
-//   FINs or a RST (the other side's bytes in flight may follow a RST), on idleTimeout
-//   seconds of capture time without packets, at the end of input, or when evicted (maxFlows, or a new
-//   connection on the same ports: `tcp.evicted` / `tcp.port_reuse`). `end` says rst or fin whenever one was seen.
-// - FlowData.bytes is a view of the packet's payload when delivered straight away, else this stage's own copy.
-//   It is valid after the call; the next stage may keep it.
-// - UDP packets and IP fragments are skipped (no IP reassembly here).
+//   FINs or a RST (the other side's bytes in flight may follow a RST), after idleTimeout seconds of capture time
+//   without packets, at the end of input, or when evicted (maxFlows: `tcp.evicted`; a new connection on the same
+//   ports: `tcp.port_reuse`). `end` says rst or fin whenever one was seen.
+// - FlowData.bytes is a view of the packet's payload when delivered straight away, else this stage's own copy;
+//   this stage never writes to it, and the next stage may keep it (Packet.payload must not be reused).
+// - A summary line with relative numbers is placed from the bases tcpdump used (print-tcp.c); with none known its
+//   bytes cannot be placed (`tcp.unknown_seq`, once per flow). UDP packets and IP fragments are skipped.
 
 import { ACK, SYN, anomaly, type Emit, type FlowItem, type Packet, type Sink } from '../events.js';
 import type { Options } from '../options.js';
@@ -91,10 +97,7 @@ export class Reassembler {
     } else {
       const c = this.closed.get(key);
       if (c) {
-        if (!pureSyn || c.base[sideOf(c.names, p)] === p.seq >>> 0) {
-          this.absorb(key, c, p);
-          return;
-        }
+        if ((!pureSyn || c.base[sideOf(c.names, p)] === p.seq >>> 0) && this.absorb(key, c, p)) return;
         this.closed.delete(key);
       }
     }
@@ -136,25 +139,29 @@ export class Reassembler {
     this.holding.delete(flow);
     this.total -= flow.held;
     flow.held = 0;
-    if (reason === 'eof' && flow.ended !== undefined) {
-      // Closed by FIN or RST: keep a small record so late packets of this connection stay with it.
+    if (reason !== 'eof' || flow.ended !== undefined) {
+      // Keep a small record so that late packets of this connection stay with it.
       if (this.closed.size >= this.opts.maxFlows) {
         const k = this.closed.keys().next().value as string | undefined;
         if (k !== undefined) this.closed.delete(k);
       }
-      this.closed.set(flow.key, flow.tombstone());
+      this.closed.set(flow.key, flow.tombstone(flow.ended === undefined));
     }
   }
 
-  /** A packet of a connection that already closed: it stays with that flow and starts nothing. */
-  private absorb(key: string, c: Closed, p: Packet): void {
+  /**
+   * A packet of a connection that already closed stays with that flow and starts nothing (returns true), except new
+   * bytes after a timeout or eviction: the connection lives on, so they start a new flow (returns false).
+   */
+  private absorb(key: string, c: Closed, p: Packet): boolean {
+    const side = sideOf(c.names, p);
+    const n = c.next[side];
+    const fresh = p.len > 0 && !p.seqRelative && (n === undefined || seqGe(p.seq >>> 0, n));
+    if (fresh && c.reopens) return false;
     this.closed.delete(key);
     this.closed.set(key, c);
     if (p.time !== undefined) c.lastTime = p.time;
-    if (c.warned || p.len === 0 || p.seqRelative) return;
-    const side = sideOf(c.names, p);
-    const n = c.next[side];
-    if (n !== undefined && !seqGe(p.seq >>> 0, n)) return;
+    if (c.warned || !fresh) return true;
     c.warned = true;
     this.emit(
       anomaly('tcp.data_after_close', 'new bytes arrived after the flow closed; they are not delivered', originOf(p), {
@@ -162,6 +169,7 @@ export class Reassembler {
         bytes: p.len,
       }),
     );
+    return true;
   }
 
   /** Closes flows idle for longer than idleTimeout seconds of capture time (least recently active first). */
@@ -170,6 +178,8 @@ export class Reassembler {
     for (const f of this.live.values()) {
       if (f.lastTime === undefined || now - f.lastTime <= limit) break;
       this.finish(f, 'timeout');
+      const c = this.closed.get(f.key);
+      if (c) c.lastTime = now;
     }
     for (const [k, c] of this.closed) {
       if (c.lastTime === undefined || now - c.lastTime <= limit) break;
@@ -186,7 +196,7 @@ export class Reassembler {
     }
     for (const f of [...this.holding]) {
       if (this.total <= max) return;
-      f.relieve();
+      f.relieve(max);
     }
   }
 }

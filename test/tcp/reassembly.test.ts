@@ -290,6 +290,9 @@ test('reassembly: the out-of-order buffer limit declares the oldest hole lost', 
   assert.is(g[0]!.missing, 1000);
   assert.is(g[0]!.line, 5, 'the first buffered packet after the hole');
   assert.ok(f.c2s.equals(cat(d.subarray(0, 1000), d.subarray(2000))));
+  const lim = codes(f.anomalies, 'tcp.buffer_limit');
+  assert.is(lim.length, 1, 'said once');
+  assert.is(lim[0]!.limit, 'maxFlowBufferBytes');
   // Delivery started once the limit was passed, not at the end.
   assert.is(run.items.filter((i) => i.kind === 'data').length >= 2, true);
 });
@@ -454,6 +457,21 @@ test('reassembly: a flow idle longer than idleTimeout closes with end timeout; a
   assert.is(run.flows.get(1)!.c2s.length, 10);
 });
 
+test('reassembly: after a timeout, a retransmission of old bytes stays with the closed flow and starts nothing', () => {
+  const c = new Conn();
+  const ps: Packet[] = [
+    c.pkt('c', 0, 0, SYN, undefined, { time: 0 }),
+    c.pkt('s', 0, 1, SYN | ACK, undefined, { time: 1 }),
+    c.pkt('c', 1, 1, ACK, stream(10), { time: 2 }),
+    c.pkt('s', 1, 11, ACK, undefined, { time: 500 }),
+    c.pkt('c', 1, 1, ACK, stream(10), { time: 501 }),
+  ];
+  const run = reassemble(ps, { idleTimeout: 60 });
+  assert.is(run.flows.size, 1);
+  assert.is(run.flows.get(0)!.close!.end, 'timeout');
+  assert.equal(run.anomalies, []);
+});
+
 test('reassembly: beyond maxFlows the least recently active flow is evicted with tcp.evicted', () => {
   const lines = { n: 0 };
   const conns = [0, 1, 2].map((i) => new Conn(100, 200, { c: [`10.0.0.${i + 10}`, 1000 + i], s: ['10.0.0.2', 443] }, lines));
@@ -481,6 +499,7 @@ test('reassembly: over maxTotalBufferBytes the oldest buffering flow has its hol
   const fb = run.flows.get(1)!;
   assert.is(codes(fa.anomalies, 'tcp.gap').length, 1, 'the older holder gave way');
   assert.is(codes(fa.anomalies, 'tcp.gap')[0]!.line, 7);
+  assert.is(codes(fa.anomalies, 'tcp.buffer_limit')[0]!.limit, 'maxTotalBufferBytes');
   assert.is(fb.close!.gaps, 0);
   assert.ok(fb.c2s.equals(Buffer.from(d.subarray(0, 2000))));
 });
@@ -512,18 +531,27 @@ test('reassembly: relative sequence numbers (summary lines) are placed from the 
   assert.is(run.flows.get(0)!.c2s.length, 0);
 });
 
-test('reassembly: mid-stream, bytes from before the first segment seen are dropped and reported once', () => {
-  const c = new Conn();
+test('reassembly: mid-stream, bytes from before the first segment seen are placed while nothing was delivered, else dropped and reported', () => {
   const d = stream(300);
-  // The peer's ACK fixed nothing here (none seen): the stream starts at the first segment.
-  const run = reassemble([c.pkt('c', 101, 1, PSH, d.subarray(100, 200)), c.pkt('c', 1, 1, PSH, d.subarray(0, 100)), c.pkt('c', 201, 1, PSH, d.subarray(200))]);
+  // Reordered within the grace: the start moves back and nothing is lost.
+  const c = new Conn();
+  let run = reassemble([c.pkt('c', 101, 1, PSH, d.subarray(100, 200)), c.pkt('c', 1, 1, PSH, d.subarray(0, 100)), c.pkt('c', 201, 1, PSH, d.subarray(200))]);
+  assert.ok(run.flows.get(0)!.c2s.equals(Buffer.from(d)));
+  assert.is(run.flows.get(0)!.close!.gaps, 0);
+  // Too late: the stream had started delivering (after gapGracePackets packets); those bytes are dropped.
+  const e = new Conn();
+  run = reassemble(
+    [e.pkt('c', 101, 1, PSH, d.subarray(100, 200)), e.pkt('c', 201, 1, 0), e.pkt('c', 201, 1, 0), e.pkt('c', 1, 1, PSH, d.subarray(0, 100)), e.pkt('c', 201, 1, PSH, d.subarray(200))],
+    { gapGracePackets: 2 },
+  );
   const f = run.flows.get(0)!;
   assert.ok(f.c2s.equals(Buffer.from(d.subarray(100))));
   assert.is(codes(f.anomalies, 'tcp.before_start')[0]!.bytes, 100);
+  assert.is(codes(f.anomalies, 'tcp.before_start')[0]!.line, 4);
   // With the peer's ACK seen first, the start is known and the late segment (a ClientHello) fills the hole.
-  const e = new Conn();
+  const g = new Conn();
   const h = clientHello(300);
-  const run2 = reassemble([e.pkt('s', 1, 1, ACK), e.pkt('c', 101, 1, ACK, h.subarray(100, 200)), e.pkt('c', 1, 1, ACK, h.subarray(0, 100)), e.pkt('c', 201, 1, ACK, h.subarray(200))]);
+  const run2 = reassemble([g.pkt('s', 1, 1, ACK), g.pkt('c', 101, 1, ACK, h.subarray(100, 200)), g.pkt('c', 1, 1, ACK, h.subarray(0, 100)), g.pkt('c', 201, 1, ACK, h.subarray(200))]);
   const f2 = run2.flows.get(0)!;
   assert.is(f2.client, '10.0.0.1:40000');
   assert.ok(f2.c2s.equals(Buffer.from(h)));
