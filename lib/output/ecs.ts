@@ -383,7 +383,10 @@ export class EcsDocuments {
         if (!client) break;
         if (Array.isArray(ev.ciphers)) {
           const ids = Array.isArray(ev.cipher_ids) ? (ev.cipher_ids as unknown[]) : [];
-          f.ciphers = (ev.ciphers as unknown[]).map((n, i) => (typeof n === 'string' ? n : `0x${Number(ids[i] ?? 0).toString(16).padStart(4, '0')}`));
+          // GREASE values (RFC 8701) are not ciphers the client supports; unknown ones keep their number.
+          f.ciphers = (ev.ciphers as unknown[])
+            .map((n, i) => (n === 'GREASE' ? undefined : typeof n === 'string' ? n : `0x${Number(ids[i] ?? 0).toString(16).padStart(4, '0')}`))
+            .filter((n): n is string => n !== undefined);
         }
         f.ja3 = str(ev.ja3_hash);
         break;

@@ -272,4 +272,28 @@ test('ecs: @timestamp and event.start/end come from ISO capture times; a time of
   assert.equal(validateEcs(tod, fields, allowed), []);
 });
 
+test('ecs: supported_ciphers leave GREASE out and keep unknown suites by number; next_protocol and curve come from the server\'s hello and key exchange', () => {
+  const docs: EcsDocument[] = [];
+  const b = new EcsDocuments((d) => docs.push(d));
+  b.push({ type: 'flow', event: 'open', flow: 3, client: '10.0.0.1:5000', server: '10.0.0.2:443' });
+  b.push({ type: 'tls.handshake', flow: 3, dir: 'c2s', msg: 'client_hello', cipher_ids: [0x0a0a, 0xc02f, 0x5600], ciphers: ['GREASE', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', null], ja3_hash: 'abc' });
+  b.push({ type: 'tls.handshake', flow: 3, dir: 's2c', msg: 'server_hello', extensions: [{ id: 16, name: 'application_layer_protocol_negotiation', length: 5, protocols: ['H2'] }] });
+  b.push({ type: 'tls.handshake', flow: 3, dir: 's2c', msg: 'server_key_exchange', named_group: 'secp256r1' });
+  b.push({ type: 'flow', event: 'close', flow: 3, bytes: { c2s: 1, s2c: 2 } });
+  b.push({ type: 'tls.session', flow: 3, client: '10.0.0.1:5000', server: '10.0.0.2:443', version: 'TLS 1.2', established: true, diagnoses: [] });
+  assert.is(docs.length, 1);
+  assert.equal(get(docs[0], 'tls.client.supported_ciphers'), ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', '0x5600']);
+  assert.is(get(docs[0], 'tls.next_protocol'), 'h2');
+  assert.is(get(docs[0], 'tls.curve'), 'secp256r1');
+  assert.is(get(docs[0], 'tls.client.ja3'), 'abc');
+  assert.is(get(docs[0], 'event.outcome'), 'success');
+  assert.equal(validateEcs(docs[0]!, fields, allowed), []);
+  // A flow with no TLS leaves nothing behind and gives no document.
+  b.push({ type: 'flow', event: 'open', flow: 4, client: '10.0.0.1:5001', server: '10.0.0.2:80' });
+  b.push({ type: 'flow', event: 'close', flow: 4 });
+  b.push({ type: 'anomaly', code: 'x', message: 'y' });
+  assert.is(docs.length, 1);
+  assert.is((b as unknown as { flows: Map<number, unknown> }).flows.size, 0);
+});
+
 test.run();
