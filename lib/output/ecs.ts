@@ -217,19 +217,27 @@ function peerFields(certs: CertLike[] | undefined, into: Record<string, unknown>
 
 const SEVERITY_RANK: Record<string, number> = { error: 3, warning: 2, info: 1 };
 
-interface DiagnosisLike {
+export interface DiagnosisLike {
   code?: unknown;
   severity?: unknown;
   message?: unknown;
 }
 
-/** The worst diagnosis: highest severity, first in order among equals. */
+/** Codes that say that something failed rather than why; among equal severities another code names the cause. */
+const GENERIC_CODES = new Set(['handshake_alert', 'handshake_incomplete', 'reset', 'capture_gap', 'no_close_notify']);
+
+function rank(d: DiagnosisLike): number {
+  return 2 * (SEVERITY_RANK[String(d.severity)] ?? 0) + (GENERIC_CODES.has(String(d.code)) ? 0 : 1);
+}
+
+/**
+ * The diagnosis that best says what went wrong: the highest severity and, among those, a specific cause
+ * (no_shared_cipher) before a generic one (handshake_alert); the first in order among equals.
+ */
 export function worstDiagnosis(diagnoses: unknown): DiagnosisLike | undefined {
   if (!Array.isArray(diagnoses)) return undefined;
   let best: DiagnosisLike | undefined;
-  for (const d of diagnoses as DiagnosisLike[]) {
-    if (!best || (SEVERITY_RANK[String(d.severity)] ?? 0) > (SEVERITY_RANK[String(best.severity)] ?? 0)) best = d;
-  }
+  for (const d of diagnoses as DiagnosisLike[]) if (!best || rank(d) > rank(best)) best = d;
   return best;
 }
 

@@ -8,6 +8,7 @@ import { parser } from 'stream-json';
 import { ignore } from 'stream-json/filters/ignore.js';
 import { streamValues } from 'stream-json/streamers/stream-values.js';
 import { paint, type Paint } from '../output/color.js';
+import { worstDiagnosis } from '../output/ecs.js';
 import { sanitize } from '../output/sanitize.js';
 
 /**
@@ -33,8 +34,6 @@ const COLUMNS: Column[] = [
   { title: 'cert req/sent', width: 13 },
   { title: 'worst diagnosis', width: 0 },
 ];
-
-const SEVERITY_RANK: Record<string, number> = { error: 3, warning: 2, info: 1 };
 
 /** Fits a cell to its column: sanitised, cut with an ellipsis when too long, padded when short. */
 function cell(s: string, width: number): string {
@@ -77,9 +76,8 @@ export class Report {
     const established = ev.established === true;
     if (established) this.established++;
     const diagnoses = Array.isArray(ev.diagnoses) ? (ev.diagnoses as Record<string, unknown>[]) : [];
-    let worst: Record<string, unknown> | undefined;
+    const worst = worstDiagnosis(diagnoses);
     for (const d of diagnoses) {
-      if (!worst || (SEVERITY_RANK[String(d.severity)] ?? 0) > (SEVERITY_RANK[String(worst.severity)] ?? 0)) worst = d;
       const code = String(d.code);
       if (this.codes.has(code) || this.codes.size < MAX_REPORT_CODES) this.codes.set(code, (this.codes.get(code) ?? 0) + 1);
       else this.otherCodes++;

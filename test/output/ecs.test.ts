@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { dnFields, EcsDocuments, ECS_NEEDS, ECS_VERSION, splitVersion, x509Fields, type EcsDocument } from '../../lib/output/ecs.js';
+import { dnFields, EcsDocuments, ECS_NEEDS, ECS_VERSION, splitVersion, worstDiagnosis, x509Fields, type EcsDocument } from '../../lib/output/ecs.js';
 import { CAPTURES, FIXTURES, haveShared, haveTool, ROOT, skipping, tcpdumpText } from '../support/shared.js';
 import { loadAllowed, loadEcsFields, validateEcs } from './ecs-fields.js';
 
@@ -294,6 +294,14 @@ test('ecs: supported_ciphers leave GREASE out and keep unknown suites by number;
   b.push({ type: 'anomaly', code: 'x', message: 'y' });
   assert.is(docs.length, 1);
   assert.is((b as unknown as { flows: Map<number, unknown> }).flows.size, 0);
+});
+
+test('ecs: the worst diagnosis is the highest severity, a specific cause before a generic one, else the first', () => {
+  const d = (code: string, severity: string) => ({ code, severity, message: code });
+  assert.is(worstDiagnosis([d('handshake_alert', 'error'), d('no_shared_cipher', 'error'), d('weak_protocol', 'warning')])?.code, 'no_shared_cipher');
+  assert.is(worstDiagnosis([d('weak_protocol', 'warning'), d('reset', 'error')])?.code, 'reset');
+  assert.is(worstDiagnosis([d('cert_expired', 'error'), d('hostname_mismatch', 'error')])?.code, 'cert_expired');
+  assert.is(worstDiagnosis([]), undefined);
 });
 
 test.run();
