@@ -383,7 +383,10 @@ export class TextPackets implements LineSink {
       if (missing > 0 && missing < r.ip.totalLen) r = decodeFrame(this.frame, 0, this.bEnd, r.link.linkType, r.ipStart + r.ip.totalLen - missing);
     }
     if (!isFrame(r)) {
-      if (r.error === 'not_ip') return;
+      // Hex with no summary line is no concern when its EtherType names a known non-IP protocol (ARP, LLDP, …).
+      // Hex with no summary whose link header names nothing known is damaged or stray bytes: reported below, as
+      // every skipped region must be (issue 7). With a summary line, the summary decides (below).
+      if (r.error === 'not_ip' && !this.curSummary && frameScore(r) > 0) return;
       if (r.error === 'fragment') {
         if (r.ip && r.ip.proto === 6) {
           this.event(anomaly('ip.fragment', `line ${line}: a later fragment of a TCP packet (IP offset ${r.ip.fragOffset}), not reassembled: skipped`, this.origin()));

@@ -14,6 +14,8 @@ export class LineSplitter {
   private carryLen = 0;
   /** Bytes of an overlong line seen so far; -1 when not inside one. */
   private skipping = -1;
+  /** The last byte counted in `skipping`, so that a '\r' before the '\n' is not counted, whatever the chunks. */
+  private skipLast = -1;
 
   constructor(
     private readonly maxLineBytes: number,
@@ -23,22 +25,21 @@ export class LineSplitter {
   }
 
   push(chunk: Uint8Array): void {
-    const buf = chunk as Buffer;
+    const buf = chunk;
     const n = buf.length;
     let pos = 0;
     while (pos < n) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) {
-        if (this.skipping >= 0) this.skipping += n - pos;
+        if (this.skipping >= 0) this.skip(buf, pos, n);
         else this.append(buf, pos, n);
         return;
       }
       if (this.skipping < 0 && this.carryLen > 0) this.append(buf, pos, nl);
-      else if (this.skipping >= 0) this.skipping += nl - pos;
+      else if (this.skipping >= 0) this.skip(buf, pos, nl);
       else this.emit(buf, pos, nl);
       if (this.skipping >= 0) {
-        this.sink.overlong(this.skipping);
-        this.skipping = -1;
+        this.overlong();
       } else if (this.carryLen > 0) {
         const len = this.carryLen;
         this.carryLen = 0;
@@ -51,8 +52,7 @@ export class LineSplitter {
   /** Flushes a last line that had no terminator. */
   end(): void {
     if (this.skipping >= 0) {
-      this.sink.overlong(this.skipping);
-      this.skipping = -1;
+      this.overlong();
     } else if (this.carryLen > 0) {
       const len = this.carryLen;
       this.carryLen = 0;
@@ -66,12 +66,27 @@ export class LineSplitter {
     else this.sink.line(buf, start, end);
   }
 
-  private append(buf: Buffer, start: number, end: number): void {
+  /** Counts bytes of an overlong line (never kept). */
+  private skip(buf: Uint8Array, start: number, end: number): void {
+    if (end <= start) return;
+    this.skipping += end - start;
+    this.skipLast = buf[end - 1]!;
+  }
+
+  /** Reports the overlong line that just ended; its length leaves out a '\r' before the '\n', as emit() does. */
+  private overlong(): void {
+    this.sink.overlong(this.skipLast === 13 ? this.skipping - 1 : this.skipping);
+    this.skipping = -1;
+    this.skipLast = -1;
+  }
+
+  private append(buf: Uint8Array, start: number, end: number): void {
     const add = end - start;
     const need = this.carryLen + add;
     if (need > this.maxLineBytes + 1) {
       // Line buffer is full: skip to the start of the next line.
       this.skipping = need;
+      this.skipLast = add > 0 ? buf[end - 1]! : this.carry[this.carryLen - 1]!;
       this.carryLen = 0;
       return;
     }
@@ -80,7 +95,8 @@ export class LineSplitter {
       this.carry.copy(bigger, 0, 0, this.carryLen);
       this.carry = bigger;
     }
-    buf.copy(this.carry, this.carryLen, start, end);
+    // TypedArray.set, not Buffer.copy: the public Core takes any Uint8Array chunk, not only Buffers (issue 7).
+    this.carry.set(buf.subarray(start, end), this.carryLen);
     this.carryLen = need;
   }
 }

@@ -26,12 +26,16 @@ export interface Summary {
   style: 3 | 4;
 }
 
-/** Well-known port names that tcpdump prints without -nn (from /etc/services), for TLS-bearing ports. */
-const PORT_NAMES: Record<string, number> = {
+/**
+ * Well-known port names that tcpdump prints without -nn (from /etc/services), for TLS-bearing ports. A Map, not an
+ * object literal: the name comes from the input, and `constructor` or `__proto__` must not find Object.prototype's
+ * members (issue 7).
+ */
+const PORT_NAMES: ReadonlyMap<string, number> = new Map(Object.entries({
   ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, www: 80, pop3: 110, imap: 143, imap2: 143, ldap: 389,
   https: 443, submissions: 465, smtps: 465, urd: 465, submission: 587, ldaps: 636, ftps: 990, imaps: 993, pop3s: 995,
   mysql: 3306, postgresql: 5432, 'xmpp-client': 5222, 'http-alt': 8080, 'ms-wbt-server': 3389,
-};
+}));
 
 interface Endpoint {
   ip: string;
@@ -57,7 +61,7 @@ function port(s: string): number | undefined {
     const n = Number(s);
     return n <= 65535 ? n : undefined;
   }
-  return PORT_NAMES[s];
+  return PORT_NAMES.get(s);
 }
 
 /** `a.b.c.d.port`, `a.b.c.d`, `v6addr.port`, `v6addr` as tcpdump -n prints them. */

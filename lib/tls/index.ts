@@ -379,6 +379,9 @@ export class TlsDecoder {
       this.emit(ev);
       return;
     }
+    // A record cut by a gap or by the end of the capture may hold fewer than its two bytes (flush() passes what
+    // was captured): there is no alert to show, and its tls.record already says `truncated` (issue 7: this threw).
+    if (body.length < 2) return;
     const c = Cursor.of(body);
     const level = c.u8()!;
     const description = c.u8()!;
