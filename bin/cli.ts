@@ -38,7 +38,7 @@ options:
   --explain          with --format text (implied): where each field's bytes sit in the input, as
                      the input line (or frame) of the packet and the offset in its TCP payload
                      e.g. tlsdump --explain --events tls.record,tls.handshake,tls.session dump.txt
-${LIMITS.map((l) => `  ${(l.flag + ' N').padEnd(19)}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
+${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
   -h, --help         this text
   -V, --version      the version
 

@@ -141,6 +141,9 @@ test('cli --help lists --format, --explain and the report subcommand with exampl
   assert.is(h.code, 0);
   for (const s of ['--format FORMAT', '--explain', 'tlsdump report', 'e.g. tlsdump --format ecs', 'e.g. tlsdump --explain']) assert.ok(h.stdout.includes(s), s);
   assert.is(run(['report', '--help']).stdout, h.stdout);
+  for (const line of h.stdout.split('\n').filter((l) => l.startsWith('  --'))) {
+    assert.match(line, /^ {2}--[a-z-]+( [A-Z]+)?( |$)/, `a flag runs into its text: ${line}`);
+  }
 });
 
 test.run();
