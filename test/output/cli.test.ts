@@ -41,6 +41,17 @@ test('cli --format text: the seed trace as a block with its verdict and diagnose
   assert.is(r.stderr, '');
 });
 
+test('cli --format text: colours on a terminal (run under script(1)), none with NO_COLOR set', () => {
+  if (!haveTool('script')) return skipping('script(1) absent: terminal colour test');
+  const tty = (env: string) => spawnSync('script', ['-qc', `${env} "${process.execPath}" "${BIN}" --summary --format text "${SEED}"`, '/dev/null'], { encoding: 'utf8', cwd: ROOT });
+  const on = tty('');
+  assert.is(on.status, 0);
+  assert.ok(on.stdout.includes('\u001b[32mestablished\u001b[39m'), JSON.stringify(on.stdout.slice(0, 200)));
+  const off = tty('NO_COLOR=1');
+  assert.ok(off.stdout.includes('established'));
+  assert.ok(!off.stdout.includes('\u001b['), 'NO_COLOR: no escape sequences');
+});
+
 test('cli --format text --summary (or --events tls.session) shows only the header and verdict of each connection', () => {
   const a = run(['--format', 'text', '--summary', SEED]);
   const b = run(['--format', 'text', '--events', 'tls.session', SEED]);
