@@ -55,7 +55,9 @@ interface FlowState {
   encryptedRecords: { c2s: number; s2c: number };
   appData: { c2s: number; s2c: number };
   firstAppData?: Seen;
+  /** At most MAX_ALERTS (see alert()); `alertsOmitted` counts those left out. */
   alerts: AlertSeen[];
+  alertsOmitted: number;
   gaps: Seen[];
   lastSpeaker?: { dir: Dir; what: string; at: Seen };
   newSessionTicket: boolean;
@@ -95,6 +97,9 @@ const WEAK_VERSIONS = new Set(['SSL 2.0', 'SSL 3.0', 'TLS 1.0', 'TLS 1.1']);
 /** Cipher suites whose names show a NULL, EXPORT, anonymous, RC4, DES/3DES or MD5-based construction. */
 const WEAK_CIPHER = /_NULL_|_EXPORT|_anon_|_RC4_|_DES_|_3DES_|DES_192|DES_64|_MD5$|WITH_NULL|_WITH_DES|RC2/;
 
+/** Alerts kept per connection for its tls.session (`alerts_omitted` counts the others). */
+export const MAX_ALERTS = 64;
+
 /** The size of an encrypted TLS 1.3 alert record: 2 alert bytes + 1 content type + a 16-byte AEAD tag. */
 const TLS13_ALERT_RECORD = 19;
 
@@ -130,7 +135,8 @@ export class Sessions {
         break;
       case 'anomaly':
         if (ev.code === 'tcp.gap') {
-          s.gaps.push(seen);
+          // Only the first gap is read (capture_gap cites it): one is kept, however many a damaged flow has.
+          if (s.gaps.length === 0) s.gaps.push(seen);
           if (s.tls) s.history.add(LETTER.gap, dir === 'c2s');
         }
         break;
@@ -162,6 +168,7 @@ export class Sessions {
       encryptedRecords: { c2s: 0, s2c: 0 },
       appData: { c2s: 0, s2c: 0 },
       alerts: [],
+      alertsOmitted: 0,
       gaps: [],
       newSessionTicket: false,
       lastRecord: {},
@@ -261,6 +268,14 @@ export class Sessions {
     const d = str(ev.description);
     if (d) a.description = d;
     s.alerts.push(a);
+    if (s.alerts.length > MAX_ALERTS) {
+      // A flood of alert records must not grow a session without bound (issue 7): keep the first half (the
+      // handshake's) and the latest ones (close_notify comes last), and always the first fatal alert; count the rest.
+      const firstFatal = s.alerts.find((x) => x.fatal);
+      const drop = s.alerts.findIndex((x, k) => k >= MAX_ALERTS / 2 && x !== firstFatal);
+      s.alerts.splice(drop, 1);
+      s.alertsOmitted++;
+    }
     s.history.add(LETTER.alert, dir === 'c2s');
     s.lastSpeaker = { dir, what: encrypted ? 'an encrypted alert' : `alert ${d ?? '?'}`, at: seen };
   }
@@ -328,6 +343,7 @@ export class Sessions {
       end: close.end,
       diagnoses,
     };
+    if (s.alertsOmitted > 0) ev.alerts_omitted = s.alertsOmitted;
     if (s.certRequest) {
       ev.requested_ca_names = Array.isArray(s.certRequest.ev.ca_names) ? s.certRequest.ev.ca_names : [];
     }

@@ -143,7 +143,9 @@ export const certificate: MessageDecoder = (c, ctx) => {
         c.short = true;
         break;
       }
-      entryExtensions.push(decodeExtensions(block, 'certificate').extensions);
+      // Only the entries of the certificates decoded: past ctx.maxCerts an entry is counted, not decoded (issue 7:
+      // thousands of tiny entries made thousands of extension lists).
+      if (omitted === 0) entryExtensions.push(decodeExtensions(block, 'certificate').extensions);
     }
   }
   f.cert_ders = ders;

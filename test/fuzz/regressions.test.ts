@@ -9,7 +9,9 @@ import { createDecoder, decodeAll } from '../../lib/pipeline.js';
 import { LineSplitter } from '../../lib/text/lines.js';
 import { parseSummary } from '../../lib/text/summary.js';
 import { TlsDecoder } from '../../lib/tls/index.js';
-import { hexLines, packetText } from './build.js';
+import { MAX_ALERTS } from '../../lib/session/index.js';
+import { decodeMessage } from '../../lib/tls/handshake.js';
+import { cat, hexLines, message, packetText, records, TextConn, u16, u24 } from './build.js';
 import { ALL_EVENTS, checkEvents, codesOf, lineCount } from './support.js';
 
 test('regression: a summary whose port is `constructor`, `__proto__` or `toString` is not a summary (no Object.prototype member leaks into a packet)', () => {
@@ -99,6 +101,39 @@ test('regression: the same cut alert at the end of real text through the whole p
   const text = `${syn}\n${alert}\n`;
   const events = decodeAll(text, ALL_EVENTS);
   assert.is(checkEvents(events, { lines: lineCount(Buffer.from(text)) }), undefined);
+});
+
+test('regression: a flood of alert records keeps a tls.session of bounded size, with the first fatal alert and the last close_notify', () => {
+  const alert = (level: number, desc: number): number[] => [21, 3, 3, 0, 2, level, desc];
+  const flood: number[] = [];
+  flood.push(...alert(1, 90)); // user_canceled, a warning
+  for (let i = 0; i < 40; i++) flood.push(...alert(1, 100));
+  flood.push(...alert(2, 40)); // the fatal one, in the middle
+  for (let i = 0; i < 3000; i++) flood.push(...alert(1, 100));
+  flood.push(...alert(1, 0)); // close_notify, last
+  const text = new TextConn().handshake().send('s2c', records(22, message(2, Uint8Array.from([3, 3, ...new Array(32).fill(1), 0, 0xc0, 0x2f, 0])))).send('s2c', Uint8Array.from(flood)).fin().text();
+  const events = decodeAll(text, defaultOptions());
+  const session = events.find((e) => e.type === 'tls.session')!;
+  const alerts = session.alerts as { level?: string; description?: string }[];
+  assert.ok(alerts.length <= MAX_ALERTS, `${alerts.length} alerts kept`);
+  assert.is(session.alerts_omitted, 3043 - alerts.length);
+  assert.ok(alerts.some((a) => a.level === 'fatal' && a.description === 'handshake_failure'), 'the first fatal alert is kept');
+  assert.equal(alerts[alerts.length - 1], { dir: 's2c', level: 'warning', description: 'close_notify' });
+  assert.is(alerts[0]!.description, 'user_canceled');
+  assert.ok(JSON.stringify(session).length < 20_000, 'the session line stays small');
+  assert.is(events.filter((e) => e.type === 'tls.alert').length, 3043, 'every alert is still its own tls.alert event');
+});
+
+test('regression: TLS 1.3 certificate entries past --max-certs are counted, their extensions not decoded', () => {
+  const entry = cat(u24(1), [0x30], u16(4), u16(18), u16(0)); // a 1-byte "certificate" with an empty SCT extension
+  const n = 3000;
+  const list = cat(...Array.from({ length: n }, () => entry));
+  const body = cat([0], u24(list.length), list);
+  const r = decodeMessage(11, body, body.length, { version: 0x0304, maxCerts: 4 });
+  assert.is((r.fields.cert_ders as unknown[]).length, 4);
+  assert.is(r.fields.certs_omitted, n - 4);
+  assert.is((r.fields.cert_extensions as unknown[]).length, 4, 'extension lists only for the certificates decoded');
+  assert.ok(r.complete);
 });
 
 test.run();
