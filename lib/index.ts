@@ -11,3 +11,8 @@ export { TextPackets } from './text/index.js';
 export { Reassembler } from './tcp/index.js';
 export { TlsDecoder } from './tls/index.js';
 export { Sessions } from './session/index.js';
+export { sanitize } from './output/sanitize.js';
+export { jsonLine } from './output/jsonline.js';
+export { TextFormatter } from './output/text.js';
+export { EcsDocuments, ecsDocument, ECS_VERSION } from './output/ecs.js';
+export { report } from './report/index.js';

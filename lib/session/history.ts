@@ -43,6 +43,11 @@ export function handshakeLetter(msgId: number): string {
   return HANDSHAKE_LETTERS[msgId] ?? 'Q';
 }
 
+/** SSL 2.0 messages have their own numbering; the letters follow their TLS counterparts. */
+export function sslv2Letter(msg: string): string {
+  return msg === 'client_hello' ? 'C' : msg === 'server_hello' ? 'S' : msg === 'client_master_key' ? 'G' : 'Q';
+}
+
 export class History {
   private s = '';
   private lastKey = '';

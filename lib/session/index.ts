@@ -7,7 +7,7 @@ import { origin } from '../events.js';
 import type { Options } from '../options.js';
 import { checkChain, type CertFacts, type Clock } from './chain.js';
 import type { Diagnosis } from './diagnosis.js';
-import { History, LETTER, handshakeLetter } from './history.js';
+import { History, LETTER, handshakeLetter, sslv2Letter } from './history.js';
 import { hostnameMatches, isCertificate, namesMatch } from '../x509/index.js';
 
 interface Seen {
@@ -209,7 +209,16 @@ export class Sessions {
       s.history.add(LETTER.applicationData, client, true);
       s.lastSpeaker = { dir, what: 'application data', at: seen };
     } else if (content === 'sslv2') {
-      s.history.add(LETTER.sslv2, client, true);
+      // SSL 2.0 encrypts everything after CLIENT-MASTER-KEY: the first encrypted record of each side is its
+      // SERVER-VERIFY / CLIENT-FINISHED, what follows is data.
+      if (ev.encrypted === true) {
+        if (!s.finished[dir]) s.finished[dir] = seen;
+        else {
+          s.appData[dir]++;
+          if (s.finished.c2s && s.finished.s2c) s.firstAppData ??= seen;
+        }
+      }
+      s.history.add(ev.encrypted === true ? LETTER.applicationData : LETTER.sslv2, client, true);
       s.lastSpeaker = { dir, what: 'an SSLv2 record', at: seen };
     } else if (content === 'heartbeat') {
       s.history.add(LETTER.heartbeat, client);
@@ -225,7 +234,7 @@ export class Sessions {
       s.helloRetry = true;
       s.history.add(LETTER.helloRetryRequest, client);
     } else {
-      s.history.add(handshakeLetter(id), client);
+      s.history.add(ev.sslv2 === true ? sslv2Letter(msg) : handshakeLetter(id), client);
     }
     s.lastSpeaker = { dir, what: msg, at: seen };
     switch (msg) {
@@ -234,6 +243,8 @@ export class Sessions {
         break;
       case 'server_hello':
         if (!client && ev.hello_retry_request !== true) s.serverHello = ev;
+        // An SSL 2.0 SERVER-HELLO carries the server's certificate itself.
+        if (!client && ev.sslv2 === true && Array.isArray(ev.certs)) s.serverCerts = { certs: ev.certs as CertFacts[], at: seen };
         break;
       case 'certificate': {
         const certs = Array.isArray(ev.certs) ? (ev.certs as CertFacts[]) : [];
@@ -541,7 +552,8 @@ export class Sessions {
     if (close.end === 'rst') {
       out.push({ code: 'reset', severity: established ? 'warning' : 'error', message: `the connection was reset ${at(close)}` });
     }
-    if (established && (close.end === 'fin' || close.end === 'rst')) {
+    // SSL 2.0 has no close_notify (RFC 6176 lists its flaws; truncation attacks among them).
+    if (established && (close.end === 'fin' || close.end === 'rst') && str(sh?.version) !== 'SSL 2.0') {
       for (const dir of ['s2c', 'c2s'] as const) {
         if (s.alerts.some((a) => a.dir === dir && (a.encrypted || a.description === 'close_notify'))) continue;
         out.push({
