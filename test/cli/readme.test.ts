@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, ROOT, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { RECIPES } from '../output/recipes.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## Recipes'));
@@ -19,6 +20,12 @@ const SCENARIOS = ['mtls12-nocert', 'mtls12-ok', 'mtls12-wrongca', 'server-no-in
 
 test('readme: the Recipes section has recipes', () => {
   assert.ok(recipes.length >= 8, `${recipes.length} recipes`);
+});
+
+test('readme: the cookbook recipes checked by test/output/cookbook.test.ts stand in the README word for word', () => {
+  for (const [name, recipe] of Object.entries(RECIPES)) {
+    assert.ok(recipes.includes(recipe.replace(/CAPTURE/g, 'dump.txt')), `README lacks the ${name} recipe as tested: ${recipe}`);
+  }
 });
 
 test('readme: every recipe runs on recorded captures and prints something', () => {

@@ -8,17 +8,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, haveTool, ROOT, skipping } from '../support/shared.js';
+import { RECIPES } from './recipes.js';
 
-/** The recipes exactly as the README gives them; CAPTURE is replaced by the captures used. */
-export const RECIPES = {
-  failed: `tlsdump --summary CAPTURE | jq -r 'select(.established == false) | "\\(.client) -> \\(.server) \\(.sni // "-"): " + ([.diagnoses[] | select(.severity != "info") | .code] | join(", "))'`,
-  noClientCert: `tlsdump --summary CAPTURE | jq -r 'select(.client_cert_requested == true and .client_cert_sent == false) | .client | sub(":[0-9]+$"; "")' | sort -u`,
-  incompleteChain: `tlsdump --summary CAPTURE | jq -r 'select(any(.diagnoses[]; .code == "chain_incomplete" and .side == "server")) | "\\(.server) \\(.sni // "-")"' | sort -u`,
-  expiring: `tlsdump CAPTURE | jq -r 'select(.msg == "certificate") | .certs[] | select(.not_after != null and (.not_after | fromdate) < now + 30 * 86400) | "\\(.not_after)  \\(.subject)"' | sort -u`,
-  ja3: `tlsdump --summary CAPTURE | jq -r '.ja3_hash // "none"' | sort | uniq -c | sort -rn`,
-  bulk: `tlsdump --format ecs CAPTURE | jq -c '{create: {}}, .'`,
-  report: `tlsdump CAPTURE > events.ndjson && tlsdump report events.ndjson`,
-} as const;
 
 const CAPTURE = 'test/fixtures/*.pcap';
 const ready = existsSync(join(FIXTURES, 'manifest.json')) && haveTool('jq');
