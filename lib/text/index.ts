@@ -144,6 +144,12 @@ export class TextPackets implements LineSink {
   }
 
   end(): void {
+    if (this.curOpen && this.curSummary && this.bStart < 0 && this.hexLines > 0) {
+      // In a hex dump every packet's summary is followed by its hex: input that ends right after a summary (or
+      // inside one) was cut inside that packet. A cut summary often cannot even be read, and the packet vanished
+      // without a word (issue 7).
+      this.event(anomaly('input.truncated', `line ${this.curLine}: the input ends after this packet's summary line, before its hex dump (the text is cut short)`, this.origin()));
+    }
     this.closeCur();
     this.flush(true);
     if (this.hexLines === 0 && this.lineNo > 0 && !this.noHexSent) this.noHex();
@@ -390,8 +396,12 @@ export class TextPackets implements LineSink {
       if (r.error === 'fragment') {
         if (r.ip && r.ip.proto === 6) {
           this.event(anomaly('ip.fragment', `line ${line}: a later fragment of a TCP packet (IP offset ${r.ip.fragOffset}), not reassembled: skipped`, this.origin()));
+          return;
         }
-        return;
+        // A later fragment of another protocol is no concern, unless the summary line says the packet is TCP: then
+        // the bytes are not what tcpdump printed (a dump cut inside the packet reads as a fragment on a wrong link
+        // type), and that is reported below (issue 7: such a packet vanished without a word).
+        if (!this.curSummary || parseSummary(latin1(this.sum, 0, this.sumLen))?.proto !== 'tcp') return;
       }
       // Other protocols (ARP, STP, LLDP, …) are no concern; hex that should be IP but is not, is.
       if (this.curSummary && !saysIp(latin1(this.sum, 0, this.sumLen))) return;

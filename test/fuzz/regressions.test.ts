@@ -136,4 +136,29 @@ test('regression: TLS 1.3 certificate entries past --max-certs are counted, thei
   assert.ok(r.complete);
 });
 
+test('regression: hex text that ends after a packet summary (or inside it) gives input.truncated at that packet', () => {
+  const first = packetText(1, '10.0.0.1', 40000, '10.0.0.2', 443, 1000, 0, 2, new Uint8Array(0));
+  const second = packetText(2, '10.0.0.2', 443, '10.0.0.1', 40000, 500, 1001, 0x12, new Uint8Array(0));
+  const summary = second.split('\n')[0]!;
+  for (const cut of [summary.length, 40, 20]) {
+    const text = `${first}\n${summary.slice(0, cut)}`;
+    const events = decodeAll(text, ALL_EVENTS);
+    assert.ok(events.some((e) => e.type === 'anomaly' && e.code === 'input.truncated' && e.line === first.split('\n').length + 1), `cut at ${cut}: ${JSON.stringify(codesOf(events))}`);
+  }
+  // Text with no hex at all (summaries only) is not cut: no such anomaly.
+  assert.not.ok(codesOf(decodeAll(`${first.split('\n')[0]}\n${summary}\n`, ALL_EVENTS)).includes('input.truncated'));
+});
+
+test('regression: an Ethernet frame cut inside its TCP header, under a summary that says TCP, is reported (it read as a raw-IP fragment and vanished)', () => {
+  // tcpdump -XX of a SYN, cut after 48 of its 74 bytes: as raw IP these bytes look like a later fragment of protocol 59.
+  const text = [
+    '1795775254.893847 IP 10.99.0.1.58274 > 10.99.0.2.4438: Flags [S], seq 3950588684, win 64240, options [mss 1460,sackOK,TS val 3240962562 ecr 0,nop,wscale 10], length 0',
+    '\t0x0000:  4a67 e3a8 217b ae62 3bb5 d489 0800 4500  Jg..!{.b;.....E.',
+    '\t0x0010:  003c a240 4000 4006 83b3 0a63 0001 0a63  .<.@@.@....c...c',
+    '\t0x0020:  0002 e3a2 1156 eb79 330c 0000 0000 a002  .....V.y3.......',
+  ].join('\n');
+  const events = decodeAll(text, ALL_EVENTS);
+  assert.equal(events.map((e) => [e.type, e.code, e.line]), [['anomaly', 'input.undecodable', 1]]);
+});
+
 test.run();
