@@ -2,7 +2,7 @@
 // sub-cursor. Values stay numbers; names are added by ./render.ts. An unknown type keeps {id, length}; a GREASE
 // type (RFC 8701) is kept and marked. A body that does not match its struct is kept with `malformed: true`.
 
-import { Cursor } from '../cursor.js';
+import { Cursor, hex } from '../cursor.js';
 import { isGrease } from '../registry/index.js';
 
 /** Where an extension block sits: the handshake message it belongs to (RFC 8446 §4.2 table). */
@@ -17,7 +17,31 @@ export interface Extension {
   [field: string]: unknown;
 }
 
-const text = new TextDecoder('utf-8', { fatal: false });
+/** Strict UTF-8 (RFC 3629): overlongs, surrogates and anything above U+10FFFF are errors; a BOM is kept as text. */
+const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Names from the wire (SNI host names, ALPN and ALPS protocol names) as JSON-safe strings, by the rule lib/x509
+ * follows for names (docs/fingerprints.md; docs/events.md, "Strings from the wire"): valid UTF-8 is the text
+ * itself; bytes that are not valid UTF-8 become `#` and their lower-case hex, and so does text that begins with
+ * `#`, so that the form is never ambiguous. No byte is replaced by U+FFFD, no lone surrogate can appear, and
+ * wireBytes() gives back the exact bytes.
+ */
+export function wireText(b: Uint8Array): string {
+  let s: string | undefined;
+  try {
+    s = text.decode(b);
+  } catch {
+    s = undefined;
+  }
+  return s === undefined || s.startsWith('#') ? '#' + hex(b) : s;
+}
+
+/** The bytes a wireText() string stands for. */
+export function wireBytes(s: string): Uint8Array {
+  if (/^#(?:[0-9a-f]{2})*$/.test(s)) return Uint8Array.from(Buffer.from(s.slice(1), 'hex'));
+  return new TextEncoder().encode(s);
+}
 
 function u16List(c: Cursor | undefined): number[] | undefined {
   if (!c) return undefined;
@@ -47,7 +71,7 @@ function protocolNames(c: Cursor | undefined): string[] | undefined {
 }
 
 function str(c: Cursor): string {
-  return text.decode(c.buf.subarray(c.pos, c.end));
+  return wireText(c.buf.subarray(c.pos, c.end));
 }
 
 type Decoder = (c: Cursor, ctx: ExtContext) => Record<string, unknown> | undefined;

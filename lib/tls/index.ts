@@ -9,7 +9,7 @@ import { Cursor } from '../cursor.js';
 import type { Options } from '../options.js';
 import * as R from '../registry/index.js';
 import { ja3, ja3s, ja4, sslv2SpecsAsSuites } from '../fingerprint/index.js';
-import type { Extension } from './extensions.js';
+import { wireBytes, type Extension } from './extensions.js';
 import { decodeMessage, isTls13, type Fields, type HsContext } from './handshake.js';
 import { ByteQueue } from './queue.js';
 import { named } from './render.js';
@@ -489,7 +489,8 @@ export class TlsDecoder {
     const ciphers = (fields.cipher_ids as number[] | undefined) ?? [];
     if (version === undefined) return;
     const alpnFirst = alpn?.[0];
-    const alpnBytes = alpnFirst !== undefined ? new TextEncoder().encode(alpnFirst) : undefined;
+    // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
+    const alpnBytes = alpnFirst !== undefined ? wireBytes(alpnFirst) : undefined;
     if (fields.sslv2) {
       fields.ja4 = ja4({ version, ciphers: sslv2SpecsAsSuites(ciphers), extensions: [] });
       return;

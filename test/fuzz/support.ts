@@ -67,6 +67,9 @@ export function fixtureText(name: string, flags: string[]): Buffer {
   return t;
 }
 
+/** Captures the CI run mutates: small ones of every kind (TLS 1.0-1.3, mTLS, resumption, alerts, IPv6). */
+export const FUZZ_CAPTURES = ['tls12-rsa', 'tls13', 'mtls12-ok', 'mtls13-wrongca', 'resume12-ticket', 'ipv6-tls12', 'no-shared-cipher', 'tls10'];
+
 /** The tcpdump flag sets the mutation fuzzer starts from: the ones the issue names. */
 export const FLAG_SETS: readonly string[][] = [
   ['-nn', '-XX'],
