@@ -28,6 +28,7 @@ import { formatName, namesMatch, readName, type Rdns } from './name.js';
 import { CURVES, EXTENSIONS, EXT_KEY_USAGES, FIXED_KEY_BITS, KEY_TYPES, KEY_USAGE_BITS, SIGNATURE_ALGORITHMS } from './oids.js';
 import { latin1 } from './strings.js';
 import { parseTime } from './time.js';
+import { ipv4Text, ipv6Text } from '../net/addr.js';
 
 /** One subjectAltName entry (RFC 5280 §4.2.1.6), typed. */
 export interface SanEntry {
@@ -420,26 +421,9 @@ function generalNames(c: Cursor, warnings: string[]): SanEntry[] {
   return out;
 }
 
-/** An iPAddress (4 or 16 octets) as text: dotted quad, or IPv6 in RFC 5952 form; other lengths as #hex. */
+/** An iPAddress (4 or 16 octets) as text: dotted quad, or IPv6 in RFC 5952 form (lib/net's); other lengths as #hex. */
 export function ipString(b: Uint8Array): string {
-  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  if (b.length !== 16) return '#' + hex(b);
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
-  // RFC 5952 §4.2: compress the longest run of two or more zero groups, the first one on a tie.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) (best = i), (bestLen = j - i);
-    i = j;
-  }
-  const hx = (x: number): string => x.toString(16);
-  if (best < 0) return g.map(hx).join(':');
-  return g.slice(0, best).map(hx).join(':') + '::' + g.slice(best + bestLen).map(hx).join(':');
+  if (b.length === 4) return ipv4Text(b, 0);
+  if (b.length === 16) return ipv6Text(b, 0);
+  return '#' + hex(b);
 }

@@ -206,7 +206,8 @@ test('hostname: IP text parses to bytes and prints in RFC 5952 form', () => {
     ['::1', '::1'],
     ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
     ['2001:0db8:0000:0000:0000:0000:0002:0001', '2001:db8::2:1'],
-    ['::ffff:192.0.2.1', '::ffff:c000:201'],
+    // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad, as packet addresses (lib/net) do.
+    ['::ffff:192.0.2.1', '::ffff:192.0.2.1'],
     ['fe80::1%eth0', 'fe80::1'],
     ['1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8'],
     ['1:2:3:4:5:6:7', undefined],
