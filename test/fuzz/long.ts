@@ -8,7 +8,8 @@
 //   FUZZ_RUNS=20000 npm run fuzz           stop after that many mutation cases (whichever comes first)
 //   FUZZ_SEED=123 npm run fuzz             start from this seed (default: random)
 //   FUZZ_PCAPS=/dir1:/dir2 npm run fuzz    also mutate the text of every pcap/pcapng found there
-//   FUZZ_REPLAY=4711 npm run fuzz          run the one mutation case of that seed again and save its input
+//   FUZZ_REPLAY=4711,4712 npm run fuzz     run the mutation cases of those seeds again and save their inputs
+//                                          (with the same captures present: the seed picks among them)
 //   FUZZ_SCALE=20                          runs per property test, as a multiple of the CI count (default 10)
 
 import { spawnSync } from 'node:child_process';
@@ -84,12 +85,13 @@ function main(): void {
   process.stdout.write(`fuzz: ${texts.length} texts from ${sources} captures; base seed ${baseSeed}; ${seconds} s\n`);
 
   if (process.env.FUZZ_REPLAY !== undefined) {
-    const seed = Number(process.env.FUZZ_REPLAY);
-    const f = fuzzOne(seed, cfg);
-    if (!f) process.stdout.write(`seed ${seed}: passes\n`);
-    else {
-      process.stdout.write(`${report(f)}\n    saved: ${save(f)}\n`);
-      process.exitCode = 1;
+    for (const seed of process.env.FUZZ_REPLAY.split(',').map(Number)) {
+      const f = fuzzOne(seed, cfg);
+      if (!f) process.stdout.write(`seed ${seed}: passes\n`);
+      else {
+        process.stdout.write(`${report(f)}\n    saved: ${save(f)}\n`);
+        process.exitCode = 1;
+      }
     }
     return;
   }

@@ -175,12 +175,14 @@ function apply(rng: Rng, kind: Mutation, text: Buffer, others: Buffer[], maxLine
         if (rng.int(64) === 0) off = 0;
         const b = rng.bytes(16);
         if (off === 0) {
-          // Random bytes, except that no link type reads an IP packet (or a known non-IP protocol, or an IP
-          // fragment of some other protocol, which are skipped by design): the first byte is no IP version, and
-          // the EtherType (bytes 12-13 for Ethernet) is an unassigned one.
-          b[0] = rng.int(0x40);
-          b[12] = 0x12;
-          b[13] = 0x34;
+          // Random bytes, except that no link type reads an IP packet, a known non-IP protocol or an IP fragment of
+          // some other protocol (those are skipped by design): the first byte is no IP version, and every place a
+          // link type reads its protocol from holds an unassigned one (SLL2 bytes 0-1, PPPoE's PPP protocol
+          // bytes 6-7, Ethernet's EtherType 12-13, SLL's 14-15).
+          b.set([0x12, 0x34], 0);
+          b.set([0x56, 0x78], 6);
+          b.set([0x12, 0x34], 12);
+          b.set([0x12, 0x34], 14);
         }
         const groups: string[] = [];
         for (let g = 0; g < 8; g++) groups.push(b.subarray(2 * g, 2 * g + 2).toString('hex'));
