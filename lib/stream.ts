@@ -1,21 +1,28 @@
-// The one adapter from a pure core (push bytes, end) to a Node Transform: bytes in, event objects out.
+// The one adapter from a pure core (push items, end) to a Node Transform. The decoder takes bytes and gives
+// event objects; the output formats take event objects and give text.
 
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Emit, Event } from './events.js';
 
-export interface Core {
-  push(chunk: Uint8Array): void;
+export interface Core<I = Uint8Array> {
+  push(item: I): void;
   end(): void;
 }
 
-/** Wraps a core built around an emit callback into an object-mode Transform. */
-export function toTransform(make: (emit: Emit) => Core): Transform {
-  let core: Core;
+export interface Modes {
+  /** Items written in are objects (not bytes). */
+  writableObjectMode?: boolean;
+  /** Items read out are objects (not strings or bytes). */
+  readableObjectMode?: boolean;
+}
+
+/** Wraps a core built around an output callback into a Transform; a throw becomes the stream's error. */
+export function toTransform<I, O>(make: (out: (item: O) => void) => Core<I>, modes: Modes): Transform {
+  let core: Core<I>;
   const t = new Transform({
-    readableObjectMode: true,
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+    ...modes,
+    transform(item: I, _enc: BufferEncoding, cb: TransformCallback) {
       try {
-        core.push(chunk);
+        core.push(item);
         cb();
       } catch (err) {
         cb(err as Error);
@@ -30,8 +37,8 @@ export function toTransform(make: (emit: Emit) => Core): Transform {
       }
     },
   });
-  core = make((ev: Event) => {
-    t.push(ev);
+  core = make((item: O) => {
+    t.push(item);
   });
   return t;
 }

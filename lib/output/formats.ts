@@ -2,8 +2,9 @@
 // Elastic Common Schema document per connection). Each is an object-mode Writable side (events in) with a text
 // Readable side, so the CLI pipes the decoder into any of them the same way.
 
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
 import type { Event, EventType } from '../events.js';
+import { toTransform } from '../stream.js';
 import { EcsDocuments, ECS_NEEDS } from './ecs.js';
 import { jsonLine } from './jsonline.js';
 import { ndjsonOut } from './ndjson.js';
@@ -26,41 +27,13 @@ export function decoderEvents(o: FormatOptions, events: ReadonlySet<EventType>):
   return new Set(events);
 }
 
-/** A pure core (push an event, end) with a text sink, as a Transform: events in, UTF-8 text out. */
-function coreStream(make: (out: (s: string) => void) => { push(ev: Event): void; end(): void }): Transform {
-  let core: { push(ev: Event): void; end(): void };
-  const t = new Transform({
-    writableObjectMode: true,
-    transform(ev: Event, _enc: BufferEncoding, cb: TransformCallback) {
-      try {
-        core.push(ev);
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-    flush(cb: TransformCallback) {
-      try {
-        core.end();
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-  });
-  core = make((s) => {
-    t.push(s);
-  });
-  return t;
-}
-
 /** The output stream for a format. */
 export function formatStream(o: FormatOptions): Transform {
   switch (o.format) {
     case 'ecs':
-      return coreStream((out) => new EcsDocuments((doc) => out(jsonLine(doc))));
+      return toTransform<Event, string>((out) => new EcsDocuments((doc) => out(jsonLine(doc))), { writableObjectMode: true });
     case 'text':
-      return coreStream((out) => new TextFormatter({ show: o.show ?? new Set(), explain: o.explain ?? false, color: o.color ?? false, maxEventsPerFlow: o.maxEventsPerFlow }, out));
+      return toTransform<Event, string>((out) => new TextFormatter({ show: o.show ?? new Set(), explain: o.explain ?? false, color: o.color ?? false, maxEventsPerFlow: o.maxEventsPerFlow }, out), { writableObjectMode: true });
     default:
       return ndjsonOut();
   }
