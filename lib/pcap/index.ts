@@ -5,6 +5,7 @@
 
 import { anomaly, type Emit, type Origin, type Packet, type Sink } from '../events.js';
 import { decodeFrame, isFrame } from '../net/frame.js';
+import { framePacket } from '../net/packet.js';
 import { LINKTYPE } from '../net/link.js';
 import type { Options } from '../options.js';
 import { BE, LE, type CaptureInterface, type CaptureRecord, type CaptureSink, type Framer } from './framer.js';
@@ -145,29 +146,8 @@ export class PcapPackets {
       this.emit(anomaly('input.undecodable', `frame ${r.frame}: ${n} captured bytes that decode as no IP packet (${f.message}): skipped`, this.origin()));
       return;
     }
-    const tcp = f.tcp;
-    const udp = f.udp;
-    if (!tcp && !udp) return;
-    const p: Packet = {
-      frame: r.frame,
-      ts: this.ts,
-      time: this.time,
-      epoch: this.epoch,
-      ipVersion: f.ip.version,
-      src: f.ip.src,
-      dst: f.ip.dst,
-      sport: tcp ? tcp.sport : udp!.sport,
-      dport: tcp ? tcp.dport : udp!.dport,
-      proto: tcp ? 'tcp' : 'udp',
-      seq: tcp ? tcp.seq : 0,
-      ack: tcp ? tcp.ack : 0,
-      flags: tcp ? tcp.flags : 0,
-      win: tcp ? tcp.win : 0,
-      len: f.len,
-      payload: data.slice(f.payloadStart, f.payloadEnd),
-      truncated: f.truncated,
-    };
-    if (f.fragment) p.fragment = true;
+    if (!f.tcp && !f.udp) return;
+    const p = framePacket(f, { frame: r.frame, ts: this.ts, time: this.time, epoch: this.epoch }, data.slice(f.payloadStart, f.payloadEnd), false)!;
     if (p.truncated) {
       if (!this.truncRun) {
         this.truncRun = true;

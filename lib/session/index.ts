@@ -72,7 +72,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 
 function at(s: Seen | undefined): string {
   if (s?.line !== undefined) return `at line ${s.line}`;
-  if (s?.frame !== undefined) return `in frame ${s.frame}`;
+  if (s?.frame !== undefined) return `at frame ${s.frame}`;
   return s?.ts ? `at ${s.ts}` : '';
 }
 

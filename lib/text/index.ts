@@ -11,6 +11,7 @@ import { anomaly, type Emit, type Event, type Packet, type Sink } from '../event
 import { Cursor } from '../cursor.js';
 import { decodeFrame, frameScore, isFrame, type Frame, type FrameError } from '../net/frame.js';
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/link.js';
+import { framePacket } from '../net/packet.js';
 import type { Options } from '../options.js';
 import { HexCursor, HEX_BYTES_PER_LINE, parseBareHex, parseHexGroups, parseHexOffset } from './hex.js';
 import type { LineSink } from './lines.js';
@@ -408,29 +409,8 @@ export class TextPackets implements LineSink {
       this.event(anomaly('input.undecodable', `line ${line}: ${this.bEnd} bytes of hex that decode as no IP packet (${r.message}): skipped`, this.origin()));
       return;
     }
-    const tcp = r.tcp;
-    const udp = r.udp;
-    if (!tcp && !udp) return;
-    const p: Packet = {
-      line,
-      ts: this.curTs,
-      time: this.curTime,
-      epoch: this.curEpoch,
-      ipVersion: r.ip.version,
-      src: r.ip.src,
-      dst: r.ip.dst,
-      sport: tcp ? tcp.sport : udp!.sport,
-      dport: tcp ? tcp.dport : udp!.dport,
-      proto: tcp ? 'tcp' : 'udp',
-      seq: tcp ? tcp.seq : 0,
-      ack: tcp ? tcp.ack : 0,
-      flags: tcp ? tcp.flags : 0,
-      win: tcp ? tcp.win : 0,
-      len: r.len,
-      payload: copyOut(this.frame, r.payloadStart, r.payloadEnd),
-      truncated: r.truncated || this.curOverflow,
-    };
-    if (r.fragment) p.fragment = true;
+    if (!r.tcp && !r.udp) return;
+    const p = framePacket(r, { line, ts: this.curTs, time: this.curTime, epoch: this.curEpoch }, copyOut(this.frame, r.payloadStart, r.payloadEnd), this.curOverflow)!;
     if (p.truncated) {
       if (!this.truncRun) {
         this.truncRun = true;
