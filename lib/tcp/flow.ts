@@ -60,7 +60,7 @@ export interface Closed {
 export interface FlowHost {
   next: Sink<FlowItem>;
   emit: Emit;
-  memory(flow: Flow, delta: number): void;
+  memory(flow: Flow, delta: number, kept: boolean): void;
 }
 
 function line(h: Held): number {
@@ -80,10 +80,17 @@ export class Flow {
   private heldBytes = 0;
   /** Per side: output stopped waiting for this side's unsure start (it held longer than gapGracePackets). */
   private readonly gaveUp: [boolean, boolean] = [false, false];
-  /** Bytes held (buffered, kept, queued), for the total bound. */
+  /** Bytes held (buffered, kept, queued), for the total bound; `keptHeld` of them kept for overlap checks. */
   held = 0;
+  keptHeld = 0;
+  /** In the Reassembler's queues of holders (kept bytes; other bytes). */
+  inKeptQueue = false;
+  inBufferQueue = false;
   /** Packets seen. */
   pkts = 0;
+  /** The Reassembler's packet count at this flow's last packet, and when it was last queued for eviction. */
+  touched = 0;
+  queuedAt = 0;
   readonly first: Origin;
   last: Origin;
   lastTime: number | undefined;
@@ -115,7 +122,7 @@ export class Flow {
     return {
       data: (bytes, at, afterGap, pos, waitFor, notes) => this.ordered(side, { kind: 'data', pos, bytes, at, afterGap, waitFor, notes }),
       anomaly: (code, message, at, extra) => this.ordered(side, { kind: 'anomaly', pos: this.halves[side].next, code, message, at, extra }),
-      memory: (delta) => this.memory(delta),
+      memory: (delta, kept) => this.memory(delta, kept === true),
     };
   }
 
@@ -214,10 +221,6 @@ export class Flow {
   /** Forgets kept bytes only (the cheapest relief). */
   dropKept(): void {
     for (const h of this.halves) h.dropKept();
-  }
-
-  get keptBytes(): number {
-    return this.halves[0].keptBytes + this.halves[1].keptBytes;
   }
 
   /** Ends the flow: every hole declared, the counts reported, the roles fixed, then the close item. */
@@ -383,9 +386,10 @@ export class Flow {
     this.host.emit(anomaly(code, message, at, { ...fields, ...extra }));
   }
 
-  private memory(delta: number): void {
+  private memory(delta: number, kept = false): void {
     this.held += delta;
-    this.host.memory(this, delta);
+    if (kept) this.keptHeld += delta;
+    this.host.memory(this, delta, kept);
   }
 
   /** Undecided roles have held more output than one direction may buffer: fall back to the first sender. */

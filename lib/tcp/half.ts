@@ -37,8 +37,9 @@ export interface HalfHost {
    *  carried them had acknowledged the peer's bytes up to that sequence number, so the peer sent those first. */
   data(bytes: Uint8Array, at: Origin, afterGap: boolean, pos: number, waitFor: number | undefined, notes: Note[] | undefined): void;
   anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): void;
-  /** Bytes this direction holds changed by `delta` (for the total memory bound). */
-  memory(delta: number): void;
+  /** Bytes this direction holds changed by `delta` (for the total memory bound); `kept`: delivered bytes kept
+   *  for overlap checks, the first to go under pressure. */
+  memory(delta: number, kept?: boolean): void;
 }
 
 export interface HalfLimits {
@@ -471,7 +472,7 @@ export class HalfStream {
 
   /** Forgets the delivered bytes kept for overlap checks (total memory bound). */
   dropKept(): void {
-    if (this.keptBytes > 0) this.host.memory(-this.keptBytes);
+    if (this.keptBytes > 0) this.host.memory(-this.keptBytes, true);
     this.kept.length = 0;
     this.keptBytes = 0;
   }
@@ -541,11 +542,11 @@ export class HalfStream {
     const copy = owned ? bytes : bytes.slice();
     this.kept.push({ pos, bytes: copy });
     this.keptBytes += copy.length;
-    this.host.memory(copy.length);
+    this.host.memory(copy.length, true);
     while (this.kept.length > 1 && this.keptBytes - this.kept[0]!.bytes.length >= window) {
       const k = this.kept.shift()!;
       this.keptBytes -= k.bytes.length;
-      this.host.memory(-k.bytes.length);
+      this.host.memory(-k.bytes.length, true);
     }
   }
 

@@ -42,9 +42,15 @@ import type { HalfLimits } from './half.js';
 
 export class Reassembler {
   private readonly live = new Map<string, Flow>();
+  /** Live flows in eviction order (closed ones are skipped when met, and swept when the queue doubles). */
+  private readonly order = new FlowQueue();
   private readonly closed = new Map<string, Closed>();
-  /** Flows holding bytes, oldest holder first. */
-  private readonly holding = new Set<Flow>();
+  /** Flows holding kept bytes, and flows holding other bytes, oldest first (entries of flows that no longer hold
+   *  are skipped when met, and swept out when the queue grows past twice the live flows). */
+  private readonly keptQueue = new Holders((f) => f.keptHeld > 0, (f, v) => (f.inKeptQueue = v));
+  private readonly bufferQueue = new Holders((f) => f.held - f.keptHeld > 0, (f, v) => (f.inBufferQueue = v));
+  /** Capture time before which idle flows are not looked for again. */
+  private nextExpiry = -Infinity;
   /** Flows that ended (FIN both ways with holes left, or RST) and wait for late packets: the packet count at
    *  which each is finished. A RST ends one side only; the other's bytes in flight may still come. */
   private readonly lingering = new Map<Flow, number>();
@@ -67,10 +73,12 @@ export class Reassembler {
     this.host = {
       next,
       emit,
-      memory: (flow, delta) => {
+      memory: (flow, delta, kept) => {
         this.total += delta;
-        if (flow.held > 0) this.holding.add(flow);
-        else this.holding.delete(flow);
+        if (delta <= 0) return;
+        if (kept) {
+          if (!flow.inKeptQueue) this.keptQueue.add(flow, this.live.size);
+        } else if (!flow.inBufferQueue) this.bufferQueue.add(flow, this.live.size);
       },
     };
   }
@@ -90,9 +98,6 @@ export class Reassembler {
       if (pureSyn && flow.reusedBy(p)) {
         this.finish(flow, 'evicted', { code: 'tcp.port_reuse', message: 'a new connection (SYN with another sequence number) reused these ports' });
         flow = undefined;
-      } else {
-        this.live.delete(key);
-        this.live.set(key, flow);
       }
     } else {
       const c = this.closed.get(key);
@@ -102,6 +107,7 @@ export class Reassembler {
       }
     }
     if (!flow) flow = this.open(key, p);
+    flow.touched = this.pkts;
     flow.packet(p);
     if (flow.overQueued(this.limits.maxBufferBytes)) flow.fallback();
     const ended = flow.ended;
@@ -118,27 +124,45 @@ export class Reassembler {
   }
 
   private open(key: string, p: Packet): Flow {
-    if (this.live.size >= this.opts.maxFlows) {
-      const oldest = this.live.values().next().value as Flow | undefined;
-      if (oldest) {
-        this.finish(oldest, 'evicted', {
-          code: 'tcp.evicted',
-          message: `more than ${this.opts.maxFlows} live flows (maxFlows): the least recently active one was closed`,
-        });
-      }
-    }
+    if (this.live.size >= this.opts.maxFlows) this.evictOne();
     const flow = new Flow(this.nextId++, key, p, this.limits, this.host);
+    flow.queuedAt = this.pkts;
     this.live.set(key, flow);
+    this.order.push(flow);
+    this.order.sweep(this.live.size, (f) => this.live.get(f.key) === f);
     return flow;
+  }
+
+  /**
+   * Evicts a flow that has been quiet the longest, approximately (the "clock" algorithm): flows wait in a queue; one
+   * at the front with packets since it was queued goes to the back, the first without goes. This keeps the cost per
+   * packet constant (nothing is reordered on every packet).
+   */
+  private evictOne(): void {
+    for (;;) {
+      const f = this.order.shift();
+      if (!f) return;
+      if (this.live.get(f.key) !== f) continue; // closed already
+      if (f.touched > f.queuedAt) {
+        f.queuedAt = this.pkts;
+        this.order.push(f);
+        continue;
+      }
+      this.finish(f, 'evicted', {
+        code: 'tcp.evicted',
+        message: `more than ${this.opts.maxFlows} live flows (maxFlows): the least recently active one was closed`,
+      });
+      return;
+    }
   }
 
   private finish(flow: Flow, reason: 'eof' | 'timeout' | 'evicted', why?: { code: string; message: string }): void {
     this.live.delete(flow.key);
     this.lingering.delete(flow);
     flow.finish(reason, why);
-    this.holding.delete(flow);
     this.total -= flow.held;
     flow.held = 0;
+    flow.keptHeld = 0;
     if (reason !== 'eof' || flow.ended !== undefined) {
       // Keep a small record so that late packets of this connection stay with it.
       if (this.closed.size >= this.opts.maxFlows) {
@@ -172,11 +196,14 @@ export class Reassembler {
     return true;
   }
 
-  /** Closes flows idle for longer than idleTimeout seconds of capture time (least recently active first). */
+  /** Closes flows idle for longer than idleTimeout seconds of capture time. All live flows are looked at, at most
+   *  16 times per idleTimeout of capture time, so a flow may close up to idleTimeout/16 late. */
   private expire(now: number): void {
+    if (now < this.nextExpiry) return;
     const limit = this.opts.idleTimeout;
+    this.nextExpiry = now + limit / 16;
     for (const f of this.live.values()) {
-      if (f.lastTime === undefined || now - f.lastTime <= limit) break;
+      if (f.lastTime === undefined || now - f.lastTime <= limit) continue;
       this.finish(f, 'timeout');
       const c = this.closed.get(f.key);
       if (c) c.lastTime = now;
@@ -190,14 +217,88 @@ export class Reassembler {
   /** Over maxTotalBufferBytes: forget kept bytes, then declare the oldest holders' holes lost. */
   private relieve(): void {
     const max = this.opts.maxTotalBufferBytes;
-    for (const f of [...this.holding]) {
-      if (this.total <= max) return;
-      if (f.keptBytes > 0) f.dropKept();
+    while (this.total > max) {
+      const f = this.keptQueue.take();
+      if (!f) break;
+      f.dropKept();
     }
-    for (const f of [...this.holding]) {
-      if (this.total <= max) return;
+    for (let n = this.bufferQueue.size; n > 0 && this.total > max; n--) {
+      const f = this.bufferQueue.take();
+      if (!f) break;
       f.relieve(max);
+      if (f.held - f.keptHeld > 0 && !f.inBufferQueue) this.bufferQueue.add(f, this.live.size);
     }
+  }
+}
+
+/** A first-in first-out queue of flows, with an index for the head instead of shifting the array. */
+class FlowQueue {
+  private items: Flow[] = [];
+  private head = 0;
+
+  push(f: Flow): void {
+    this.items.push(f);
+  }
+
+  shift(): Flow | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const f = this.items[this.head++]!;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return f;
+  }
+
+  /** Drops the flows that `keep` rejects, when the queue holds more than twice `live` entries. */
+  sweep(live: number, keep: (f: Flow) => boolean): void {
+    if (this.items.length - this.head <= 2 * live + 1024) return;
+    this.items = this.items.slice(this.head).filter(keep);
+    this.head = 0;
+  }
+}
+
+/** A first-in first-out queue of flows that hold bytes, with lazy removal. */
+class Holders {
+  private items: Flow[] = [];
+  private head = 0;
+
+  constructor(
+    private readonly holds: (f: Flow) => boolean,
+    private readonly mark: (f: Flow, v: boolean) => void,
+  ) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  add(f: Flow, live: number): void {
+    this.mark(f, true);
+    this.items.push(f);
+    if (this.size > 2 * live + 1024) {
+      // Sweep out flows that hold nothing any more (closed ones included), keeping the order.
+      const keep = this.items.slice(this.head).filter((x) => {
+        const ok = this.holds(x);
+        if (!ok) this.mark(x, false);
+        return ok;
+      });
+      this.items = keep;
+      this.head = 0;
+    }
+  }
+
+  /** The oldest flow that still holds bytes, removed from the queue. */
+  take(): Flow | undefined {
+    while (this.head < this.items.length) {
+      const f = this.items[this.head++]!;
+      this.mark(f, false);
+      if (this.head > 4096 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      if (this.holds(f)) return f;
+    }
+    return undefined;
   }
 }
 
