@@ -3,6 +3,7 @@
 // data/ecs/, documented in docs/ecs.md); what ECS has no field for goes under the custom field set `tlsdump.*`.
 
 import type { Event, EventType } from '../events.js';
+import { dnAttributes } from '../x509/index.js';
 
 export const ECS_VERSION = '9.4.0';
 
@@ -112,60 +113,16 @@ const DN_FIELDS: ReadonlyMap<string, string> = new Map([
   ['ST', 'state_or_province'],
 ]);
 
-/** Splits at `sep` where it is not escaped by a backslash (RFC 4514 §2.4). */
-function splitUnescaped(s: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    if (ch === '\\' && i + 1 < s.length) {
-      cur += ch + s[i + 1]!;
-      i++;
-    } else if (ch === sep) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
-/** Undoes RFC 4514 §2.4 escapes: `\,` and the like, and `\HH` hex pairs (UTF-8). */
-function unescapeValue(v: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < v.length; i++) {
-    const ch = v[i]!;
-    if (ch === '\\' && i + 1 < v.length) {
-      const hex = v.slice(i + 1, i + 3);
-      if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-        bytes.push(parseInt(hex, 16));
-        i += 2;
-        continue;
-      }
-      bytes.push(...Buffer.from(v[i + 1]!, 'utf8'));
-      i++;
-      continue;
-    }
-    bytes.push(...Buffer.from(ch, 'utf8'));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
 /** The ECS name fields of an RFC 4514 string: `{distinguished_name, common_name: [...], organization: [...], …}`. */
 export function dnFields(dn: string): Record<string, unknown> {
   const out: Record<string, unknown> = { distinguished_name: dn };
   const lists = new Map<string, string[]>();
-  for (const rdn of splitUnescaped(dn, ',')) {
-    for (const ava of splitUnescaped(rdn, '+')) {
-      const eq = ava.indexOf('=');
-      if (eq <= 0) continue;
-      const field = DN_FIELDS.get(ava.slice(0, eq).trim().toUpperCase());
-      const raw = ava.slice(eq + 1);
-      if (!field || raw.startsWith('#')) continue;
-      let list = lists.get(field);
-      if (!list) lists.set(field, (list = []));
-      list.push(unescapeValue(raw));
-    }
+  for (const { type, value } of dnAttributes(dn)) {
+    const field = DN_FIELDS.get(type);
+    if (!field || value.startsWith('#')) continue;
+    let list = lists.get(field);
+    if (!list) lists.set(field, (list = []));
+    list.push(value);
   }
   // RFC 4514 lists RDNs last-to-first; ECS examples list values in certificate order, so reverse back.
   for (const [field, list] of lists) out[field] = list.reverse();

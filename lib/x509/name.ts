@@ -161,6 +161,21 @@ function unescapeValue(v: string): string {
   return text;
 }
 
+/** The attributes of an RFC 4514 string, RDN by RDN as written: `{type, value}` unescaped; `#hex` values stay as written. */
+export function dnAttributes(dn: string): { type: string; value: string }[] {
+  const out: { type: string; value: string }[] = [];
+  if (dn === '') return out;
+  for (const rdn of splitUnescaped(dn, ',')) {
+    for (const ava of splitUnescaped(rdn, '+')) {
+      const eq = ava.indexOf('=');
+      if (eq <= 0) continue;
+      const raw = ava.slice(eq + 1);
+      out.push({ type: ava.slice(0, eq).trim().toUpperCase(), value: raw.startsWith('#') ? raw : unescapeValue(raw) });
+    }
+  }
+  return out;
+}
+
 /**
  * A comparison key for an RFC 4514 string (ours or one in the same form): attribute types upper-cased,
  * values unescaped, NFKC-normalised, case-folded, with leading/trailing space removed and inner runs of
