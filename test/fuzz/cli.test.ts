@@ -28,6 +28,23 @@ else {
   });
 }
 
+if (haveFixtures) {
+  test('cli: mutated capture texts in --format text and --format ecs: exit 0, nothing on stderr, ECS lines are JSON, text holds no control character', () => {
+    const bases = FUZZ_CAPTURES.flatMap((n) => FLAG_SETS.map((f) => fixtureText(n, f)));
+    for (let i = 0; i < runs(4); i++) {
+      const rng = new Rng(SEED * 104729 + i);
+      const m = mutate(rng, rng.pick(bases), bases, MUTATIONS, 1 + rng.int(4), ALL_EVENTS.maxLineBytes);
+      for (const format of ['text', 'ecs']) {
+        const r = runCli(m.input, ['--format', format]);
+        const what = `case ${i} [${m.kinds.join(', ')}] --format ${format}`;
+        assert.ok(r.status === 0 && !r.signal && r.stderr === '', `${what}: exit ${r.status} ${r.signal ?? ''} ${r.stderr.slice(0, 300)}`);
+        if (format === 'ecs') for (const l of r.stdout.split('\n').filter(Boolean)) assert.type(JSON.parse(l), 'object', what);
+        else assert.not.ok(/[\x00-\x08\x0b-\x1f\x7f]/.test(r.stdout), `${what}: a control character in the text output`);
+      }
+    }
+  });
+}
+
 test('cli: hostile synthetic inputs (huge claims, floods, junk) piped into tlsdump keep the command-line invariants', () => {
   for (const h of hostileInputs(SEED)) {
     const r = runCli(h.input);
