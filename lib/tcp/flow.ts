@@ -34,12 +34,22 @@ export function looksLikeClientHello(b: Uint8Array): boolean {
 }
 
 type Queued =
-  | { side: Side; kind: 'data'; bytes: Uint8Array; at: Origin; afterGap: boolean }
+  | { side: Side; kind: 'data'; bytes: Uint8Array; at: Origin; afterGap: boolean; owned: boolean }
   | { side: Side | undefined; kind: 'anomaly'; code: string; message: string; at: Origin; extra: Record<string, unknown> | undefined };
 
 /** Output of one side held back until the peer's bytes it acknowledged have gone out (causal order). */
 type Held =
-  | { kind: 'data'; pos: number; bytes: Uint8Array; at: Origin; afterGap: boolean; waitFor: number | undefined; notes: Note[] | undefined; since?: number }
+  | {
+      kind: 'data';
+      pos: number;
+      bytes: Uint8Array;
+      at: Origin;
+      afterGap: boolean;
+      waitFor: number | undefined;
+      notes: Note[] | undefined;
+      owned: boolean;
+      since?: number;
+    }
   | { kind: 'anomaly'; pos: number; code: string; message: string; at: Origin; extra: Record<string, unknown> | undefined; since?: number };
 
 /** A closed flow, kept small, so that late packets of the same connection stay with it. */
@@ -120,7 +130,7 @@ export class Flow {
 
   private halfHost(side: Side): HalfHost {
     return {
-      data: (bytes, at, afterGap, pos, waitFor, notes) => this.ordered(side, { kind: 'data', pos, bytes, at, afterGap, waitFor, notes }),
+      data: (bytes, at, afterGap, pos, waitFor, notes, owned) => this.ordered(side, { kind: 'data', pos, bytes, at, afterGap, waitFor, notes, owned }),
       anomaly: (code, message, at, extra) => this.ordered(side, { kind: 'anomaly', pos: this.halves[side].next, code, message, at, extra }),
       memory: (delta, kept) => this.memory(delta, kept === true),
     };
@@ -265,7 +275,7 @@ export class Flow {
     const q = this.queue;
     this.queue = [];
     for (const e of q) {
-      if (e.kind === 'data') this.data(e.side, e.bytes, e.at, e.afterGap);
+      if (e.kind === 'data') this.data(e.side, e.bytes, e.at, e.afterGap, e.owned);
       else this.anomaly(e.side, e.code, e.message, e.at, e.extra);
     }
     this.memory(-this.queuedBytes);
@@ -288,7 +298,10 @@ export class Flow {
       return;
     }
     if (item.kind === 'data') {
-      item.bytes = item.bytes.slice();
+      if (!item.owned) {
+        item.bytes = item.bytes.slice();
+        item.owned = true;
+      }
       this.heldBytes += item.bytes.length;
       this.memory(item.bytes.length);
     }
@@ -354,7 +367,7 @@ export class Flow {
   private send(side: Side, item: Held): void {
     if (item.kind === 'data') {
       if (item.notes) for (const n of item.notes) this.anomaly(side, n.code, n.message, n.at, n.extra);
-      this.data(side, item.bytes, item.at, item.afterGap);
+      this.data(side, item.bytes, item.at, item.afterGap, item.owned);
     }
     else this.anomaly(side, item.code, item.message, item.at, item.extra);
   }
@@ -364,11 +377,11 @@ export class Flow {
     return side === this.clientSide ? 'c2s' : 's2c';
   }
 
-  private data(side: Side, bytes: Uint8Array, at: Origin, afterGap: boolean): void {
+  private data(side: Side, bytes: Uint8Array, at: Origin, afterGap: boolean, owned: boolean): void {
     if (this.clientSide === undefined) {
-      // Roles are not known yet: keep a copy (the packet's bytes are not ours to hold).
-      const copy = bytes.slice();
-      this.queue.push({ side, kind: 'data', bytes: copy, at, afterGap });
+      // Roles are not known yet: keep the bytes (a copy, if they are still the packet's).
+      const copy = owned ? bytes : bytes.slice();
+      this.queue.push({ side, kind: 'data', bytes: copy, at, afterGap, owned: true });
       this.queuedBytes += copy.length;
       this.memory(copy.length);
       return;

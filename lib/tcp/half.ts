@@ -34,8 +34,9 @@ export interface Note {
 /** Where a direction sends what it finds. */
 export interface HalfHost {
   /** Bytes at position `pos`, in order, with the anomalies that go just before them. `waitFor`: the packet that
-   *  carried them had acknowledged the peer's bytes up to that sequence number, so the peer sent those first. */
-  data(bytes: Uint8Array, at: Origin, afterGap: boolean, pos: number, waitFor: number | undefined, notes: Note[] | undefined): void;
+   *  carried them had acknowledged the peer's bytes up to that sequence number, so the peer sent those first.
+   *  `owned`: the bytes are this stage's copy (else a view of the packet's payload). */
+  data(bytes: Uint8Array, at: Origin, afterGap: boolean, pos: number, waitFor: number | undefined, notes: Note[] | undefined, owned: boolean): void;
   anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): void;
   /** Bytes this direction holds changed by `delta` (for the total memory bound); `kept`: delivered bytes kept
    *  for overlap checks, the first to go under pressure. */
@@ -524,7 +525,12 @@ export class HalfStream {
         });
         this.gapOpen = false;
       }
-      this.host.data(bytes, seg.at, afterGap, pos, seg.waitFor, notes);
+      // The copy kept for overlap checks is the one delivered: each byte is copied at most once.
+      if (!owned && bytes.length <= this.limits.overlapWindowBytes) {
+        bytes = bytes.slice();
+        owned = true;
+      }
+      this.host.data(bytes, seg.at, afterGap, pos, seg.waitFor, notes, owned);
       this.delivered += bytes.length;
       this.keep(pos, bytes, owned);
     }

@@ -29,8 +29,9 @@
 //   FINs or a RST (the other side's bytes in flight may follow a RST), after idleTimeout seconds of capture time
 //   without packets, at the end of input, or when evicted (maxFlows: `tcp.evicted`; a new connection on the same
 //   ports: `tcp.port_reuse`). `end` says rst or fin whenever one was seen.
-// - FlowData.bytes is a view of the packet's payload when delivered straight away, else this stage's own copy;
-//   this stage never writes to it, and the next stage may keep it (Packet.payload must not be reused).
+// - FlowData.bytes is this stage's copy (the same one kept for overlap checks: each byte is copied once), or a
+//   view of the packet's payload for a chunk longer than overlapWindowBytes. Nobody writes to it; the next stage
+//   may keep it (so a producer of Packets must not reuse a payload's memory).
 // - A summary line with relative numbers is placed from the bases tcpdump used (print-tcp.c); with none known its
 //   bytes cannot be placed (`tcp.unknown_seq`, once per flow). UDP packets and IP fragments are skipped.
 
