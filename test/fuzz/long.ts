@@ -8,6 +8,7 @@
 //   FUZZ_RUNS=20000 npm run fuzz           stop after that many mutation cases (whichever comes first)
 //   FUZZ_SEED=123 npm run fuzz             start from this seed (default: random)
 //   FUZZ_PCAPS=/dir1:/dir2 npm run fuzz    also mutate the text of every pcap/pcapng found there
+//   FUZZ_ONLY_GIVEN=1                      only those (captures never seen before, e.g. a --holdout recording)
 //   FUZZ_REPLAY=4711,4712 npm run fuzz     run the mutation cases of those seeds again and save their inputs
 //                                          (with the same captures present: the seed picks among them)
 //   FUZZ_SCALE=20                          runs per property test, as a multiple of the CI count (default 10)
@@ -43,7 +44,7 @@ function pcapsUnder(dir: string, depth = 0): string[] {
 }
 
 function bases(): { texts: Buffer[]; sources: number } {
-  const pcaps = [...pcapsUnder(FIXTURES), ...pcapsUnder(CAPTURES)];
+  const pcaps = process.env.FUZZ_ONLY_GIVEN ? [] : [...pcapsUnder(FIXTURES), ...pcapsUnder(CAPTURES)];
   for (const d of (process.env.FUZZ_PCAPS ?? '').split(':').filter(Boolean)) pcaps.push(...pcapsUnder(d));
   if (process.env.TLSDUMP_CAPTURES) pcaps.push(...pcapsUnder(process.env.TLSDUMP_CAPTURES));
   const texts: Buffer[] = [];
