@@ -73,6 +73,26 @@ export interface FlowHost {
   memory(flow: Flow, delta: number, kept: boolean): void;
 }
 
+/** What one direction of a flow calls back into (one small object per direction, not three closures). */
+class SideHost implements HalfHost {
+  constructor(
+    private readonly flow: Flow,
+    private readonly side: Side,
+  ) {}
+
+  data(bytes: Uint8Array, at: Origin, afterGap: boolean, pos: number, waitFor: number | undefined, notes: Note[] | undefined, owned: boolean): void {
+    this.flow.fromSide(this.side, { kind: 'data', pos, bytes, at, afterGap, waitFor, notes, owned });
+  }
+
+  anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): void {
+    this.flow.fromSide(this.side, { kind: 'anomaly', pos: this.flow.halfNext(this.side), code, message, at, extra });
+  }
+
+  memory(delta: number, kept?: boolean): void {
+    this.flow.held_(delta, kept === true);
+  }
+}
+
 function line(h: Held): number {
   return h.at.line ?? h.at.frame ?? 0;
 }
@@ -83,13 +103,12 @@ export class Flow {
   private readonly halves: [HalfStream, HalfStream];
   /** Which side is the client, once known (CONTRACT.md); until then output waits in `queue`. */
   private clientSide: Side | undefined;
-  private queue: Queued[] = [];
+  private queue: Queued[] | undefined;
   private queuedBytes = 0;
-  /** Per side, output waiting for the peer's bytes it acknowledged (see `data`). */
-  private readonly hold: [Held[], Held[]] = [[], []];
+  /** Per side, output waiting for the peer's bytes it acknowledged (see `ordered`); made on first use, since this
+   *  object exists for each of up to maxFlows flows. */
+  private hold: [Held[], Held[]] | undefined;
   private heldBytes = 0;
-  /** Per side: output stopped waiting for this side's unsure start (it held longer than gapGracePackets). */
-  private readonly gaveUp: [boolean, boolean] = [false, false];
   /** Bytes held (buffered, kept, queued), for the total bound; `keptHeld` of them kept for overlap checks. */
   held = 0;
   keptHeld = 0;
@@ -104,13 +123,9 @@ export class Flow {
   readonly first: Origin;
   last: Origin;
   lastTime: number | undefined;
-  /** Wireshark's base_seq per side (packet-tcp.c): a SYN's seq, else the first seq - 1, else the peer's ack - 1. */
-  private readonly wsBase: [number | undefined, number | undefined] = [undefined, undefined];
-  /** tcpdump's base per side (print-tcp.c): set by the first packet with ACK, and again by a SYN-ACK. */
-  private readonly tdBase: [number | undefined, number | undefined] = [undefined, undefined];
-  /** The window each side advertised last (−1: unknown). */
-  private readonly win: [number, number] = [-1, -1];
-  private readonly finSeen: [boolean, boolean] = [false, false];
+  // Per side, in each HalfStream: wsBase, Wireshark's base_seq (packet-tcp.c: a SYN's seq, else the first
+  // seq - 1, else the peer's ack - 1); tdBase, tcpdump's base (print-tcp.c: set by the first packet with ACK,
+  // and again by a SYN-ACK); win, the window it advertised last; finSent.
   private rstSeen = false;
   private unknownSeq = 0;
 
@@ -125,15 +140,21 @@ export class Flow {
     this.first = originOf(p);
     this.last = this.first;
     this.lastTime = p.time;
-    this.halves = [new HalfStream(limits, this.halfHost(0)), new HalfStream(limits, this.halfHost(1))];
+    this.halves = [new HalfStream(limits, new SideHost(this, 0)), new HalfStream(limits, new SideHost(this, 1))];
   }
 
-  private halfHost(side: Side): HalfHost {
-    return {
-      data: (bytes, at, afterGap, pos, waitFor, notes, owned) => this.ordered(side, { kind: 'data', pos, bytes, at, afterGap, waitFor, notes, owned }),
-      anomaly: (code, message, at, extra) => this.ordered(side, { kind: 'anomaly', pos: this.halves[side].next, code, message, at, extra }),
-      memory: (delta, kept) => this.memory(delta, kept === true),
-    };
+  /** From a direction (SideHost): its bytes and anomalies, kept in causal order. */
+  fromSide(side: Side, item: Held): void {
+    this.ordered(side, item);
+  }
+
+  halfNext(side: Side): number {
+    return this.halves[side].next;
+  }
+
+  /** From a direction (SideHost): bytes held changed. */
+  held_(delta: number, kept: boolean): void {
+    this.memory(delta, kept);
   }
 
   sideOf(p: Packet): Side {
@@ -142,7 +163,7 @@ export class Flow {
 
   /** A pure SYN whose sequence number differs from the base of its side opens a new connection (as Wireshark). */
   reusedBy(p: Packet): boolean {
-    const base = this.wsBase[this.sideOf(p)];
+    const base = this.halves[this.sideOf(p)].wsBase;
     return base !== undefined && base !== p.seq >>> 0;
   }
 
@@ -154,7 +175,7 @@ export class Flow {
 
   /** How the connection ended, if it did: FIN both ways, or a RST. */
   get ended(): 'fin' | 'rst' | undefined {
-    return this.rstSeen ? 'rst' : this.finSeen[0] && this.finSeen[1] ? 'fin' : undefined;
+    return this.rstSeen ? 'rst' : this.halves[0].finSent && this.halves[1].finSent ? 'fin' : undefined;
   }
 
   packet(p: Packet): void {
@@ -172,16 +193,16 @@ export class Flow {
     let ack: number | undefined = p.ack >>> 0;
     if (p.seqRelative) {
       // tcpdump printed seq relative to its base for this side, ack relative to the other side's base.
-      const b = this.tdBase[side];
-      const ob = this.tdBase[other];
+      const b = half.tdBase;
+      const ob = peer.tdBase;
       seq = b === undefined ? undefined : seqAdd(b, p.seq);
       ack = ob === undefined ? undefined : seqAdd(ob, p.ack);
-    } else if (flags & ACK && (this.tdBase[0] === undefined || flags & SYN)) {
-      this.tdBase[side] = seq;
-      this.tdBase[other] = seqAdd(ack, -1);
+    } else if (flags & ACK && (half.tdBase === undefined || flags & SYN)) {
+      half.tdBase = seq;
+      peer.tdBase = seqAdd(ack, -1);
     }
-    if (seq !== undefined && this.wsBase[side] === undefined) this.wsBase[side] = flags & SYN ? seq : seqAdd(seq, -1);
-    if (flags & ACK && ack !== undefined && this.wsBase[other] === undefined) this.wsBase[other] = seqAdd(ack, -1);
+    if (seq !== undefined && half.wsBase === undefined) half.wsBase = flags & SYN ? seq : seqAdd(seq, -1);
+    if (flags & ACK && ack !== undefined && peer.wsBase === undefined) peer.wsBase = seqAdd(ack, -1);
 
     if (this.clientSide === undefined) {
       const sa = flags & (SYN | ACK);
@@ -190,7 +211,7 @@ export class Flow {
       else if (!(flags & RST) && looksLikeClientHello(p.payload)) this.decide(side);
     }
     if (flags & RST) this.rstSeen = true;
-    if (flags & FIN) this.finSeen[side] = true;
+    if (flags & FIN) half.finSent = true;
 
     if (seq === undefined) {
       if (this.unknownSeq++ === 0) {
@@ -205,14 +226,14 @@ export class Flow {
       } else {
         const dataSeq = flags & SYN ? seqAdd(seq, 1) : seq;
         const waitFor = flags & ACK && ack !== undefined ? ack : undefined;
-        if (p.len > 0) half.segment(dataSeq, p.payload, p.len, at, this.pkts, this.win[other] === 0, waitFor);
+        if (p.len > 0) half.segment(dataSeq, p.payload, p.len, at, this.pkts, peer.win === 0, waitFor);
         if (flags & FIN) half.fin(seqAdd(dataSeq, p.len), at);
       }
       peer.flush('normal', this.pkts);
       half.flush('normal', this.pkts);
     }
     this.release(false);
-    this.win[side] = flags & (SYN | FIN | RST) ? -1 : p.win;
+    half.win = flags & (SYN | FIN | RST) ? -1 : p.win;
   }
 
   /** Both directions hold nothing that is known to be missing or waiting. */
@@ -261,7 +282,7 @@ export class Flow {
     return {
       id: this.id,
       names: this.names,
-      base: [this.wsBase[0], this.wsBase[1]],
+      base: [this.halves[0].wsBase, this.halves[1].wsBase],
       next: [this.nextSeq(0), this.nextSeq(1)],
       lastTime: this.lastTime,
       warned: false,
@@ -272,8 +293,8 @@ export class Flow {
   private decide(client: Side): void {
     this.clientSide = client;
     this.host.next({ kind: 'open', ...this.first, flow: this.id, client: this.names[client], server: this.names[client === 0 ? 1 : 0] });
-    const q = this.queue;
-    this.queue = [];
+    const q = this.queue ?? [];
+    this.queue = undefined;
     for (const e of q) {
       if (e.kind === 'data') this.data(e.side, e.bytes, e.at, e.afterGap, e.owned);
       else this.anomaly(e.side, e.code, e.message, e.at, e.extra);
@@ -292,11 +313,11 @@ export class Flow {
    * oldest held output goes first.
    */
   private ordered(side: Side, item: Held): void {
-    const h = this.hold[side];
-    if (h.length === 0 && this.ready(side, item)) {
+    if ((!this.hold || this.hold[side].length === 0) && this.ready(side, item)) {
       this.send(side, item);
       return;
     }
+    const h = (this.hold ??= [[], []])[side];
     if (item.kind === 'data') {
       if (!item.owned) {
         item.bytes = item.bytes.slice();
@@ -313,9 +334,9 @@ export class Flow {
     if (item.kind !== 'data' || item.waitFor === undefined) return true;
     const other: Side = side === 0 ? 1 : 0;
     const peer = this.halves[other];
-    if (!peer.started) return this.gaveUp[other];
-    if (peer.unsure && !this.gaveUp[other]) return false;
-    const held = this.hold[other][0];
+    if (!peer.started) return peer.waitedOut;
+    if (peer.unsure && !peer.waitedOut) return false;
+    const held = this.hold?.[other][0];
     const done = held ? held.pos : peer.next;
     // One byte of slack: the ACK of a FIN the capture missed.
     return peer.pos(item.waitFor) <= done + 1;
@@ -323,6 +344,7 @@ export class Flow {
 
   /** Sends held output that may go now; `force` sends it all, oldest packet first. */
   private release(force: boolean): void {
+    if (!this.hold) return;
     const [a, b] = this.hold;
     if (a.length === 0 && b.length === 0) return;
     for (let moved = true; moved; ) {
@@ -336,7 +358,7 @@ export class Flow {
         const head = h[0];
         if (head && this.pkts - (head.since ?? 0) >= this.limits.gapGracePackets) {
           const other: Side = side === 0 ? 1 : 0;
-          if (!this.halves[other].started || this.halves[other].unsure) this.gaveUp[other] = true;
+          if (!this.halves[other].started || this.halves[other].unsure) this.halves[other].waitedOut = true;
           this.send(side, this.unhold(side));
           moved = true;
         }
@@ -356,7 +378,7 @@ export class Flow {
   }
 
   private unhold(side: Side): Held {
-    const item = this.hold[side].shift()!;
+    const item = this.hold![side].shift()!;
     if (item.kind === 'data') {
       this.heldBytes -= item.bytes.length;
       this.memory(-item.bytes.length);
@@ -381,7 +403,7 @@ export class Flow {
     if (this.clientSide === undefined) {
       // Roles are not known yet: keep the bytes (a copy, if they are still the packet's).
       const copy = owned ? bytes : bytes.slice();
-      this.queue.push({ side, kind: 'data', bytes: copy, at, afterGap, owned: true });
+      (this.queue ??= []).push({ side, kind: 'data', bytes: copy, at, afterGap, owned: true });
       this.queuedBytes += copy.length;
       this.memory(copy.length);
       return;
@@ -391,7 +413,7 @@ export class Flow {
 
   private anomaly(side: Side | undefined, code: string, message: string, at: Origin, extra?: Record<string, unknown>): void {
     if (this.clientSide === undefined) {
-      this.queue.push({ side, kind: 'anomaly', code, message, at, extra });
+      (this.queue ??= []).push({ side, kind: 'anomaly', code, message, at, extra });
       return;
     }
     const fields: Record<string, unknown> = { flow: this.id };

@@ -17,6 +17,16 @@ interface Segment {
   waitFor?: number | undefined;
 }
 
+/** An ACK from the peer that passed `next`: where to, the flow packet count, and the packet. */
+interface AckRise {
+  pos: number;
+  at: number;
+  origin: Origin;
+}
+
+/** The shared empty list every direction starts with (never written to: replaced on first use). */
+const NONE = Object.freeze([]) as unknown as never[];
+
 /** A delivered chunk kept to compare retransmissions against. */
 interface Kept {
   pos: number;
@@ -88,19 +98,30 @@ export class HalfStream {
   finPos: number | undefined;
   /** Position after the RST's sequence number, when it is plausible. */
   private rstPos: number | undefined;
+  /** Per-side facts the connection keeps here (flow.ts): Wireshark's base_seq and tcpdump's relative base for this
+   *  side, the window it advertised last (−1 unknown), whether it sent a FIN, and whether the peer's output no
+   *  longer waits on this side's unsure start. */
+  wsBase: number | undefined;
+  tdBase: number | undefined;
+  win = -1;
+  finSent = false;
+  waitedOut = false;
+
   /** Highest position the peer acknowledged. */
   private peerAck = -Infinity;
   /** Each rise of the peer's ACK beyond `next`: the position and the flow packet count when it was seen, so a
    *  hole's grace counts from the first ACK that passed that hole. */
-  private readonly ackRises: { pos: number; at: number; origin: Origin }[] = [];
+  private ackRises: AckRise[] = NONE;
   /** The peer's ACK that started this stream, while the start may still move back. */
   private startAck: { at: number; origin: Origin } | undefined;
   /** A zero-window probe byte, held until the peer acknowledges it. */
   private probe: Segment | undefined;
 
-  private readonly pending: Segment[] = [];
+  // The three lists below start as one shared empty array and get their own on first use: this object exists
+  // once per direction of up to maxFlows flows, so an idle one stays small.
+  private pending: Segment[] = NONE;
   pendingBytes = 0;
-  private readonly kept: Kept[] = [];
+  private kept: Kept[] = NONE;
   keptBytes = 0;
 
   /** A hole was declared and no bytes have followed it yet. */
@@ -109,10 +130,11 @@ export class HalfStream {
   private gapAt: Origin | undefined;
   /** Missing ranges declared in this direction. */
   gaps = 0;
-  private readonly retrans: Tally = { count: 0, bytes: 0 };
-  private readonly late: Tally = { count: 0, bytes: 0 };
-  private readonly beforeStart: Tally = { count: 0, bytes: 0 };
-  private readonly limitsHit = new Set<string>();
+  /** Counts kept for the close: retransmitted, late (out-of-order) and before-start segments; made on first use
+   *  (this object exists once per direction of up to maxFlows flows, so it stays small). */
+  private tallies: { retrans?: Tally; late?: Tally; beforeStart?: Tally } | undefined;
+  /** Buffer limits already reported (bit 1: per flow, bit 2: total). */
+  private limitsHit = 0;
   private lastAt: Origin | undefined;
 
   constructor(
@@ -188,7 +210,7 @@ export class HalfStream {
     for (const r of this.ackRises) r.pos += shift;
     if (this.startAck) {
       // The ACK that started the stream acknowledged bytes that now lie after the start.
-      this.ackRises.unshift({ pos: shift, at: this.startAck.at, origin: this.startAck.origin });
+      this.rises().unshift({ pos: shift, at: this.startAck.at, origin: this.startAck.origin });
       this.startAck = undefined;
     }
   }
@@ -220,7 +242,7 @@ export class HalfStream {
     if (pos < 0 && !this.synSeen) {
       // Bytes from before the point where a midstream stream started, which has already delivered: lost to us.
       const n = Math.min(extent, 0) - pos;
-      this.tally(this.beforeStart, n, at);
+      this.tally('beforeStart', n, at);
       if (extent <= 0) return;
       bytes = bytes.subarray(Math.min(bytes.length, n));
       pos = 0;
@@ -237,7 +259,7 @@ export class HalfStream {
       const cmpEnd = Math.min(end, this.next);
       if (pos < cmpEnd) this.compareKept(pos, bytes.subarray(0, cmpEnd - pos), at);
       if (extent <= this.next) {
-        this.tally(this.retrans, old, at);
+        this.tally('retrans', old, at);
         return;
       }
       const cut = this.next - pos;
@@ -264,8 +286,8 @@ export class HalfStream {
       fresh += extent - end;
     }
     if (this.maxEnd < extent) this.maxEnd = extent;
-    if (old > 0) this.tally(this.retrans, old, at);
-    if (fresh > 0 && behind) this.tally(this.late, fresh, at);
+    if (old > 0) this.tally('retrans', old, at);
+    if (fresh > 0 && behind) this.tally('late', fresh, at);
     this.flush(this.pendingBytes > this.limits.maxBufferBytes ? 'limit' : 'normal', now);
   }
 
@@ -305,9 +327,14 @@ export class HalfStream {
     this.peerAck = p;
     if (p <= this.next) return;
     this.lastAt = at;
-    const rises = this.ackRises;
+    const rises = this.rises();
     if (rises.length < MAX_ACK_RISES) rises.push({ pos: p, at: now, origin: at });
     else rises[rises.length - 1]!.pos = p;
+  }
+
+  private rises(): AckRise[] {
+    if (this.ackRises === NONE) this.ackRises = [];
+    return this.ackRises;
   }
 
   /** How far the peer's ACKs that are at least `grace` packets old reach past `next`, and the first such ACK. */
@@ -417,22 +444,22 @@ export class HalfStream {
       });
       this.gapOpen = false;
     }
-    const r = this.retrans;
-    if (r.count > 0 && r.first) {
+    const r = this.tallies?.retrans;
+    if (r?.first) {
       this.host.anomaly('tcp.retransmission', `${r.count} segments carried ${r.bytes} bytes already seen (retransmissions or duplicates)`, r.first, {
         count: r.count,
         bytes: r.bytes,
       });
     }
-    const l = this.late;
-    if (l.count > 0 && l.first) {
+    const l = this.tallies?.late;
+    if (l?.first) {
       this.host.anomaly('tcp.out_of_order', `${l.count} segments arrived after later bytes of the stream (${l.bytes} bytes); reassembled in order`, l.first, {
         count: l.count,
         bytes: l.bytes,
       });
     }
-    const b = this.beforeStart;
-    if (b.count > 0 && b.first) {
+    const b = this.tallies?.beforeStart;
+    if (b?.first) {
       this.host.anomaly(
         'tcp.before_start',
         `${b.count} segments carried ${b.bytes} bytes from before the point where this midstream stream started; they were dropped`,
@@ -460,8 +487,9 @@ export class HalfStream {
 
   /** A buffer limit made us give up on a hole: said once per direction and limit, since it is not a capture loss. */
   private limitHit(name: 'maxFlowBufferBytes' | 'maxTotalBufferBytes', value: number): void {
-    if (this.limitsHit.has(name)) return;
-    this.limitsHit.add(name);
+    const bit = name === 'maxFlowBufferBytes' ? 1 : 2;
+    if (this.limitsHit & bit) return;
+    this.limitsHit |= bit;
     const what = name === 'maxFlowBufferBytes' ? 'this direction' : 'all flows';
     this.host.anomaly(
       'tcp.buffer_limit',
@@ -474,13 +502,13 @@ export class HalfStream {
   /** Forgets the delivered bytes kept for overlap checks (total memory bound). */
   dropKept(): void {
     if (this.keptBytes > 0) this.host.memory(-this.keptBytes, true);
-    this.kept.length = 0;
+    this.kept = NONE;
     this.keptBytes = 0;
   }
 
   private dropPending(): void {
     if (this.pendingBytes > 0) this.host.memory(-this.pendingBytes);
-    this.pending.length = 0;
+    this.pending = NONE;
     this.pendingBytes = 0;
   }
 
@@ -546,6 +574,7 @@ export class HalfStream {
       owned = false;
     }
     const copy = owned ? bytes : bytes.slice();
+    if (this.kept === NONE) this.kept = [];
     this.kept.push({ pos, bytes: copy });
     this.keptBytes += copy.length;
     this.host.memory(copy.length, true);
@@ -614,6 +643,7 @@ export class HalfStream {
 
   private addPiece(i: number, from: number, to: number, pos: number, bytes: Uint8Array, at: Origin, waitFor: number | undefined): void {
     const copy = bytes.slice(from - pos, to - pos);
+    if (this.pending === NONE) this.pending = [];
     this.pending.splice(i, 0, { pos: from, end: to, extent: to, bytes: copy, at, waitFor });
     this.pendingBytes += copy.length;
     this.host.memory(copy.length);
@@ -626,6 +656,7 @@ export class HalfStream {
       if (s.end > seg.pos) seg.pos = seg.end = s.end;
     }
     if (seg.pos >= seg.extent) return;
+    if (this.pending === NONE) this.pending = [];
     this.pending.splice(i, 0, seg);
   }
 
@@ -641,7 +672,9 @@ export class HalfStream {
     return lo;
   }
 
-  private tally(t: Tally, bytes: number, at: Origin): void {
+  private tally(which: 'retrans' | 'late' | 'beforeStart', bytes: number, at: Origin): void {
+    const all = (this.tallies ??= {});
+    const t = (all[which] ??= { count: 0, bytes: 0 });
     t.count++;
     t.bytes += bytes;
     t.first ??= at;
