@@ -54,6 +54,7 @@ type Held =
 
 /** A closed flow, kept small, so that late packets of the same connection stay with it. */
 export interface Closed {
+  key: string;
   id: number;
   names: [string, string];
   /** Wireshark's base per side, for the port-reuse rule. */
@@ -100,6 +101,8 @@ function line(h: Held): number {
 export class Flow {
   /** Side 0 sent the first packet seen; side 1 is the other end. */
   private readonly names: [string, string];
+  private readonly src0: string;
+  private readonly port0: number;
   private readonly halves: [HalfStream, HalfStream];
   /** Which side is the client, once known (CONTRACT.md); until then output waits in `queue`. */
   private clientSide: Side | undefined;
@@ -120,6 +123,8 @@ export class Flow {
   /** The Reassembler's packet count at this flow's last packet, and when it was last queued for eviction. */
   touched = 0;
   queuedAt = 0;
+  /** Set when the flow ended (FIN/RST) with something still missing: the packet count at which it is finished. */
+  lingerDue: number | undefined;
   readonly first: Origin;
   last: Origin;
   lastTime: number | undefined;
@@ -137,6 +142,8 @@ export class Flow {
     private readonly host: FlowHost,
   ) {
     this.names = [endpoint(p.src, p.sport), endpoint(p.dst, p.dport)];
+    this.src0 = p.src;
+    this.port0 = p.sport;
     this.first = originOf(p);
     this.last = this.first;
     this.lastTime = p.time;
@@ -158,7 +165,7 @@ export class Flow {
   }
 
   sideOf(p: Packet): Side {
-    return endpoint(p.src, p.sport) === this.names[0] ? 0 : 1;
+    return p.sport === this.port0 && p.src === this.src0 ? 0 : 1;
   }
 
   /** A pure SYN whose sequence number differs from the base of its side opens a new connection (as Wireshark). */
@@ -280,6 +287,7 @@ export class Flow {
 
   tombstone(reopens: boolean): Closed {
     return {
+      key: this.key,
       id: this.id,
       names: this.names,
       base: [this.halves[0].wsBase, this.halves[1].wsBase],

@@ -44,7 +44,9 @@ import type { HalfLimits } from './half.js';
 export class Reassembler {
   private readonly live = new Map<string, Flow>();
   /** Live flows in eviction order (closed ones are skipped when met, and swept when the queue doubles). */
-  private readonly order = new FlowQueue();
+  private readonly order = new Fifo<Flow>();
+  /** Closed flows in the order they closed (entries replaced or dropped from `closed` are skipped when met). */
+  private readonly closedOrder = new Fifo<Closed>();
   private readonly closed = new Map<string, Closed>();
   /** Flows holding kept bytes, and flows holding other bytes, oldest first (entries of flows that no longer hold
    *  are skipped when met, and swept out when the queue grows past twice the live flows). */
@@ -54,7 +56,7 @@ export class Reassembler {
   private nextExpiry = -Infinity;
   /** Flows that ended (FIN both ways with holes left, or RST) and wait for late packets: the packet count at
    *  which each is finished. A RST ends one side only; the other's bytes in flight may still come. */
-  private readonly lingering = new Map<Flow, number>();
+  private readonly lingering = new Fifo<{ flow: Flow; due: number }>();
   private pkts = 0;
   private nextId = 0;
   private total = 0;
@@ -88,9 +90,9 @@ export class Reassembler {
     if (p.proto !== 'tcp' || p.fragment) return;
     this.pkts++;
     if (p.time !== undefined) this.expire(p.time);
-    for (const [f, due] of this.lingering) {
-      if (due > this.pkts) break;
-      this.finish(f, 'eof');
+    for (let e = this.lingering.peek(); e && e.due <= this.pkts; e = this.lingering.peek()) {
+      this.lingering.shift();
+      if (e.flow.lingerDue === e.due && this.live.get(e.flow.key) === e.flow) this.finish(e.flow, 'eof');
     }
     const key = flowKey(p);
     const pureSyn = (p.flags & (SYN | ACK)) === SYN && !p.seqRelative;
@@ -103,7 +105,7 @@ export class Reassembler {
     } else {
       const c = this.closed.get(key);
       if (c) {
-        if ((!pureSyn || c.base[sideOf(c.names, p)] === p.seq >>> 0) && this.absorb(key, c, p)) return;
+        if ((!pureSyn || c.base[sideOf(c.names, p)] === p.seq >>> 0) && this.absorb(c, p)) return;
         this.closed.delete(key);
       }
     }
@@ -113,7 +115,10 @@ export class Reassembler {
     if (flow.overQueued(this.limits.maxBufferBytes)) flow.fallback();
     const ended = flow.ended;
     if (ended === 'fin' && flow.complete()) this.finish(flow, 'eof');
-    else if (ended !== undefined && !this.lingering.has(flow)) this.lingering.set(flow, this.pkts + this.limits.gapGracePackets);
+    else if (ended !== undefined && flow.lingerDue === undefined) {
+      flow.lingerDue = this.pkts + this.limits.gapGracePackets;
+      this.lingering.push({ flow, due: flow.lingerDue });
+    }
     if (this.total > this.opts.maxTotalBufferBytes) this.relieve();
   }
 
@@ -122,6 +127,7 @@ export class Reassembler {
     const flows = [...this.live.values()].sort((a, b) => a.id - b.id);
     for (const f of flows) this.finish(f, 'eof');
     this.closed.clear();
+    this.closedOrder.clear();
   }
 
   private open(key: string, p: Packet): Flow {
@@ -130,7 +136,7 @@ export class Reassembler {
     flow.queuedAt = this.pkts;
     this.live.set(key, flow);
     this.order.push(flow);
-    this.order.sweep(this.live.size, (f) => this.live.get(f.key) === f);
+    this.order.sweep(2 * this.live.size, (f) => this.live.get(f.key) === f);
     return flow;
   }
 
@@ -159,18 +165,22 @@ export class Reassembler {
 
   private finish(flow: Flow, reason: 'eof' | 'timeout' | 'evicted', why?: { code: string; message: string }): void {
     this.live.delete(flow.key);
-    this.lingering.delete(flow);
+    flow.lingerDue = undefined;
     flow.finish(reason, why);
     this.total -= flow.held;
     flow.held = 0;
     flow.keptHeld = 0;
     if (reason !== 'eof' || flow.ended !== undefined) {
       // Keep a small record so that late packets of this connection stay with it.
-      if (this.closed.size >= this.opts.maxFlows) {
-        const k = this.closed.keys().next().value as string | undefined;
-        if (k !== undefined) this.closed.delete(k);
+      while (this.closed.size >= this.opts.maxFlows) {
+        const old = this.closedOrder.shift();
+        if (!old) break;
+        if (this.closed.get(old.key) === old) this.closed.delete(old.key);
       }
-      this.closed.set(flow.key, flow.tombstone(flow.ended === undefined));
+      const c = flow.tombstone(flow.ended === undefined);
+      this.closed.set(flow.key, c);
+      this.closedOrder.push(c);
+      this.closedOrder.sweep(2 * this.closed.size, (x) => this.closed.get(x.key) === x);
     }
   }
 
@@ -178,13 +188,11 @@ export class Reassembler {
    * A packet of a connection that already closed stays with that flow and starts nothing (returns true), except new
    * bytes after a timeout or eviction: the connection lives on, so they start a new flow (returns false).
    */
-  private absorb(key: string, c: Closed, p: Packet): boolean {
+  private absorb(c: Closed, p: Packet): boolean {
     const side = sideOf(c.names, p);
     const n = c.next[side];
     const fresh = p.len > 0 && !p.seqRelative && (n === undefined || seqGe(p.seq >>> 0, n));
     if (fresh && c.reopens) return false;
-    this.closed.delete(key);
-    this.closed.set(key, c);
     if (p.time !== undefined) c.lastTime = p.time;
     if (c.warned || !fresh) return true;
     c.warned = true;
@@ -209,9 +217,11 @@ export class Reassembler {
       const c = this.closed.get(f.key);
       if (c) c.lastTime = now;
     }
-    for (const [k, c] of this.closed) {
-      if (c.lastTime === undefined || now - c.lastTime <= limit) break;
-      this.closed.delete(k);
+    for (let c = this.closedOrder.peek(); c; c = this.closedOrder.peek()) {
+      const current = this.closed.get(c.key) === c;
+      if (current && (c.lastTime === undefined || now - c.lastTime <= limit)) break;
+      this.closedOrder.shift();
+      if (current) this.closed.delete(c.key);
     }
   }
 
@@ -232,29 +242,39 @@ export class Reassembler {
   }
 }
 
-/** A first-in first-out queue of flows, with an index for the head instead of shifting the array. */
-class FlowQueue {
-  private items: Flow[] = [];
+/** A first-in first-out queue with an index for the head instead of shifting the array. Entries that no longer
+ *  count are skipped by the caller when met, and swept out when the queue passes a bound. */
+class Fifo<T> {
+  private items: T[] = [];
   private head = 0;
 
-  push(f: Flow): void {
-    this.items.push(f);
+  push(x: T): void {
+    this.items.push(x);
   }
 
-  shift(): Flow | undefined {
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
-    const f = this.items[this.head++]!;
+    const x = this.items[this.head++]!;
     if (this.head > 4096 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    return f;
+    return x;
   }
 
-  /** Drops the flows that `keep` rejects, when the queue holds more than twice `live` entries. */
-  sweep(live: number, keep: (f: Flow) => boolean): void {
-    if (this.items.length - this.head <= 2 * live + 1024) return;
+  /** Drops the entries that `keep` rejects, once the queue holds more than `bound` (+1024) entries. */
+  sweep(bound: number, keep: (x: T) => boolean): void {
+    if (this.items.length - this.head <= bound + 1024) return;
     this.items = this.items.slice(this.head).filter(keep);
+    this.head = 0;
+  }
+
+  clear(): void {
+    this.items = [];
     this.head = 0;
   }
 }
