@@ -156,4 +156,54 @@ test('property: reordering and loss at once: each dropped run is one tcp.gap of 
   assert.ok(withGaps > CASES / 2, 'most cases had losses');
 });
 
+
+test('property: random packets (any flags, sequence numbers, lengths, truncation, relative numbers) never throw, and every flow opens before its data and closes last with matching byte counts', () => {
+  const rnd = prng(99);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const ends: [string, number][] = [
+    ['10.0.0.1', 1000],
+    ['10.0.0.2', 443],
+    ['10.0.0.3', 443],
+    ['2001:db8::1', 1000],
+  ];
+  for (let round = 0; round < 40; round++) {
+    const ps: Packet[] = [];
+    const bases = [1000, 0xfffffff0, 5, 2 ** 31];
+    for (let i = 0; i < 300; i++) {
+      const [src, sport] = pick(ends);
+      let [dst, dport] = pick(ends);
+      if (dst === src) [dst, dport] = ends[(ends.findIndex((e) => e[0] === src) + 1) % ends.length]!;
+      const len = rnd() < 0.4 ? 0 : Math.floor(rnd() * 3000);
+      const captured = rnd() < 0.2 ? Math.floor(rnd() * len) : len;
+      const p: Packet = {
+        line: i + 1,
+        time: i * (rnd() < 0.02 ? 400 : 0.01),
+        ipVersion: src.includes(':') ? 6 : 4,
+        src,
+        dst,
+        sport,
+        dport,
+        proto: 'tcp',
+        seq: (pick(bases) + Math.floor(rnd() * 20000)) >>> 0,
+        ack: (pick(bases) + Math.floor(rnd() * 20000)) >>> 0,
+        flags: Math.floor(rnd() * 256),
+        win: rnd() < 0.1 ? 0 : 1000,
+        len,
+        payload: stream(captured, i),
+        truncated: captured < len,
+      };
+      if (rnd() < 0.1) p.seqRelative = true;
+      ps.push(p);
+    }
+    const run = reassemble(ps, { maxFlows: 3, maxFlowBufferBytes: 5000, maxTotalBufferBytes: 12000, gapGracePackets: 1 + (round % 5), idleTimeout: 60 });
+    for (const f of run.flows.values()) {
+      assert.ok(f.close, `round ${round}: flow ${f.flow} closed`);
+      assert.is(f.close!.bytes.c2s, f.c2s.length);
+      assert.is(f.close!.bytes.s2c, f.s2c.length);
+      assert.is(run.items.filter((x) => x.flow === f.flow).at(-1)!.kind, 'close');
+    }
+    for (const a of run.anomalies) assert.ok(typeof a.code === 'string' && typeof a.message === 'string');
+  }
+});
+
 test.run();
