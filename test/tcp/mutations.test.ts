@@ -188,7 +188,8 @@ test('mutations: one data segment dropped gives one tcp.gap with its byte count 
   let checked = 0;
   for (const c of captures()) if (dropCheck(c, false, problems)) checked++;
   assert.equal(problems, []);
-  assert.ok(checked >= 8, `${checked} captures checked`);
+  assert.ok(checked >= captures().length / 2, `${checked} of ${captures().length} captures checked`);
+  process.stderr.write(`  dropped-segment checks: ${checked} of ${captures().length} captures\n`);
 });
 
 test('mutations: reordering and loss at once: the dropped segment is one gap and every other byte still arrives in order', () => {
@@ -197,7 +198,8 @@ test('mutations: reordering and loss at once: the dropped segment is one gap and
   let checked = 0;
   for (const c of captures()) if (dropCheck(c, true, problems)) checked++;
   assert.equal(problems, []);
-  assert.ok(checked >= 8, `${checked} captures checked`);
+  assert.ok(checked >= captures().length / 2, `${checked} of ${captures().length} captures checked`);
+  process.stderr.write(`  dropped-segment checks: ${checked} of ${captures().length} captures\n`);
 });
 
 test('mutations: a copy of a segment with one byte changed gives tcp.overlap_conflict at its line, and the first copy stands', () => {
