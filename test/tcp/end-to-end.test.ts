@@ -11,6 +11,7 @@ import { EVENT_TYPES } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { CAPTURES, FIXTURES, SHARED, haveShared, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { tsharkPackets } from '../support/tshark-packets.js';
 import { duplicate, reverseWindows } from './mutate.js';
 
 const ALL = defaultOptions({ events: new Set(EVENT_TYPES) });
@@ -130,6 +131,29 @@ test('end to end: TLS facts of every flow stay the same when the text is reorder
   }
   assert.equal(problems, []);
   assert.ok(flows >= 30, `${flows} TLS flows compared`);
+});
+
+test('end to end: flows read from tcpdump text are numbered as tshark numbers tcp.stream, with the same endpoints', () => {
+  if (!haveTool('tcpdump') || !haveTool('tshark')) return skipping('tcpdump or tshark is not installed');
+  const files = inputs();
+  if (files.length === 0) return skipping('no captures (../shared or test/fixtures)');
+  const ep = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+  const problems: string[] = [];
+  let streams = 0;
+  for (const pcap of files) {
+    const name = pcap.slice(pcap.lastIndexOf('/') + 1);
+    const evs = decodeAll(tcpdumpText(pcap, ['-nn', '-xx']), defaultOptions({ events: new Set(['flow']) }));
+    const opens = new Map(evs.filter((e) => e.event === 'open').map((e) => [e.flow as number, [e.client, e.server].sort().join(' ')]));
+    const want = new Map<number, string>();
+    for (const t of tsharkPackets(pcap)) {
+      if (!want.has(t.stream)) want.set(t.stream, [ep(t.packet.src, t.packet.sport), ep(t.packet.dst, t.packet.dport)].sort().join(' '));
+    }
+    streams += want.size;
+    if (opens.size !== want.size) problems.push(`${name}: ${opens.size} flows, tshark ${want.size} streams`);
+    for (const [n, eps] of want) if (opens.get(n) !== eps) problems.push(`${name}: flow ${n} is ${opens.get(n)}, tcp.stream ${n} is ${eps}`);
+  }
+  assert.equal(problems, []);
+  assert.ok(streams >= 50, `${streams} streams compared`);
 });
 
 test('end to end: a dropped server segment in the text gives tcp.gap and decoding resumes after it', () => {
