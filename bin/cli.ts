@@ -164,15 +164,8 @@ async function reportMain(argv: string[]): Promise<void> {
   const files = argv.length ? argv : ['-'];
   for (const file of files) {
     if (file !== '-' && file.startsWith('-')) throw new UsageError(`unknown option '${file}' for report (see tlsdump --help)`);
-    if (file === '-') continue;
-    let st;
-    try {
-      st = statSync(file);
-    } catch {
-      throw new UsageError(`cannot read '${file}': no such file`);
-    }
-    if (st.isDirectory()) throw new UsageError(`cannot read '${file}': it is a directory`);
   }
+  checkReadable(files);
   for (const file of files) {
     const input = file === '-' ? process.stdin : createReadStream(file);
     try {
@@ -183,6 +176,20 @@ async function reportMain(argv: string[]): Promise<void> {
   }
 }
 // ---- end report subcommand
+
+/** Fails with one line before any output when a named input cannot be read. */
+function checkReadable(files: readonly string[]): void {
+  for (const file of files) {
+    if (file === '-') continue;
+    let st;
+    try {
+      st = statSync(file);
+    } catch {
+      throw new UsageError(`cannot read '${file}': no such file`);
+    }
+    if (st.isDirectory()) throw new UsageError(`cannot read '${file}': it is a directory`);
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'report') return reportMain(argv.slice(1));
@@ -195,16 +202,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`tlsdump ${version()}\n`);
     return;
   }
-  for (const file of args.files) {
-    if (file === '-') continue;
-    let st;
-    try {
-      st = statSync(file);
-    } catch {
-      throw new UsageError(`cannot read '${file}': no such file`);
-    }
-    if (st.isDirectory()) throw new UsageError(`cannot read '${file}': it is a directory`);
-  }
+  checkReadable(args.files);
   // --format: text and ecs read more event types than they show (lib/output/formats.ts).
   const format = args.options.format;
   const show = format === 'text' ? (args.events ?? new Set(TEXT_DEFAULT_SHOW)) : args.options.events;
