@@ -1,42 +1,115 @@
 // One measurement in its own process, so that its peak RSS is its own: reads FILE through one case and prints
-// a JSON line {case, seconds, bytes, items, maxRssMB}. Cases: the floors (raw read, split2 alone, our line
-// framer alone), stage 1 (text → packets) and the whole pipeline to NDJSON.
+// a JSON line {case, seconds, cpuSeconds, bytes, items, maxRssMB}. cpuSeconds is the user + system time of the
+// whole process during the case, every thread (null for the serialisation cases, whose decoding is not timed);
+// `items` is what the case counts: bytes, lines, packets, flow items, events or output bytes.
+//
+// Cases, each one stage more than the one before (FILE may be `-XX` text or a pcap; the stages pick by magic):
+//   read        the floor: reading the file and nothing else
+//   split2      split2 alone (strings per line), the design card's line framer
+//   lines       our byte line framer alone (text only)
+//   packets     stage 1: text (or pcap) → packets
+//   flows       stage 1 + tcp reassembly → flow items
+//   records     stage 1 + tcp + tls → tls events (no sessions)
+//   decode      the whole decoder (stage 1 + tcp + tls + session) with --events all, events counted, not written
+//   all         the whole pipeline as the CLI runs it, --events all: decodeStream → ndjsonOut → a byte counter
+//   all-ndjson-pkg   the same with the `ndjson` package's stringify stream in place of ndjsonOut (the old path)
+//   stringify, stringify-ndjson-pkg   serialisation alone: the events of FILE (decoded first, not timed) written
+//               as NDJSON into a byte counter by ndjsonOut, or by the ndjson package's stringify
 //
 // usage: node dist/bench/measure.js CASE FILE
 
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
+import ndjson from 'ndjson';
 import split2 from 'split2';
-import { defaultOptions } from '../lib/options.js';
-import { EVENT_TYPES } from '../lib/events.js';
+import { EVENT_TYPES, type Event, type Packet } from '../lib/events.js';
+import { defaultOptions, type Options } from '../lib/options.js';
+import { ndjsonOut } from '../lib/output/ndjson.js';
+import { PcapPackets, sniffInput, SNIFF_BYTES } from '../lib/pcap/index.js';
+import { createDecoder, decodeStream } from '../lib/pipeline.js';
+import type { Core } from '../lib/stream.js';
+import { Reassembler } from '../lib/tcp/index.js';
 import { LineSplitter } from '../lib/text/lines.js';
 import { TextPackets } from '../lib/text/index.js';
-import { decodeStream } from '../lib/pipeline.js';
-import { ndjsonOut } from '../lib/output/ndjson.js';
+import { TlsDecoder } from '../lib/tls/index.js';
 
 type Case = (file: string) => Promise<number>;
 
 const HWM = 1 << 20;
 
-function drain(onChunk: (chunk: Buffer) => void): Writable {
+/**
+ * A sink for chunks. With `deferred`, each chunk is handled in a setImmediate, as decodeStream handles its
+ * chunks (lib/stream.ts): the file's next read is then under way while the chunk is decoded.
+ */
+function drain(onChunk: (chunk: Buffer) => void, deferred = false): Writable {
+  const handle = (chunk: Buffer, cb: () => void): void => {
+    onChunk(chunk);
+    cb();
+  };
   return new Writable({
     highWaterMark: HWM,
     write(chunk: Buffer, _enc, cb) {
-      onChunk(chunk);
-      cb();
+      if (deferred) setImmediate(handle, chunk, cb);
+      else handle(chunk, cb);
     },
   });
 }
 
+/** Pushes FILE's bytes through a core (no stream in between but the file's own). */
+async function feed(file: string, core: Core): Promise<void> {
+  await pipeline(createReadStream(file, { highWaterMark: HWM }), drain((c) => core.push(c), true));
+  core.end();
+}
+
+const allEvents = (): Options => defaultOptions({ events: new Set(EVENT_TYPES) });
+
+/** Stage 1 for FILE's kind (tcpdump text or a capture file), packets to `next`. */
+function stage1(file: string, opts: Options, next: (p: Packet) => void, emit: (ev: Event) => void): Core {
+  if (sniffKind(file) !== 'text') return new PcapPackets(opts, next, emit);
+  const text = new TextPackets(opts, next, emit);
+  const lines = new LineSplitter(opts.maxLineBytes, text);
+  return {
+    push: (c) => lines.push(c),
+    end: () => {
+      lines.end();
+      text.end();
+    },
+  };
+}
+
+function sniffKind(file: string): 'text' | 'pcap' {
+  const head = Buffer.alloc(SNIFF_BYTES);
+  const fd = openSync(file, 'r');
+  const n = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  return sniffInput(head.subarray(0, n)) === 'text' ? 'text' : 'pcap';
+}
+
+/** Collects the events of FILE (--events all) in memory, for the serialisation cases. */
+function collect(file: string): Promise<Event[]> {
+  const events: Event[] = [];
+  const d = createDecoder(allEvents(), (ev) => events.push(ev));
+  return feed(file, d).then(() => events);
+}
+
+/** Times `run` alone; what comes before it (collecting events) is not counted. */
+let timedFrom: bigint | undefined;
+
+async function serialise(file: string, out: Transform): Promise<number> {
+  const events = await collect(file);
+  let bytes = 0;
+  timedFrom = process.hrtime.bigint();
+  await pipeline(Readable.from(events, { objectMode: true }), out, drain((c) => (bytes += c.length)));
+  return bytes;
+}
+
 const cases: Record<string, Case> = {
-  /** The floor: reading the file and nothing else. */
   async read(file) {
     let n = 0;
     await pipeline(createReadStream(file, { highWaterMark: HWM }), drain((c) => (n += c.length)));
     return n;
   },
-  /** split2 alone: line framing as the design card's package does it (strings). */
   async split2(file) {
     let lines = 0;
     await pipeline(
@@ -53,61 +126,51 @@ const cases: Record<string, Case> = {
     );
     return lines;
   },
-  /** Our byte line framer alone. */
   async lines(file) {
     let lines = 0;
     const s = new LineSplitter(65536, { line: () => void lines++, overlong: () => void lines++ });
-    await pipeline(createReadStream(file, { highWaterMark: HWM }), drain((c) => s.push(c)));
-    s.end();
+    await feed(file, { push: (c) => s.push(c), end: () => s.end() });
     return lines;
   },
-  /** Stage 1: text → packets. */
   async packets(file) {
     let packets = 0;
-    const opts = defaultOptions();
-    const text = new TextPackets(opts, () => void packets++, () => undefined);
-    const s = new LineSplitter(opts.maxLineBytes, text);
-    await pipeline(createReadStream(file, { highWaterMark: HWM }), drain((c) => s.push(c)));
-    s.end();
-    text.end();
+    await feed(file, stage1(file, defaultOptions(), () => void packets++, () => undefined));
     return packets;
   },
-  /** The whole pipeline with every event type, serialised to NDJSON and thrown away. */
+  async flows(file) {
+    let items = 0;
+    const opts = allEvents();
+    const tcp = new Reassembler(opts, () => void items++, () => undefined);
+    const s1 = stage1(file, opts, (p) => tcp.push(p), () => undefined);
+    await feed(file, { push: (c) => s1.push(c), end: () => (s1.end(), tcp.end()) });
+    return items;
+  },
+  async records(file) {
+    let events = 0;
+    const opts = allEvents();
+    const tls = new TlsDecoder(opts, () => void events++);
+    const tcp = new Reassembler(opts, (item) => tls.push(item), () => undefined);
+    const s1 = stage1(file, opts, (p) => tcp.push(p), () => undefined);
+    await feed(file, { push: (c) => s1.push(c), end: () => (s1.end(), tcp.end(), tls.end()) });
+    return events;
+  },
+  async decode(file) {
+    let events = 0;
+    await feed(file, createDecoder(allEvents(), () => void events++));
+    return events;
+  },
   async all(file) {
-    let events = 0;
-    const opts = defaultOptions({ events: new Set(EVENT_TYPES) });
-    const out = ndjsonOut();
-    await pipeline(
-      createReadStream(file, { highWaterMark: HWM }),
-      decodeStream(opts),
-      new (await import('node:stream')).Transform({
-        objectMode: true,
-        transform(ev, _enc, cb) {
-          events++;
-          cb(null, ev);
-        },
-      }),
-      out,
-      createWriteStream('/dev/null'),
-    );
-    return events;
+    let bytes = 0;
+    await pipeline(createReadStream(file, { highWaterMark: HWM }), decodeStream(allEvents()), ndjsonOut(), drain((c) => (bytes += c.length)));
+    return bytes;
   },
-  /** The whole pipeline with the default events. */
-  async default(file) {
-    let events = 0;
-    await pipeline(
-      createReadStream(file, { highWaterMark: HWM }),
-      decodeStream(defaultOptions()),
-      new Writable({
-        objectMode: true,
-        write(_ev, _enc, cb) {
-          events++;
-          cb();
-        },
-      }),
-    );
-    return events;
+  async 'all-ndjson-pkg'(file) {
+    let bytes = 0;
+    await pipeline(createReadStream(file, { highWaterMark: HWM }), decodeStream(allEvents()), ndjson.stringify() as Transform, drain((c) => (bytes += c.length)));
+    return bytes;
   },
+  stringify: (file) => serialise(file, ndjsonOut()),
+  'stringify-ndjson-pkg': (file) => serialise(file, ndjson.stringify() as Transform),
 };
 
 async function main(): Promise<void> {
@@ -120,10 +183,13 @@ async function main(): Promise<void> {
   }
   const bytes = statSync(file).size;
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const items = await run(file);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const seconds = Number(process.hrtime.bigint() - (timedFrom ?? t0)) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = timedFrom === undefined ? (cpu.user + cpu.system) / 1e6 : NaN;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ case: name, seconds, bytes, items, maxRssMB }) + '\n');
+  process.stdout.write(JSON.stringify({ case: name, seconds, cpuSeconds, bytes, items, maxRssMB }) + '\n');
 }
 
 await main();

@@ -76,7 +76,7 @@ export function createDecoder(options: Readonly<Options>, out: Emit): Core {
 
 /** The decoder as a Transform: tcpdump text bytes in, event objects out. */
 export function decodeStream(options: Readonly<Options> = defaultOptions()) {
-  return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit), { readableObjectMode: true });
+  return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit), { readableObjectMode: true, deferred: true });
 }
 
 /** Decodes a whole input held in memory; for tests and small inputs. */

@@ -12,22 +12,21 @@ export function framePacket(f: Frame, at: Origin, payload: Uint8Array, truncated
   const tcp = f.tcp;
   const udp = f.udp;
   if (!tcp && !udp) return undefined;
-  const p: Packet = {
-    ...at,
-    ipVersion: f.ip.version,
-    src: f.ip.src,
-    dst: f.ip.dst,
-    sport: tcp ? tcp.sport : udp!.sport,
-    dport: tcp ? tcp.dport : udp!.dport,
-    proto: tcp ? 'tcp' : 'udp',
-    seq: tcp ? tcp.seq : 0,
-    ack: tcp ? tcp.ack : 0,
-    flags: tcp ? tcp.flags : 0,
-    win: tcp ? tcp.win : 0,
-    len: f.len,
-    payload,
-    truncated: f.truncated || truncated,
-  };
+  // One object literal per reader, with no spread: V8 gives every packet the same hidden class and builds it in
+  // one allocation (a spread of `at` followed by the other fields cost several microseconds per packet).
+  const ip = f.ip;
+  const sport = tcp ? tcp.sport : udp!.sport;
+  const dport = tcp ? tcp.dport : udp!.dport;
+  const proto = tcp ? 'tcp' : 'udp';
+  const seq = tcp ? tcp.seq : 0;
+  const ack = tcp ? tcp.ack : 0;
+  const flags = tcp ? tcp.flags : 0;
+  const win = tcp ? tcp.win : 0;
+  const cut = f.truncated || truncated;
+  const p: Packet =
+    at.frame === undefined
+      ? { line: at.line, ts: at.ts, time: at.time, epoch: at.epoch, ipVersion: ip.version, src: ip.src, dst: ip.dst, sport, dport, proto, seq, ack, flags, win, len: f.len, payload, truncated: cut }
+      : { frame: at.frame, ts: at.ts, time: at.time, epoch: at.epoch, ipVersion: ip.version, src: ip.src, dst: ip.dst, sport, dport, proto, seq, ack, flags, win, len: f.len, payload, truncated: cut };
   if (f.fragment) p.fragment = true;
   return p;
 }

@@ -25,7 +25,7 @@ for (let a = 0; a < 256; a++) {
 export const HEX_BYTES_PER_LINE = 16;
 const GROUPS_PER_LINE = 8;
 /** Characters of 8 groups and the 7 spaces between them. */
-const FULL_LINE_CHARS = 39;
+export const FULL_LINE_CHARS = 39;
 const SPACE = 32;
 const TAB = 9;
 
@@ -82,20 +82,7 @@ export function parseHexGroups(buf: Uint8Array, p: number, end: number, dst: Uin
   // Fast path for the common full line: 8 groups at fixed columns, spaces between, then the end of the line
   // or the ASCII column's spaces. One bad digit anywhere falls through to the general reader.
   if (maxGroups === GROUPS_PER_LINE && p + FULL_LINE_CHARS <= end && (p + FULL_LINE_CHARS === end || buf[p + FULL_LINE_CHARS] === SPACE)) {
-    let sep = 0;
-    for (let g = 4; g < FULL_LINE_CHARS; g += 5) sep |= buf[p + g]! ^ SPACE;
-    if (sep === 0) {
-      let bad = 0;
-      for (let g = 0; g < GROUPS_PER_LINE; g++) {
-        const q = p + g * 5;
-        const hi = HEXPAIR[(buf[q]! << 8) | buf[q + 1]!]!;
-        const lo = HEXPAIR[(buf[q + 2]! << 8) | buf[q + 3]!]!;
-        bad |= hi | lo;
-        dst[at + 2 * g] = hi;
-        dst[at + 2 * g + 1] = lo;
-      }
-      if (bad < 256) return HEX_BYTES_PER_LINE;
-    }
+    if (parseFullGroups(buf, p, dst, at)) return HEX_BYTES_PER_LINE;
   }
   let i = p;
   let n = 0;
@@ -134,6 +121,59 @@ export function parseHexGroups(buf: Uint8Array, p: number, end: number, dst: Uin
     return i === end ? 0 : -1;
   }
   return n;
+}
+
+/** The value of the 4 hex digits at buf[p, p + 4), or -1. */
+export function hex4(buf: Uint8Array, p: number): number {
+  const a = HEXVAL[buf[p]!]!;
+  const b = HEXVAL[buf[p + 1]!]!;
+  const c = HEXVAL[buf[p + 2]!]!;
+  const d = HEXVAL[buf[p + 3]!]!;
+  return (a | b | c | d) > 15 ? -1 : (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/**
+ * The 8 groups of a full line at buf[p, p + FULL_LINE_CHARS): 4 hex digits each, one space between them, into
+ * dst[at, at + 16). False when any character is out of place (dst is then untouched). The caller checks what
+ * follows the groups.
+ */
+export function parseFullGroups(buf: Uint8Array, p: number, dst: Uint8Array, at: number): boolean {
+  // Unrolled: the separators first, then the 16 digit pairs, stored only when all are hex.
+  if ((buf[p + 4]! ^ SPACE) | (buf[p + 9]! ^ SPACE) | (buf[p + 14]! ^ SPACE) | (buf[p + 19]! ^ SPACE) | (buf[p + 24]! ^ SPACE) | (buf[p + 29]! ^ SPACE) | (buf[p + 34]! ^ SPACE)) return false;
+  const b0 = HEXPAIR[(buf[p]! << 8) | buf[p + 1]!]!;
+  const b1 = HEXPAIR[(buf[p + 2]! << 8) | buf[p + 3]!]!;
+  const b2 = HEXPAIR[(buf[p + 5]! << 8) | buf[p + 6]!]!;
+  const b3 = HEXPAIR[(buf[p + 7]! << 8) | buf[p + 8]!]!;
+  const b4 = HEXPAIR[(buf[p + 10]! << 8) | buf[p + 11]!]!;
+  const b5 = HEXPAIR[(buf[p + 12]! << 8) | buf[p + 13]!]!;
+  const b6 = HEXPAIR[(buf[p + 15]! << 8) | buf[p + 16]!]!;
+  const b7 = HEXPAIR[(buf[p + 17]! << 8) | buf[p + 18]!]!;
+  const b8 = HEXPAIR[(buf[p + 20]! << 8) | buf[p + 21]!]!;
+  const b9 = HEXPAIR[(buf[p + 22]! << 8) | buf[p + 23]!]!;
+  const b10 = HEXPAIR[(buf[p + 25]! << 8) | buf[p + 26]!]!;
+  const b11 = HEXPAIR[(buf[p + 27]! << 8) | buf[p + 28]!]!;
+  const b12 = HEXPAIR[(buf[p + 30]! << 8) | buf[p + 31]!]!;
+  const b13 = HEXPAIR[(buf[p + 32]! << 8) | buf[p + 33]!]!;
+  const b14 = HEXPAIR[(buf[p + 35]! << 8) | buf[p + 36]!]!;
+  const b15 = HEXPAIR[(buf[p + 37]! << 8) | buf[p + 38]!]!;
+  if ((b0 | b1 | b2 | b3 | b4 | b5 | b6 | b7 | b8 | b9 | b10 | b11 | b12 | b13 | b14 | b15) > 255) return false;
+  dst[at] = b0;
+  dst[at + 1] = b1;
+  dst[at + 2] = b2;
+  dst[at + 3] = b3;
+  dst[at + 4] = b4;
+  dst[at + 5] = b5;
+  dst[at + 6] = b6;
+  dst[at + 7] = b7;
+  dst[at + 8] = b8;
+  dst[at + 9] = b9;
+  dst[at + 10] = b10;
+  dst[at + 11] = b11;
+  dst[at + 12] = b12;
+  dst[at + 13] = b13;
+  dst[at + 14] = b14;
+  dst[at + 15] = b15;
+  return true;
 }
 
 /**

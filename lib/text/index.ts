@@ -13,7 +13,7 @@ import { decodeFrame, frameScore, isFrame, type Frame, type FrameError } from '.
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/link.js';
 import { framePacket } from '../net/packet.js';
 import type { Options } from '../options.js';
-import { HexCursor, HEX_BYTES_PER_LINE, parseBareHex, parseHexGroups, parseHexOffset } from './hex.js';
+import { FULL_LINE_CHARS, hex4, HexCursor, HEX_BYTES_PER_LINE, parseBareHex, parseFullGroups, parseHexGroups, parseHexOffset } from './hex.js';
 import type { LineSink } from './lines.js';
 import { SeqBases } from './seqbase.js';
 import { Clock, latin1, parseStamp, Stamp } from './stamp.js';
@@ -41,6 +41,9 @@ const QUOTE_CHARS = 60;
 const LINK_CANDIDATES = [LINKTYPE.RAW, LINKTYPE.ETHERNET, LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SLL2, LINKTYPE.NULL, LINKTYPE.PPP_ETHER];
 
 const EMPTY = new Uint8Array(0);
+/** Where the groups of a full hex line start (`\t0x0010:  `), and where they end (the line's end with -x/-xx). */
+const FAST_HEX_GROUPS = 10;
+const FAST_HEX_LINE = FAST_HEX_GROUPS + FULL_LINE_CHARS;
 const utf8 = new TextDecoder('utf-8');
 
 interface Queued {
@@ -136,6 +139,54 @@ export class TextPackets implements LineSink {
       }
     }
     this.slowLine(buf, p, end);
+  }
+
+  /**
+   * The LineSink fast path: full hex lines that continue the packet being read, in tcpdump's own layout
+   * (`\t0x%04x:  `, 8 groups, then the line's end or two spaces and the 16-character ASCII column of -X/-XX),
+   * parsed straight into the frame without a search for the line's end. They are taken exactly as line() takes
+   * them (its fast path in hexLine); anything else, or anything out of place, is left to line().
+   */
+  lines(buf: Uint8Array, start: number, end: number): number {
+    let p = start;
+    const frame = this.frame;
+    while (this.curOpen) {
+      // Lines are taken in runs up to the frame length at which checkComplete has something to do.
+      let o = this.bEnd;
+      if (this.bStart < 0 && !(o === 0 && this.curSummary)) break;
+      const stop = this.completionCheckAt();
+      let taken = 0;
+      while (p + FAST_HEX_LINE < end) {
+        if (buf[p] !== 9 || buf[p + 1] !== 48 || buf[p + 2] !== 120 || buf[p + 7] !== 58 || buf[p + 8] !== 32 || buf[p + 9] !== 32) break;
+        if (hex4(buf, p + 3) !== o || o + HEX_BYTES_PER_LINE > MAX_FRAME_BYTES) break;
+        let e = p + FAST_HEX_LINE;
+        if (buf[e] !== 10) {
+          if (buf[e] !== 32 || buf[e + 1] !== 32 || e + 2 + HEX_BYTES_PER_LINE >= end || buf[e + 2 + HEX_BYTES_PER_LINE] !== 10) break;
+          e += 2 + HEX_BYTES_PER_LINE;
+        }
+        if (!parseFullGroups(buf, p + FAST_HEX_GROUPS, frame, o)) break;
+        o += HEX_BYTES_PER_LINE;
+        taken++;
+        p = e + 1;
+        if (o >= stop) break;
+      }
+      if (taken === 0) break;
+      // As line() would have left things after these lines (hexSeen is the same for each, once is enough).
+      this.lineNo += taken;
+      this.hexSeen();
+      this.hexLines += taken - 1;
+      if (this.bStart < 0) this.bStart = 0;
+      this.bEnd = o;
+      this.checkComplete();
+    }
+    return p;
+  }
+
+  /** The frame length at which checkComplete next has work to do (it does nothing below it). */
+  private completionCheckAt(): number {
+    if (this.curDone || this.sticky < 0) return Infinity;
+    if (this.curExpected < 0) return 32;
+    return this.curExpected > 0 ? this.curExpected : Infinity;
   }
 
   overlong(length: number): void {

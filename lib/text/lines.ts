@@ -7,7 +7,17 @@ export interface LineSink {
   line(buf: Uint8Array, start: number, end: number): void;
   /** A line that was longer than the limit; it counts as a line but its bytes are gone. */
   overlong(length: number): void;
+  /**
+   * Optional fast path: takes as many whole lines as it wants from the start of buf[start, end), each ended by
+   * '\n' inside that range and at most BULK_LINE_BYTES long, exactly as line() would have taken them, and
+   * returns where the first line it did not take starts (start when it took none). The splitter offers the
+   * bytes before looking for each line's end, so a sink that knows its lines' layout skips that search.
+   */
+  lines?(buf: Uint8Array, start: number, end: number): number;
 }
+
+/** The longest line a sink's lines() may take; it is offered lines only when the limit is at least this. */
+export const BULK_LINE_BYTES = 256;
 
 export class LineSplitter {
   private carry: Buffer;
@@ -27,8 +37,13 @@ export class LineSplitter {
   push(chunk: Uint8Array): void {
     const buf = chunk;
     const n = buf.length;
+    const bulk = this.maxLineBytes >= BULK_LINE_BYTES && this.sink.lines !== undefined;
     let pos = 0;
     while (pos < n) {
+      if (bulk && this.carryLen === 0 && this.skipping < 0) {
+        pos = this.sink.lines!(buf, pos, n);
+        if (pos >= n) return;
+      }
       const nl = buf.indexOf(10, pos);
       if (nl < 0) {
         if (this.skipping >= 0) this.skip(buf, pos, n);
