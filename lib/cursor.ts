@@ -105,10 +105,11 @@ export class Cursor {
     return n === undefined ? undefined : this.sub(n);
   }
 
-  /** Peek at a byte without moving; undefined past the end. */
+  /** Peek at a byte ahead without moving (offset ≥ 0); undefined past the end. */
   peek(offset = 0): number | undefined {
+    if (offset < 0) return undefined;
     const p = this.pos + offset;
-    return p < this.end && p >= 0 ? this.buf[p] : undefined;
+    return p < this.end ? this.buf[p] : undefined;
   }
 }
 

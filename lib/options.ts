@@ -44,7 +44,7 @@ export const LIMITS: readonly OptionSpec[] = [
   { key: 'idleTimeout', flag: '--idle-timeout', default: 300, help: 'close a TCP flow after this many seconds of capture time without packets', example: '--idle-timeout 60' },
   { key: 'maxFlowBufferBytes', flag: '--max-flow-buffer', default: 1 << 20, help: 'out-of-order bytes buffered per flow direction before a hole is declared lost', example: '--max-flow-buffer 262144' },
   { key: 'maxTotalBufferBytes', flag: '--max-total-buffer', default: 64 << 20, help: 'out-of-order bytes buffered across all flows', example: '--max-total-buffer 16777216' },
-  { key: 'maxFlows', flag: '--max-flows', default: 100000, help: 'live TCP flows tracked at once; the least recently active is evicted beyond it', example: '--max-flows 10000' },
+  { key: 'maxFlows', flag: '--max-flows', default: 20000, help: 'live TCP flows tracked at once (a few KB each); the least recently active is evicted beyond it', example: '--max-flows 100000' },
   { key: 'maxHandshakeBytes', flag: '--max-handshake-bytes', default: 1 << 18, help: 'largest TLS handshake message decoded', example: '--max-handshake-bytes 65536' },
   { key: 'maxCertsPerChain', flag: '--max-certs', default: 16, help: 'most certificates decoded per Certificate message', example: '--max-certs 8' },
   { key: 'overlapWindowBytes', flag: '--overlap-window', default: 65536, help: 'delivered bytes kept per flow direction to compare retransmissions against (overlap conflicts)', example: '--overlap-window 16384' },

@@ -82,7 +82,7 @@ export function checkChain(
       message: `the ${who}'s chain ${at} includes the self-signed root ${name(last)}; peers must already trust it, so sending it is unnecessary`,
     });
   }
-  const when = clock.source === 'capture' ? 'at the capture time' : 'now (the capture carries no date)';
+  const when = clock.source === 'capture' ? 'at the capture time' : 'today (the capture carries no date)';
   for (let i = 0; i < n; i++) {
     const c = certs[i]!;
     if (!isCertificate(c)) continue;
@@ -92,13 +92,13 @@ export function checkChain(
       out.push({
         code: 'cert_expired',
         severity: 'error',
-        message: `the ${who}'s certificate ${i} ${name(c)} ${at} expired on ${c.not_after}, before ${when} (${iso(clock.epoch)})`,
+        message: `the ${who}'s certificate ${i} ${name(c)} ${at} expired on ${c.not_after}, before ${when} (${iso(clock.epoch, clock.source)})`,
       });
     } else if (before > clock.epoch) {
       out.push({
         code: 'cert_not_yet_valid',
         severity: 'error',
-        message: `the ${who}'s certificate ${i} ${name(c)} ${at} is valid only from ${c.not_before}, after ${when} (${iso(clock.epoch)})`,
+        message: `the ${who}'s certificate ${i} ${name(c)} ${at} is valid only from ${c.not_before}, after ${when} (${iso(clock.epoch, clock.source)})`,
       });
     }
   }
@@ -106,6 +106,7 @@ export function checkChain(
   return out;
 }
 
-function iso(epoch: number): string {
-  return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+function iso(epoch: number, source: Clock['source']): string {
+  const t = new Date(epoch * 1000).toISOString();
+  return source === 'now' ? t.slice(0, 10) : t.replace('.000Z', 'Z');
 }

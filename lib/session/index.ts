@@ -320,6 +320,8 @@ export class Sessions {
 
     const resumed = this.resumed(s, tls13);
     const diagnoses: Diagnosis[] = [];
+    // Without a date in the capture, validity is judged against now (messages print only the day, so the
+    // output of one input stays the same within a day).
     const clock: Clock = close.epoch !== undefined ? { epoch: close.epoch, source: 'capture' } : { epoch: Date.now() / 1000, source: 'now' };
 
     this.mtls(s, tls13, requested, sent, fatal, established, diagnoses);
