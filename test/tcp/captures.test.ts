@@ -72,11 +72,13 @@ test("captures: flows are numbered as tcp.stream, and each direction's bytes and
 
 test('captures: the project recordings (reorder, loss at the receiver and at the sender, duplicates) equal tshark and lose nothing', () => {
   if (!tshark) return skipping('tshark is not installed');
-  const names = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap')) : [];
+  // TLSDUMP_CAPTURES=DIR: a --holdout recording of the same scenarios (scripts/record/record.sh), never seen before.
+  const dir = process.env.TLSDUMP_CAPTURES ?? FIXTURES;
+  const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pcap')) : [];
   if (names.length === 0) return skipping('test/fixtures has no captures yet');
   const problems: string[] = [];
   for (const name of names) {
-    const r = compareWithTshark(join(FIXTURES, name));
+    const r = compareWithTshark(join(dir, name));
     for (const p of r.problems) problems.push(`${name}: ${p}`);
     for (const f of r.run.flows.values()) {
       // Every byte lost on the wire was retransmitted and captured (test/fixtures/README.md).
@@ -85,7 +87,7 @@ test('captures: the project recordings (reorder, loss at the receiver and at the
     }
   }
   assert.equal(problems, []);
-  const reorder = names.includes('netem-reorder.pcap') ? compareWithTshark(join(FIXTURES, 'netem-reorder.pcap')).run.flows.get(0) : undefined;
+  const reorder = names.includes('netem-reorder.pcap') ? compareWithTshark(join(dir, 'netem-reorder.pcap')).run.flows.get(0) : undefined;
   if (reorder) {
     assert.ok(reorder.anomalies.some((a) => a.code === 'tcp.out_of_order' && a.dir === 's2c'), 'netem-reorder: out-of-order reported');
     assert.is(reorder.close!.bytes.s2c, reorder.s2c.length);

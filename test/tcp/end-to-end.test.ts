@@ -87,9 +87,13 @@ function allShared(): string[] {
   return out.sort();
 }
 
-/** The project's recordings and chosen shared captures; every shared capture with TLSDUMP_ALL_CAPTURES=1. */
+/**
+ * The project's recordings (or, with TLSDUMP_CAPTURES=DIR, a --holdout recording never seen before) and chosen
+ * shared captures; every shared capture with TLSDUMP_ALL_CAPTURES=1.
+ */
 function inputs(): string[] {
-  const own = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap')).map((f) => join(FIXTURES, f)) : [];
+  const dir = process.env.TLSDUMP_CAPTURES ?? FIXTURES;
+  const own = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, f)) : [];
   if (!haveShared) return own;
   const shared = process.env.TLSDUMP_ALL_CAPTURES ? allShared() : SHARED_TLS.map((n) => join(CAPTURES, n)).filter((p) => existsSync(p));
   return [...own, ...shared];
