@@ -3,7 +3,8 @@
 // (a segment missing, then retransmitted) and reordering. Ports, addresses and sequence numbers are rewritten
 // per flow. The text form is made by tcpdump itself: `tcpdump -nn -XX -r gen.pcap > gen.txt`.
 //
-// usage: node dist/bench/gen.js OUT.pcap MEGABYTES [--seed N]
+// usage: node dist/bench/gen.js OUT.pcap MEGABYTES [--seed N] [--bulk MIN-MAX]
+// --bulk: bytes of application data per flow (default 200000-600000); small values make handshake-heavy captures.
 
 import { createWriteStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -151,8 +152,17 @@ export function loadTemplate(): Flights {
   return t.flights.map((f) => ({ dir: f.dir, bytes: Buffer.from(f.hex, 'hex') }));
 }
 
+/** Bytes of bulk application data the server sends per flow: uniform in [min, max). */
+export interface BulkSize {
+  min: number;
+  max: number;
+}
+
+/** The default flow: a download of 200–600 kB after the handshake (bulk transfers, as in issue 6's capture). */
+export const BULK_DEFAULT: BulkSize = { min: 200_000, max: 600_000 };
+
 /** Writes about `megabytes` of pcap; returns the frame count. */
-export async function generate(out: string, megabytes: number, seed = 1): Promise<number> {
+export async function generate(out: string, megabytes: number, seed = 1, bulkSize: BulkSize = BULK_DEFAULT): Promise<number> {
   const rand = rng(seed);
   const tpl = loadTemplate();
   const pool = Buffer.alloc(1 << 21);
@@ -169,7 +179,7 @@ export async function generate(out: string, megabytes: number, seed = 1): Promis
   while (written < target) {
     // Interleave a batch of flows the way a busy server's capture does.
     const batch: Seg[][] = [];
-    for (let i = 0; i < CONCURRENT; i++) batch.push(flow(k++, t + i * 0.0003, tpl, 200_000 + Math.floor(rand() * 400_000), pool, rand));
+    for (let i = 0; i < CONCURRENT; i++) batch.push(flow(k++, t + i * 0.0003, tpl, bulkSize.min + Math.floor(rand() * (bulkSize.max - bulkSize.min)), pool, rand));
     const all = batch.flat().sort((a, b) => a.time - b.time);
     for (const s of all) {
       const p = write(pcapRecordHeader(s.time, s.frame.length, s.frame.length));
@@ -187,10 +197,23 @@ export async function generate(out: string, megabytes: number, seed = 1): Promis
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [out, mb, ...rest] = process.argv.slice(2);
+  let seed = 1;
+  let bulkSize = BULK_DEFAULT;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--seed') seed = Number(rest[++i]);
+    else if (rest[i] === '--bulk') {
+      // --bulk MIN-MAX in bytes: e.g. 1000-5000 for a capture of short, handshake-heavy flows.
+      const [min, max] = (rest[++i] ?? '').split('-').map(Number);
+      if (!(min! >= 0 && max! > min!)) {
+        process.stderr.write('--bulk takes MIN-MAX bytes, e.g. 1000-5000\n');
+        process.exit(2);
+      }
+      bulkSize = { min: min!, max: max! };
+    }
+  }
   if (!out || !mb) {
-    process.stderr.write('usage: node dist/bench/gen.js OUT.pcap MEGABYTES [--seed N]\n');
+    process.stderr.write('usage: node dist/bench/gen.js OUT.pcap MEGABYTES [--seed N] [--bulk MIN-MAX]\n');
     process.exit(2);
   }
-  const seed = rest[0] === '--seed' ? Number(rest[1]) : 1;
-  generate(out, Number(mb), seed).then((n) => process.stderr.write(`${out}: ${n} frames\n`));
+  generate(out, Number(mb), seed, bulkSize).then((n) => process.stderr.write(`${out}: ${n} frames\n`));
 }

@@ -19,8 +19,21 @@ export interface Ja3s {
   ja3s_hash: string;
 }
 
+/**
+ * Hashes of recent fingerprint strings: clients of one kind send the same hello in connection after connection,
+ * and a hash object costs microseconds. At most FINGERPRINT_CACHE_ENTRIES are kept; the oldest goes first.
+ */
+export const FINGERPRINT_CACHE_ENTRIES = 1024;
+const md5Cache = new Map<string, string>();
+
 function md5(s: string): string {
-  return createHash('md5').update(s, 'latin1').digest('hex');
+  let h = md5Cache.get(s);
+  if (h === undefined) {
+    h = createHash('md5').update(s, 'latin1').digest('hex');
+    if (md5Cache.size >= FINGERPRINT_CACHE_ENTRIES) md5Cache.delete(md5Cache.keys().next().value!);
+    md5Cache.set(s, h);
+  }
+  return h;
 }
 
 /** Values in order, GREASE left out, joined by '-'. */

@@ -50,10 +50,20 @@ const VERSION: ReadonlyMap<number, string> = new Map([
   [0xfefc, 'd3'],
 ]);
 
+/** Recent hash12 results (the same hellos recur); at most HASH12_CACHE_ENTRIES, the oldest goes first. */
+const HASH12_CACHE_ENTRIES = 1024;
+const hash12Cache = new Map<string, string>();
+
 /** The 12-character truncated SHA-256; an empty list is "000000000000" (JA4.md, not SHA-256 of ""). */
 function hash12(s: string): string {
   if (s === '') return '000000000000';
-  return createHash('sha256').update(s, 'latin1').digest('hex').slice(0, 12);
+  let h = hash12Cache.get(s);
+  if (h === undefined) {
+    h = createHash('sha256').update(s, 'latin1').digest('hex').slice(0, 12);
+    if (hash12Cache.size >= HASH12_CACHE_ENTRIES) hash12Cache.delete(hash12Cache.keys().next().value!);
+    hash12Cache.set(s, h);
+  }
+  return h;
 }
 
 function hex4(v: number): string {

@@ -162,6 +162,8 @@ export class TextPackets implements LineSink {
         let e = p + FAST_HEX_LINE;
         if (buf[e] !== 10) {
           if (buf[e] !== 32 || buf[e + 1] !== 32 || e + 2 + HEX_BYTES_PER_LINE >= end || buf[e + 2 + HEX_BYTES_PER_LINE] !== 10) break;
+          // The ASCII column: tcpdump prints no '\n' in it, but damaged text may end a line inside it.
+          if (hasNewline(buf, e + 2, e + 2 + HEX_BYTES_PER_LINE)) break;
           e += 2 + HEX_BYTES_PER_LINE;
         }
         if (!parseFullGroups(buf, p + FAST_HEX_GROUPS, frame, o)) break;
@@ -640,6 +642,13 @@ function copyOut(frame: Uint8Array, start: number, end: number): Uint8Array {
   if (n <= 32) for (let i = 0; i < n; i++) out[i] = frame[start + i]!;
   else out.set(frame.subarray(start, end));
   return out;
+}
+
+/** Whether buf[start, end) holds a '\n'. */
+function hasNewline(buf: Uint8Array, start: number, end: number): boolean {
+  let nl = 0;
+  for (let i = start; i < end; i++) nl |= buf[i] === 10 ? 1 : 0;
+  return nl !== 0;
 }
 
 /** Payloads below this size are copied into pooled Buffers (Node pools allocations under half its 8 KiB pool). */

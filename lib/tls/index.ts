@@ -129,7 +129,20 @@ export class TlsDecoder {
     if (!d.started) d.firstBytes = item.bytes.subarray(0, 16);
     d.started = true;
     f.bytes += item.bytes.length;
-    d.q.append(item.bytes);
+    let bytes = item.bytes;
+    const p = d.pending;
+    if (p && d.q.length === 0) {
+      // The body of a record that is counted, not kept (application data, protected records): passed over where
+      // it arrives instead of being copied into the queue and consumed from it, as process() would do.
+      const n = Math.min(p.remain, bytes.length);
+      p.remain -= n;
+      if (p.remain > 0) return;
+      d.pending = undefined;
+      this.record(f, d, p.content, p.version, p.length, undefined, item, p.sslv2);
+      if (n === bytes.length) return;
+      bytes = bytes.subarray(n);
+    }
+    d.q.append(bytes);
     this.process(f, d, item);
   }
 

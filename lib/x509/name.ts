@@ -184,6 +184,20 @@ export function dnAttributes(dn: string): { type: string; value: string }[] {
  */
 export function nameKey(dn: string): string {
   if (dn === '') return '';
+  let key = nameKeys.get(dn);
+  if (key === undefined) {
+    key = computeNameKey(dn);
+    if (nameKeys.size >= NAME_KEY_CACHE_ENTRIES) nameKeys.delete(nameKeys.keys().next().value!);
+    nameKeys.set(dn, key);
+  }
+  return key;
+}
+
+/** Keys of recent names: chain checks compare the same issuers and subjects connection after connection. */
+const NAME_KEY_CACHE_ENTRIES = 1024;
+const nameKeys = new Map<string, string>();
+
+function computeNameKey(dn: string): string {
   return splitUnescaped(dn, ',')
     .map((rdn) =>
       splitUnescaped(rdn, '+')
