@@ -13,7 +13,7 @@ import { decodeFrame, frameScore, isFrame, type Frame, type FrameError } from '.
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/link.js';
 import { framePacket } from '../net/packet.js';
 import type { Options } from '../options.js';
-import { FULL_LINE_CHARS, hex4, HexCursor, HEX_BYTES_PER_LINE, parseBareHex, parseFullGroups, parseHexGroups, parseHexOffset } from './hex.js';
+import { FULL_LINE_CHARS, hex4, HexCursor, HEX_BYTES_PER_LINE, parseBareHex, parseFullGroups, parseHexGroups, parseHexOffset, viewOf } from './hex.js';
 import type { LineSink } from './lines.js';
 import { SeqBases } from './seqbase.js';
 import { Clock, latin1, parseStamp, Stamp } from './stamp.js';
@@ -65,6 +65,9 @@ export class TextPackets implements LineSink {
   private readonly clock = new Clock();
   private readonly hc = new HexCursor();
   private readonly frame = new Uint8Array(MAX_FRAME_BYTES);
+  /** A DataView of the chunk that lines() reads, made once per chunk. */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Uint8Array | undefined;
   private readonly scratch = new Uint8Array(2 * HEX_BYTES_PER_LINE);
   private sum: Uint8Array = new Uint8Array(MAX_SUMMARY_BYTES);
   private sumLen = 0;
@@ -150,6 +153,11 @@ export class TextPackets implements LineSink {
   lines(buf: Uint8Array, start: number, end: number): number {
     let p = start;
     const frame = this.frame;
+    if (buf !== this.viewOf) {
+      this.view = viewOf(buf);
+      this.viewOf = buf;
+    }
+    const dv = this.view;
     while (this.curOpen) {
       // Lines are taken in runs up to the frame length at which checkComplete has something to do.
       let o = this.bEnd;
@@ -157,16 +165,17 @@ export class TextPackets implements LineSink {
       const stop = this.completionCheckAt();
       let taken = 0;
       while (p + FAST_HEX_LINE < end) {
-        if (buf[p] !== 9 || buf[p + 1] !== 48 || buf[p + 2] !== 120 || buf[p + 7] !== 58 || buf[p + 8] !== 32 || buf[p + 9] !== 32) break;
+        // `\t0x` and `:  ` around the 4 offset digits, 4 bytes at a time (big-endian reads).
+        if (dv.getUint32(p) >>> 8 !== 0x093078 || (dv.getUint32(p + 6) & 0xffffff) !== 0x3a2020) break;
         if (hex4(buf, p + 3) !== o || o + HEX_BYTES_PER_LINE > MAX_FRAME_BYTES) break;
         let e = p + FAST_HEX_LINE;
         if (buf[e] !== 10) {
-          if (buf[e] !== 32 || buf[e + 1] !== 32 || e + 2 + HEX_BYTES_PER_LINE >= end || buf[e + 2 + HEX_BYTES_PER_LINE] !== 10) break;
+          if (e + 2 + HEX_BYTES_PER_LINE >= end || dv.getUint16(e) !== 0x2020 || buf[e + 2 + HEX_BYTES_PER_LINE] !== 10) break;
           // The ASCII column: tcpdump prints no '\n' in it, but damaged text may end a line inside it.
-          if (hasNewline(buf, e + 2, e + 2 + HEX_BYTES_PER_LINE)) break;
+          if (newlineIn16(dv, e + 2)) break;
           e += 2 + HEX_BYTES_PER_LINE;
         }
-        if (!parseFullGroups(buf, p + FAST_HEX_GROUPS, frame, o)) break;
+        if (!parseFullGroups(dv, p + FAST_HEX_GROUPS, frame, o)) break;
         o += HEX_BYTES_PER_LINE;
         taken++;
         p = e + 1;
@@ -644,11 +653,13 @@ function copyOut(frame: Uint8Array, start: number, end: number): Uint8Array {
   return out;
 }
 
-/** Whether buf[start, end) holds a '\n'. */
-function hasNewline(buf: Uint8Array, start: number, end: number): boolean {
-  let nl = 0;
-  for (let i = start; i < end; i++) nl |= buf[i] === 10 ? 1 : 0;
-  return nl !== 0;
+/** Whether the 16 bytes at dv[at] hold a '\n': per 32-bit word, a zero byte of word ^ 0x0a0a0a0a. */
+function newlineIn16(dv: DataView, at: number): boolean {
+  const a = dv.getUint32(at) ^ 0x0a0a0a0a;
+  const b = dv.getUint32(at + 4) ^ 0x0a0a0a0a;
+  const c = dv.getUint32(at + 8) ^ 0x0a0a0a0a;
+  const d = dv.getUint32(at + 12) ^ 0x0a0a0a0a;
+  return ((((a - 0x01010101) & ~a) | ((b - 0x01010101) & ~b) | ((c - 0x01010101) & ~c) | ((d - 0x01010101) & ~d)) & 0x80808080) !== 0;
 }
 
 /** Payloads below this size are copied into pooled Buffers (Node pools allocations under half its 8 KiB pool). */
