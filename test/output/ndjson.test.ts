@@ -1,5 +1,5 @@
 // NDJSON output (lib/output/ndjson.ts): the bytes are JSON.stringify(event) + '\n' for every event, as the
-// ndjson package wrote them, whether an event is written key by key (flat) or through JSON.stringify.
+// ndjson package wrote them, however the lines fall into the output's chunks.
 
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
