@@ -65,6 +65,7 @@ export class TextPackets implements LineSink {
   private readonly clock = new Clock();
   private readonly hc = new HexCursor();
   private readonly frame = new Uint8Array(MAX_FRAME_BYTES);
+  private readonly payloads = new Payloads();
   /** A DataView of the chunk that lines() reads, made once per chunk. */
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewOf: Uint8Array | undefined;
@@ -472,7 +473,7 @@ export class TextPackets implements LineSink {
       return;
     }
     if (!r.tcp && !r.udp) return;
-    const p = framePacket(r, { line, ts: this.curTs, time: this.curTime, epoch: this.curEpoch }, copyOut(this.frame, r.payloadStart, r.payloadEnd), this.curOverflow)!;
+    const p = framePacket(r, { line, ts: this.curTs, time: this.curTime, epoch: this.curEpoch }, this.payloads.copy(this.frame, r.payloadStart, r.payloadEnd), this.curOverflow)!;
     if (p.truncated) {
       if (!this.truncRun) {
         this.truncRun = true;
@@ -534,7 +535,7 @@ export class TextPackets implements LineSink {
       const q = this.queue[i]!;
       const p = q.packet;
       if (q.ready || !p || p.proto !== 'tcp' || p.payload.length !== 0 || p.len !== count) continue;
-      p.payload = copyOut(this.frame, this.bStart, this.bEnd);
+      p.payload = this.payloads.copy(this.frame, this.bStart, this.bEnd);
       p.truncated = false;
       this.release(q);
       this.flush(false);
@@ -640,18 +641,35 @@ export class TextPackets implements LineSink {
 }
 
 /**
- * A copy of frame[start, end) for a packet's payload. Small ones come from Node's Buffer pool (slices of a
- * shared 8 KiB slab, as every small Buffer does): a fresh ArrayBuffer per packet costs more than the copy.
+ * Copies of frame[start, end) for packets' payloads. Small ones are carved from slabs of PAYLOAD_SLAB_BYTES that
+ * are never written again once handed out (a fresh ArrayBuffer per packet costs more than the copy, and Node's
+ * own 8 KiB pool makes one every few packets: bench/, createPool at 2% of a run). A slab lives as long as any
+ * payload cut from it: stage 2 copies the bytes it keeps, so that is a few packets.
  */
-function copyOut(frame: Uint8Array, start: number, end: number): Uint8Array {
-  const n = end - start;
-  if (n <= 0) return EMPTY;
-  if (n >= POOLED_PAYLOAD_BYTES) return frame.slice(start, end);
-  const out = Buffer.allocUnsafe(n);
-  if (n <= 32) for (let i = 0; i < n; i++) out[i] = frame[start + i]!;
-  else out.set(frame.subarray(start, end));
-  return out;
+class Payloads {
+  private slab = Buffer.alloc(0);
+  private pos = 0;
+
+  copy(frame: Uint8Array, start: number, end: number): Uint8Array {
+    const n = end - start;
+    if (n <= 0) return EMPTY;
+    if (n >= POOLED_PAYLOAD_BYTES) return frame.slice(start, end);
+    if (this.pos + n > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(PAYLOAD_SLAB_BYTES);
+      this.pos = 0;
+    }
+    const out = this.slab.subarray(this.pos, this.pos + n);
+    this.pos = (this.pos + n + 7) & ~7;
+    if (n <= 32) for (let i = 0; i < n; i++) out[i] = frame[start + i]!;
+    else out.set(frame.subarray(start, end));
+    return out;
+  }
 }
+
+/** Payloads below this size are carved from slabs (Payloads); larger ones get an ArrayBuffer of their own. */
+const POOLED_PAYLOAD_BYTES = 4096;
+/** Size of one slab of small payloads. */
+const PAYLOAD_SLAB_BYTES = 256 * 1024;
 
 /** Whether the 16 bytes at dv[at] hold a '\n': per 32-bit word, a zero byte of word ^ 0x0a0a0a0a. */
 function newlineIn16(dv: DataView, at: number): boolean {
@@ -662,8 +680,6 @@ function newlineIn16(dv: DataView, at: number): boolean {
   return ((((a - 0x01010101) & ~a) | ((b - 0x01010101) & ~b) | ((c - 0x01010101) & ~c) | ((d - 0x01010101) & ~d)) & 0x80808080) !== 0;
 }
 
-/** Payloads below this size are copied into pooled Buffers (Node pools allocations under half its 8 KiB pool). */
-const POOLED_PAYLOAD_BYTES = 4096;
 
 /** Copies src[start, end) to dst[at…]; Buffer's native copy when it can. Returns the count. */
 function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
