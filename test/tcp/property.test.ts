@@ -7,17 +7,8 @@ import * as assert from 'uvu/assert';
 import type { Packet } from '../../lib/events.js';
 import { ACK, Conn, FIN, PSH, SYN, clientHello, stream } from './build.js';
 import { codes, reassemble } from './harness.js';
+import { prng } from './mutate.js';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Plan {
   packets: Packet[];

@@ -13,6 +13,7 @@ import { LineSplitter, type LineSink } from '../../lib/text/lines.js';
 import { ether, ipv4, tcp } from '../net/build.js';
 import { FIXTURES, haveTool, skipping, tcpdumpText } from '../support/shared.js';
 import { hexDump } from './render.js';
+import { rng } from '../support/rng.js';
 
 /** Packets (payload as hex) and events of stage 1, in output order, as comparable text. */
 function run(input: Buffer, chunk: number, fast: boolean): string[] {
@@ -38,18 +39,6 @@ function same(name: string, input: Buffer, chunks: number[]): void {
   for (const c of chunks) assert.equal(run(input, c, true), ref, `${name}, chunks of ${c || 'all'} bytes`);
 }
 
-/** A small PRNG (xorshift32): the same damage every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 const A = '10.1.1.1';
 const B = '10.2.2.2';

@@ -11,19 +11,8 @@ import { decodeMessage, type HsContext } from '../../lib/tls/handshake.js';
 import { CAPTURES, haveShared, haveTool, skipping } from '../support/shared.js';
 import { tsharkFlowItems } from '../support/tshark-streams.js';
 import { clientHello, ext, message, selectedVersion, serverHello, sni, supportedVersions, u16, vec16, vec24, vec8 } from './build.js';
+import { rng } from '../support/rng.js';
 
-/** A small deterministic PRNG (xorshift32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 function run(items: FlowItem[]): Event[] {
   const out: Event[] = [];
