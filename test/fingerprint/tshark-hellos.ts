@@ -3,7 +3,6 @@
 // value). Used to check our fingerprints against tshark's own JA3/JA3S and FoxIO's published JA4 values.
 
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TsharkHello {
@@ -29,16 +28,7 @@ export interface TsharkHello {
   ja3s?: string;
 }
 
-/** Every .pcap/.pcapng below a folder. */
-export function captureFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...captureFiles(p));
-    else if (/\.(pcap|pcapng)$/.test(name)) out.push(p);
-  }
-  return out;
-}
+export { captureFiles } from '../support/shared.js';
 
 function attr(line: string, name: string): string | undefined {
   const m = new RegExp(` ${name}="([^"]*)"`).exec(line);

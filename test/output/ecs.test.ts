@@ -2,13 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { dnFields, EcsDocuments, ECS_NEEDS, ECS_VERSION, splitVersion, worstDiagnosis, x509Fields, type EcsDocument } from '../../lib/output/ecs.js';
-import { CAPTURES, FIXTURES, haveShared, haveTool, ROOT, skipping, tcpdumpText } from '../support/shared.js';
+import { CAPTURES, FIXTURES, captureFiles, haveShared, haveTool, ROOT, skipping, tcpdumpText } from '../support/shared.js';
 import { loadAllowed, loadEcsFields, validateEcs } from './ecs-fields.js';
 
 const fields = loadEcsFields();
@@ -24,15 +24,6 @@ function ecsOf(input: Uint8Array | string): EcsDocument[] {
 
 const get = (doc: unknown, path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), doc);
 
-function captureFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...captureFiles(p));
-    else if (/\.(pcap|pcapng)$/.test(name)) out.push(p);
-  }
-  return out;
-}
 
 const canText = haveTool('tcpdump');
 const fixtures = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap')).sort() : [];

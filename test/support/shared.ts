@@ -2,7 +2,7 @@
 // of a capture in any flag variant. Tests that need these skip, saying so, when they are absent.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 
@@ -38,4 +38,15 @@ export function skipping(why: string): void {
 /** tcpdump's text for a capture, e.g. tcpdumpText(f, ['-nn', '-XX']). */
 export function tcpdumpText(pcap: string, flags: string[]): Buffer {
   return execFileSync('tcpdump', ['-r', pcap, ...flags], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/** Every .pcap/.pcapng below a folder, sorted. */
+export function captureFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...captureFiles(p));
+    else if (/\.(pcap|pcapng)$/.test(name)) out.push(p);
+  }
+  return out;
 }
