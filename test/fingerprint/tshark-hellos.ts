@@ -3,7 +3,6 @@
 // value). Used to check our fingerprints against tshark's own JA3/JA3S and FoxIO's published JA4 values.
 
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 
 export interface TsharkHello {
   frame: number;
