@@ -31,10 +31,13 @@ options:
   --format FORMAT    what to write: 'ndjson' (events, the default), 'text' (one block per connection
                      for a person: records, handshake messages, verdict, diagnoses; coloured on a
                      terminal unless NO_COLOR is set) or 'ecs' (one Elastic Common Schema document per
-                     TLS connection, one a line, for Filebeat, Logstash or an Elasticsearch bulk load).
-                     With text, --events chooses what a block shows; ecs takes no --events
+                     TLS connection, one a line, for Filebeat, Logstash or an Elasticsearch bulk load)
+                     or 'mermaid' (one Mermaid sequenceDiagram per TLS connection, each in a \`\`\`mermaid
+                     fence, to paste into a ticket or a wiki page that renders Mermaid).
+                     With text, --events chooses what a block shows; ecs and mermaid take no --events
                      e.g. tlsdump --format text dump.txt | less -R
                      e.g. tlsdump --format ecs capture.pcap > tls-ecs.ndjson
+                     e.g. tlsdump --format mermaid ticket-paste.txt > ladders.md
   --explain          with --format text (implied): where each field's bytes sit in the input, as
                      the input line (or frame) of the packet and the offset in its TCP payload
                      e.g. tlsdump --explain --events tls.record,tls.handshake,tls.session dump.txt
@@ -143,8 +146,9 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     if (overrides.format !== undefined && overrides.format !== 'text') throw new UsageError(`--explain goes with --format text, not --format ${String(overrides.format)}`);
     overrides.format = 'text';
   }
-  if (overrides.format === 'ecs' && eventsFlag === '--events') {
-    throw new UsageError('--format ecs writes one document per TLS connection and takes no --events (use --format ndjson --events …)');
+  if ((overrides.format === 'ecs' || overrides.format === 'mermaid') && eventsFlag === '--events') {
+    const what = overrides.format === 'ecs' ? 'one document' : 'one diagram';
+    throw new UsageError(`--format ${overrides.format} writes ${what} per TLS connection and takes no --events (use --format ndjson --events …)`);
   }
   const options = defaultOptions(overrides as Partial<Options>);
   return { options, files: files.length ? files : ['-'], events: eventsFlag ? options.events : undefined, explain };

@@ -1,16 +1,18 @@
-// The output formats behind `--format`: NDJSON (the events themselves), text (blocks for a person) and ECS (one
-// Elastic Common Schema document per connection). Each is an object-mode Writable side (events in) with a text
-// Readable side, so the CLI pipes the decoder into any of them the same way.
+// The output formats behind `--format`: NDJSON (the events themselves), text (blocks for a person), ECS (one
+// Elastic Common Schema document per connection) and Mermaid (one sequence diagram per connection). Each is an
+// object-mode Writable side (events in) with a text Readable side, so the CLI pipes the decoder into any of them
+// the same way.
 
 import type { Transform } from 'node:stream';
 import type { Event, EventType } from '../events.js';
 import { toTransform } from '../stream.js';
 import { EcsDocuments, ECS_NEEDS } from './ecs.js';
 import { jsonLine } from './jsonline.js';
+import { MermaidFormatter, MERMAID_NEEDS } from './mermaid.js';
 import { ndjsonOut } from './ndjson.js';
 import { TextFormatter, textNeeds, type TextOptions } from './text.js';
 
-export const FORMATS = ['ndjson', 'text', 'ecs'] as const;
+export const FORMATS = ['ndjson', 'text', 'ecs', 'mermaid'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface FormatOptions extends Partial<TextOptions> {
@@ -23,6 +25,7 @@ export interface FormatOptions extends Partial<TextOptions> {
  */
 export function decoderEvents(o: FormatOptions, events: ReadonlySet<EventType>): Set<EventType> {
   if (o.format === 'ecs') return new Set(ECS_NEEDS);
+  if (o.format === 'mermaid') return new Set(MERMAID_NEEDS);
   if (o.format === 'text') return new Set(textNeeds({ show: o.show ?? events, explain: o.explain ?? false }));
   return new Set(events);
 }
@@ -32,6 +35,8 @@ export function formatStream(o: FormatOptions): Transform {
   switch (o.format) {
     case 'ecs':
       return toTransform<Event, string>((out) => new EcsDocuments((doc) => out(jsonLine(doc))), { writableObjectMode: true });
+    case 'mermaid':
+      return toTransform<Event, string>((out) => new MermaidFormatter(out), { writableObjectMode: true });
     case 'text':
       return toTransform<Event, string>((out) => new TextFormatter({ show: o.show ?? new Set(), explain: o.explain ?? false, color: o.color ?? false, maxEventsPerFlow: o.maxEventsPerFlow }, out), { writableObjectMode: true });
     default:
