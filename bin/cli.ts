@@ -1,13 +1,13 @@
 // The command line: argument parsing, then pipeline(input, decoder, NDJSON, stdout). Nothing else lives here.
 
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, fstatSync, readFileSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
 import { decodeStream } from '../lib/pipeline.js';
 // ---- output formats and the report (issue 9)
 import { wantColor } from '../lib/output/color.js';
-import { decoderEvents, formatStream, FORMATS, type Format } from '../lib/output/formats.js';
+import { decoderEvents, formatStream, FORMATS, TEXT_IDLE_MS, type Format } from '../lib/output/formats.js';
 import { TEXT_DEFAULT_SHOW } from '../lib/output/text.js';
 import { report } from '../lib/report/index.js';
 // ---- end output formats
@@ -195,6 +195,15 @@ function checkReadable(files: readonly string[]): void {
   }
 }
 
+/** Whether an input is a regular file (read at disk speed, never stalling) rather than a pipe, socket or terminal. */
+function isRegularFile(file: string): boolean {
+  try {
+    return (file === '-' ? fstatSync(0) : statSync(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'report') return reportMain(argv.slice(1));
   const args = parseArgs(argv);
@@ -214,7 +223,8 @@ async function main(argv: string[]): Promise<void> {
   const decodeOptions = format === 'ndjson' ? args.options : defaultOptions({ ...args.options, events: decoderEvents(formatOptions, show) });
   for (const file of args.files) {
     const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
-    const out = formatStream(formatOptions);
+    // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
+    const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
     out.pipe(process.stdout, { end: false });
     await pipeline(input, decodeStream(decodeOptions), out);
   }
