@@ -1,6 +1,7 @@
 // The command line: argument parsing, then pipeline(input, decoder, NDJSON, stdout). Nothing else lives here.
 
-import { createReadStream, fstatSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, fstatSync, readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
@@ -9,6 +10,7 @@ import { decodeStream } from '../lib/pipeline.js';
 import { wantColor } from '../lib/output/color.js';
 import { decoderEvents, formatStream, FORMATS, TEXT_IDLE_MS, type Format } from '../lib/output/formats.js';
 import { TEXT_DEFAULT_SHOW } from '../lib/output/text.js';
+import { htmlReport } from '../lib/report/html.js';
 import { report } from '../lib/report/index.js';
 // ---- end output formats
 
@@ -52,11 +54,15 @@ examples:
   tlsdump capture.pcapng
   tlsdump --events packet ticket-paste.txt
 
-usage: tlsdump report [FILE ...]
+usage: tlsdump report [--html OUT.html] [FILE ...]
   reads saved NDJSON events (FILE, or stdin) and prints a table of the connections and their
   verdicts: flow, client, server, version, established, client certificate requested/sent,
   worst diagnosis; then totals
-  e.g. tlsdump capture.pcap > events.ndjson && tlsdump report events.ndjson`;
+  e.g. tlsdump capture.pcap > events.ndjson && tlsdump report events.ndjson
+  --html OUT.html    writes one self-contained page instead (no network; opens in any browser): a
+                     sortable, filterable table of the connections and, for the one chosen, its ladder
+                     diagram, diagnoses and certificate chains. FILE may also be a capture (text, pcap)
+                     e.g. tlsdump report --html report.html capture.pcap`;
 
 class UsageError extends Error {}
 
@@ -159,17 +165,27 @@ function version(): string {
   return pkg.version;
 }
 
-// ---- the report subcommand (issue 9)
+// ---- the report subcommand (issue 9; --html issue 16)
 async function reportMain(argv: string[]): Promise<void> {
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  const files = argv.length ? argv : ['-'];
-  for (const file of files) {
-    if (file !== '-' && file.startsWith('-')) throw new UsageError(`unknown option '${file}' for report (see tlsdump --help)`);
+  let html: string | undefined;
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--html' || a.startsWith('--html=')) {
+      html = a === '--html' ? argv[++i] : a.slice('--html='.length);
+      if (!html) throw new UsageError('--html needs a FILE to write');
+      continue;
+    }
+    if (a !== '-' && a.startsWith('-')) throw new UsageError(`unknown option '${a}' for report (see tlsdump --help)`);
+    files.push(a);
   }
+  if (!files.length) files.push('-');
   checkReadable(files);
+  if (html !== undefined) return htmlMain(html, files);
   for (const file of files) {
     const input = file === '-' ? process.stdin : createReadStream(file);
     try {
@@ -178,6 +194,23 @@ async function reportMain(argv: string[]): Promise<void> {
       throw new UsageError(`report: ${file === '-' ? 'stdin' : file} is not NDJSON: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/** `report --html FILE`: the page for saved NDJSON or captures, written to FILE; a line on stderr says how many. */
+async function htmlMain(target: string, files: string[]): Promise<void> {
+  const out = createWriteStream(target);
+  const opened = new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', (err) => reject(new UsageError(`cannot write '${target}': ${err.message}`)));
+  });
+  await opened;
+  const n = await htmlReport(
+    files.map((f) => () => (f === '-' ? process.stdin : createReadStream(f, { highWaterMark: 1 << 20 }))),
+    out,
+    `tlsdump report: ${files.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ')}`,
+  );
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  process.stderr.write(`tlsdump: wrote ${target}: ${n} connection${n === 1 ? '' : 's'}\n`);
 }
 // ---- end report subcommand
 

@@ -125,6 +125,8 @@ export function messageFacts(ev: Event): string[] {
 interface Building extends Ladder {
   /** The run of encrypted records being counted: one step for consecutive records of one direction and kind. */
   run?: Step & { key: string };
+  /** The size of the last encrypted alert record per direction, told on the alert's own step. */
+  alertSize?: Partial<Record<Dir, number>>;
 }
 
 /**
@@ -185,8 +187,12 @@ export class Ladders {
       case 'tls.alert':
         l.tls = true;
         this.endRun(l);
-        if (ev.encrypted === true) this.add(l, { kind: 'alert', dir, at, title: 'Alert (encrypted)', facts: [], inferred: ev.inferred === true });
-        else this.add(l, { kind: 'alert', dir, at, title: `Alert ${String(ev.level ?? '?')} ${String(ev.description ?? '?')}`, facts: [`level ${String(ev.level_id ?? '?')}, description ${String(ev.description_id ?? '?')}`] });
+        if (ev.encrypted === true) {
+          const size = dir ? l.alertSize?.[dir] : undefined;
+          this.add(l, { kind: 'alert', dir, at, title: 'Alert (encrypted)', facts: size === undefined ? [] : [`${size}-byte record`], inferred: ev.inferred === true });
+        }
+        else
+          this.add(l, { kind: 'alert', dir, at, title: `Alert ${String(ev.level ?? '?')} ${String(ev.description ?? '?')}`, facts: [`level ${String(ev.level_id ?? '?')}, description ${String(ev.description_id ?? '?')}`] });
         return;
       case 'tls.record':
         l.tls = true;
@@ -218,6 +224,11 @@ export class Ladders {
       return;
     }
     if (ev.encrypted !== true) return;
+    if (ev.content === 'alert' && dir) {
+      // Its tls.alert follows at once and becomes the step, with this size.
+      (l.alertSize ??= {})[dir] = num(ev.length) ?? 0;
+      return;
+    }
     const flight = str(ev.flight);
     const what = flight ? `encrypted ${flight.replace(/_/g, ' ')}` : ev.content === 'application_data' ? 'application data' : `encrypted ${String(ev.content ?? 'record')}`;
     const key = `${dir}|${what}`;
