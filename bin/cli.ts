@@ -2,6 +2,7 @@
 
 import { createReadStream, createWriteStream, fstatSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
@@ -66,6 +67,8 @@ usage: tlsdump report [--html OUT.html] [FILE ...]
 
 class UsageError extends Error {}
 
+const SUMMARY_AND_EVENTS = '--summary and --events both choose the events to emit: give one (--summary is --events tls.session)';
+
 interface Args {
   options: Readonly<Options>;
   files: string[];
@@ -114,6 +117,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       return v;
     };
     if (flag === '--events') {
+      if (eventsFlag === '--summary') throw new UsageError(SUMMARY_AND_EVENTS);
       overrides.events = parseEvents(value());
       eventsFlag = '--events';
       continue;
@@ -135,8 +139,9 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       continue;
     }
     if (flag === '--summary') {
+      if (eventsFlag === '--events') throw new UsageError(SUMMARY_AND_EVENTS);
       overrides.events = new Set<EventType>(['tls.session']);
-      eventsFlag ??= '--summary';
+      eventsFlag = '--summary';
       continue;
     }
     const limit = LIMITS.find((l) => l.flag === flag);
@@ -187,7 +192,7 @@ async function reportMain(argv: string[]): Promise<void> {
   checkReadable(files);
   if (html !== undefined) return htmlMain(html, files);
   for (const file of files) {
-    const input = file === '-' ? process.stdin : createReadStream(file);
+    const input = file === '-' ? stdinInput() : createReadStream(file);
     try {
       await report(input, process.stdout, { color: wantColor(process.stdout) });
     } catch (err) {
@@ -205,7 +210,7 @@ async function htmlMain(target: string, files: string[]): Promise<void> {
   });
   await opened;
   const n = await htmlReport(
-    files.map((f) => () => (f === '-' ? process.stdin : createReadStream(f, { highWaterMark: 1 << 20 }))),
+    files.map((f) => () => (f === '-' ? stdinInput() : createReadStream(f, { highWaterMark: 1 << 20 }))),
     out,
     `tlsdump report: ${files.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ')}`,
   );
@@ -226,6 +231,12 @@ function checkReadable(files: readonly string[]): void {
     }
     if (st.isDirectory()) throw new UsageError(`cannot read '${file}': it is a directory`);
   }
+}
+
+/** Standard input, with a word on stderr when it is a terminal (else tlsdump would seem to hang). */
+function stdinInput(): Readable {
+  if (process.stdin.isTTY) process.stderr.write('tlsdump: reading tcpdump text or a pcap from stdin (the terminal); end it with Ctrl-D, or give a FILE (tlsdump --help)\n');
+  return process.stdin;
 }
 
 /** Whether an input is a regular file (read at disk speed, never stalling) rather than a pipe, socket or terminal. */
@@ -255,11 +266,14 @@ async function main(argv: string[]): Promise<void> {
   const formatOptions = { format, show, explain: args.explain, color: wantColor(process.stdout) };
   const decodeOptions = format === 'ndjson' ? args.options : defaultOptions({ ...args.options, events: decoderEvents(formatOptions, show) });
   for (const file of args.files) {
-    const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+    const input: Readable = file === '-' ? stdinInput() : createReadStream(file, { highWaterMark: 1 << 20 });
+    let bytes = 0;
+    input.on('data', (chunk: Uint8Array) => (bytes += chunk.length));
     // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
     const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
     out.pipe(process.stdout, { end: false });
     await pipeline(input, decodeStream(decodeOptions), out);
+    if (bytes === 0) process.stderr.write(`tlsdump: ${file === '-' ? 'stdin' : `'${file}'`} is empty: nothing to decode\n`);
   }
 }
 
