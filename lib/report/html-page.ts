@@ -95,7 +95,8 @@ export const PAGE_SCRIPT = `
     return (x < y ? -1 : x > y ? 1 : a.f - b.f) * sortDir;
   }
   function apply() {
-    var q = filter.value.trim().toLowerCase().split(/\\s+/).filter(Boolean);
+    // Words must all occur; "quoted words" as a phrase.
+    var q = (filter.value.toLowerCase().match(/"[^"]*"|\\S+/g) || []).map(function (w) { return w.replace(/^"|"$/g, ''); }).filter(Boolean);
     var onlyFailed = failed.checked;
     view = rows.filter(function (r) {
       if (onlyFailed && r.e) return false;
@@ -188,11 +189,11 @@ export const PAGE_SCRIPT = `
         var line = svg('line', { x1: x1, y1: ly, x2: x2, y2: ly, stroke: color, 'stroke-width': red ? 2.5 : 1.5, 'marker-end': 'url(#m' + (red ? 'ar' : 'a') + ')' });
         if (kind === 'records') line.setAttribute('stroke-dasharray', '5 3');
         grp.appendChild(line);
-        grp.appendChild(svg('text', { x: (L + R) / 2, y: y + 10, 'text-anchor': 'middle', fill: color, 'font-weight': red || kind === 'message' ? 'bold' : 'normal' }, cut(title + '  (' + at + ')', 90)));
+        grp.appendChild(svg('text', { x: (L + R) / 2, y: y + 10, 'text-anchor': 'middle', fill: color, 'font-weight': red || kind === 'message' ? 'bold' : 'normal' }, cut(title + ' (' + at + ')', 90)));
         lines.forEach(function (f, i) { grp.appendChild(svg('text', { x: (L + R) / 2, y: y + 23 + 13 * i, 'text-anchor': 'middle', fill: red ? color : '#455a64' }, cut(f, 110))); });
       } else {
         grp.appendChild(svg('rect', { x: L - 20, y: y, width: R - L + 40, height: h - 4, fill: red ? '#ffcdd2' : '#ffecb3', stroke: color }));
-        grp.appendChild(svg('text', { x: (L + R) / 2, y: y + 14, 'text-anchor': 'middle', fill: color, 'font-weight': 'bold' }, cut(title + '  (' + at + ')' + (lines.length ? ': ' + lines[0] : ''), 95)));
+        grp.appendChild(svg('text', { x: (L + R) / 2, y: y + 14, 'text-anchor': 'middle', fill: color, 'font-weight': 'bold' }, cut(title + ' (' + at + ')' + (lines.length ? ': ' + lines[0] : ''), 95)));
         h = 26;
       }
       items.push(grp);

@@ -98,7 +98,7 @@ export class HtmlReport {
       `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="${csp}">\n` +
         `<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>${htmlText(this.title)}</title>\n<style>${PAGE_STYLE}</style>\n</head>\n<body>\n` +
         `<header><h1>${htmlText(this.title)}</h1><div id="totals">loading…</div>\n` +
-        `<div id="controls"><input id="filter" type="search" placeholder="filter: address, SNI, version, verdict, diagnosis" aria-label="filter" size="48">` +
+        `<div id="controls"><input id="filter" type="search" placeholder="filter: address, SNI, version, verdict, diagnosis; &#34;a phrase&#34;" aria-label="filter" size="60">` +
         ` <label><input id="failed" type="checkbox"> not established only</label> <span id="shown"></span></div></header>\n` +
         `<main><div id="table" role="table"><div id="thead" role="row"></div><div id="viewport"><div id="spacer"></div><div id="rows"></div></div></div>` +
         `<section id="detail"><p class="hint">Choose a connection to see its ladder, diagnoses and certificate chains.</p></section></main>\n` +
