@@ -209,10 +209,11 @@ async function htmlMain(target: string, files: string[]): Promise<void> {
     out.once('error', (err) => reject(new UsageError(`cannot write '${target}': ${err.message}`)));
   });
   await opened;
+  const names = files.map((f) => (f === '-' ? 'stdin' : basename(f)));
   const n = await htmlReport(
-    files.map((f) => () => (f === '-' ? stdinInput() : createReadStream(f, { highWaterMark: 1 << 20 }))),
+    files.map((f, i) => ({ name: names[i]!, open: () => (f === '-' ? stdinInput() : createReadStream(f, { highWaterMark: 1 << 20 })) })),
     out,
-    `tlsdump report: ${files.map((f) => (f === '-' ? 'stdin' : basename(f))).join(', ')}`,
+    `tlsdump report: ${names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more inputs`}`,
   );
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   process.stderr.write(`tlsdump: wrote ${target}: ${n} connection${n === 1 ? '' : 's'}\n`);

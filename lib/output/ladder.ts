@@ -2,7 +2,10 @@
 // alerts, resets, capture gaps) with their key facts, then the verdict. The model behind `--format mermaid` and
 // the HTML report; it holds raw strings, and each renderer escapes them for its own medium.
 
-import type { Dir, Event } from '../events.js';
+import type { Dir, Event, EventType } from '../events.js';
+
+/** The event types a ladder reads (the decoder must emit them for --format mermaid and report --html). */
+export const LADDER_NEEDS: readonly EventType[] = ['flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.session', 'anomaly'];
 
 /** Steps held per connection; past this the ladder counts the rest in `omitted`. */
 export const MAX_LADDER_STEPS = 200;

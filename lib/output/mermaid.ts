@@ -3,11 +3,11 @@
 // ```mermaid fence so the output pastes into a Markdown ticket or page as it is. Built from lib/output/ladder.ts.
 
 import type { Event, EventType } from '../events.js';
-import { Ladders, whereOf, type Ladder, type Step } from './ladder.js';
+import { Ladders, LADDER_NEEDS, whereOf, type Ladder, type Step } from './ladder.js';
 import { sanitize } from './sanitize.js';
 
-/** The event types a ladder reads. */
-export const MERMAID_NEEDS: readonly EventType[] = ['flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.session', 'anomaly'];
+/** The event types the Mermaid output reads: a ladder's. */
+export const MERMAID_NEEDS: readonly EventType[] = LADDER_NEEDS;
 
 /**
  * Characters written as they are: letters, digits, a few ASCII punctuation marks Mermaid gives no meaning inside a

@@ -10,8 +10,8 @@ h1{font-size:16px;margin:0 0 4px}
 #controls{margin-top:6px}
 #controls input[type=search]{font:inherit;padding:2px 6px}
 main{display:flex;gap:12px;padding:8px 12px;align-items:flex-start}
-#table{flex:0 0 52%;min-width:0;border:1px solid #cfd8dc;background:#fff}
-#thead,.row{display:grid;grid-template-columns:4em 1.1fr 1.1fr 8em 5em 9.5em 1.3fr;gap:6px;padding:0 6px;align-items:center}
+#table{flex:0 0 58%;min-width:0;border:1px solid #cfd8dc;background:#fff}
+#thead,.row{display:grid;grid-template-columns:3.5em minmax(10em,1.3fr) minmax(10em,1.3fr) 1fr 4.5em 9.5em 1.2fr;gap:6px;padding:0 6px;align-items:center}
 #thead{font-weight:600;background:#eceff1;height:26px;cursor:pointer;user-select:none}
 #thead span:hover{text-decoration:underline}
 #viewport{height:calc(100vh - 150px);overflow-y:auto;position:relative}
@@ -46,11 +46,12 @@ export const PAGE_SCRIPT = `
     var r = data[i];
     if (r.ns) for (var j = 0; j < r.ns.length; j++) table.push(r.ns[j]);
     if (r.nc) for (var k in r.nc) certs[k] = r.nc[k];
+    r.in = S(r.in);
     r.sni = S(r.sni); r.v = S(r.v); r.ci = S(r.ci); r.h = S(r.h); r.end = S(r.end);
     if (r.w) r.w = [S(r.w[0]), S(r.w[1])];
     r.verdict = r.nv ? 'no verdict' : r.e ? 'established' : 'NOT established';
     r.worst = r.w ? r.w[0] + ' ' + r.w[1] : '';
-    r.key = [r.f, r.c, r.s, r.sni || '', r.v || '', r.verdict, r.worst].join(' ').toLowerCase();
+    r.key = [r.f, r.c, r.s, r.sni || '', r.v || '', r.verdict, r.worst, r.in || ''].join(' ').toLowerCase();
     rows.push(r);
   }
   var cols = [
@@ -160,7 +161,7 @@ export const PAGE_SCRIPT = `
   }
   function ladder(r) {
     var W = 720, L = 110, R = 610, y = 50;
-    var g = svg('svg', { width: W, role: 'img', 'aria-label': 'ladder diagram of flow ' + r.f });
+    var g = svg('svg', { role: 'img', 'aria-label': 'ladder diagram of flow ' + r.f });
     var defs = svg('defs', {});
     [['a', '#37474f'], ['ar', '#c62828']].forEach(function (m) {
       var mk = svg('marker', { id: 'm' + m[0], viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
@@ -205,8 +206,11 @@ export const PAGE_SCRIPT = `
     g.appendChild(top);
     items.forEach(function (i) { g.appendChild(i); });
     if (r.om) { g.appendChild(svg('text', { x: (L + R) / 2, y: y + 10, 'text-anchor': 'middle' }, '… ' + r.om + ' more steps not shown')); y += 16; }
-    g.setAttribute('height', y + 10);
+    // Scales down to the panel's width (never up), keeping its proportions.
     g.setAttribute('viewBox', '0 0 ' + W + ' ' + (y + 10));
+    g.setAttribute('width', '100%');
+    g.style.maxWidth = W + 'px';
+    g.style.height = 'auto';
     return g;
   }
   function when(r) {
@@ -246,6 +250,7 @@ export const PAGE_SCRIPT = `
     var box = document.getElementById('detail');
     box.textContent = '';
     box.appendChild(el('h2', 'flow ' + r.f + ': ' + r.c + ' → ' + r.s));
+    if (r.in) box.appendChild(el('div', 'input ' + r.in, 'info'));
     var facts = [r.verdict, r.v || 'no version', r.ci || 'no cipher', r.r ? 'resumed' : 'full handshake'];
     if (r.sni !== undefined && r.sni !== null) facts.push('SNI ' + r.sni);
     box.appendChild(el('div', facts.join(' · '), r.e ? 'ok' : 'bad'));
@@ -269,7 +274,13 @@ export const PAGE_SCRIPT = `
     box.scrollTop = 0;
   }
   apply();
-  window.tlsdumpReport = { rows: rows.length, shown: function () { return view.length; }, choose: function (flow) { for (var i = 0; i < rows.length; i++) if (rows[i].f === flow) { choose(rows[i]); return true; } return false; } };
+  // For scripts and tests: the counts, and a connection chosen by flow number or by its place in the input order.
+  window.tlsdumpReport = {
+    rows: rows.length,
+    shown: function () { return view.length; },
+    choose: function (flow) { for (var i = 0; i < rows.length; i++) if (rows[i].f === flow) { choose(rows[i]); return true; } return false; },
+    open: function (i) { if (!rows[i]) return false; choose(rows[i]); return true; }
+  };
   document.body.dataset.ready = 'yes';
 })();
 `;

@@ -10,8 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Event } from '../events.js';
 import { defaultOptions } from '../options.js';
 import { worstDiagnosis } from '../output/ecs.js';
-import { Ladders, type Ladder } from '../output/ladder.js';
-import { MERMAID_NEEDS } from '../output/mermaid.js';
+import { Ladders, LADDER_NEEDS, type Ladder } from '../output/ladder.js';
 import { decodeStream } from '../pipeline.js';
 import { sanitize } from '../output/sanitize.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './html-page.js';
@@ -53,6 +52,7 @@ export class HtmlReport {
   private readonly pending = new Map<string, Cert>();
   private count = 0;
   private started = false;
+  private input: string | undefined;
   private readonly strings = new Map<string, number>();
   private fresh: string[] = [];
 
@@ -68,6 +68,11 @@ export class HtmlReport {
     const ev = value as Event;
     if (ev.type === 'tls.handshake' && ev.msg === 'certificate' && typeof ev.flow === 'number') this.chain(ev);
     this.ladders.push(ev);
+  }
+
+  /** The input whose events come next (its name is shown with its connections when a page holds several). */
+  beginInput(name: string): void {
+    this.input = name;
   }
 
   /** The end of one input: its open connections are finished (the next input numbers its flows from 0 again). */
@@ -158,6 +163,7 @@ export class HtmlReport {
       }
     }
     const rec = {
+      in: this.s(this.input),
       f: l.flow,
       c: l.client,
       s: l.server,
@@ -213,10 +219,11 @@ async function peek(input: Readable): Promise<{ head: Buffer; stream: Readable }
  * (any --events; `--events all` or the default set give the most); anything else is a capture (tcpdump text, pcap
  * or pcapng), decoded here with the events a ladder needs. Resolves with the number of connections listed.
  */
-export async function htmlReport(inputs: Iterable<() => Readable>, output: NodeJS.WritableStream, title?: string): Promise<number> {
+export async function htmlReport(inputs: Iterable<{ name: string; open: () => Readable }>, output: NodeJS.WritableStream, title?: string): Promise<number> {
   const r = new HtmlReport((s) => output.write(s), title);
   const asCore = { push: (v: unknown) => r.push(v), end: () => r.endInput() };
-  for (const open of inputs) {
+  for (const { name, open } of inputs) {
+    r.beginInput(name);
     const { head, stream } = await peek(open());
     const ndjson = /^\s*\{/.test(head.subarray(0, 256).toString('latin1'));
     if (ndjson) {
@@ -234,7 +241,7 @@ export async function htmlReport(inputs: Iterable<() => Readable>, output: NodeJ
         cb();
       },
     });
-    await pipeline(stream, decodeStream(defaultOptions({ events: new Set(MERMAID_NEEDS) })), sink);
+    await pipeline(stream, decodeStream(defaultOptions({ events: new Set(LADDER_NEEDS) })), sink);
   }
   r.end();
   return r.connections;

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Event } from '../../lib/events.js';
 import { HtmlReport, htmlReport } from '../../lib/report/html.js';
 import { EVIL_ISSUER, EVIL_SUBJECT, evilCapture, evilConnection } from '../output/evil.js';
@@ -26,7 +26,7 @@ test.before(async (ctx) => {
   const files = [...NAMES.map((n) => join(FIXTURES, `${n}.pcap`)), evilCapture()];
   const out = createWriteStream(REPORT);
   await htmlReport(
-    files.map((f) => () => createReadStream(f)),
+    files.map((f) => ({ name: basename(f), open: () => createReadStream(f) })),
     out,
     'tlsdump report: fixtures',
   );

@@ -104,7 +104,7 @@ test('html report: a capture and its saved NDJSON give the same connections, lad
 async function pageVia(open: () => Readable): Promise<string> {
   let page = '';
   const sink = { write: (s: string) => ((page += s), true) } as unknown as NodeJS.WritableStream;
-  await htmlReport([open], sink);
+  await htmlReport([{ name: 'x', open }], sink);
   return page;
 }
 
