@@ -114,14 +114,31 @@ function verdictLines(l: Ladder): string[] {
   return [established && worst !== 'error' ? GREEN : worst === 'error' || !established ? RED : AMBER, `Note over C,S: ${label(phrases)}`, 'end'];
 }
 
+/**
+ * Characters of steps per diagram: Mermaid refuses a diagram over its `maxTextSize` (50,000 by default), so the
+ * steps past this are counted in a note instead, leaving room for the closing verdict.
+ */
+export const MAX_MERMAID_STEP_CHARS = 36_000;
+
 /** One connection as a fenced Mermaid sequenceDiagram. */
 export function mermaidDiagram(l: Ladder): string {
   const out = ['```mermaid', 'sequenceDiagram'];
   out.push(`    title ${label([`flow ${l.flow}${l.opened ? ` · opened ${l.opened}` : ''}`])}`);
   out.push(`    participant C as ${label([`client ${l.client}`])}`);
   out.push(`    participant S as ${label([`server ${l.server}`])}`);
-  for (const st of l.steps) out.push(...stepLines(st).map((x) => '    ' + x));
-  if (l.omitted > 0) out.push(`    Note over C,S: ${label([`… ${l.omitted} more steps not shown (over the limit held per connection)`])}`);
+  let chars = 0;
+  let omitted = l.omitted;
+  for (const st of l.steps) {
+    const lines = stepLines(st).map((x) => '    ' + x);
+    const n = lines.reduce((a, x) => a + x.length + 1, 0);
+    if (omitted > l.omitted || chars + n > MAX_MERMAID_STEP_CHARS) {
+      omitted++;
+      continue;
+    }
+    chars += n;
+    out.push(...lines);
+  }
+  if (omitted > 0) out.push(`    Note over C,S: ${label([`… ${omitted} more steps not shown (over the limit of a diagram)`])}`);
   out.push(...verdictLines(l).map((x) => '    ' + x));
   out.push('```');
   return out.join('\n') + '\n\n';

@@ -133,6 +133,19 @@ test('mermaid: evil certificate subjects, CA names, SNI and diagnosis text stay 
   for (const s of EVIL_STRINGS) assert.ok(text.includes(mermaidText(s).slice(0, 40)), s);
 });
 
+test('mermaid: a connection with very many steps stays under Mermaid\'s 50,000-character limit and says how many it left out', () => {
+  const events: Event[] = [{ type: 'flow', line: 1, flow: 0, event: 'open', client: '10.0.0.1:1', server: '10.0.0.2:443' }];
+  const subject = 'CN=' + 'x'.repeat(200);
+  for (let i = 0; i < 400; i++) events.push({ type: 'tls.handshake', line: 2 + i, flow: 0, dir: i % 2 ? 's2c' : 'c2s', msg_id: 11, msg: 'certificate', length: 900, certs: [{ subject, issuer: subject }, { subject, issuer: subject }] });
+  events.push({ type: 'tls.session', line: 500, flow: 0, client: '10.0.0.1:1', server: '10.0.0.2:443', established: false, diagnoses: [] });
+  const text = mermaidOf(events);
+  checkStatements(text);
+  assert.ok(text.length < 50_000, String(text.length));
+  const left = Number(/… (\d+) more steps not shown/.exec(text)?.[1]);
+  assert.is(left + (text.match(/->>/g)?.length ?? 0), 400);
+  assert.match(text, /Note over C,S: verdict/);
+});
+
 test('ladders: saved default events (no flow or record events) still give one ladder per session with its messages', () => {
   const events = eventsOf('mtls12-nocert').filter((e) => e.type !== 'flow' && e.type !== 'tls.record');
   const out: Ladder[] = [];
