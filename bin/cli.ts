@@ -37,7 +37,9 @@ options:
                      TLS connection, one a line, for Filebeat, Logstash or an Elasticsearch bulk load)
                      or 'mermaid' (one Mermaid sequenceDiagram per TLS connection, each in a \`\`\`mermaid
                      fence, to paste into a ticket or a wiki page that renders Mermaid).
-                     With text, --events chooses what a block shows; ecs and mermaid take no --events
+                     With text, --events chooses what a block shows; ecs and mermaid take no --events.
+                     Text from a pipe or a terminal shows each connection's lines so far when the
+                     input pauses (200 ms, or 1 s at most), so a stalled handshake shows up live
                      e.g. tlsdump --format text dump.txt | less -R
                      e.g. tlsdump --format ecs capture.pcap > tls-ecs.ndjson
                      e.g. tlsdump --format mermaid ticket-paste.txt > ladders.md
