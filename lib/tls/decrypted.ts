@@ -7,6 +7,9 @@ import * as R from '../registry/index.js';
 /** Marks a tls.record as decrypted, with the content type it held (TLS 1.3's inner type, RFC 8446 §5.2). */
 export function decryptedRecord(ev: Event, inner: number, skipped: number): void {
   ev.decrypted = true;
+  // What the record held is known now: the TLS 1.3 flight label inferred from its place is dropped.
+  delete ev.flight;
+  delete ev.inferred;
   ev.inner_content_id = inner;
   ev.inner_content = R.contentTypeName(inner);
   // After a gap, the records that were lost: the sequence number had to skip this many.
