@@ -6,12 +6,13 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
-import { decodeAll } from '../../lib/pipeline.js';
+import { createDecoder, decodeAll } from '../../lib/pipeline.js';
+import { KeyStore } from '../../lib/keylog/index.js';
 import { CAPTURES, FIXTURES, haveShared, haveTool, skipping } from '../support/shared.js';
 import { cachedTsharkView, compareViews, eventsView, tsharkView, type DecryptView } from '../support/tshark-decrypt.js';
 
@@ -220,6 +221,29 @@ test('decrypt: the ssldump samples (every TLS 1.3 suite, KeyUpdate, resumption) 
     n++;
   }
   if (n === 0) skipping('tshark absent and no cached view for the ssldump samples');
+});
+
+test('decrypt: secrets appended to a key log after the connection began are still used (a live key log)', () => {
+  const pcap = join(DECRYPT, 'mtls13-nocert.pcap');
+  const bytes = readFileSync(pcap);
+  const dir = mkdtempSync(join(tmpdir(), 'tlsdump-live-'));
+  try {
+    const k = join(dir, 'live.keylog');
+    writeFileSync(k, '# written while the capture runs\n');
+    const keys = new KeyStore([k]);
+    const evs: Event[] = [];
+    const d = createDecoder(all([k]), (e) => evs.push(e), keys);
+    // The capture up to the ClientHello (frame 4) goes in before any secret is in the file.
+    let cut = 24;
+    for (let frame = 1; frame <= 4; frame++) cut += 16 + bytes.readUInt32LE(cut + 8);
+    d.push(bytes.subarray(0, cut));
+    appendFileSync(k, readFileSync(keylogOf(pcap)!));
+    d.push(bytes.subarray(cut));
+    d.end();
+    assert.equal(eventsView(evs), eventsView(decode(pcap, keylogOf(pcap))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('decrypt: a holdout recording (TLSDUMP_DECRYPT_HOLDOUT) agrees with tshark', () => {
