@@ -144,7 +144,8 @@ export class ConnectionDecryptor {
     if (this.tls13 && dir === 'c2s' && this.earlyOffered && !d.opened && d.phase === 'handshake') {
       const early = this.tryEarly(d, content, version, body);
       if (early) return early;
-      return { kind: 'no_keys', label: LABEL.c2s.early };
+      // Early data the server skipped needs no key: the record stays opaque, without a failure or a missing key.
+      return { kind: 'off' };
     }
     const seq = d.seq;
     d.resync = true;

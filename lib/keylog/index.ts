@@ -39,6 +39,13 @@ export const MAX_KEYLOG_LINE = 1024;
 export const MAX_KEYLOG_BYTES = 256 << 20;
 /** Misses on which a growing key log is looked at again, per store: bounds the stat calls of a live capture. */
 export const MAX_KEYLOG_REREADS = 100_000;
+/**
+ * After the first miss of a client random, later misses look at the files again only this long (ms) after the
+ * last look: a capture of many connections without keys costs one look per connection, not one per record.
+ */
+export const KEYLOG_REREAD_INTERVAL_MS = 20;
+/** Client randoms remembered as already missed (then the interval applies); the set is cleared when full. */
+const MAX_MISSED = 65536;
 
 const HEX = /^[0-9a-fA-F]+$/;
 const LABELS = new Set<string>(KEYLOG_LABELS);
@@ -61,9 +68,15 @@ export class KeyStore {
   private readonly problems: KeylogProblem[] = [];
   private bytesRead = 0;
   private rereads = 0;
+  private lastReread = 0;
+  private readonly missed = new Set<string>();
 
   /** Reads each file now; problems (malformed lines) wait in `takeProblems()`. Unreadable files throw (a user error). */
-  constructor(paths: readonly string[] = []) {
+  constructor(
+    paths: readonly string[] = [],
+    /** KEYLOG_REREAD_INTERVAL_MS, or another interval (tests use 0). */
+    private readonly rereadIntervalMs = KEYLOG_REREAD_INTERVAL_MS,
+  ) {
     for (const path of paths) {
       const src: FileSource = { path, offset: 0, lineNo: 0, partial: '' };
       this.files.push(src);
@@ -84,12 +97,23 @@ export class KeyStore {
   lookup(clientRandom: string, label?: KeylogLabel): Secrets | undefined {
     const key = clientRandom.toLowerCase();
     let s = this.byRandom.get(key);
-    if ((!s || (label && !s[label])) && this.files.length > 0 && this.rereads < MAX_KEYLOG_REREADS) {
+    if ((!s || (label && !s[label])) && this.files.length > 0 && this.rereads < MAX_KEYLOG_REREADS && this.mayReread(key)) {
       this.rereads++;
+      this.lastReread = Date.now();
       for (const f of this.files) this.readMore(f, false);
       s = this.byRandom.get(key);
     }
     return s;
+  }
+
+  /** The first miss of a client random looks again at once; later ones at most every KEYLOG_REREAD_INTERVAL_MS. */
+  private mayReread(key: string): boolean {
+    if (!this.missed.has(key)) {
+      if (this.missed.size >= MAX_MISSED) this.missed.clear();
+      this.missed.add(key);
+      return true;
+    }
+    return Date.now() - this.lastReread >= this.rereadIntervalMs;
   }
 
   /** Adds key log text (e.g. a Decryption Secrets Block's); `source` names it in problems. */

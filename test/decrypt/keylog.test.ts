@@ -55,7 +55,8 @@ test('keylog: a malformed line becomes one problem with its line number, and the
 
 test('keylog: a file that grows (a live key log) is read on from where it ended when a lookup misses', () => {
   withFile(`CLIENT_RANDOM ${R1} ${S48}\nCLIENT_HANDSHAKE`, (p) => {
-    const k = new KeyStore([p]);
+    // Interval 0: every miss looks again (by default a client random missed before waits KEYLOG_REREAD_INTERVAL_MS).
+    const k = new KeyStore([p], 0);
     assert.ok(k.lookup(R1));
     assert.is(k.lookup(R2), undefined);
     // The half-written last line was taken whole at the first read (the file ended there): a word like a label, skipped.
@@ -66,6 +67,17 @@ test('keylog: a file that grows (a live key log) is read on from where it ended 
     appendFileSync(p, `FFIC_SECRET ${R2} ${S32}\n`);
     assert.ok(k.lookup(R2, 'CLIENT_HANDSHAKE_TRAFFIC_SECRET')?.CLIENT_HANDSHAKE_TRAFFIC_SECRET, 'a line written in two pieces is read whole');
     assert.equal(k.takeProblems(), []);
+  });
+});
+
+test('keylog: a client random missed before looks again only after the interval (one look per connection, not per record)', () => {
+  withFile(`CLIENT_RANDOM ${R1} ${S48}\n`, (p) => {
+    const k = new KeyStore([p], 1e9);
+    assert.is(k.lookup(R2), undefined);
+    appendFileSync(p, `CLIENT_RANDOM ${R2} ${S48}\n`);
+    assert.is(k.lookup(R2), undefined, 'the second miss of the same random does not read the file again');
+    assert.is(k.lookup('cc'.repeat(32)), undefined, 'a new random reads it again');
+    assert.ok(k.lookup(R2), 'and then the appended line is known');
   });
 });
 
