@@ -44,6 +44,8 @@ export const MAX_KEYLOG_REREADS = 100_000;
  * last look: a capture of many connections without keys costs one look per connection, not one per record.
  */
 export const KEYLOG_REREAD_INTERVAL_MS = 20;
+/** Malformed lines reported one by one per source; then one last problem says the rest are not (a wrong file given as a key log). */
+export const MAX_KEYLOG_PROBLEMS = 100;
 /** Client randoms remembered as already missed (then the interval applies); the set is cleared when full. */
 const MAX_MISSED = 65536;
 
@@ -70,6 +72,7 @@ export class KeyStore {
   private rereads = 0;
   private lastReread = 0;
   private readonly missed = new Set<string>();
+  private readonly problemCount = new Map<string, number>();
 
   /** Reads each file now; problems (malformed lines) wait in `takeProblems()`. Unreadable files throw (a user error). */
   constructor(
@@ -200,6 +203,9 @@ export class KeyStore {
   }
 
   private problem(source: string, line: number, message: string): void {
-    this.problems.push({ source, line, message });
+    const n = (this.problemCount.get(source) ?? 0) + 1;
+    this.problemCount.set(source, n);
+    if (n < MAX_KEYLOG_PROBLEMS) this.problems.push({ source, line, message });
+    else if (n === MAX_KEYLOG_PROBLEMS) this.problems.push({ source, line, message: `${message}; further malformed lines of this key log are skipped without a report` });
   }
 }

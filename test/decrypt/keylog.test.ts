@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KEYLOG_LABELS, KeyStore } from '../../lib/keylog/index.js';
+import { KEYLOG_LABELS, KeyStore, MAX_KEYLOG_PROBLEMS } from '../../lib/keylog/index.js';
 
 const R1 = 'aa'.repeat(32);
 const R2 = 'BB'.repeat(32);
@@ -51,6 +51,14 @@ test('keylog: a malformed line becomes one problem with its line number, and the
     assert.ok(k.lookup(R2)?.SERVER_TRAFFIC_SECRET_0);
     assert.equal(k.takeProblems(), [], 'problems are handed out once');
   });
+});
+
+test('keylog: a file that is no key log gives at most MAX_KEYLOG_PROBLEMS problems, the last one saying so', () => {
+  const k = new KeyStore();
+  k.addText(Array.from({ length: 500 }, (_, i) => `line ${i} of prose`).join('\n'), 'notes.txt');
+  const probs = k.takeProblems();
+  assert.is(probs.length, MAX_KEYLOG_PROBLEMS);
+  assert.match(probs[probs.length - 1]!.message, /skipped without a report/);
 });
 
 test('keylog: a file that grows (a live key log) is read on from where it ended when a lookup misses', () => {
