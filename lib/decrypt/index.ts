@@ -147,6 +147,8 @@ export class ConnectionDecryptor {
       // Early data the server skipped needs no key: the record stays opaque, without a failure or a missing key.
       return { kind: 'off' };
     }
+    // TLS 1.0 CBC chains the IV from the last ciphertext block whether or not this record opened.
+    d.cipher?.commit?.(body);
     const seq = d.seq;
     d.resync = true;
     d.failures++;

@@ -16,7 +16,7 @@ export interface Opened {
 export interface RecordCipher {
   /** Opens one record (`content`/`version` from its header, `body` its fragment) at sequence number `seq`. */
   open(content: number, version: number, body: Uint8Array, seq: bigint): Opened | undefined;
-  /** Commits the state a successful open at `seq` leaves (TLS 1.0 CBC chains its IV). */
+  /** Takes the state a record leaves, opened or not (TLS 1.0 CBC chains its IV from the record's last block). */
   commit?(body: Uint8Array): void;
 }
 
