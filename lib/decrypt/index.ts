@@ -142,10 +142,15 @@ export class ConnectionDecryptor {
     // TLS 1.3: a client record that opens under neither key, before any opened, is early data the server
     // skipped (RFC 8446 §4.2.10), or early data whose secret was not logged.
     if (this.tls13 && dir === 'c2s' && this.earlyOffered && !d.opened && d.phase === 'handshake') {
-      const early = this.tryEarly(d, content, version, body);
+      const early = this.tryPhase(dir, 'early', content, version, body);
       if (early) return early;
       // Early data the server skipped needs no key: the record stays opaque, without a failure or a missing key.
       return { kind: 'off' };
+    }
+    // TLS 1.3: a gap may have taken the Finished that switched this sender to its application keys.
+    if (this.tls13 && d.phase === 'handshake' && d.opened) {
+      const app = this.tryPhase(dir, 'application', content, version, body);
+      if (app) return app;
     }
     // TLS 1.0 CBC chains the IV from the last ciphertext block whether or not this record opened.
     d.cipher?.commit?.(body);
@@ -173,16 +178,20 @@ export class ConnectionDecryptor {
     return undefined;
   }
 
-  /** RFC 8446 §4.2.10: accepted early data (and EndOfEarlyData) use client_early_traffic_secret. */
-  private tryEarly(d: DirKeys, content: number, version: number, body: Uint8Array): Outcome | undefined {
-    const secret = this.secrets()?.CLIENT_EARLY_TRAFFIC_SECRET;
+  /**
+   * TLS 1.3: tries a record under another phase's keys from its first sequence numbers, and moves the direction
+   * there when it opens. Early: accepted 0-RTT data and EndOfEarlyData use client_early_traffic_secret (RFC 8446
+   * §4.2.10), until EndOfEarlyData; application: the Finished that switched the sender was lost in a gap.
+   */
+  private tryPhase(dir: Dir, phase: 'early' | 'application', content: number, version: number, body: Uint8Array): Outcome | undefined {
+    const label = LABEL[dir][phase];
+    const secret = this.secrets()?.[label];
     if (!secret || !this.suite) return undefined;
     const k = trafficKeys(this.suite, secret);
-    const early: DirKeys = { ...fresh(), phase: 'early', cipher: tls13Cipher(this.suite, k.key, k.iv), resync: true };
-    const r = this.tryOpen(early, content, version, body);
+    const next: DirKeys = { ...fresh(), phase, secret: Buffer.from(secret), cipher: tls13Cipher(this.suite, k.key, k.iv), resync: true };
+    const r = this.tryOpen(next, content, version, body);
     if (!r) return undefined;
-    // Early data opened: stay on the early keys until EndOfEarlyData; the handshake keys start at 0 after it.
-    Object.assign(d, early, { opened: false });
+    Object.assign(this.dirs[dir], next, { opened: phase !== 'early' });
     return r;
   }
 

@@ -195,6 +195,17 @@ test('decrypt: after a capture gap the record sequence number is found again (re
   assert.equal(alerts(evs), alerts(full));
 });
 
+test('decrypt: a gap that takes the server\'s TLS 1.3 Finished: its application keys are found by trying them', () => {
+  const pcap = join(DECRYPT, 'tls13-keyupdate.pcap');
+  const keylog = keylogOf(pcap)!;
+  const full = decode(pcap, keylog);
+  const fin = full.find((e) => e.msg === 'finished' && e.dir === 's2c')!;
+  const evs = decodeAll(dropFrames(readFileSync(pcap), new Set([fin.frame as number])), all([keylog]));
+  const after = (x: Event[]) => x.filter((e) => e.dir === 's2c' && e.decrypted === true && (e.type === 'tls.data' || e.type === 'tls.alert' || e.msg === 'new_session_ticket' || e.msg === 'key_update')).map((e) => [e.type, e.msg ?? e.description ?? e.length]);
+  assert.ok(after(full).length >= 4);
+  assert.equal(after(evs), after(full));
+});
+
 test('decrypt: a pcapng Decryption Secrets Block decrypts without --keylog, as the key log does', () => {
   const dsb = decode(join(DECRYPT, 'mtls13-nocert-dsb.pcapng'), undefined);
   const pcap = join(DECRYPT, 'mtls13-nocert.pcap');
