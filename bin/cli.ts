@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
 import { decodeStream } from '../lib/pipeline.js';
+import { KeyStore } from '../lib/keylog/index.js';
 // ---- output formats and the report (issue 9)
 import { wantColor } from '../lib/output/color.js';
 import { decoderEvents, formatStream, FORMATS, TEXT_IDLE_MS, type Format } from '../lib/output/formats.js';
@@ -46,6 +47,14 @@ options:
   --explain          with --format text (implied): where each field's bytes sit in the input, as
                      the input line (or frame) of the packet and the offset in its TCP payload
                      e.g. tlsdump --explain --events tls.record,tls.handshake,tls.session dump.txt
+  --keylog FILE      decrypt with the TLS secrets in FILE (NSS key log format, as SSLKEYLOGFILE,
+                     openssl s_client -keylogfile, Node's 'keylog' event write it); may be repeated.
+                     pcapng files carrying secrets (editcap --inject-secrets) are decrypted without it.
+                     A key log decrypts everything it covers: treat it like a private key
+                     e.g. tlsdump --keylog keys.log --events all capture.pcap
+  --data-preview N   with decryption: tls.data events show the first N bytes of each application
+                     data record as escaped text (off by default: it prints user data)
+                     e.g. tlsdump --keylog keys.log --events tls.data --data-preview 80 capture.pcap
 ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
   -h, --help         this text
   -V, --version      the version
@@ -96,6 +105,7 @@ function parseEvents(list: string): Set<EventType> {
 function parseArgs(argv: string[]): Args | 'help' | 'version' {
   const overrides: Record<string, unknown> = {};
   const files: string[] = [];
+  const keylog: string[] = [];
   let explain = false;
   let eventsFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -140,6 +150,16 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       overrides.input = v;
       continue;
     }
+    if (flag === '--keylog') {
+      keylog.push(value());
+      continue;
+    }
+    if (flag === '--data-preview') {
+      const v = value();
+      if (!/^\d+$/.test(v)) throw new UsageError(`--data-preview takes a number of bytes, not '${v}'`);
+      overrides.dataPreview = Number(v);
+      continue;
+    }
     if (flag === '--summary') {
       if (eventsFlag === '--events') throw new UsageError(SUMMARY_AND_EVENTS);
       overrides.events = new Set<EventType>(['tls.session']);
@@ -163,6 +183,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     const what = overrides.format === 'ecs' ? 'one document' : 'one diagram';
     throw new UsageError(`--format ${overrides.format} writes ${what} per TLS connection and takes no --events (use --format ndjson --events …)`);
   }
+  overrides.keylog = keylog;
   const options = defaultOptions(overrides as Partial<Options>);
   return { options, files: files.length ? files : ['-'], events: eventsFlag ? options.events : undefined, explain };
 }
@@ -263,6 +284,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   checkReadable(args.files);
+  checkReadable(args.options.keylog);
+  let keys: KeyStore;
+  try {
+    keys = new KeyStore(args.options.keylog);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   // --format: text and ecs read more event types than they show (lib/output/formats.ts).
   const format = args.options.format;
   const show = format === 'text' ? (args.events ?? new Set(TEXT_DEFAULT_SHOW)) : args.options.events;
@@ -275,7 +303,7 @@ async function main(argv: string[]): Promise<void> {
     // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
     const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
     out.pipe(process.stdout, { end: false });
-    await pipeline(input, decodeStream(decodeOptions), out);
+    await pipeline(input, decodeStream(decodeOptions, keys), out);
     if (bytes === 0) process.stderr.write(`tlsdump: ${file === '-' ? 'stdin' : `'${file}'`} is empty: nothing to decode\n`);
   }
 }
