@@ -433,7 +433,7 @@ export class TextFormatter {
     } else if (ev.msg === 'certificate' && Array.isArray(ev.certs)) {
       ev.certs.forEach((c: Record<string, unknown>, i: number) => {
         if (c.error !== undefined) {
-          out.push(this.sub(`[${i}] ${p.yellow('not decoded')}: ${show(c.error)} · sha256 ${show(c.sha256)}`, 2));
+          out.push(this.sub(`[${i}] ${p.yellow('not decoded')}: ${show(c.error)}${c.sha256 !== undefined ? ` · sha256 ${show(c.sha256)}` : ''}`, 2));
           return;
         }
         out.push(this.sub(`[${i}] ${show(c.subject)}`, 2));
@@ -454,8 +454,9 @@ export class TextFormatter {
     const out: string[] = [];
     const yesNo = (v: unknown): string => (v === true ? 'yes' : v === false ? 'no' : 'not visible');
     const established = s.established === true;
-    const head = established ? p.green('established') : p.red('NOT established');
-    const facts = [show(s.version ?? 'no version'), show(s.cipher ?? 'no cipher'), s.resumed === true ? 'resumed' : 'full handshake'];
+    // An excerpt's session says null where its rows do not show the outcome.
+    const head = established ? p.green('established') : s.established === null ? p.yellow('outcome not visible') : p.red('NOT established');
+    const facts = [show(s.version ?? 'no version'), show(s.cipher ?? 'no cipher'), s.resumed === true ? 'resumed' : s.resumed === null ? 'resumption not visible' : 'full handshake'];
     if (typeof s.sni === 'string') facts.push(`SNI ${show(s.sni)}`);
     out.push(`  ${p.bold('verdict')}  ${head} · ${facts.join(' · ')}`);
     out.push(`           client certificate: requested ${yesNo(s.client_cert_requested)}, sent ${yesNo(s.client_cert_sent)}`);

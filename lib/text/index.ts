@@ -7,7 +7,7 @@
 // summary line costs a timestamp parse and a copy of its bytes; nothing is read as a string until a packet
 // needs it (summary-only packets, link-type hints, messy pasted dumps).
 
-import { anomaly, type Emit, type Event, type Packet, type Sink } from '../events.js';
+import { anomaly, type Emit, type Event, type ExcerptItem, type Packet, type Sink } from '../events.js';
 import { Cursor } from '../cursor.js';
 import { decodeFrame, frameScore, isFrame, type Frame, type FrameError } from '../net/frame.js';
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/link.js';
@@ -101,6 +101,13 @@ export class TextPackets implements LineSink {
   private truncRun = false;
   /** The link type of the last packets, tried first. */
   private sticky = -1;
+  /** Excerpt rows: the line of the last hex row, the last prose line since it, how the block began, and whether
+   *  fragments went out since the last packet. */
+  private lastHexLine = 0;
+  private prose: string | undefined;
+  private curNote: string | undefined;
+  private curBlank = false;
+  private excerptOpen = false;
 
   private readonly queue: Queued[] = [];
   private readonly deferred: Event[] = [];
@@ -110,10 +117,15 @@ export class TextPackets implements LineSink {
   private packets = 0;
   private waiting = 0;
 
+  /**
+   * `fragments`: where hex rows that belong to no packet go (the excerpt stage), with a break whenever a packet
+   * comes between them. Without it they are reported as `input.orphan_hex`.
+   */
   constructor(
     readonly opts: Readonly<Options>,
     readonly next: Sink<Packet>,
     readonly emit: Emit,
+    readonly fragments?: Sink<ExcerptItem>,
   ) {}
 
   line(buf: Uint8Array, start: number, end: number): void {
@@ -223,6 +235,7 @@ export class TextPackets implements LineSink {
 
   private summaryLine(buf: Uint8Array, body: number, end: number, stamped: boolean): void {
     this.closeCur();
+    this.excerptBreak();
     this.summaries++;
     if (this.firstSummaryLine === 0) this.firstSummaryLine = this.lineNo;
     this.unparsedRun = false;
@@ -253,6 +266,8 @@ export class TextPackets implements LineSink {
   private hexLine(buf: Uint8Array, p: number, end: number): boolean {
     const hc = this.hc;
     if (!parseHexOffset(buf, p, end, hc)) return false;
+    const note = this.prose;
+    const prevHexLine = this.lastHexLine;
     const o = hc.offset;
     const maxGroups = Math.max(1, 8 - hc.skippedGroups);
     // Fast path: the next line of the packet being read, parsed straight into the frame.
@@ -291,8 +306,14 @@ export class TextPackets implements LineSink {
         return true;
       }
     }
-    // Hex that does not continue the packet being read starts a block of its own.
+    // Hex that does not continue the packet being read starts a block of its own (the block before it ended at
+    // the hex line before this one).
+    const thisLine = this.lastHexLine;
+    this.lastHexLine = prevHexLine;
     this.closeCur();
+    this.lastHexLine = thisLine;
+    this.curNote = note;
+    this.curBlank = hc.skippedGroups > 0;
     this.curOpen = true;
     this.curSummary = false;
     this.curLine = this.lineNo;
@@ -322,6 +343,8 @@ export class TextPackets implements LineSink {
     this.hexLines++;
     this.unparsedRun = false;
     this.afterSummary = false;
+    this.lastHexLine = this.lineNo;
+    this.prose = undefined;
   }
 
   /** Lines that are neither hex nor a stamped summary: unstamped summaries, -v continuations, tcpdump's own messages, prose. */
@@ -358,6 +381,7 @@ export class TextPackets implements LineSink {
       this.textAfterSummary++;
       return;
     }
+    this.prose = text;
     if (this.unparsedRun) return;
     this.unparsedRun = true;
     const full = utf8.decode(buf.subarray(p, Math.min(end, p + 4 * QUOTE_CHARS)));
@@ -398,8 +422,10 @@ export class TextPackets implements LineSink {
     if (!this.curDone) {
       if (this.bStart < 0) {
         if (this.curSummary) this.summaryOnly();
-      } else if (this.bStart === 0) this.fromBytes();
-      else this.orphan();
+      } else if (this.bStart === 0) {
+        this.excerptBreak();
+        this.fromBytes();
+      } else this.orphan();
     }
     this.curOpen = false;
     this.flushDeferred();
@@ -541,6 +567,13 @@ export class TextPackets implements LineSink {
       this.flush(false);
       return;
     }
+    if (this.fragments) {
+      // Rows of a packet shown without its headers: the excerpt stage places them by their offsets.
+      this.excerptOpen = true;
+      const bytes = this.frame.slice(this.bStart, this.bEnd);
+      this.fragments({ kind: 'fragment', offset: this.bStart, bytes, line: this.curLine, lastLine: Math.max(this.curLine, this.lastHexLine), blankLead: this.curBlank, note: this.curNote });
+      return;
+    }
     this.event(
       anomaly(
         'input.orphan_hex',
@@ -548,6 +581,12 @@ export class TextPackets implements LineSink {
         { line: this.curLine },
       ),
     );
+  }
+
+  private excerptBreak(): void {
+    if (!this.excerptOpen) return;
+    this.excerptOpen = false;
+    this.fragments?.({ kind: 'break' });
   }
 
   /** The same summary quoted again, this time with hex: the bytes take the waiting packet's place. */
