@@ -17,6 +17,13 @@ const MAX_MESSAGE = 1 << 18;
 const UNKNOWN_GAP = 1 << 30;
 /** Shifts tried around a direction's usual header size when a later packet's payload start is not marked. */
 const START_SHIFTS = [0, 4, -4, 8, -8, 12, -12];
+/**
+ * Header sizes tried when no packet showed where its payload starts: IPv4 + TCP with timestamps, without options,
+ * then the same after an Ethernet or Linux cooked header (-XX), then IPv6.
+ */
+const COMMON_STARTS = [0x34, 0x28, 0x42, 0x36, 0x44, 0x38, 0x48, 0x3c, 0x56, 0x4a];
+/** A record header this close to the start of a packet's first row, in a row this early, is where its payload starts. */
+const LEAD_ROW_MAX = 0x60;
 
 /** Handshake types only a client sends (RFC 8446 §4, RFC 5246 §7.4), and only a server. */
 const CLIENT_MSGS = new Set([1, 5, 15, 16]);
@@ -57,6 +64,8 @@ interface Walk {
   encrypted: boolean;
   /** The place was lost at some point (a header in a hole, a gap of unknown size). */
   everLost: boolean;
+  /** With nextRec lost: where to look for a record header again. */
+  scanFrom: number;
 }
 
 interface Side {
@@ -69,6 +78,8 @@ interface Side {
   /** Stream offset of the last packet's first payload byte, and the payload start within packets. */
   pktPos: number;
   start: number;
+  /** `start` was seen (blank header groups, or a record at the start of a packet's first row), not guessed. */
+  startKnown: boolean;
   /** Payload bytes of the last packet whose end was known. */
   size: number;
   /** The last packet's rows ran without a hole to its last row. */
@@ -197,7 +208,7 @@ export class Excerpts {
     const s2c = c.s2c?.msgs ?? [];
     const c2s = c.c2s?.msgs ?? [];
     let requested: boolean | null = null;
-    if (s2c.includes(13)) requested = true;
+    if (s2c.includes(13) || ev.client_cert_requested === true) requested = true;
     else if (s2c.includes(2) && s2c.includes(14) && c.s2c?.lostBefore.get(14) === false && ev.version !== 'TLS 1.3') requested = false;
     let sent: boolean | null = null;
     if (ev.client_cert_sent === true) sent = true;
@@ -315,7 +326,9 @@ export class Excerpts {
    */
   private follow(side: Side, p: Pkt): { s: number; pos: number; known: boolean } | undefined {
     const f0 = p.frags[0]!;
-    const starts = f0.blankLead ? [f0.offset] : START_SHIFTS.map((k) => side.start + k).filter((s) => s >= 0 && s <= f0.offset + f0.bytes.length);
+    const around = side.startKnown ? START_SHIFTS.map((k) => side.start + k) : COMMON_STARTS;
+    const starts = f0.blankLead ? [f0.offset] : around.filter((s) => s >= 0 && s <= f0.offset + f0.bytes.length);
+    const startSure = f0.blankLead || side.startKnown;
     const positions: { pos: number; sure: boolean }[] = [];
     if (side.endKnown) positions.push({ pos: side.end, sure: true });
     else {
@@ -329,7 +342,7 @@ export class Excerpts {
         const r = walk(w, byteAt(side.segs, p, s, pos), pos + lastOffset(p) - s, undefined);
         if (r.bad > 0) continue;
         if (r.ok > 0) return { s, pos, known: true };
-        if (sure && !fallback && s === starts[0]) fallback = { s, pos, known: true };
+        if (sure && startSure && !fallback && s === starts[0]) fallback = { s, pos, known: true };
       }
     }
     return fallback;
@@ -351,7 +364,12 @@ export class Excerpts {
     const last = p.frags[p.frags.length - 1]!;
     const lastEnd = last.offset + last.bytes.length;
     side.pktPos = pos;
-    side.start = s;
+    const f0 = p.frags[0]!;
+    const seen = f0.blankLead ? s === f0.offset : s - f0.offset < 16 && f0.offset < LEAD_ROW_MAX;
+    if (seen || !side.startKnown) {
+      side.start = s;
+      side.startKnown = seen;
+    }
     side.end = pos + (lastEnd - s);
     // tcpdump prints 16 bytes a row and a shorter row only at a packet's end: a short last row is the end.
     side.endKnown = lastEnd % 16 !== 0;
@@ -407,11 +425,11 @@ function sent(s: Side): number {
 }
 
 function newSide(dir: Dir): Side {
-  return { dir, segs: [], walk: freshWalk(0), end: 0, endKnown: false, pktPos: 0, start: 0, size: 0, contiguous: true, sent: 0, spans: [], msgs: [], lostBefore: new Map() };
+  return { dir, segs: [], walk: freshWalk(0), end: 0, endKnown: false, pktPos: 0, start: 0, startKnown: false, size: 0, contiguous: true, sent: 0, spans: [], msgs: [], lostBefore: new Map() };
 }
 
 function freshWalk(at: number): Walk {
-  return { nextRec: at, recType: -1, recEnd: at, hsNext: -1, carry: 0, hsLost: false, encrypted: false, everLost: false };
+  return { nextRec: at, recType: -1, recEnd: at, hsNext: -1, carry: 0, hsLost: false, encrypted: false, everLost: false, scanFrom: at };
 }
 
 /** A new fragment starts a new packet: its offset goes back, or the text before it says so. */
@@ -556,13 +574,25 @@ function walk(w: Walk, b: ByteAt, limit: number, spans: Span[] | undefined): { o
       }
       continue;
     }
-    if (w.nextRec < 0 || w.nextRec + 5 > limit) break;
+    if (w.nextRec < 0) {
+      // Lost: as the TLS stage does, look for a record header that agrees with what follows it.
+      let found = -1;
+      for (let x = w.scanFrom; x + 5 <= limit && found < 0; x++) if (recordStart(b, x, limit)) found = x;
+      if (found < 0) {
+        w.scanFrom = Math.max(w.scanFrom, limit - 4);
+        break;
+      }
+      w.nextRec = found;
+      w.hsLost = true;
+    }
+    if (w.nextRec + 5 > limit) break;
     const h = [b(w.nextRec), b(w.nextRec + 1), b(w.nextRec + 2), b(w.nextRec + 3), b(w.nextRec + 4)];
     if (h.some((x) => x < 0)) {
+      w.scanFrom = w.nextRec + 1;
       w.nextRec = -1;
       w.hsNext = -1;
       w.hsLost = w.everLost = true;
-      break;
+      continue;
     }
     const len = (h[3]! << 8) | h[4]!;
     if (h[0]! < 20 || h[0]! > 24 || h[1] !== 3 || h[2]! > 4 || len > MAX_RECORD) return { ok, bad: 1, msgs };

@@ -236,7 +236,8 @@ export class TlsDecoder {
     const q = d.q;
     const other = d.dir === 'c2s' ? f.s2c : f.c2s;
     for (let i = 0; i < q.length; i++) {
-      const v = d.mode === 'resync' || (other.mode === 'tls' && i > 0) ? this.strictAt(q, i) : this.startAt(f, d, i);
+      let v = d.mode === 'resync' || (other.mode === 'tls' && i > 0) ? this.strictAt(q, i) : this.startAt(f, d, i);
+      if (v === 'no' && d.missing && d.mode === 'resync') v = this.strictAcrossHole(d, q, i);
       if (v === 'no') continue;
       q.consume(i);
       d.skipped += i;
@@ -298,6 +299,20 @@ export class TlsDecoder {
     if (next === q.length) return 'yes';
     if (next + 5 <= q.length) return looseHeader(q, next, MAX_RECORD) === 'yes' ? 'yes' : 'no';
     return 'more';
+  }
+
+  /**
+   * After a hole of known size, the header that would confirm a record (the next one) may itself be in a hole:
+   * then a handshake record whose first message header fits it is taken, as startAt takes a hello.
+   */
+  private strictAcrossHole(d: DirState, q: ByteQueue, i: number): Verdict {
+    if (q.at(i) !== HANDSHAKE || looseHeader(q, i, MAX_RECORD_RESYNC) !== 'yes') return 'no';
+    const len = (q.at(i + 3)! << 8) | q.at(i + 4)!;
+    const next = q.taken + i + 5 + len;
+    if (holesIn(d.missing!, q.taken + i, q.taken + i + 9).length > 0 || holesIn(d.missing!, next, next + 5).length === 0) return 'no';
+    const t = q.at(i + 5);
+    const hsLen = ((q.at(i + 6) ?? 0) << 16) | ((q.at(i + 7) ?? 0) << 8) | (q.at(i + 8) ?? 0);
+    return t !== undefined && R.HANDSHAKE_TYPES.has(t) && len >= 4 && hsLen + 4 <= len ? 'yes' : 'no';
   }
 
   /** Frames one record at the front of the queue; false when more bytes are needed. */
