@@ -67,7 +67,9 @@ export function serverFlightExcerpt(text: string, server: string, o: ExcerptOpti
     if (p.src === server) flight.push(p);
     else if (flight.length > 0 && p.dst === server) break;
   }
-  const next = rng(o.seed ?? 1);
+  // xorshift's first outputs from a small seed are tiny: the seed is spread and a few outputs passed over.
+  const next = rng(Math.imul(o.seed ?? 1, 0x9e3779b1) >>> 0);
+  for (let i = 0; i < 8; i++) next();
   const lines: string[] = [];
   let dropped = 0;
   let rows = 0;
