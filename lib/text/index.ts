@@ -283,7 +283,9 @@ export class TextPackets implements LineSink {
     const n = parseHexGroups(buf, hc.pos, end, this.scratch, 0, maxGroups);
     if (n < 0) return false;
     this.hexSeen();
-    if (this.curOpen && this.bStart >= 0 && o >= this.bStart && o <= this.bEnd) {
+    // A row at offset 0 after a packet that was complete starts the next packet, even when its bytes are the same as
+    // that packet's first row (a cooked capture's header repeats from packet to packet when no summary is between).
+    if (this.curOpen && this.bStart >= 0 && o >= this.bStart && o <= this.bEnd && !(o === 0 && this.curDone)) {
       if (o + n > MAX_FRAME_BYTES) {
         this.curOverflow = true;
         return true;
@@ -465,7 +467,9 @@ export class TextPackets implements LineSink {
         bestType = lt;
       }
     }
-    if (bestScore >= 3 && bestType >= 0) this.sticky = bestType;
+    // An IP packet followed by other bytes (overlong) is still the best reading when nothing fits better: tcpdump
+    // ignores bytes past the IP length, so the link type it was read with is the one to try first next time.
+    if (bestType >= 0 && (bestScore >= 3 || (bestScore >= 1 && isFrame(best!)))) this.sticky = bestType;
     return best!;
   }
 
