@@ -461,15 +461,15 @@ export class TextPackets implements LineSink {
       if (lt === this.sticky || lt === hint) continue;
       const r = decodeFrame(this.frame, 0, n, lt);
       const s = frameScore(r);
-      if (s > bestScore) {
+      // At the same score an IP packet wins over an error: an IP packet followed by other bytes (overlong, score 0)
+      // is how tcpdump reads it, ignoring the bytes past the IP length.
+      if (s > bestScore || (s === bestScore && isFrame(r) && !isFrame(best!))) {
         best = r;
         bestScore = s;
         bestType = lt;
       }
     }
-    // An IP packet followed by other bytes (overlong) is still the best reading when nothing fits better: tcpdump
-    // ignores bytes past the IP length, so the link type it was read with is the one to try first next time.
-    if (bestType >= 0 && (bestScore >= 3 || (bestScore >= 1 && isFrame(best!)))) this.sticky = bestType;
+    if (bestType >= 0 && (bestScore >= 3 || isFrame(best!))) this.sticky = bestType;
     return best!;
   }
 
