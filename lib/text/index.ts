@@ -49,6 +49,8 @@ const utf8 = new TextDecoder('utf-8');
 interface Queued {
   packet?: Packet;
   event?: Event;
+  /** Excerpt rows (or a break) for the excerpt stage, kept in their place among packets and events. */
+  excerpt?: ExcerptItem;
   /** False while a summary-only packet waits for its hex. */
   ready: boolean;
   /** The packet count when it was queued, for the hold limit. */
@@ -575,7 +577,7 @@ export class TextPackets implements LineSink {
       // Rows of a packet shown without its headers: the excerpt stage places them by their offsets.
       this.excerptOpen = true;
       const bytes = this.frame.slice(this.bStart, this.bEnd);
-      this.fragments({ kind: 'fragment', offset: this.bStart, bytes, line: this.curLine, lastLine: Math.max(this.curLine, this.lastHexLine), blankLead: this.curBlank, note: this.curNote });
+      this.toExcerpts({ kind: 'fragment', offset: this.bStart, bytes, line: this.curLine, lastLine: Math.max(this.curLine, this.lastHexLine), blankLead: this.curBlank, note: this.curNote });
       return;
     }
     this.event(
@@ -590,7 +592,13 @@ export class TextPackets implements LineSink {
   private excerptBreak(): void {
     if (!this.excerptOpen) return;
     this.excerptOpen = false;
-    this.fragments?.({ kind: 'break' });
+    this.toExcerpts({ kind: 'break' });
+  }
+
+  /** Excerpt items keep their place among the packets and events held back, as events do. */
+  private toExcerpts(item: ExcerptItem): void {
+    if (this.qHead === this.queue.length) this.fragments!(item);
+    else this.queue.push({ excerpt: item, ready: true, at: this.packets });
   }
 
   /** The same summary quoted again, this time with hex: the bytes take the waiting packet's place. */
@@ -657,6 +665,7 @@ export class TextPackets implements LineSink {
       if (!q.ready) this.release(q);
       if (q.packet) this.next(q.packet);
       else if (q.event) this.emit(q.event);
+      else if (q.excerpt) this.fragments!(q.excerpt);
     }
     if (this.qHead === queue.length) {
       queue.length = 0;
