@@ -214,6 +214,8 @@ export class Excerpts {
     if (ev.client_cert_sent === true) sent = true;
     else if (c2s.includes(16) && c.c2s?.lostBefore.get(16) === false) sent = c2s.indexOf(11) >= 0 && c2s.indexOf(11) < c2s.indexOf(16) ? (ev.client_cert_sent as boolean | null) : false;
     const keep = new Set(['weak_protocol', 'weak_cipher', 'handshake_alert', 'protocol_version_mismatch', 'no_shared_cipher', 'hostname_mismatch']);
+    // Both halves of the mutual-authentication question in the rows: the verdict on them stands.
+    if (requested === true && sent !== null) ['client_cert_not_sent', 'client_cert_sent', 'client_cert_not_accepted', 'client_cert_verify_missing'].forEach((k) => keep.add(k));
     const diagnoses = ((ev.diagnoses as { code: string; severity: string; message: string }[]) ?? []).filter((d) => keep.has(d.code));
     const where = `lines ${c.firstLine}–${c.lastLine}`;
     const missing = [c.holeBytes > 0 ? `${c.holeBytes} bytes left out` : '', c.unknownGaps > 0 ? `${c.unknownGaps} gap${c.unknownGaps === 1 ? '' : 's'} of unknown size` : ''].filter(Boolean).join(', ');
@@ -263,9 +265,11 @@ export class Excerpts {
     const start = findStart(p);
     if (c) {
       const side = c[c.dir]!;
-      // A record at the packet's start whose first message only one side sends says whose packet it is.
+      // A record at the packet's start whose first message only one side sends (or can send at this point of the
+      // handshake) says whose packet it is.
       const f0 = p.frags[0]!;
-      const named = start && start.side !== undefined && start.at < f0.offset + 16 ? start : undefined;
+      const whose = start && start.at < f0.offset + 16 ? sideOf(c, start) : undefined;
+      const named = whose ? { ...start!, side: whose } : undefined;
       const hellos = c.s2c?.msgs.includes(2) ?? false;
       if (named && (named.msg === 1 || named.msg === 2) && hellos) {
         // A new hello after the server's: another connection (below).
@@ -432,6 +436,24 @@ function freshWalk(at: number): Walk {
   return { nextRec: at, recType: -1, recEnd: at, hsNext: -1, carry: 0, hsLost: false, encrypted: false, everLost: false, scanFrom: at };
 }
 
+/**
+ * The side a record starting a packet belongs to: the sender of its first message when only one side sends it;
+ * a Certificate (or ChangeCipherSpec) after the server's ServerHelloDone and before the client's key exchange is
+ * the client's (RFC 5246 §7.3); a second ChangeCipherSpec from one side is the other side's; a NewSessionTicket
+ * or ChangeCipherSpec after the client's ChangeCipherSpec, before the server's, is the server's.
+ */
+function sideOf(c: Conn, start: Start): Dir | undefined {
+  if (start.side) return start.side;
+  const server = c.s2c;
+  const client = c.c2s;
+  const serverDone = server?.msgs.includes(14) ?? false;
+  const clientKx = client?.msgs.includes(16) ?? false;
+  if ((start.msg === 11 || start.rec === 20) && serverDone && !clientKx && !client?.walk.encrypted) return 'c2s';
+  if ((start.msg === 4 || start.rec === 20) && client?.walk.encrypted && !server?.walk.encrypted) return 's2c';
+  if (start.rec === 20 && c[c.dir]?.walk.encrypted) return c.dir === 'c2s' ? 's2c' : 'c2s';
+  return undefined;
+}
+
 /** A new fragment starts a new packet: its offset goes back, or the text before it says so. */
 function startsPacket(p: Pkt, f: Fragment): boolean {
   const last = p.frags[p.frags.length - 1]!;
@@ -488,8 +510,9 @@ function lineAt(segs: readonly Seg[], x: number, forward: boolean): number | und
 
 /** Where TLS starts in a packet: a record header whose type, version and length agree with what follows it. */
 interface Start {
-  /** Packet offset of the record header. */
+  /** Packet offset of the record header, and its content type. */
   at: number;
+  rec: number;
   /** The handshake type of the first message, when a handshake record. */
   msg?: number;
   /** The side whose message that is, when only one side sends it. */
@@ -527,14 +550,14 @@ function recordStart(b: ByteAt, o: number, end: number): Start | undefined {
     if (m < 0 || l.some((x) => x < 0) || !HANDSHAKE_TYPES.has(m)) return undefined;
     const mlen = (l[0]! << 16) | (l[1]! << 8) | l[2]!;
     if (mlen > MAX_MESSAGE || (mlen + 4 > len && len < 1024)) return undefined;
-    return { at: o, msg: m, side: CLIENT_MSGS.has(m) ? 'c2s' : SERVER_MSGS.has(m) ? 's2c' : undefined };
+    return { at: o, rec: t, msg: m, side: CLIENT_MSGS.has(m) ? 'c2s' : SERVER_MSGS.has(m) ? 's2c' : undefined };
   }
-  if (t === 20) return len === 1 && b(o + 5) === 1 ? { at: o } : undefined;
-  if (t === 21 && len === 2 && (b(o + 5) === 1 || b(o + 5) === 2)) return { at: o };
+  if (t === 20) return len === 1 && b(o + 5) === 1 ? { at: o, rec: t } : undefined;
+  if (t === 21 && len === 2 && (b(o + 5) === 1 || b(o + 5) === 2)) return { at: o, rec: t };
   const next = o + 5 + len;
-  if (next >= end) return next === end ? { at: o } : undefined;
+  if (next >= end) return next === end ? { at: o, rec: t } : undefined;
   const u = b(next);
-  return u >= 20 && u <= 24 && b(next + 1) === 3 ? { at: o } : undefined;
+  return u >= 20 && u <= 24 && b(next + 1) === 3 ? { at: o, rec: t } : undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { serverFlightExcerpt } from '../support/excerpt.js';
+import { connectionExcerpt, serverFlightExcerpt } from '../support/excerpt.js';
 import { FIXTURES, haveTool, ROOT, SHARED, skipping } from '../support/shared.js';
 
 const ALL = defaultOptions({ events: new Set(EVENT_TYPES) });
@@ -208,6 +208,23 @@ test('excerpt: server flights with rows left out give only facts tshark sees, an
   assert.ok(cr >= 4, `CertificateRequest decoded in ${cr} runs`);
   assert.ok(certs >= 4, `${certs} whole certificates decoded`);
   process.stderr.write(`  excerpts with rows left out: ${runs} runs, ${dropped} rows dropped; ServerHello in ${sh}, CertificateRequest in ${cr}, ${certs} whole certificates\n`);
+});
+
+test('excerpt: whole connections without headers: each message on its side, and both halves of the mTLS question', () => {
+  if (!haveTool('tcpdump') || !haveTool('tshark')) return skipping('tcpdump or tshark not installed: excerpt recordings test');
+  const mtls = oracles().filter((o) => /^mtls12-/.test(o.name) || o.name === 'tls12-rsa.pcap');
+  assert.ok(mtls.length >= 3);
+  for (const o of mtls) {
+    const events = decodeAll(connectionExcerpt(o.text), ALL);
+    const whole = decodeAll(Buffer.from(o.text, 'latin1'), ALL);
+    // The handshake messages (plaintext ones) and the side of each, as in the whole capture.
+    const side = (evs: Event[]): string[] => evs.filter((e) => e.type === 'tls.handshake' && e.flow === 0).map((e) => `${String(e.dir)} ${String(e.msg)}`);
+    assert.equal(side(events), side(whole), o.name);
+    const s = events.find((e) => e.type === 'tls.session')!;
+    const w = whole.find((e) => e.type === 'tls.session')!;
+    assert.equal([s.client_cert_requested, s.client_cert_sent], [w.client_cert_requested, w.client_cert_sent], o.name);
+    assert.is(s.established, null, o.name);
+  }
 });
 
 test.run();

@@ -93,6 +93,21 @@ export function serverFlightExcerpt(text: string, server: string, o: ExcerptOpti
   return { text: lines.join('\n') + '\n', packets: flight.length, dropped, rows };
 }
 
+/**
+ * A whole connection as an excerpt: every packet with payload, both directions, headers left out (the first row
+ * blanked up to the payload), a separator line between packets.
+ */
+export function connectionExcerpt(text: string): string {
+  const lines: string[] = [];
+  for (const p of dumpPackets(text)) {
+    if (p.len === 0) continue;
+    if (lines.length > 0) lines.push('(next packet - IP and TCP headers not shown)');
+    const ps = payloadStart(p.bytes);
+    for (let at = ps - (ps % 16); at < p.bytes.length; at += 16) lines.push(hexRow(p.bytes, at, (ps - at) % 2 === 0 ? ps : at));
+  }
+  return lines.join('\n') + '\n';
+}
+
 /** One tcpdump -X row at offset `at`, its bytes before `from` left blank (5 columns a group). */
 function hexRow(b: Buffer, at: number, from: number): string {
   const groups: string[] = [];
