@@ -11,6 +11,8 @@ import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { connectionExcerpt, serverFlightExcerpt } from '../support/excerpt.js';
+import { rng } from '../support/rng.js';
+import { createDecoder } from '../../lib/pipeline.js';
 import { FIXTURES, haveTool, ROOT, SHARED, skipping } from '../support/shared.js';
 
 const ALL = defaultOptions({ events: new Set(EVENT_TYPES) });
@@ -61,6 +63,44 @@ test('excerpt: the article itself, prose and all: the second trace is flow 1, af
   seedFacts(events, 1);
   // The same first row quoted alone earlier in the prose is one more copy of the same bytes, not a connection.
   assert.not.ok(events.some((e) => e.type === 'tls.session' && (e.flow as number) > 1));
+});
+
+test('excerpt: the same events whatever the chunk sizes the text arrives in', () => {
+  const text = readFileSync(join(ROOT, 'data', 'seed-trace2.txt'));
+  const whole = JSON.stringify(decodeAll(text, ALL));
+  for (const size of [1, 2, 3, 7, 16, 61, 500]) {
+    const got: Event[] = [];
+    const d = createDecoder(ALL, (e) => got.push(e));
+    for (let i = 0; i < text.length; i += size) d.push(text.subarray(i, i + size));
+    d.end();
+    assert.is(JSON.stringify(got), whole, `chunks of ${size}`);
+  }
+});
+
+test('excerpt: random rows, offsets, separators and bytes never throw, and excerpt events name their lines', () => {
+  const next = rng(0x5eed12a);
+  const int = (n: number): number => Math.floor(next() * n);
+  const seed = readFileSync(join(ROOT, 'data', 'seed-trace2.txt'), 'latin1').split('\n');
+  for (let run = 0; run < 200; run++) {
+    const lines: string[] = [];
+    for (let i = 0, n = 1 + int(60); i < n; i++) {
+      const k = int(10);
+      if (k === 0) lines.push('(next packet - IP and TCP headers not shown)');
+      else if (k === 1) lines.push(seed[int(seed.length)]!);
+      else {
+        const off = int(12) === 0 ? 0x30 : 16 * int(0x80);
+        const bytes = Array.from({ length: 1 + int(16) }, () => (int(4) === 0 ? [0x16, 0x03, 0x01, 0x0b, 0x0d, 0x02][int(6)]! : int(256)));
+        const groups: string[] = [];
+        for (let b = 0; b < bytes.length; b += 2) groups.push(bytes.slice(b, b + 2).map((x) => x.toString(16).padStart(2, '0')).join(''));
+        lines.push(`\t0x${off.toString(16).padStart(4, '0')}:  ${groups.join(' ')}`);
+      }
+    }
+    const events = decodeAll(lines.join('\n') + '\n', ALL);
+    for (const e of events.filter((x) => x.type === 'tls.handshake' || x.type === 'tls.record')) {
+      assert.is(e.excerpt, true);
+      if (e.lines !== undefined) assert.ok((e.lines as number[])[0]! <= (e.lines as number[])[1]!);
+    }
+  }
 });
 
 // ---- server flights of real recordings ----
