@@ -71,6 +71,11 @@ export interface FlowData extends Origin {
   bytes: Uint8Array;
   /** These bytes follow a hole in the stream: the next stage must resynchronise. */
   afterGap: boolean;
+  /**
+   * With afterGap: the hole is exactly this many bytes (rows left out of a hex excerpt), so the next stage may keep
+   * its place across it instead of resynchronising. Absent when the size is not known.
+   */
+  hole?: number;
 }
 
 export interface FlowClose extends Origin {
@@ -84,6 +89,31 @@ export interface FlowClose extends Origin {
 }
 
 export type FlowItem = FlowOpen | FlowData | FlowClose;
+
+/**
+ * Hex rows that belong to no packet (no summary line before them): a run of rows with consecutive offsets, as
+ * people paste a packet "minus the IP and TCP headers". Stage 1 (text) hands them to the excerpt stage.
+ */
+export interface Fragment {
+  kind: 'fragment';
+  /** Offset of the first byte within its packet, as the rows print it (header bytes counted). */
+  offset: number;
+  bytes: Uint8Array;
+  /** Input lines of the first and the last row. */
+  line: number;
+  lastLine: number;
+  /** The first row's leading groups were left blank: the writer marked where the headers end. */
+  blankLead: boolean;
+  /** The last text line (not hex) between the previous rows and these, when there was one. */
+  note?: string;
+}
+
+/** Something other than excerpt rows came (a packet with its summary): the excerpt being read has ended. */
+export interface FragmentBreak {
+  kind: 'break';
+}
+
+export type ExcerptItem = Fragment | FragmentBreak;
 
 /** An output event: one JSON object on one NDJSON line. */
 export interface Event {

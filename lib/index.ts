@@ -9,6 +9,7 @@ export { PcapPackets, sniffInput } from './pcap/index.js';
 export { LineSplitter } from './text/lines.js';
 export { TextPackets } from './text/index.js';
 export { Reassembler } from './tcp/index.js';
+export { Excerpts } from './excerpt/index.js';
 export { TlsDecoder } from './tls/index.js';
 export { KeyStore, KEYLOG_LABELS, type Secrets } from './keylog/index.js';
 export { Sessions } from './session/index.js';

@@ -1,7 +1,9 @@
-// The one module that composes the stages: bytes → lines → packets → flows → TLS events → sessions.
+// The one module that composes the stages: bytes → lines → packets → flows → TLS events → sessions. Hex rows
+// shown without packet headers take a side road: text → fragments → excerpt stage → flows, numbered with TCP's.
 // The stages run synchronously inside one core, so there is no stream boundary per item.
 
 import { anomaly, type Emit, type Event, type FlowItem, type Packet } from './events.js';
+import { Excerpts } from './excerpt/index.js';
 import { KeyStore } from './keylog/index.js';
 import { defaultOptions, type Options } from './options.js';
 import { packetEvent, flowEvent } from './output/render.js';
@@ -22,11 +24,15 @@ const TLS_KEY_LOG = 0x544c534b;
  */
 export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeyStore = new KeyStore(options.keylog)): Core {
   const wants = options.events;
+  // Events of excerpt flows are marked as such (and their sessions say only what the excerpt shows).
+  let excerpts: Excerpts | undefined;
   const emit: Emit = (ev) => {
+    if (excerpts && ev.flow !== undefined && ev.type !== 'flow' && excerpts.has(ev.flow as number)) excerpts.annotate(ev);
     sessions.observe(ev);
     if (wants.has(ev.type)) out(ev);
   };
   const sessions = new Sessions(options, (ev: Event) => {
+    if (excerpts && ev.type === 'tls.session' && excerpts.has(ev.flow as number)) ev = excerpts.verdict(ev);
     if (wants.has(ev.type)) out(ev);
   });
   const tls = new TlsDecoder(options, emit, keys);
@@ -49,7 +55,9 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
       sessions.close(item);
     }
   };
-  const tcp = new Reassembler(options, toTls, emit);
+  let nextFlow = 0;
+  const flowIds = (): number => nextFlow++;
+  const tcp = new Reassembler(options, toTls, emit, flowIds);
   const wantPackets = wants.has('packet');
   const toTcp = (p: Packet): void => {
     if (wantPackets) out(packetEvent(p));
@@ -59,13 +67,15 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
   // With --input auto, the first SNIFF_BYTES bytes (or all of a shorter input) choose, by their magic bytes.
   const open = (kind: 'text' | 'pcap'): Core => {
     if (kind === 'pcap') return new PcapPackets(options, toTcp, emit, secrets);
-    const text = new TextPackets(options, toTcp, emit);
+    excerpts = new Excerpts(toTls, emit, flowIds);
+    const text = new TextPackets(options, toTcp, emit, (item) => excerpts!.push(item));
     const lines = new LineSplitter(options.maxLineBytes, text);
     return {
       push: (chunk) => lines.push(chunk),
       end: () => {
         lines.end();
         text.end();
+        excerpts!.end();
       },
     };
   };

@@ -15,7 +15,7 @@ export type FrameFit =
   | 'padded'
   /** Fewer bytes than the IP length (snap length, or a dump cut short). */
   | 'truncated'
-  /** Many more bytes than the IP packet: the link type is probably wrong. */
+  /** Many more bytes than the IP packet: the link type is probably wrong (tcpdump still reads the packet). */
   | 'overlong';
 
 export interface Frame {
@@ -110,7 +110,7 @@ function ipLayer(buf: Uint8Array, start: number, ipStart: number, end: number, l
   let fit: FrameFit;
   if (captured === wire) fit = 'exact';
   else if (captured < wire) fit = 'truncated';
-  else fit = captured - wire <= PAD_SLACK || (ipStart - start + wire < ETHER_MIN_FRAME && end - start <= ETHER_MIN_FRAME + PAD_SLACK) || wire < ip.totalLen ? 'padded' : 'overlong';
+  else fit = captured - wire <= PAD_SLACK || (ipStart - start + wire < ETHER_MIN_FRAME && end - start <= ETHER_MIN_FRAME + PAD_SLACK) || wire < ip.totalLen || (captured - wire <= ZERO_PAD_MAX && allZero(buf, ipStart + wire, end)) ? 'padded' : 'overlong';
   const ipEnd = ipStart + Math.min(wire, captured);
   const fragment = ip.moreFragments || ip.fragOffset > 0;
   if (ip.fragOffset > 0) return { error: 'fragment', message: `IP fragment at offset ${ip.fragOffset}: no transport header`, link, ip };
@@ -188,9 +188,21 @@ export function isFrame(r: Frame | FrameError): r is Frame {
 }
 
 /**
+ * Most zero bytes after an IP packet taken for padding on any link (a cooked capture keeps the padding of the
+ * Ethernet frame it saw, behind its own longer header): at most a minimum frame's worth.
+ */
+const ZERO_PAD_MAX = ETHER_MIN_FRAME;
+
+/** Only zero bytes in buf[from, to): padding after the IP packet. */
+function allZero(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/**
  * How well bytes fit a link type, for telling link types apart when nothing says which: 4 an IP packet that
  * ends where the bytes end (or with padding), 3 one cut short, 1 a frame of another network protocol,
- * 0 nothing that fits.
+ * 0 nothing that fits (an IP packet followed by many other bytes included: the caller may still take it).
  */
 export function frameScore(r: Frame | FrameError): number {
   if (isFrame(r)) return r.fit === 'exact' || r.fit === 'padded' ? 4 : r.fit === 'truncated' ? 3 : 0;

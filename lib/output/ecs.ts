@@ -246,8 +246,9 @@ export function ecsDocument(session: Event, facts: FlowFacts, now: Date): EcsDoc
   const cipher = str(session.cipher);
   if (cipher) tls.cipher = cipher;
   if (facts.curve) tls.curve = facts.curve;
-  tls.established = established;
-  tls.resumed = session.resumed === true;
+  // An excerpt's session leaves these null when its rows do not show them (docs/events.md, Excerpts): not sent.
+  if (session.established !== null) tls.established = established;
+  if (session.resumed !== null) tls.resumed = session.resumed === true;
   if (facts.nextProtocol) tls.next_protocol = facts.nextProtocol.toLowerCase();
   const client: Record<string, unknown> = {};
   const sni = str(session.sni);

@@ -76,6 +76,8 @@ export class TextFormatter {
   private readonly max: number;
   private closing: number | undefined;
   private pendingPacket: Event | undefined;
+  /** input.unparsed anomalies in a row, folded into one line when anything else is written (NDJSON keeps each). */
+  private readonly prose: Event[] = [];
 
   constructor(
     private readonly opts: TextOptions,
@@ -94,7 +96,7 @@ export class TextFormatter {
     // A packet that belongs to no live flow may be the one that opens the next: it waits for one event.
     const pending = this.pendingPacket;
     this.pendingPacket = undefined;
-    if (pending && !(ev.type === 'flow' && ev.event === 'open' && at)) this.out(this.loose(pending, this.packetText(pending)));
+    if (pending && !(ev.type === 'flow' && ev.event === 'open' && at)) this.write(this.loose(pending, this.packetText(pending)));
     if (ev.type === 'packet') {
       if (!this.opts.show.has('packet')) return;
       if (at) this.add(this.blocks.get(at.flow), () => this.packetLine(ev, at.dir));
@@ -102,7 +104,9 @@ export class TextFormatter {
       return;
     }
     if (flow === undefined) {
-      if (this.opts.show.has(ev.type)) this.out(this.loose(ev, this.eventText(ev)));
+      if (!this.opts.show.has(ev.type)) return;
+      if (ev.type === 'anomaly' && ev.code === 'input.unparsed') this.prose.push(ev);
+      else this.write(this.loose(ev, this.eventText(ev)));
       return;
     }
     if (ev.type === 'flow' && ev.event === 'open') {
@@ -113,7 +117,7 @@ export class TextFormatter {
     }
     const b = this.blocks.get(flow);
     if (!b) {
-      if (this.opts.show.has(ev.type)) this.out(this.loose(ev, this.eventText(ev)));
+      if (this.opts.show.has(ev.type)) this.write(this.loose(ev, this.eventText(ev)));
       return;
     }
     const dir: Dir = ev.dir === 's2c' ? 's2c' : 'c2s';
@@ -167,11 +171,35 @@ export class TextFormatter {
   }
 
   end(): void {
-    if (this.pendingPacket) this.out(this.loose(this.pendingPacket, this.packetText(this.pendingPacket)));
+    if (this.pendingPacket) this.write(this.loose(this.pendingPacket, this.packetText(this.pendingPacket)));
     this.pendingPacket = undefined;
     if (this.closing !== undefined) this.flush(this.closing);
     // Flows still open (the decoder closes every flow at the end of input, so normally none).
     for (const flow of [...this.blocks.keys()]) this.flush(flow);
+    this.write('');
+  }
+
+  /** Writes text, after the prose anomalies held back (one line for all of them). */
+  private write(text: string): void {
+    if (this.prose.length > 0) this.out(this.foldedProse());
+    if (text) this.out(text);
+  }
+
+  /**
+   * Runs of prose in a row as one line: where they start and what the first and last say. One run alone keeps its
+   * own line.
+   */
+  private foldedProse(): string {
+    const runs = this.prose.splice(0);
+    if (runs.length === 1) return this.loose(runs[0]!, this.eventText(runs[0]!));
+    const first = runs[0]!;
+    const last = runs[runs.length - 1]!;
+    const lines = runs.map((e) => num(e.line)).filter((n): n is number => n !== undefined);
+    const at = lines.length > 8 ? `${lines.slice(0, 6).join(', ')}, … ${lines[lines.length - 1]}` : lines.join(', ');
+    const quote = (e: Event): string => /: ("(?:[^"\\]|\\.)*")$/.exec(String(e.message))?.[1] ?? '';
+    const range = first.line !== undefined && last.line !== undefined ? { line: `${first.line}–${last.line}` } : first;
+    const text = this.p.yellow(`anomaly input.unparsed ×${runs.length}`) + `: text that is not tcpdump output, skipped in ${runs.length} runs (at lines ${at}): ${show(quote(first))} … ${show(quote(last))}`;
+    return `${this.p.dim((typeof range.line === 'string' ? `lines ${range.line}` : where(range)).padStart(11))}       ${text}\n`;
   }
 
   /**
@@ -227,7 +255,7 @@ export class TextFormatter {
     if (b.closeLine && showFlow) out.push(b.closeLine);
     if (b.session) out.push(...this.verdictLines(b.session));
     else if (!b.tls) out.push(p.dim('  no TLS seen on this connection'));
-    this.out(out.join('\n') + '\n\n');
+    this.write(out.join('\n') + '\n\n');
   }
 
   private header(b: Block): string {
@@ -454,7 +482,7 @@ export class TextFormatter {
     } else if (ev.msg === 'certificate' && Array.isArray(ev.certs)) {
       ev.certs.forEach((c: Record<string, unknown>, i: number) => {
         if (c.error !== undefined) {
-          out.push(this.sub(`[${i}] ${p.yellow('not decoded')}: ${show(c.error)} · sha256 ${show(c.sha256)}`, 2));
+          out.push(this.sub(`[${i}] ${p.yellow('not decoded')}: ${show(c.error)}${c.sha256 !== undefined ? ` · sha256 ${show(c.sha256)}` : ''}`, 2));
           return;
         }
         out.push(this.sub(`[${i}] ${show(c.subject)}`, 2));
@@ -475,8 +503,9 @@ export class TextFormatter {
     const out: string[] = [];
     const yesNo = (v: unknown): string => (v === true ? 'yes' : v === false ? 'no' : 'not visible');
     const established = s.established === true;
-    const head = established ? p.green('established') : p.red('NOT established');
-    const facts = [show(s.version ?? 'no version'), show(s.cipher ?? 'no cipher'), s.resumed === true ? 'resumed' : 'full handshake'];
+    // An excerpt's session says null where its rows do not show the outcome.
+    const head = established ? p.green('established') : s.established === null ? p.yellow('outcome not visible') : p.red('NOT established');
+    const facts = [show(s.version ?? 'no version'), show(s.cipher ?? 'no cipher'), s.resumed === true ? 'resumed' : s.resumed === null ? 'resumption not visible' : 'full handshake'];
     if (typeof s.sni === 'string') facts.push(`SNI ${show(s.sni)}`);
     out.push(`  ${p.bold('verdict')}  ${head} · ${facts.join(' · ')}`);
     out.push(`           client certificate: requested ${yesNo(s.client_cert_requested)}, sent ${yesNo(s.client_cert_sent)}`);

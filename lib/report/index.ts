@@ -95,7 +95,7 @@ export class Report {
       String(ev.client ?? '?'),
       String(ev.server ?? '?'),
       String(ev.version ?? '-'),
-      established ? 'yes' : 'no',
+      established ? 'yes' : ev.established === null ? '-' : 'no',
       `${yn(ev.client_cert_requested)}/${yn(ev.client_cert_sent)}`,
     ].map((v, i) => cell(v, COLUMNS[i]!.width, i === 1 || i === 2));
     cells[4] = established ? this.p.green(cells[4]!) : this.p.red(cells[4]!);

@@ -12,7 +12,7 @@ function isSelfIssued(c: Certificate): boolean {
 }
 
 function name(c: CertFacts): string {
-  return isCertificate(c) ? `'${c.subject}'` : `certificate ${c.sha256.slice(0, 12)} (undecodable)`;
+  return isCertificate(c) ? `'${c.subject}'` : `certificate ${c.sha256?.slice(0, 12) ?? '(bytes missing)'} (undecodable)`;
 }
 
 export interface Clock {

@@ -58,15 +58,16 @@ export class Reassembler {
    *  which each is finished. A RST ends one side only; the other's bytes in flight may still come. */
   private readonly lingering = new Fifo<{ flow: Flow; due: number }>();
   private pkts = 0;
-  private nextId = 0;
   private total = 0;
   private readonly limits: HalfLimits;
   private readonly host: FlowHost;
 
+  /** `ids` numbers new flows (the pipeline shares it with the excerpt stage); by default 0, 1, 2, … */
   constructor(
     readonly opts: Readonly<Options>,
     readonly next: Sink<FlowItem>,
     readonly emit: Emit,
+    private readonly ids: () => number = counter(),
   ) {
     this.limits = {
       maxBufferBytes: opts.maxFlowBufferBytes,
@@ -132,7 +133,7 @@ export class Reassembler {
 
   private open(key: string, p: Packet): Flow {
     if (this.live.size >= this.opts.maxFlows) this.evictOne();
-    const flow = new Flow(this.nextId++, key, p, this.limits, this.host);
+    const flow = new Flow(this.ids(), key, p, this.limits, this.host);
     flow.queuedAt = this.pkts;
     this.live.set(key, flow);
     this.order.push(flow);
@@ -334,3 +335,9 @@ function sideOf(names: [string, string], p: Packet): Side {
   return endpoint(p.src, p.sport) === names[0] ? 0 : 1;
 }
 
+
+/** 0, 1, 2, … */
+export function counter(): () => number {
+  let n = 0;
+  return () => n++;
+}

@@ -7,7 +7,7 @@
 // summary line costs a timestamp parse and a copy of its bytes; nothing is read as a string until a packet
 // needs it (summary-only packets, link-type hints, messy pasted dumps).
 
-import { anomaly, type Emit, type Event, type Packet, type Sink } from '../events.js';
+import { anomaly, type Emit, type Event, type ExcerptItem, type Packet, type Sink } from '../events.js';
 import { Cursor } from '../cursor.js';
 import { decodeFrame, frameScore, isFrame, type Frame, type FrameError } from '../net/frame.js';
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/link.js';
@@ -49,6 +49,8 @@ const utf8 = new TextDecoder('utf-8');
 interface Queued {
   packet?: Packet;
   event?: Event;
+  /** Excerpt rows (or a break) for the excerpt stage, kept in their place among packets and events. */
+  excerpt?: ExcerptItem;
   /** False while a summary-only packet waits for its hex. */
   ready: boolean;
   /** The packet count when it was queued, for the hold limit. */
@@ -101,6 +103,13 @@ export class TextPackets implements LineSink {
   private truncRun = false;
   /** The link type of the last packets, tried first. */
   private sticky = -1;
+  /** Excerpt rows: the line of the last hex row, the last prose line since it, how the block began, and whether
+   *  fragments went out since the last packet. */
+  private lastHexLine = 0;
+  private prose: string | undefined;
+  private curNote: string | undefined;
+  private curBlank = false;
+  private excerptOpen = false;
 
   private readonly queue: Queued[] = [];
   private readonly deferred: Event[] = [];
@@ -110,10 +119,15 @@ export class TextPackets implements LineSink {
   private packets = 0;
   private waiting = 0;
 
+  /**
+   * `fragments`: where hex rows that belong to no packet go (the excerpt stage), with a break whenever a packet
+   * comes between them. Without it they are reported as `input.orphan_hex`.
+   */
   constructor(
     readonly opts: Readonly<Options>,
     readonly next: Sink<Packet>,
     readonly emit: Emit,
+    readonly fragments?: Sink<ExcerptItem>,
   ) {}
 
   line(buf: Uint8Array, start: number, end: number): void {
@@ -225,6 +239,7 @@ export class TextPackets implements LineSink {
 
   private summaryLine(buf: Uint8Array, body: number, end: number, stamped: boolean): void {
     this.closeCur();
+    this.excerptBreak();
     this.summaries++;
     if (this.firstSummaryLine === 0) this.firstSummaryLine = this.lineNo;
     this.unparsedRun = false;
@@ -255,6 +270,8 @@ export class TextPackets implements LineSink {
   private hexLine(buf: Uint8Array, p: number, end: number): boolean {
     const hc = this.hc;
     if (!parseHexOffset(buf, p, end, hc)) return false;
+    const note = this.prose;
+    const prevHexLine = this.lastHexLine;
     const o = hc.offset;
     const maxGroups = Math.max(1, 8 - hc.skippedGroups);
     // Fast path: the next line of the packet being read, parsed straight into the frame.
@@ -270,7 +287,9 @@ export class TextPackets implements LineSink {
     const n = parseHexGroups(buf, hc.pos, end, this.scratch, 0, maxGroups);
     if (n < 0) return false;
     this.hexSeen();
-    if (this.curOpen && this.bStart >= 0 && o >= this.bStart && o <= this.bEnd) {
+    // A row at offset 0 after a packet that was complete starts the next packet, even when its bytes are the same as
+    // that packet's first row (a cooked capture's header repeats from packet to packet when no summary is between).
+    if (this.curOpen && this.bStart >= 0 && o >= this.bStart && o <= this.bEnd && !(o === 0 && this.curDone)) {
       if (o + n > MAX_FRAME_BYTES) {
         this.curOverflow = true;
         return true;
@@ -293,8 +312,14 @@ export class TextPackets implements LineSink {
         return true;
       }
     }
-    // Hex that does not continue the packet being read starts a block of its own.
+    // Hex that does not continue the packet being read starts a block of its own (the block before it ended at
+    // the hex line before this one).
+    const thisLine = this.lastHexLine;
+    this.lastHexLine = prevHexLine;
     this.closeCur();
+    this.lastHexLine = thisLine;
+    this.curNote = note;
+    this.curBlank = hc.skippedGroups > 0;
     this.curOpen = true;
     this.curSummary = false;
     this.curLine = this.lineNo;
@@ -324,6 +349,8 @@ export class TextPackets implements LineSink {
     this.hexLines++;
     this.unparsedRun = false;
     this.afterSummary = false;
+    this.lastHexLine = this.lineNo;
+    this.prose = undefined;
   }
 
   /** Lines that are neither hex nor a stamped summary: unstamped summaries, -v continuations, tcpdump's own messages, prose. */
@@ -360,6 +387,7 @@ export class TextPackets implements LineSink {
       this.textAfterSummary++;
       return;
     }
+    this.prose = text;
     if (this.unparsedRun) return;
     this.unparsedRun = true;
     const full = utf8.decode(buf.subarray(p, Math.min(end, p + 4 * QUOTE_CHARS)));
@@ -400,8 +428,10 @@ export class TextPackets implements LineSink {
     if (!this.curDone) {
       if (this.bStart < 0) {
         if (this.curSummary) this.summaryOnly();
-      } else if (this.bStart === 0) this.fromBytes();
-      else this.orphan();
+      } else if (this.bStart === 0) {
+        this.excerptBreak();
+        this.fromBytes();
+      } else this.orphan();
     }
     this.curOpen = false;
     this.flushDeferred();
@@ -435,13 +465,15 @@ export class TextPackets implements LineSink {
       if (lt === this.sticky || lt === hint) continue;
       const r = decodeFrame(this.frame, 0, n, lt);
       const s = frameScore(r);
-      if (s > bestScore) {
+      // At the same score an IP packet wins over an error: an IP packet followed by other bytes (overlong, score 0)
+      // is how tcpdump reads it, ignoring the bytes past the IP length.
+      if (s > bestScore || (s === bestScore && isFrame(r) && !isFrame(best!))) {
         best = r;
         bestScore = s;
         bestType = lt;
       }
     }
-    if (bestScore >= 3 && bestType >= 0) this.sticky = bestType;
+    if (bestType >= 0 && (bestScore >= 3 || isFrame(best!))) this.sticky = bestType;
     return best!;
   }
 
@@ -543,6 +575,13 @@ export class TextPackets implements LineSink {
       this.flush(false);
       return;
     }
+    if (this.fragments) {
+      // Rows of a packet shown without its headers: the excerpt stage places them by their offsets.
+      this.excerptOpen = true;
+      const bytes = this.frame.slice(this.bStart, this.bEnd);
+      this.toExcerpts({ kind: 'fragment', offset: this.bStart, bytes, line: this.curLine, lastLine: Math.max(this.curLine, this.lastHexLine), blankLead: this.curBlank, note: this.curNote });
+      return;
+    }
     this.event(
       anomaly(
         'input.orphan_hex',
@@ -550,6 +589,18 @@ export class TextPackets implements LineSink {
         { line: this.curLine },
       ),
     );
+  }
+
+  private excerptBreak(): void {
+    if (!this.excerptOpen) return;
+    this.excerptOpen = false;
+    this.toExcerpts({ kind: 'break' });
+  }
+
+  /** Excerpt items keep their place among the packets and events held back, as events do. */
+  private toExcerpts(item: ExcerptItem): void {
+    if (this.qHead === this.queue.length) this.fragments!(item);
+    else this.queue.push({ excerpt: item, ready: true, at: this.packets });
   }
 
   /** The same summary quoted again, this time with hex: the bytes take the waiting packet's place. */
@@ -616,6 +667,7 @@ export class TextPackets implements LineSink {
       if (!q.ready) this.release(q);
       if (q.packet) this.next(q.packet);
       else if (q.event) this.emit(q.event);
+      else if (q.excerpt) this.fragments!(q.excerpt);
     }
     if (this.qHead === queue.length) {
       queue.length = 0;

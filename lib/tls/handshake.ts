@@ -401,11 +401,63 @@ export const MESSAGE_DECODERS: ReadonlyMap<number, MessageDecoder> = new Map<num
  * Decodes one message body. `complete` is true only when every declared byte was present and the struct read
  * them exactly; a cut body gives what was readable and complete false.
  */
-export function decodeMessage(type: number, body: Uint8Array, declared: number, ctx: HsContext): { fields: Fields; complete: boolean; malformed: boolean } {
+export function decodeMessage(type: number, body: Uint8Array, declared: number, ctx: HsContext, holes?: readonly number[]): { fields: Fields; complete: boolean; malformed: boolean } {
+  if (holes && holes.length > 0) return decodeWithHoles(type, body, declared, ctx, holes);
   const decode = MESSAGE_DECODERS.get(type);
   const c = Cursor.of(body);
   const fields = decode ? decode(c, ctx) : {};
   const cut = body.length < declared;
   const fits = decode ? !c.short && c.empty : true;
   return { fields, complete: !cut && fits, malformed: !cut && !fits };
+}
+
+/** A certificate or CA name whose DER has bytes in a hole: its size is known, its content is not. */
+export interface Unreadable {
+  unreadable: true;
+  length: number;
+  missing_bytes: number;
+}
+
+/**
+ * A body with holes of known size (flat body-relative [start, end) pairs, in order: rows left out of an excerpt).
+ * DER items (certificates, CA names) are cut by their own lengths, so a hole inside one spoils that item only: it
+ * becomes Unreadable. The first hole that is not inside an item (a length, a version, the random) spoils what
+ * follows it: items before it are kept and the message is marked cut there; with no item before it, the body is
+ * decoded up to that hole, as a message cut there. Nothing is read from a hole.
+ */
+function decodeWithHoles(type: number, body: Uint8Array, declared: number, ctx: HsContext, holes: readonly number[]): { fields: Fields; complete: boolean; malformed: boolean } {
+  const whole = type === 11 || type === 13 ? decodeMessage(type, body, declared, ctx) : undefined;
+  const f = whole?.fields ?? {};
+  const itemKeys = ['cert_ders', 'ca_names_der'] as const;
+  const spans: [number, number][] = [];
+  for (const k of itemKeys) {
+    for (const der of (f[k] as Uint8Array[] | undefined) ?? []) spans.push([der.byteOffset - body.byteOffset, der.byteOffset - body.byteOffset + der.length]);
+  }
+  // Items are laid end to end in order, so an item that starts before the first stray hole was cut by real lengths.
+  let bad = Infinity;
+  for (let i = 0; i < holes.length; i += 2) {
+    if (!spans.some(([a, b]) => holes[i]! >= a && holes[i + 1]! <= b && a < bad)) {
+      bad = holes[i]!;
+      break;
+    }
+  }
+  const firstItem = spans.length > 0 ? Math.min(...spans.map(([a]) => a)) : Infinity;
+  if (!whole || bad <= firstItem) {
+    const cut = decodeMessage(type, body.subarray(0, holes[0]!), declared, ctx);
+    return { fields: cut.fields, complete: false, malformed: false };
+  }
+  for (const k of itemKeys) {
+    const ders = f[k] as Uint8Array[] | undefined;
+    if (!ders) continue;
+    const kept: (Uint8Array | Unreadable)[] = [];
+    for (const der of ders) {
+      const a = der.byteOffset - body.byteOffset;
+      if (a + der.length > bad) break;
+      let missing = 0;
+      for (let i = 0; i < holes.length; i += 2) missing += Math.max(0, Math.min(holes[i + 1]!, a + der.length) - Math.max(holes[i]!, a));
+      kept.push(missing > 0 ? { unreadable: true, length: der.length, missing_bytes: missing } : der);
+    }
+    f[k] = kept;
+  }
+  return { fields: f, complete: bad === Infinity && whole.complete, malformed: bad === Infinity && whole.malformed };
 }

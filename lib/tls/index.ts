@@ -21,6 +21,8 @@ import { looksLikeSslv2ClientHello, looksLikeSslv2ServerReply, sslv2ClientHello,
 export const MAX_RECORD = (1 << 14) + 2048;
 /** RFC 8446 §5.1/§5.2: the bound used when searching for a record header after a gap (2^14 + 256). */
 export const MAX_RECORD_RESYNC = (1 << 14) + 256;
+/** Largest hole of known size kept in place (FlowData.hole); a larger one is treated as a gap of unknown size. */
+export const MAX_KNOWN_HOLE = 1 << 20;
 /** The content_id given to SSL 2.0 records, which have no ContentType: the header's high bit. */
 export const SSLV2_CONTENT_ID = 0x80;
 
@@ -38,6 +40,8 @@ interface PendingRecord {
   length: number;
   remain: number;
   sslv2: boolean;
+  /** Bytes of the body that fell in holes of known size. */
+  missing?: number;
 }
 
 interface DirState {
@@ -62,6 +66,12 @@ interface DirState {
   firstBytes?: Uint8Array;
   /** The bytes in `hs` came from decrypted records (issue 13): their messages say `decrypted: true`. */
   hsDecrypted: boolean;
+  /**
+   * Holes of known size in `q` and in `hs` (an excerpt with rows left out): flat [start, end) pairs in each queue's
+   * stream offsets (ByteQueue.taken). The queues hold zeros there; nothing is read from them.
+   */
+  missing?: number[];
+  hsMissing?: number[];
 }
 
 interface FlowState {
@@ -131,7 +141,9 @@ export class TlsDecoder {
     const f = this.state(item.flow);
     const d = f[item.dir];
     if (item.bytes.length === 0) return;
-    if (item.afterGap) {
+    if (item.afterGap && item.hole !== undefined && d.started && d.mode === 'tls' && item.hole <= MAX_KNOWN_HOLE) {
+      this.knownHole(f, d, item.hole, item);
+    } else if (item.afterGap) {
       if (d.started) this.flush(f, d, item, 'gap');
       d.mode = d.mode === 'search' && !f.tls && !d.started ? 'search' : 'resync';
       if (d.mode === 'resync') d.skipped = 0;
@@ -156,6 +168,29 @@ export class TlsDecoder {
     }
     d.q.append(bytes);
     this.process(f, d, item);
+  }
+
+  /**
+   * A hole of known size: framing keeps its place across it. A counted record body takes it in its count; other
+   * bytes become zeros in the queue, marked missing, so that records and messages are still cut by their lengths
+   * and decoders are told which of their bytes are not there (decodeMessage).
+   */
+  private knownHole(f: FlowState, d: DirState, n: number, at: Origin): void {
+    const p = d.pending;
+    if (p && d.q.length === 0) {
+      const k = Math.min(p.remain, n);
+      p.remain -= k;
+      p.missing = (p.missing ?? 0) + k;
+      n -= k;
+      if (p.remain === 0) {
+        d.pending = undefined;
+        this.record(f, d, p.content, p.version, p.length, undefined, at, p.sslv2, undefined, p.missing);
+      }
+    }
+    if (n === 0) return;
+    const start = d.q.taken + d.q.length;
+    (d.missing ??= []).push(start, start + n);
+    d.q.append(new Uint8Array(n));
   }
 
   end(): void {
@@ -188,11 +223,15 @@ export class TlsDecoder {
       if (d.pending) {
         const p = d.pending;
         const n = Math.min(p.remain, q.length);
+        if (d.missing) {
+          const m = holesIn(d.missing, q.taken, q.taken + n);
+          if (m.length > 0) p.missing = (p.missing ?? 0) + sumRanges(m);
+        }
         q.consume(n);
         p.remain -= n;
         if (p.remain > 0) return;
         d.pending = undefined;
-        this.record(f, d, p.content, p.version, p.length, undefined, at, p.sslv2);
+        this.record(f, d, p.content, p.version, p.length, undefined, at, p.sslv2, undefined, p.missing);
         continue;
       }
       if (q.length === 0) return;
@@ -209,7 +248,8 @@ export class TlsDecoder {
     const q = d.q;
     const other = d.dir === 'c2s' ? f.s2c : f.c2s;
     for (let i = 0; i < q.length; i++) {
-      const v = d.mode === 'resync' || (other.mode === 'tls' && i > 0) ? this.strictAt(q, i) : this.startAt(f, d, i);
+      let v = d.mode === 'resync' || (other.mode === 'tls' && i > 0) ? this.strictAt(q, i) : this.startAt(f, d, i);
+      if (v === 'no' && d.missing && d.mode === 'resync') v = this.strictAcrossHole(d, q, i);
       if (v === 'no') continue;
       q.consume(i);
       d.skipped += i;
@@ -273,6 +313,20 @@ export class TlsDecoder {
     return 'more';
   }
 
+  /**
+   * After a hole of known size, the header that would confirm a record (the next one) may itself be in a hole:
+   * then a handshake record whose first message header fits it is taken, as startAt takes a hello.
+   */
+  private strictAcrossHole(d: DirState, q: ByteQueue, i: number): Verdict {
+    if (q.at(i) !== HANDSHAKE || looseHeader(q, i, MAX_RECORD_RESYNC) !== 'yes') return 'no';
+    const len = (q.at(i + 3)! << 8) | q.at(i + 4)!;
+    const next = q.taken + i + 5 + len;
+    if (holesIn(d.missing!, q.taken + i, q.taken + i + 9).length > 0 || holesIn(d.missing!, next, next + 5).length === 0) return 'no';
+    const t = q.at(i + 5);
+    const hsLen = ((q.at(i + 6) ?? 0) << 16) | ((q.at(i + 7) ?? 0) << 8) | (q.at(i + 8) ?? 0);
+    return t !== undefined && R.HANDSHAKE_TYPES.has(t) && len >= 4 && hsLen + 4 <= len ? 'yes' : 'no';
+  }
+
   /** Frames one record at the front of the queue; false when more bytes are needed. */
   private frame(f: FlowState, d: DirState, at: Origin): boolean {
     const q = d.q;
@@ -294,6 +348,19 @@ export class TlsDecoder {
       return true;
     }
     if (q.length < 5) return false;
+    if (d.missing) {
+      const m = holesIn(d.missing, q.taken, q.taken + 5);
+      if (m.length > 0) {
+        // The record header is in a hole: its length is unknown, so the place is lost until a header is found again.
+        q.consume(m[m.length - 1]! - q.taken);
+        d.mode = 'resync';
+        d.skipped = 0;
+        d.hs.clear();
+        d.hsMissing = undefined;
+        d.hsAligned = false;
+        return true;
+      }
+    }
     if (looseHeader(q, 0, MAX_RECORD) !== 'yes') {
       const bytes = Array.from(q.view(0, 5), (x) => x.toString(16).padStart(2, '0')).join(' ');
       this.anomaly('tls.malformed', `bytes ${bytes} are not a TLS record header; searching for the next one`, f, d, at);
@@ -310,7 +377,8 @@ export class TlsDecoder {
       content === CCS || content === ALERT || (content === HANDSHAKE && !this.protectedRecord(f, d, content)) || (f.dec !== undefined && f.dec.wantsBody(d.dir) && this.protectedRecord(f, d, content));
     if (needBody) {
       if (q.length < 5 + length) return false;
-      this.record(f, d, content, version, length, q.view(5, length), at, false);
+      const holes = d.missing ? relative(holesIn(d.missing, q.taken + 5, q.taken + 5 + length), q.taken + 5) : undefined;
+      this.record(f, d, content, version, length, q.view(5, length), at, false, undefined, holes);
       q.consume(5 + length);
     } else {
       q.consume(5);
@@ -329,7 +397,8 @@ export class TlsDecoder {
 
   // --- records -----------------------------------------------------------------------------------------------
 
-  private record(f: FlowState, d: DirState, content: number, version: number, length: number, body: Uint8Array | undefined, at: Origin, sslv2: boolean, truncated?: number): void {
+  /** `missing`: bytes of the body in holes of known size, as a count (counted bodies) or body-relative ranges. */
+  private record(f: FlowState, d: DirState, content: number, version: number, length: number, body: Uint8Array | undefined, at: Origin, sslv2: boolean, truncated?: number, missing?: number | number[]): void {
     f.tls = true;
     const ev = this.base('tls.record', f, d, at);
     ev.content_id = content;
@@ -343,6 +412,9 @@ export class TlsDecoder {
       ev.truncated = true;
       ev.captured = truncated;
     }
+    const holes = typeof missing === 'number' ? undefined : missing;
+    const missingBytes = typeof missing === 'number' ? missing : holes ? sumRanges(holes) : 0;
+    if (missingBytes > 0) ev.missing_bytes = missingBytes;
     if (d.records === 0 && d.skipped > 0) ev.after_plaintext = d.skipped;
     d.records++;
     if (content === APPLICATION_DATA) this.label(f, d, ev, at);
@@ -363,10 +435,10 @@ export class TlsDecoder {
         d.encrypted = true;
         f.dec?.changeCipherSpec(d.dir);
       }
-    } else if (content === ALERT && body) {
+    } else if (content === ALERT && body && missingBytes === 0) {
       this.alerts(f, d, body, length, at, encrypted);
     } else if (content === HANDSHAKE && body && !encrypted) {
-      this.handshakeBytes(f, d, body, at);
+      this.handshakeBytes(f, d, body, at, holes && holes.length > 0 ? holes : undefined);
     }
   }
 
@@ -409,7 +481,7 @@ export class TlsDecoder {
     if (o.kind === 'opened') {
       decryptedRecord(ev, o.content, o.skipped);
       this.emit(ev);
-      if (o.content === HANDSHAKE) this.handshakeBytes(f, d, o.data, at, true);
+      if (o.content === HANDSHAKE) this.handshakeBytes(f, d, o.data, at, undefined, true);
       else if (o.content === ALERT) this.alerts(f, d, o.data, o.data.length, at, false, true);
       else if (o.content === APPLICATION_DATA) {
         const data = this.base('tls.data', f, d, at);
@@ -470,14 +542,20 @@ export class TlsDecoder {
 
   // --- handshake messages ------------------------------------------------------------------------------------
 
-  private handshakeBytes(f: FlowState, d: DirState, body: Uint8Array, at: Origin, decrypted = false): void {
+  private handshakeBytes(f: FlowState, d: DirState, body: Uint8Array, at: Origin, holes?: number[], decrypted = false): void {
     d.hsDecrypted = decrypted;
     if (!d.hsAligned) {
       // After a gap the buffer has lost its place: wait for a record that starts with a message header.
+      if (holes && holes[0]! < 4) return;
       const t = body[0];
       const len = body.length >= 4 ? (body[1]! << 16) | (body[2]! << 8) | body[3]! : -1;
       if (t === undefined || !R.HANDSHAKE_TYPES.has(t) || len < 0 || len > this.opts.maxHandshakeBytes) return;
       d.hsAligned = true;
+    }
+    if (holes) {
+      const base = d.hs.taken + d.hs.length;
+      d.hsMissing ??= [];
+      for (const x of holes) d.hsMissing.push(base + x);
     }
     d.hs.append(body);
     this.cutMessages(f, d, at);
@@ -494,6 +572,13 @@ export class TlsDecoder {
         if (d.hsSkip > 0) return;
       }
       if (hs.length < 4) return;
+      if (d.hsMissing && holesIn(d.hsMissing, hs.taken, hs.taken + 4).length > 0) {
+        // A message header in a hole: the messages after it cannot be cut until a record starts with one.
+        hs.clear();
+        d.hsMissing = undefined;
+        d.hsAligned = false;
+        return;
+      }
       const type = hs.at(0)!;
       const length = (hs.at(1)! << 16) | (hs.at(2)! << 8) | hs.at(3)!;
       if (length > this.opts.maxHandshakeBytes) {
@@ -510,14 +595,22 @@ export class TlsDecoder {
         continue;
       }
       if (hs.length < 4 + length) return;
-      this.message(f, d, type, length, hs.view(4, length), at);
+      this.message(f, d, type, length, hs.view(4, length), at, this.bodyHoles(d, length));
       hs.consume(4 + length);
     }
   }
 
-  private message(f: FlowState, d: DirState, type: number, length: number, body: Uint8Array, at: Origin): void {
+  /** Holes of known size in the body of the message at the front of the handshake buffer, body-relative. */
+  private bodyHoles(d: DirState, length: number): number[] | undefined {
+    if (!d.hsMissing) return undefined;
+    const from = d.hs.taken + 4;
+    const m = relative(holesIn(d.hsMissing, from, from + length), from);
+    return m.length > 0 ? m : undefined;
+  }
+
+  private message(f: FlowState, d: DirState, type: number, length: number, body: Uint8Array, at: Origin, holes?: number[]): void {
     const ctx: HsContext = { version: f.version, cipher: f.cipher, maxCerts: this.opts.maxCertsPerChain };
-    const { fields, complete, malformed } = decodeMessage(type, body, length, ctx);
+    const { fields, complete, malformed } = decodeMessage(type, body, length, ctx, holes);
     const ev = this.base('tls.handshake', f, d, at);
     ev.msg_id = type;
     ev.msg = R.handshakeTypeName(type);
@@ -530,6 +623,7 @@ export class TlsDecoder {
       else ev.truncated = true;
     }
     if (d.hsDecrypted) ev.decrypted = true;
+    if (holes) ev.missing_bytes = sumRanges(holes);
     this.emit(ev);
     if (malformed) this.anomaly('tls.malformed', `${ev.msg} of ${length} bytes does not match its structure`, f, d, at);
     // TLS 1.3 Finished, KeyUpdate and EndOfEarlyData change the sender's keys for its next record.
@@ -659,13 +753,15 @@ export class TlsDecoder {
       if (q.length >= 5 && looseHeader(q, 0, MAX_RECORD) === 'yes') {
         const length = (q.at(3)! << 8) | q.at(4)!;
         const version = (q.at(1)! << 8) | q.at(2)!;
-        this.record(f, d, b0, version, length, q.view(5, q.length - 5), at, false, q.length - 5);
+        const holes = d.missing ? relative(holesIn(d.missing, q.taken + 5, q.taken + q.length), q.taken + 5) : undefined;
+        this.record(f, d, b0, version, length, q.view(5, q.length - 5), at, false, q.length - 5, holes);
       } else if (d.sslv2 && b0 & 0x80 && q.length >= 2) {
         const h = sslv2Header(b0, q.at(1), q.at(2))!;
         this.record(f, d, SSLV2_CONTENT_ID, 0x0002, h.length, q.view(2, q.length - 2), at, true, q.length - 2);
       }
     }
     q.clear();
+    d.missing = undefined;
     this.flushHandshake(f, d, at);
     if (why === 'end' && d.mode === 'resync' && d.skipped > 0) {
       this.anomaly('tls.resync', `no record header found in the ${d.skipped} bytes after the gap`, f, d, at, { skipped: d.skipped, found: false });
@@ -678,9 +774,11 @@ export class TlsDecoder {
     if (d.hsSkip === 0 && hs.length >= 4) {
       const type = hs.at(0)!;
       const length = (hs.at(1)! << 16) | (hs.at(2)! << 8) | hs.at(3)!;
-      this.message(f, d, type, length, hs.view(4, Math.min(length, hs.length - 4)), at);
+      const headerLost = d.hsMissing !== undefined && holesIn(d.hsMissing, hs.taken, hs.taken + 4).length > 0;
+      if (!headerLost) this.message(f, d, type, length, hs.view(4, Math.min(length, hs.length - 4)), at, this.bodyHoles(d, Math.min(length, hs.length - 4)));
     }
     hs.clear();
+    d.hsMissing = undefined;
     d.hsSkip = 0;
   }
 
@@ -699,4 +797,25 @@ export class TlsDecoder {
 function isTls13Offer(ch: Fields): boolean {
   const sv = ch.supported_version_ids as number[] | undefined;
   return Boolean(sv?.some((v) => isTls13(v)));
+}
+
+/** The parts of the holes (flat [start, end) pairs, in order) that fall in [from, to), as flat pairs. */
+function holesIn(holes: readonly number[], from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < holes.length; i += 2) {
+    const a = Math.max(holes[i]!, from);
+    const b = Math.min(holes[i + 1]!, to);
+    if (a < b) out.push(a, b);
+  }
+  return out;
+}
+
+function relative(holes: number[], base: number): number[] {
+  return holes.map((x) => x - base);
+}
+
+function sumRanges(holes: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < holes.length; i += 2) n += holes[i + 1]! - holes[i]!;
+  return n;
 }

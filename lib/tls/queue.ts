@@ -7,6 +7,8 @@ export class ByteQueue {
   private buf = EMPTY;
   private start = 0;
   private end = 0;
+  /** Bytes consumed or cleared since the queue was made: the stream offset of the front, for callers that track one. */
+  taken = 0;
 
   /** Nothing is allocated until the first append (most flows never need most queues). */
   constructor(private readonly initial = 4096) {}
@@ -48,11 +50,14 @@ export class ByteQueue {
   }
 
   consume(n: number): void {
-    this.start = Math.min(this.start + n, this.end);
+    const k = Math.min(n, this.end - this.start);
+    this.taken += k;
+    this.start += k;
     if (this.start === this.end) this.start = this.end = 0;
   }
 
   clear(): void {
+    this.taken += this.end - this.start;
     this.start = this.end = 0;
     if (this.buf.length > 1 << 16) this.buf = EMPTY;
   }

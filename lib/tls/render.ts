@@ -4,7 +4,7 @@
 import * as R from '../registry/index.js';
 import { describeCertificate, describeName } from './certs.js';
 import type { Extension } from './extensions.js';
-import type { Fields } from './handshake.js';
+import type { Fields, Unreadable } from './handshake.js';
 
 const names = (ids: unknown, name: (v: number) => string): string[] | undefined =>
   Array.isArray(ids) ? (ids as number[]).map(name) : undefined;
@@ -44,12 +44,18 @@ export function named(f: Fields): Fields {
   const out: Fields = {};
   for (const [k, v] of Object.entries(f)) {
     if (v === undefined) continue;
+    // Items with bytes missing from an excerpt (Unreadable) are described by what is known: their size.
     if (k === 'cert_ders') {
-      out.certs = (v as Uint8Array[]).map(describeCertificate);
+      out.certs = (v as (Uint8Array | Unreadable)[]).map((d) =>
+        d instanceof Uint8Array ? describeCertificate(d) : { error: `${d.missing_bytes} of its ${d.length} bytes are missing from the excerpt`, length: d.length, missing_bytes: d.missing_bytes },
+      );
       continue;
     }
     if (k === 'ca_names_der') {
-      out.ca_names = (v as Uint8Array[]).map(describeName);
+      const list = v as (Uint8Array | Unreadable)[];
+      out.ca_names = list.filter((d): d is Uint8Array => d instanceof Uint8Array).map(describeName);
+      const unreadable = list.length - (out.ca_names as string[]).length;
+      if (unreadable > 0) out.ca_names_unreadable = unreadable;
       continue;
     }
     if (k === 'extensions') {

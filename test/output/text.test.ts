@@ -35,6 +35,22 @@ function textOf(input: Uint8Array | string, o: { explain?: boolean; color?: bool
 
 const SGR = /\u001b\[\d+m/g;
 
+test('text: prose between dump blocks is one line per stretch of prose runs; NDJSON keeps an anomaly per run', () => {
+  const seed = readFileSync(SEED, 'latin1').split('\n');
+  // Three paragraphs of prose between the packets of the seed's first trace (each one a run of its own).
+  const lines = [...seed];
+  for (const at of [20, 10, 3]) lines.splice(at, 0, '', `Paragraph before line ${at} of the trace.`, 'It goes on here.', '');
+  const run = textOf(['Some words first.', ...lines].join('\n'));
+  const unparsed = run.events.filter((e) => e.code === 'input.unparsed');
+  assert.is(unparsed.length, 4, 'NDJSON: one input.unparsed per run');
+  const prose = run.text.split('\n').filter((l) => l.includes('input.unparsed'));
+  assert.is(prose.length, 1, prose.join('\n'));
+  assert.match(prose[0]!, /lines 1–\d+ +anomaly input\.unparsed ×4: .*\(at lines 1, \d+, \d+, \d+\): "Some words first\." … "Paragraph before line 20/);
+  // A single run keeps its own line, as before.
+  const one = textOf(['Only one remark.', ...seed].join('\n'));
+  assert.match(one.text, /line 1 +anomaly input\.unparsed: line 1 is not tcpdump output/);
+});
+
 test('sanitize: control characters, C1, bidi overrides and separators become visible escapes; the rest is kept', () => {
   assert.is(sanitize('a\u001b[31mb\u0007c\r\nd\u0000'), 'a\\x1b[31mb\\x07c\\x0d\\x0ad\\x00');
   assert.is(sanitize('x\u009b1m\u007f'), 'x\\x9b1m\\x7f');
