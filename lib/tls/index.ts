@@ -459,8 +459,9 @@ export class TlsDecoder {
     ev.msg_id = type;
     ev.msg = R.handshakeTypeName(type);
     ev.length = length;
-    if (type === 1) this.clientHello(f, fields);
-    if (type === 2) this.serverHello(f, fields);
+    const cut = !complete && !malformed;
+    if (type === 1) this.clientHello(f, fields, cut);
+    if (type === 2) this.serverHello(f, fields, cut);
     Object.assign(ev, named(fields));
     if (!complete) {
       if (malformed) ev.malformed = true;
@@ -470,8 +471,12 @@ export class TlsDecoder {
     if (malformed) this.anomaly('tls.malformed', `${ev.msg} of ${length} bytes does not match its structure`, f, d, at);
   }
 
-  /** Facts of the ClientHello gathered at the top of its event, for fingerprints and for the session verdict. */
-  private clientHello(f: FlowState, fields: Fields): void {
+  /**
+   * Facts of the ClientHello gathered at the top of its event, for fingerprints and for the session verdict. A
+   * hello cut short (`cut`) gives the facts of its complete extensions but no JA3/JA4: a fingerprint of a cut list
+   * would be a wrong one (docs/fingerprints.md).
+   */
+  private clientHello(f: FlowState, fields: Fields, cut = false): void {
     f.clientHello = fields;
     const exts = (fields.extensions as Extension[] | undefined) ?? [];
     const get = (id: number): Extension | undefined => exts.find((e) => e.id === id);
@@ -500,7 +505,7 @@ export class TlsDecoder {
     if (ech) fields.ech = ech.ech_type ?? true;
     const version = fields.version_id as number | undefined;
     const ciphers = (fields.cipher_ids as number[] | undefined) ?? [];
-    if (version === undefined) return;
+    if (version === undefined || cut) return;
     const alpnFirst = alpn?.[0];
     // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
     const alpnBytes = alpnFirst !== undefined ? wireBytes(alpnFirst) : undefined;
@@ -514,7 +519,7 @@ export class TlsDecoder {
     fields.ja4 = ja4({ version, supportedVersions: get(43) ? sv : undefined, ciphers, extensions: exts.map((e) => e.id), alpn: alpnBytes, sigAlgs });
   }
 
-  private serverHello(f: FlowState, fields: Fields): void {
+  private serverHello(f: FlowState, fields: Fields, cut = false): void {
     const hrr = fields.hello_retry_request === true;
     const version = fields.version_id as number | undefined;
     const cipher = fields.cipher_id as number | undefined;
@@ -535,7 +540,7 @@ export class TlsDecoder {
     const chId = f.clientHello?.session_id;
     if (typeof chId === 'string' && chId.length > 0) fields.session_id_match = chId === fields.session_id;
     const legacy = fields.legacy_version_id as number | undefined;
-    if (legacy !== undefined && cipher !== undefined) {
+    if (legacy !== undefined && cipher !== undefined && !cut) {
       const j = ja3s(legacy, cipher, exts.map((e) => e.id));
       fields.ja3s = j.ja3s;
       fields.ja3s_hash = j.ja3s_hash;
@@ -557,7 +562,7 @@ export class TlsDecoder {
     ev.msg_id = type;
     ev.msg = R.sslv2MessageName(type);
     ev.length = body.length - 1;
-    if (type === 1 && d.dir === 'c2s') this.clientHello(f, fields);
+    if (type === 1 && d.dir === 'c2s') this.clientHello(f, fields, c.short && body.length < recordLength);
     if (type === 4 && d.dir === 's2c') {
       f.version = 0x0002;
       f.c2s.sslv2 = true;
