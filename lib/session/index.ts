@@ -26,6 +26,12 @@ interface AlertSeen extends Seen {
   inferred?: boolean;
 }
 
+interface GapSeen extends Seen {
+  dir: Dir;
+  /** The hole is at the end of its direction: the capture stops inside the stream. */
+  atEnd: boolean;
+}
+
 interface LastRecord {
   content: string;
   length: number;
@@ -60,7 +66,11 @@ interface FlowState {
   alertsOmitted: number;
   /** The first fatal alert, never dropped from `alerts`. */
   firstFatal?: AlertSeen;
-  gaps: Seen[];
+  gaps: GapSeen[];
+  /** The first TLS record of the connection (where a capture that began after the handshake starts). */
+  firstRecord?: Seen;
+  /** Plaintext handshake messages seen (0: the handshake is not in the capture). */
+  handshakes: number;
   lastSpeaker?: { dir: Dir; what: string; at: Seen };
   newSessionTicket: boolean;
   /** The last record-carrying line of each direction, to place close_notify. */
@@ -105,6 +115,19 @@ export const MAX_ALERTS = 64;
 /** The size of an encrypted TLS 1.3 alert record: 2 alert bytes + 1 content type + a 16-byte AEAD tag. */
 const TLS13_ALERT_RECORD = 19;
 
+/** TLS 1.3 by its version id: 0x0304, a draft (0x7fXX) or Facebook's drafts (0xfbXX). The verdict reads ids, never
+ *  display names, so that "TLS 1.3 (draft 23)" counts as TLS 1.3 (issue 12). */
+function isTls13Id(v: number | undefined): boolean {
+  return v === 0x0304 || (v !== undefined && (v >> 8 === 0x7f || v >> 8 === 0xfb));
+}
+
+/** A capture time before 1990 is no date: pcap files written with zeroed (or nearly zeroed) timestamps. */
+const EARLIEST_CAPTURE = Date.UTC(1990, 0, 1) / 1000;
+
+function sideName(dir: Dir): string {
+  return dir === 'c2s' ? "client's" : "server's";
+}
+
 export class Sessions {
   private readonly flows = new Map<number, FlowState>();
 
@@ -137,8 +160,10 @@ export class Sessions {
         break;
       case 'anomaly':
         if (ev.code === 'tcp.gap') {
-          // Only the first gap is read (capture_gap cites it): one is kept, however many a damaged flow has.
-          if (s.gaps.length === 0) s.gaps.push(seen);
+          // The first gap in the stream and the first at the end of a direction are read (capture_gap and
+          // capture_ended cite them): at most two are kept, however many a damaged flow has.
+          const atEnd = ev.at_end === true;
+          if (!s.gaps.some((g) => g.atEnd === atEnd)) s.gaps.push({ ...seen, dir, atEnd });
           if (s.tls) s.history.add(LETTER.gap, dir === 'c2s');
         }
         break;
@@ -172,6 +197,7 @@ export class Sessions {
       alerts: [],
       alertsOmitted: 0,
       gaps: [],
+      handshakes: 0,
       newSessionTicket: false,
       lastRecord: {},
     };
@@ -179,6 +205,7 @@ export class Sessions {
 
   private record(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
     s.tls = true;
+    s.firstRecord ??= seen;
     const content = str(ev.content) ?? '';
     const length = num(ev.length) ?? 0;
     const client = dir === 'c2s';
@@ -239,6 +266,7 @@ export class Sessions {
       s.history.add(ev.sslv2 === true ? sslv2Letter(msg) : handshakeLetter(id), client);
     }
     s.lastSpeaker = { dir, what: msg, at: seen };
+    s.handshakes++;
     switch (msg) {
       case 'client_hello':
         if (client) s.clientHello = ev;
@@ -269,6 +297,10 @@ export class Sessions {
       case 'new_session_ticket':
         s.newSessionTicket = true;
         break;
+      case 'finished':
+        // A Finished in plaintext: a NULL cipher suite protects records with a MAC only (RFC 5246 §6.2.3.1).
+        s.finished[dir] ??= seen;
+        break;
     }
   }
 
@@ -296,7 +328,7 @@ export class Sessions {
   }
 
   private isTls13(s: FlowState): boolean {
-    return str(s.serverHello?.version) === 'TLS 1.3';
+    return isTls13Id(num(s.serverHello?.version_id));
   }
 
   private session(s: FlowState, close: FlowClose): Event {
@@ -306,13 +338,27 @@ export class Sessions {
     const version = str(sh?.version) ?? null;
     const fatal = s.alerts.find((a) => a.fatal);
     const handshakeDone = Boolean(s.finished.c2s && s.finished.s2c);
-    const established = handshakeDone && Boolean(s.firstAppData) && !fatal;
+    // A capture that began after the handshake (no handshake message in it) shows an established connection by
+    // application data both ways; nothing else is concluded from it (issue 12).
+    const notCaptured = s.handshakes === 0 && !fatal;
+    const established = notCaptured ? s.appData.c2s > 0 && s.appData.s2c > 0 : handshakeDone && Boolean(s.firstAppData) && !fatal;
     // Whether a client certificate was requested or sent is visible only in plaintext handshakes (TLS ≤ 1.2)
-    // seen from the ClientHello on without a gap before the handshake ended.
+    // seen without a gap before the handshake ended. `false` needs the server's part seen to its end: its flight
+    // up to ServerHelloDone, the ChangeCipherSpec of an abbreviated handshake (which has no CertificateRequest,
+    // RFC 5246 §7.3), or the fatal alert with which it ended the handshake. `client_cert_sent` is false when
+    // none was requested, or when the client's answer (ClientKeyExchange or ChangeCipherSpec) was seen without
+    // a Certificate. Otherwise both are null: the capture does not show them (issue 12). SSL 2.0 keeps its rule:
+    // a seen CLIENT-HELLO makes both visible.
     const gapInHandshake = s.gaps.length > 0 && !handshakeDone;
-    const visible = !tls13 && Boolean(ch) && !gapInHandshake;
-    let requested: boolean | null = s.certRequest ? true : visible ? false : null;
-    let sent: boolean | null = s.clientCerts ? s.clientCerts.certs.length > 0 : visible ? false : null;
+    const sslv2 = ch?.sslv2 === true || sh?.sslv2 === true;
+    const serverDone = sslv2 ? Boolean(ch) : Boolean(s.serverHelloDone || (sh && s.ccs.s2c) || (fatal && fatal.dir === 's2c'));
+    const clientAnswered = sslv2 ? Boolean(ch) : Boolean(s.clientKeyExchange || s.ccs.c2s);
+    let requested: boolean | null = s.certRequest ? true : serverDone && !gapInHandshake ? false : null;
+    let sent: boolean | null = s.clientCerts
+      ? s.clientCerts.certs.length > 0
+      : requested === false || (requested === true && clientAnswered && !gapInHandshake)
+        ? false
+        : null;
     if (tls13) {
       requested = sent = null;
       this.inferTls13Alerts(s);
@@ -320,9 +366,11 @@ export class Sessions {
 
     const resumed = this.resumed(s, tls13);
     const diagnoses: Diagnosis[] = [];
-    // Without a date in the capture, validity is judged against now (messages print only the day, so the
-    // output of one input stays the same within a day).
-    const clock: Clock = close.epoch !== undefined ? { epoch: close.epoch, source: 'capture' } : { epoch: Date.now() / 1000, source: 'now' };
+    // Validity is judged against the capture's time when the input has one (-tt, -tttt, pcap timestamps that are
+    // not zero); otherwise only today's date is named, at info level (messages print only the day, so the output
+    // of one input stays the same within a day).
+    const clock: Clock =
+      close.epoch !== undefined && close.epoch >= EARLIEST_CAPTURE ? { epoch: close.epoch, source: 'capture' } : { epoch: Date.now() / 1000, source: 'now' };
 
     this.mtls(s, tls13, requested, sent, fatal, established, diagnoses);
     if (s.serverCerts) diagnoses.push(...checkChain('server', s.serverCerts.certs, clock, at(s.serverCerts.at)));
@@ -332,7 +380,7 @@ export class Sessions {
     }
     this.chainRejected(s, diagnoses);
     this.hostname(s, diagnoses);
-    this.shape(s, close, fatal, established, handshakeDone, diagnoses);
+    this.shape(s, close, fatal, established, handshakeDone, notCaptured, diagnoses);
     this.hygiene(s, version, diagnoses);
 
     const ev: Event = {
@@ -398,6 +446,15 @@ export class Sessions {
         message:
           'TLS 1.3 encrypts CertificateRequest, the client Certificate and CertificateVerify (RFC 8446 §4.3–4.4), so whether a client certificate was requested or sent cannot be seen without keys',
       });
+      const mine = this.tls13ClientAlert(s);
+      if (mine && !established) {
+        out.push({
+          code: 'tls13_alert_inferred',
+          severity: 'warning',
+          side: 'client',
+          message: `inferred, not seen: after the server's encrypted flight ${at(s.finished.s2c)} the client sent one ${TLS13_ALERT_RECORD}-byte record ${at(mine)}, the size of an encrypted alert (a Finished is larger), and nothing else: the client most likely refused the server's flight, typically its certificate (unknown_ca, bad_certificate, certificate_expired)`,
+        });
+      }
       const alert = s.alerts.find((a) => a.inferred && a.dir === 's2c');
       if (alert && !established) {
         out.push({
@@ -444,7 +501,7 @@ export class Sessions {
     const leaf = certs[0];
     const verify = s.certVerify ? `CertificateVerify ${at(s.certVerify)}` : 'no CertificateVerify';
     const n = s.clientCerts.certs.length;
-    const sentText = `the client sent ${n} certificate${n > 1 ? 's' : ''} ${at(s.clientCerts.at)} (leaf '${leaf?.subject ?? '?'}', issued by '${top?.issuer ?? '?'}') and ${verify}`;
+    const sentText = `the client sent ${n} certificate${n > 1 ? 's' : ''} ${at(s.clientCerts.at)} (leaf '${leaf?.subject ?? '?'}', issued by '${leaf?.issuer ?? '?'}') and ${verify}`;
     // Accepted issuers: any CA name of the request that issued a sent certificate or is one of them.
     const listed = (dn: string) => cas.some((ca) => namesMatch(ca, dn));
     const issuerListed = certs.some((c) => listed(c.issuer) || listed(c.subject));
@@ -482,6 +539,12 @@ export class Sessions {
     }
   }
 
+  /** The client's alert inferred from a 19-byte record after the server's flight, with no Finished before it. */
+  private tls13ClientAlert(s: FlowState): AlertSeen | undefined {
+    if (s.finished.c2s) return undefined;
+    return s.alerts.find((a) => a.inferred && a.dir === 'c2s');
+  }
+
   /** A client's fatal alert right after the server's chain points at that chain. */
   private chainRejected(s: FlowState, out: Diagnosis[]): void {
     const a = s.alerts.find((x) => x.fatal && x.dir === 'c2s' && CHAIN_REJECT_ALERTS.has(x.description ?? ''));
@@ -515,10 +578,12 @@ export class Sessions {
     fatal: AlertSeen | undefined,
     established: boolean,
     handshakeDone: boolean,
+    notCaptured: boolean,
     out: Diagnosis[],
   ): void {
     const ch = s.clientHello;
     const sh = s.serverHello;
+    const tls13 = this.isTls13(s);
     for (const a of s.alerts) {
       if (a.encrypted || (a.description === 'close_notify' && !a.fatal)) continue;
       if (!a.fatal && handshakeDone) continue;
@@ -545,15 +610,43 @@ export class Sessions {
         });
       }
     }
-    if (!established && !fatal && !handshakeDone) {
-      const last = s.lastSpeaker;
+    // What the capture does not show is said as such, never blamed on a party (issue 12): a handshake from
+    // before the capture began, a direction with no packets, a capture that stops before the handshake ends.
+    // handshake_incomplete (error) is kept for connections seen to end unfinished: FIN, RST, an alert, idle timeout.
+    const missing = (['c2s', 's2c'] as const).find((d) => close.packets?.[d] === 0);
+    const client13Alert = tls13 ? this.tls13ClientAlert(s) : undefined;
+    if (notCaptured) {
       out.push({
-        code: 'handshake_incomplete',
-        severity: 'error',
-        message: last
-          ? `the handshake did not complete: the ${who(last.dir)} spoke last, with ${last.what} ${at(last.at)}, and the connection ended (${close.end})`
-          : `the handshake did not complete (${close.end})`,
+        code: 'handshake_not_captured',
+        severity: 'info',
+        message: `the handshake is not in the capture: the connection was already under way when it began (first TLS record ${at(s.firstRecord)}); only what follows is reported`,
       });
+    } else if (missing && !established && !fatal) {
+      out.push({
+        code: 'direction_not_captured',
+        severity: 'warning',
+        message: `the capture holds no packets from the ${who(missing)} of this connection, only the ${sideName(missing === 'c2s' ? 's2c' : 'c2s')} side: ${missing === 's2c' ? "the server's answer" : "the client's messages"} cannot be judged`,
+      });
+    } else if (!established && !fatal && !handshakeDone) {
+      const last = s.lastSpeaker;
+      const seenEnd = close.end === 'fin' || close.end === 'rst' || close.end === 'timeout' || s.alerts.length > 0 || client13Alert !== undefined;
+      if (seenEnd) {
+        out.push({
+          code: 'handshake_incomplete',
+          severity: 'error',
+          message: last
+            ? `the handshake did not complete: the ${who(last.dir)} spoke last, with ${last.what} ${at(last.at)}, and the connection ended (${close.end})`
+            : `the handshake did not complete (${close.end})`,
+        });
+      } else {
+        const cut = s.gaps.find((g) => g.atEnd);
+        const next = !last ? 'the handshake' : last.dir === 'c2s' ? "the server's answer" : "the client's answer";
+        out.push({
+          code: 'capture_ended',
+          severity: 'warning',
+          message: `the capture ends before the handshake finished${last ? `: the ${who(last.dir)} spoke last, with ${last.what} ${at(last.at)}` : ''}${cut ? `, and the ${sideName(cut.dir)} bytes stop short ${at(cut)}` : ''}; ${next} is not in the capture (the connection was not seen to end: ${close.end})`,
+        });
+      }
     }
     if (close.end === 'rst') {
       out.push({ code: 'reset', severity: established ? 'warning' : 'error', message: `the connection was reset ${at(close)}` });
@@ -569,7 +662,7 @@ export class Sessions {
         });
       }
     }
-    const gap = s.gaps.find(() => !handshakeDone);
+    const gap = s.gaps.find((g) => !g.atEnd && !handshakeDone);
     if (gap) {
       out.push({
         code: 'capture_gap',

@@ -63,18 +63,20 @@ function ext(f: Fields, id: number): Extension | undefined {
 //   struct { ProtocolVersion legacy_version; Random random; opaque legacy_session_id<0..32>;
 //            CipherSuite cipher_suites<2..2^16-2>; opaque legacy_compression_methods<1..2^8-1>;
 //            Extension extensions<8..2^16-1>; } ClientHello;
+// A read that runs short ends the decoding: the fields after it would be read from the wrong bytes.
 export const clientHello: MessageDecoder = (c, hs) => {
   const f: Fields = {};
   f.version_id = c.u16();
   f.random = bytesHex(c.sub(32));
+  if (c.short) return f;
   f.session_id = bytesHex(c.u8Prefixed());
+  if (c.short) return f;
   const suites = c.u16Prefixed();
-  if (suites) {
-    const ids: number[] = [];
-    while (suites.left >= 2) ids.push(suites.u16()!);
-    if (!suites.empty) c.short = true;
-    f.cipher_ids = ids;
-  }
+  if (!suites) return f;
+  const ids: number[] = [];
+  while (suites.left >= 2) ids.push(suites.u16()!);
+  if (!suites.empty) c.short = true;
+  f.cipher_ids = ids;
   const comp = c.u8Prefixed();
   if (comp) {
     const ids: number[] = [];
@@ -111,7 +113,9 @@ export const serverHello: MessageDecoder = (c, hs) => {
   }
   const hrr = f.random === HRR_RANDOM;
   f.hello_retry_request = hrr;
+  if (c.short) return f;
   f.session_id = bytesHex(c.u8Prefixed());
+  if (c.short) return f;
   f.cipher_id = c.u16();
   f.compression_id = c.u8();
   if (f.compression_id !== undefined) extensionsBlock(c, f, hrr ? 'hello_retry_request' : 'server_hello', false, hs.cut);

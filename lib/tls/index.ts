@@ -22,6 +22,9 @@ export const MAX_RECORD_RESYNC = (1 << 14) + 256;
 /** The content_id given to SSL 2.0 records, which have no ContentType: the header's high bit. */
 export const SSLV2_CONTENT_ID = 0x80;
 
+/** An encrypted TLS 1.3 alert record: 2 alert bytes, the inner content type and a 16-byte AEAD tag. */
+const TLS13_ALERT_RECORD = 19;
+
 const CCS = 20;
 const ALERT = 21;
 const HANDSHAKE = 22;
@@ -75,6 +78,9 @@ interface FlowState {
   clientHello?: Fields;
   /** TLS 1.3 flight inference: the line of the client's first protected record, then done. */
   clientFlight?: { line: number | undefined; done: boolean };
+  /** A NULL-encryption cipher suite was chosen (TLS ≤ 1.2): records after ChangeCipherSpec are plaintext followed
+   *  by a MAC of this many bytes (RFC 5246 §6.2.3.1). */
+  nullMac?: number;
 }
 
 function newDir(dir: Dir): DirState {
@@ -309,6 +315,7 @@ export class TlsDecoder {
   /** Whether a record of this type in this direction is protected (RFC 5246 §7.1; RFC 8446 §5). */
   private protectedRecord(f: FlowState, d: DirState, content: number): boolean {
     if (content === CCS) return false;
+    if (f.nullMac !== undefined && d.encrypted && !f.tls13) return false; // NULL cipher: MAC only, no encryption
     if (content === APPLICATION_DATA) return true;
     if (f.tls13) return false; // TLS 1.3 protects records as application_data; a visible type is plaintext
     return d.encrypted;
@@ -324,7 +331,10 @@ export class TlsDecoder {
     ev.version_id = version;
     ev.version = R.versionName(version);
     ev.length = length;
-    const encrypted = sslv2 ? f.sslv2Encrypted : this.protectedRecord(f, d, content);
+    // A plaintext alert is exactly 2 bytes (RFC 5246 §7.2): a longer one is protected even when the capture began
+    // after the ChangeCipherSpec that said so (issue 12: the record said encrypted: false, its alert true).
+    const mac = f.nullMac !== undefined && d.encrypted && !sslv2 ? f.nullMac : 0;
+    const encrypted = sslv2 ? f.sslv2Encrypted : this.protectedRecord(f, d, content) || (content === ALERT && !f.tls13 && length - mac !== 2);
     ev.encrypted = encrypted;
     if (truncated !== undefined) {
       ev.truncated = true;
@@ -347,9 +357,12 @@ export class TlsDecoder {
         d.encrypted = true;
       }
     } else if (content === ALERT && body) {
-      this.alerts(f, d, body, length, at, encrypted);
+      this.alerts(f, d, mac ? body.subarray(0, Math.max(0, body.length - mac)) : body, length - mac, at, encrypted);
     } else if (content === HANDSHAKE && body && !encrypted) {
-      this.handshakeBytes(f, d, body, at);
+      // Under a NULL cipher the MAC is cut off the end of each record before its messages are read.
+      if (mac) {
+        if (body.length === length && length >= mac) this.handshakeBytes(f, d, body.subarray(0, length - mac), at);
+      } else this.handshakeBytes(f, d, body, at);
     }
   }
 
@@ -361,7 +374,9 @@ export class TlsDecoder {
    */
   private label(f: FlowState, d: DirState, ev: Event, at: Origin): void {
     if (!f.tls13) {
-      if (d.dir === 'c2s' && f.version === undefined && f.clientHello && isTls13Offer(f.clientHello)) {
+      // RFC 8446 §4.2.10: early data follows only a ClientHello that offered it (the early_data extension, which
+      // needs a PSK); after a gap that lost the ServerHello, other client records are not early data.
+      if (d.dir === 'c2s' && f.version === undefined && f.clientHello?.early_data === true && isTls13Offer(f.clientHello)) {
         ev.flight = 'early_data';
         ev.inferred = true;
       }
@@ -374,6 +389,9 @@ export class TlsDecoder {
       }
       return;
     }
+    // A first client record of an encrypted alert's size (2 bytes + type + 16-byte tag) is not a Finished (at
+    // least 32 bytes of verify_data, RFC 8446 §4.4.4): the client refused the server's flight. It stays unlabelled.
+    if (!f.clientFlight && ev.length === TLS13_ALERT_RECORD) return;
     if (!f.clientFlight) f.clientFlight = { line: at.line ?? at.frame, done: false };
     else if (!f.clientFlight.done && (f.clientFlight.line === undefined || f.clientFlight.line !== (at.line ?? at.frame))) f.clientFlight.done = true;
     if (!f.clientFlight.done) {
@@ -529,6 +547,7 @@ export class TlsDecoder {
       f.version = version;
       f.cipher = cipher;
       if (isTls13(version)) f.tls13 = true;
+      else if (cipher !== undefined) f.nullMac = R.nullCipherMacLength(cipher);
     }
     const alpn = get(16)?.protocols as string[] | undefined;
     if (alpn) fields.alpn = alpn;
