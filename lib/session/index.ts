@@ -338,10 +338,11 @@ export class Sessions {
     const version = str(sh?.version) ?? null;
     const fatal = s.alerts.find((a) => a.fatal);
     const handshakeDone = Boolean(s.finished.c2s && s.finished.s2c);
-    // A capture that began after the handshake (no handshake message in it) shows an established connection by
-    // application data both ways; nothing else is concluded from it (issue 12).
+    // A capture that began after the handshake has no handshake message in it: `established` stays false (records
+    // alone do not show it: in TLS 1.3 the handshake itself travels as application data) and handshake_not_captured
+    // says why, never handshake_incomplete (issue 12).
     const notCaptured = s.handshakes === 0 && !fatal;
-    const established = notCaptured ? s.appData.c2s > 0 && s.appData.s2c > 0 : handshakeDone && Boolean(s.firstAppData) && !fatal;
+    const established = handshakeDone && Boolean(s.firstAppData) && !fatal;
     // Whether a client certificate was requested or sent is visible only in plaintext handshakes (TLS ≤ 1.2)
     // seen without a gap before the handshake ended. `false` needs the server's part seen to its end: its flight
     // up to ServerHelloDone, the ChangeCipherSpec of an abbreviated handshake (which has no CertificateRequest,
@@ -619,15 +620,16 @@ export class Sessions {
       out.push({
         code: 'handshake_not_captured',
         severity: 'info',
-        message: `the handshake is not in the capture: the connection was already under way when it began (first TLS record ${at(s.firstRecord)}); only what follows is reported`,
+        message: `the handshake is not in the capture: the connection was already under way when it began (first TLS record ${at(s.firstRecord)}); only what follows is reported, and whether the handshake succeeded is not known (application data records: ${s.appData.c2s} from the client, ${s.appData.s2c} from the server)`,
       });
-    } else if (missing && !established && !fatal) {
+    }
+    if (missing) {
       out.push({
         code: 'direction_not_captured',
         severity: 'warning',
         message: `the capture holds no packets from the ${who(missing)} of this connection, only the ${sideName(missing === 'c2s' ? 's2c' : 'c2s')} side: ${missing === 's2c' ? "the server's answer" : "the client's messages"} cannot be judged`,
       });
-    } else if (!established && !fatal && !handshakeDone) {
+    } else if (!notCaptured && !established && !fatal && !handshakeDone) {
       const last = s.lastSpeaker;
       const seenEnd = close.end === 'fin' || close.end === 'rst' || close.end === 'timeout' || s.alerts.length > 0 || client13Alert !== undefined;
       if (seenEnd) {

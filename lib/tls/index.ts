@@ -369,8 +369,9 @@ export class TlsDecoder {
   /**
    * TLS 1.3 hides the handshake in application_data records (RFC 8446 §5.2). By position: the server's records
    * after its ServerHello until the client answers are its encrypted flight (EncryptedExtensions … Finished); the
-   * client's first protected records, sent together, are its Finished flight; client records before the
-   * ServerHello are early data (§4.2.10). These are inferences, and the events say so.
+   * client's first protected records, sent together, are its Finished flight (unless the first is alert-sized);
+   * client records before the ServerHello are early data when the ClientHello offered it (§4.2.10). These are
+   * inferences, and the events say so.
    */
   private label(f: FlowState, d: DirState, ev: Event, at: Origin): void {
     if (!f.tls13) {
