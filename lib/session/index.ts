@@ -376,7 +376,8 @@ export class Sessions {
     this.mtls(s, tls13, requested, sent, fatal, established, diagnoses);
     if (s.serverCerts) diagnoses.push(...checkChain('server', s.serverCerts.certs, clock, at(s.serverCerts.at)));
     if (s.clientCerts) {
-      const cas = Array.isArray(s.certRequest?.ev.ca_names) ? (s.certRequest.ev.ca_names as string[]) : undefined;
+      const whole = s.certRequest?.ev.truncated !== true;
+      const cas = whole && Array.isArray(s.certRequest?.ev.ca_names) ? (s.certRequest.ev.ca_names as string[]) : undefined;
       diagnoses.push(...checkChain('client', s.clientCerts.certs, clock, at(s.clientCerts.at), cas));
     }
     this.chainRejected(s, diagnoses);
@@ -486,7 +487,9 @@ export class Sessions {
     if (!req) return;
     const types = Array.isArray(req.ev.cert_types) ? (req.ev.cert_types as unknown[]).join(', ') : '?';
     const cas = Array.isArray(req.ev.ca_names) ? (req.ev.ca_names as string[]) : [];
-    const asked = `the server asked for a client certificate ${at(req.at)} (types ${types}; ${cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : 'any CA'})`;
+    const cut = req.ev.truncated === true ? ' before the capture cut the message' : '';
+    const names = cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}${cut}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : cut ? `no CA name${cut}` : 'any CA';
+    const asked = `the server asked for a client certificate ${at(req.at)} (types ${types}; ${names})`;
     if (sent === false) {
       const how = s.clientCerts ? `answered with an empty Certificate ${at(s.clientCerts.at)}` : 'sent no Certificate message';
       out.push({
@@ -507,9 +510,11 @@ export class Sessions {
     const listed = (dn: string) => cas.some((ca) => namesMatch(ca, dn));
     const issuerListed = certs.some((c) => listed(c.issuer) || listed(c.subject));
     const rejectAlert = fatal && fatal.dir === 's2c' && (fatal.encrypted || CERT_REJECT_ALERTS.has(fatal.description ?? '')) ? fatal : undefined;
-    if ((cas.length > 0 && !issuerListed) || rejectAlert) {
+    // A CA list cut by the capture may hold the issuer after the cut: only a whole list shows it is absent.
+    const unlisted = cas.length > 0 && !issuerListed && !cut;
+    if (unlisted || rejectAlert) {
       const why =
-        cas.length > 0 && !issuerListed
+        unlisted
           ? `its chain ends at issuer '${top?.issuer ?? '?'}', which is not among the ${cas.length} CA name${cas.length > 1 ? 's' : ''} the server asked for`
           : 'the server rejected it';
       out.push({

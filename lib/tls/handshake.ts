@@ -277,7 +277,9 @@ export const certificateRequest: MessageDecoder = (c, ctx) => {
     while (algs && algs.left >= 2) ids.push(algs.u16()!);
     f.sig_alg_ids = ids;
   }
-  const cas = c.u16Prefixed();
+  // In a message cut short the CA list runs to the cut: the names complete before it are kept.
+  const n = c.u16();
+  const cas = n === undefined ? undefined : ctx.cut && n > c.left ? c.rest() : c.sub(n);
   const names: Uint8Array[] = [];
   while (cas && !cas.empty) {
     const dn = cas.u16Prefixed();

@@ -81,7 +81,23 @@ function checkVerdicts(what: string, part: Event[], whole: Event[]): void {
   }
 }
 
-// ---- cut-short ClientHellos ----
+// ---- cut-short messages ----
+
+/** The frames up to the one of `src` that holds its stream byte `cut`, that one cut there (caplen < wire length). */
+function cutAt(fs: Frame[], src: string, cut: number): Rec[] {
+  const out: Rec[] = [];
+  let pos = 0;
+  for (const f of fs) {
+    if (f.src !== src || f.payload.length === 0 || pos + f.payload.length < cut) {
+      out.push(f.rec);
+      if (f.src === src) pos += f.payload.length;
+      continue;
+    }
+    out.push({ ...f.rec, data: f.rec.data.subarray(0, f.payloadAt + cut - pos), origLen: f.rec.origLen ?? f.rec.data.length });
+    break;
+  }
+  return out;
+}
 
 interface Ext {
   id: number;
@@ -109,23 +125,7 @@ function cutHellos(file: string): number {
   assert.is(extEnd, helloEnd, `${file}: the extensions fill the hello`);
   let checked = 0;
   for (let cut = 1; cut < helloEnd; cut++) {
-    // The frames up to the one holding stream byte `cut`, that one cut there (caplen < wire length).
-    const out: Rec[] = [];
-    let pos = 0;
-    for (const f of fs) {
-      if (f.src !== clientIp || f.payload.length === 0) {
-        out.push(f.rec);
-        continue;
-      }
-      if (pos + f.payload.length < cut) {
-        out.push(f.rec);
-        pos += f.payload.length;
-        continue;
-      }
-      out.push({ ...f.rec, data: f.rec.data.subarray(0, f.payloadAt + cut - pos), origLen: f.rec.origLen ?? f.rec.data.length });
-      break;
-    }
-    const events = decodeAll(write(linkType, out), options);
+    const events = decodeAll(write(linkType, cutAt(fs, clientIp, cut)), options);
     const got = events.find((e) => e.type === 'tls.handshake' && e.msg === 'client_hello');
     const at = `${file} cut after ${cut} of ${helloEnd} bytes`;
     if (cut < 5 + 4) {
@@ -182,6 +182,44 @@ test('cut-short hellos: tcpdump -XX text cut at every hex row of the ClientHello
     rows++;
   }
   assert.ok(rows > 10);
+});
+
+/**
+ * Cuts the server's flight every `step` bytes: whatever is decoded from a cut Certificate or CertificateRequest is
+ * a prefix of the whole message's (certificates, CA names), and the verdict is the whole capture's or null.
+ */
+function cutServerFlight(file: string, step: number): number {
+  const raw = readFileSync(file);
+  const { linkType, frames: fs } = frames(raw);
+  const whole = decodeAll(raw, options);
+  const clientIp = fs[0]!.src;
+  const server = fs.find((f) => f.src !== clientIp)!.src;
+  const msgs = (evs: Event[], m: string) => evs.filter((e) => e.type === 'tls.handshake' && e.dir === 's2c' && e.msg === m);
+  const flight = fs.filter((f) => f.src === server).reduce((n, f) => n + f.payload.length, 0);
+  const end = Math.min(flight, 6000);
+  let n = 0;
+  for (let cut = 1; cut < end; cut += step) {
+    const events = decodeAll(write(linkType, cutAt(fs, server, cut)), options);
+    const at = `${file.split('/').pop()} server stream cut after ${cut} bytes`;
+    for (const [m, list] of [['certificate', 'certs'], ['certificate_request', 'ca_names']] as const) {
+      const w = msgs(whole, m)[0];
+      for (const e of msgs(events, m)) {
+        const got = (e[list] as unknown[] | undefined) ?? [];
+        assert.equal(got, ((w![list] as unknown[]) ?? []).slice(0, got.length), `${at}: ${m} ${list} a prefix of the whole message's`);
+      }
+    }
+    checkVerdicts(at, events.filter((e) => e.type === 'tls.session'), sessions(raw));
+    n++;
+  }
+  return n;
+}
+
+test("cut-short server flights: a Certificate or CertificateRequest cut anywhere keeps what is complete before the cut, and the verdict blames nobody", () => {
+  let n = 0;
+  for (const name of ['mtls12-ok.pcap', 'mtls12-nocert.pcap', 'tls12-rsa.pcap']) n += cutServerFlight(join(FIXTURES, name), 7);
+  assert.ok(n > 300, `${n} cut points checked`);
+  if (holdout.length === 0) return skipping('TLSDUMP_HOLDOUT not set: holdout excerpt checks');
+  for (const f of holdout.filter((x) => /mtls12-(ok|nocert)\.pcap$/.test(x))) n += cutServerFlight(f, 11);
 });
 
 // ---- captures that begin late, and one direction only ----

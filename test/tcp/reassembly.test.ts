@@ -452,17 +452,23 @@ test('reassembly: a FIN that arrives before the last data closes the flow only o
 
 // Idle expiry runs on the capture clock that other connections' packets move; a packet is assigned to its own flow
 // first, so a timestamp that jumps forward never closes the flow it belongs to (issue 12).
-test('reassembly: a flow idle longer than idleTimeout closes with end timeout; a later packet starts a new flow', () => {
+/** A connection that sends 10 bytes by time 2, then the SYN of another connection at `otherAt` moves the clock. */
+function idleThenOther(otherAt: number): { c: Conn; ps: Packet[] } {
   const lines = { n: 0 };
   const c = new Conn(1000, 5000, V4, lines);
   const other = new Conn(7000, 9000, { c: ['10.0.0.3', 40001], s: ['10.0.0.2', 443] }, lines);
-  const ps: Packet[] = [
+  const ps = [
     c.pkt('c', 0, 0, SYN, undefined, { time: 0 }),
     c.pkt('s', 0, 1, SYN | ACK, undefined, { time: 1 }),
     c.pkt('c', 1, 1, ACK, stream(10), { time: 2 }),
-    other.pkt('c', 0, 0, SYN, undefined, { time: 400 }),
-    c.pkt('c', 11, 1, ACK, stream(10), { time: 500 }),
+    other.pkt('c', 0, 0, SYN, undefined, { time: otherAt }),
   ];
+  return { c, ps };
+}
+
+test('reassembly: a flow idle longer than idleTimeout closes with end timeout; a later packet starts a new flow', () => {
+  const { c, ps } = idleThenOther(400);
+  ps.push(c.pkt('c', 11, 1, ACK, stream(10), { time: 500 }));
   const run = reassemble(ps, { idleTimeout: 60 });
   assert.is(run.flows.size, 3);
   assert.is(run.flows.get(0)!.close!.end, 'timeout');
@@ -485,17 +491,8 @@ test('reassembly: a packet whose timestamp jumps past idleTimeout stays in its o
 });
 
 test('reassembly: after a timeout, a retransmission of old bytes stays with the closed flow and starts nothing', () => {
-  const lines = { n: 0 };
-  const c = new Conn(1000, 5000, V4, lines);
-  const other = new Conn(7000, 9000, { c: ['10.0.0.3', 40001], s: ['10.0.0.2', 443] }, lines);
-  const ps: Packet[] = [
-    c.pkt('c', 0, 0, SYN, undefined, { time: 0 }),
-    c.pkt('s', 0, 1, SYN | ACK, undefined, { time: 1 }),
-    c.pkt('c', 1, 1, ACK, stream(10), { time: 2 }),
-    other.pkt('c', 0, 0, SYN, undefined, { time: 480 }),
-    c.pkt('s', 1, 11, ACK, undefined, { time: 500 }),
-    c.pkt('c', 1, 1, ACK, stream(10), { time: 501 }),
-  ];
+  const { c, ps } = idleThenOther(480);
+  ps.push(c.pkt('s', 1, 11, ACK, undefined, { time: 500 }), c.pkt('c', 1, 1, ACK, stream(10), { time: 501 }));
   const run = reassemble(ps, { idleTimeout: 60 });
   assert.is(run.flows.size, 2);
   assert.is(run.flows.get(0)!.close!.end, 'timeout');
