@@ -35,13 +35,14 @@ export function looksLikeClientHello(b: Uint8Array): boolean {
 
 /**
  * The start of the server's flight: a TLS handshake record whose first message only a server sends, ServerHello
- * (2), ServerKeyExchange (12), CertificateRequest (13) or ServerHelloDone (14) (RFC 5246 §7.4), with a handshake
+ * (2), NewSessionTicket (4, RFC 5077 §3.3), ServerKeyExchange (12), CertificateRequest (13) or ServerHelloDone (14)
+ * (RFC 5246 §7.4), with a handshake
  * length that fits the record (an encrypted Finished starts with random bytes); or an SSLv2 SERVER-HELLO (4).
  */
 export function looksLikeServerFlight(b: Uint8Array): boolean {
   if (b.length >= 6 && b[0] === 0x16 && b[1] === 0x03 && b[2]! <= 0x04) {
     const t = b[5]!;
-    if (t !== 2 && t !== 12 && t !== 13 && t !== 14) return false;
+    if (t !== 2 && t !== 4 && t !== 12 && t !== 13 && t !== 14) return false;
     if (b.length < 9) return true;
     const recLen = (b[3]! << 8) | b[4]!;
     const hsLen = (b[6]! << 16) | (b[7]! << 8) | b[8]!;

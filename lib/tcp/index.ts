@@ -8,11 +8,11 @@
 //   after a FIN/RST close give one `tcp.data_after_close`, new bytes after a timeout or eviction start a new flow.
 // - The client is the sender of the first SYN, else the receiver of the first SYN-ACK, else the sender of a
 //   packet that starts with a ClientHello (0x16 0x03 … type 1, or an SSLv2 CLIENT-HELLO), else the receiver of
-//   one that starts the server's flight (ServerHello, ServerKeyExchange, CertificateRequest, ServerHelloDone, an
-//   SSLv2 SERVER-HELLO), whatever packet came first. Until one of these is seen, the flow's output waits (at most
-//   maxFlowBufferBytes), so roles are fixed before any event of the flow goes out and nothing is swapped later. At
-//   the limit or at the end, without TLS evidence, the ports decide: the server is the side on a well-known server
-//   port, else the side with the lower port (flow.ts byPorts). FlowOpen always carries the first packet's line.
+//   one that starts the server's flight (a message only servers send, flow.ts looksLikeServerFlight), whatever
+//   packet came first. Until one of these is seen, the flow's output waits (at most maxFlowBufferBytes), so roles
+//   are fixed before any event of the flow goes out and nothing is swapped later. At the limit or at the end,
+//   without TLS evidence, the ports decide: the server is the side on a well-known server port, else the side with
+//   the lower port (flow.ts byPorts). FlowOpen always carries the first packet's line.
 // - Bytes are delivered in order per direction. Out-of-order bytes wait, at most maxFlowBufferBytes per
 //   direction and maxTotalBufferBytes in all. A hole is declared lost (one `tcp.gap` with `missing` and the line
 //   of the first packet after the hole, then FlowData with afterGap) when the bytes are known not captured
