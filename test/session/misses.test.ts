@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
+import { splitVersion } from '../../lib/output/ecs.js';
 import { pcapFile, readPcap } from '../pcap/build.js';
 import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipping, tcpdumpText } from '../support/shared.js';
 
@@ -160,6 +161,7 @@ test('TLS 1.3 drafts count as TLS 1.3 in the verdict (draft-28 public capture): 
   assert.is(s!.client_cert_requested, null);
   assert.is(s!.client_cert_sent, null);
   assert.ok(diags(s!).some((d) => d.code === 'client_cert_not_visible'));
+  assert.equal(splitVersion(s!.version), { protocol: 'tls', version: '1.3' }, 'ECS: tls.version 1.3');
 });
 
 test.run();
