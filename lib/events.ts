@@ -85,6 +85,8 @@ export interface FlowClose extends Origin {
   server: string;
   end: FlowEnd;
   bytes: { c2s: number; s2c: number };
+  /** Packets captured from each side (0: that direction is not in the capture); the tcp stage always sets it. */
+  packets?: { c2s: number; s2c: number };
   gaps: number;
 }
 

@@ -443,7 +443,10 @@ export class TextFormatter {
         parts.push(show(ev.version));
         parts.push(`· ${show(ev.cipher ?? `cipher ${hex(num(ev.cipher_id) ?? 0, 4)}`)}`);
         const sid = (str(ev.session_id) ?? '').length / 2;
-        if (sid) parts.push(`· session id ${sid} bytes${ev.session_id_match === true ? ' (echoed: resumption)' : ''}`);
+        // In TLS 1.3 the echo of legacy_session_id is middlebox compatibility, not resumption (RFC 8446 §4.1.3, D.4).
+        const v = num(ev.version_id) ?? 0;
+        const tls13 = v === 0x0304 || v >> 8 === 0x7f || v >> 8 === 0xfb;
+        if (sid) parts.push(`· session id ${sid} bytes${ev.session_id_match === true ? (tls13 ? ' (echoed: compatibility mode)' : ' (echoed: resumption)') : ''}`);
         break;
       }
       case 'certificate': {
@@ -505,7 +508,8 @@ export class TextFormatter {
     const established = s.established === true;
     // An excerpt's session says null where its rows do not show the outcome.
     const head = established ? p.green('established') : s.established === null ? p.yellow('outcome not visible') : p.red('NOT established');
-    const facts = [show(s.version ?? 'no version'), show(s.cipher ?? 'no cipher'), s.resumed === true ? 'resumed' : s.resumed === null ? 'resumption not visible' : 'full handshake'];
+    const handshake = s.resumed === null ? 'resumption not visible' : s.version == null ? 'no ServerHello seen' : s.resumed === true ? 'resumed' : 'full handshake';
+    const facts = [show(s.version ?? 'no version'), show(s.cipher ?? 'no cipher'), handshake];
     if (typeof s.sni === 'string') facts.push(`SNI ${show(s.sni)}`);
     out.push(`  ${p.bold('verdict')}  ${head} · ${facts.join(' · ')}`);
     out.push(`           client certificate: requested ${yesNo(s.client_cert_requested)}, sent ${yesNo(s.client_cert_sent)}`);

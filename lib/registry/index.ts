@@ -69,6 +69,19 @@ export function cipherName(id: number): string {
   return lookup(CIPHER_SUITES, id, 4);
 }
 
+/** MAC sizes of the hash named at the end of a suite (RFC 2104 HMAC output: MD5 16, SHA-1 20, SHA-256 32, SHA-384 48). */
+const MAC_BYTES: Record<string, number> = { MD5: 16, SHA: 20, SHA256: 32, SHA384: 48 };
+
+/**
+ * For a TLS ≤ 1.2 cipher suite without encryption (`…_WITH_NULL_<hash>`), the MAC length that follows each
+ * record's plaintext once the suite is in use (RFC 5246 §6.2.3.1); undefined for any other suite (TLS_NULL_WITH_NULL_NULL
+ * is the initial state, never a negotiated suite).
+ */
+export function nullCipherMacLength(id: number): number | undefined {
+  const m = /_WITH_NULL_(MD5|SHA|SHA256|SHA384)$/.exec(CIPHER_SUITES.get(id) ?? '');
+  return m ? MAC_BYTES[m[1]!] : undefined;
+}
+
 export function extensionName(id: number): string {
   return lookup(EXTENSIONS, id, 4);
 }

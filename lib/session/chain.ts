@@ -18,7 +18,7 @@ function name(c: CertFacts): string {
 export interface Clock {
   /** Seconds since the epoch to judge validity against. */
   epoch: number;
-  /** Says which time was used, for messages. */
+  /** Which time was used: the capture's, or today's because the capture carries no date (then findings are info). */
   source: 'capture' | 'now';
 }
 
@@ -82,24 +82,37 @@ export function checkChain(
       message: `the ${who}'s chain ${at} includes the self-signed root ${name(last)}; peers must already trust it, so sending it is unnecessary`,
     });
   }
-  const when = clock.source === 'capture' ? 'at the capture time' : 'today (the capture carries no date)';
+  // Validity is judged against the capture's time when the input has one. Without it, today's clock is no
+  // evidence against either party: the finding is info, says that the capture date is unknown, and gives the
+  // bounds the certificate itself sets (issue 12). Every message names the date it used.
+  const known = clock.source === 'capture';
+  const date = iso(clock.epoch, clock.source);
   for (let i = 0; i < n; i++) {
     const c = certs[i]!;
     if (!isCertificate(c)) continue;
     const after = c.not_after ? Date.parse(c.not_after) / 1000 : NaN;
     const before = c.not_before ? Date.parse(c.not_before) / 1000 : NaN;
+    const cert = `the ${who}'s certificate ${i} ${name(c)} ${at}`;
     if (after < clock.epoch) {
-      out.push({
-        code: 'cert_expired',
-        severity: 'error',
-        message: `the ${who}'s certificate ${i} ${name(c)} ${at} expired on ${c.not_after}, before ${when} (${iso(clock.epoch, clock.source)})`,
-      });
+      out.push(
+        known
+          ? { code: 'cert_expired', severity: 'error', message: `${cert} expired on ${c.not_after}, before the capture's time (${date})` }
+          : {
+              code: 'cert_expired',
+              severity: 'info',
+              message: `the capture date is unknown (the input carries no date), so ${cert} is not judged: it is valid from ${c.not_before} and expired on ${c.not_after}, before today (${date}); a capture made after ${c.not_after} saw it expired`,
+            },
+      );
     } else if (before > clock.epoch) {
-      out.push({
-        code: 'cert_not_yet_valid',
-        severity: 'error',
-        message: `the ${who}'s certificate ${i} ${name(c)} ${at} is valid only from ${c.not_before}, after ${when} (${iso(clock.epoch, clock.source)})`,
-      });
+      out.push(
+        known
+          ? { code: 'cert_not_yet_valid', severity: 'error', message: `${cert} is valid only from ${c.not_before}, after the capture's time (${date})` }
+          : {
+              code: 'cert_not_yet_valid',
+              severity: 'info',
+              message: `the capture date is unknown (the input carries no date), so ${cert} is not judged: it is valid only from ${c.not_before}, after today (${date}), until ${c.not_after}`,
+            },
+      );
     }
   }
   for (const d of out) d.side = who;

@@ -26,6 +26,12 @@ interface AlertSeen extends Seen {
   inferred?: boolean;
 }
 
+interface GapSeen extends Seen {
+  dir: Dir;
+  /** The hole is at the end of its direction: the capture stops inside the stream. */
+  atEnd: boolean;
+}
+
 interface LastRecord {
   content: string;
   length: number;
@@ -62,7 +68,11 @@ interface FlowState {
   alertsOmitted: number;
   /** The first fatal alert, never dropped from `alerts`. */
   firstFatal?: AlertSeen;
-  gaps: Seen[];
+  gaps: GapSeen[];
+  /** The first TLS record of the connection (where a capture that began after the handshake starts). */
+  firstRecord?: Seen;
+  /** Plaintext handshake messages seen (0: the handshake is not in the capture). */
+  handshakes: number;
   lastSpeaker?: { dir: Dir; what: string; at: Seen };
   newSessionTicket: boolean;
   /** The last record-carrying line of each direction, to place close_notify. */
@@ -111,6 +121,19 @@ export const MAX_ALERTS = 64;
 /** The size of an encrypted TLS 1.3 alert record: 2 alert bytes + 1 content type + a 16-byte AEAD tag. */
 const TLS13_ALERT_RECORD = 19;
 
+/** TLS 1.3 by its version id: 0x0304, a draft (0x7fXX) or Facebook's drafts (0xfbXX). The verdict reads ids, never
+ *  display names, so that "TLS 1.3 (draft 23)" counts as TLS 1.3 (issue 12). */
+function isTls13Id(v: number | undefined): boolean {
+  return v === 0x0304 || (v !== undefined && (v >> 8 === 0x7f || v >> 8 === 0xfb));
+}
+
+/** A capture time before 1990 is no date: pcap files written with zeroed (or nearly zeroed) timestamps. */
+const EARLIEST_CAPTURE = Date.UTC(1990, 0, 1) / 1000;
+
+function sideName(dir: Dir): string {
+  return dir === 'c2s' ? "client's" : "server's";
+}
+
 export class Sessions {
   private readonly flows = new Map<number, FlowState>();
 
@@ -143,8 +166,10 @@ export class Sessions {
         break;
       case 'anomaly':
         if (ev.code === 'tcp.gap') {
-          // Only the first gap is read (capture_gap cites it): one is kept, however many a damaged flow has.
-          if (s.gaps.length === 0) s.gaps.push(seen);
+          // The first gap in the stream and the first at the end of a direction are read (capture_gap and
+          // capture_ended cite them): at most two are kept, however many a damaged flow has.
+          const atEnd = ev.at_end === true;
+          if (!s.gaps.some((g) => g.atEnd === atEnd)) s.gaps.push({ ...seen, dir, atEnd });
           if (s.tls) s.history.add(LETTER.gap, dir === 'c2s');
         }
         break;
@@ -178,6 +203,7 @@ export class Sessions {
       alerts: [],
       alertsOmitted: 0,
       gaps: [],
+      handshakes: 0,
       newSessionTicket: false,
       lastRecord: {},
       decryptedFinished: {},
@@ -186,6 +212,7 @@ export class Sessions {
 
   private record(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
     s.tls = true;
+    s.firstRecord ??= seen;
     const content = str(ev.content) ?? '';
     const length = num(ev.length) ?? 0;
     const client = dir === 'c2s';
@@ -266,6 +293,7 @@ export class Sessions {
       s.history.add(ev.sslv2 === true ? sslv2Letter(msg) : handshakeLetter(id), client);
     }
     s.lastSpeaker = { dir, what: msg, at: seen };
+    s.handshakes++;
     switch (msg) {
       case 'client_hello':
         if (client) s.clientHello = ev;
@@ -304,6 +332,10 @@ export class Sessions {
           s.finished[dir] ??= seen;
         }
         break;
+      case 'finished':
+        // A Finished in plaintext: a NULL cipher suite protects records with a MAC only (RFC 5246 §6.2.3.1).
+        s.finished[dir] ??= seen;
+        break;
     }
   }
 
@@ -331,7 +363,7 @@ export class Sessions {
   }
 
   private isTls13(s: FlowState): boolean {
-    return str(s.serverHello?.version) === 'TLS 1.3';
+    return isTls13Id(num(s.serverHello?.version_id));
   }
 
   private session(s: FlowState, close: FlowClose): Event {
@@ -341,17 +373,32 @@ export class Sessions {
     const version = str(sh?.version) ?? null;
     const fatal = s.alerts.find((a) => a.fatal);
     const handshakeDone = Boolean(s.finished.c2s && s.finished.s2c);
+    // A capture that began after the handshake has no handshake message in it: `established` stays false (records
+    // alone do not show it: in TLS 1.3 the handshake itself travels as application data) and handshake_not_captured
+    // says why, never handshake_incomplete (issue 12).
+    const notCaptured = s.handshakes === 0 && !fatal;
     const established = handshakeDone && Boolean(s.firstAppData) && !fatal;
     // Whether a client certificate was requested or sent is visible only in plaintext handshakes (TLS ≤ 1.2)
-    // seen from the ClientHello on without a gap before the handshake ended.
+    // seen without a gap before the handshake ended. `false` needs the server's part seen to its end: its flight
+    // up to ServerHelloDone, the ChangeCipherSpec of an abbreviated handshake (which has no CertificateRequest,
+    // RFC 5246 §7.3), or the fatal alert with which it ended the handshake. `client_cert_sent` is false when
+    // none was requested, or when the client's answer (ClientKeyExchange or ChangeCipherSpec) was seen without
+    // a Certificate. Otherwise both are null: the capture does not show them (issue 12). SSL 2.0 keeps its rule:
+    // a seen CLIENT-HELLO makes both visible.
     const gapInHandshake = s.gaps.length > 0 && !handshakeDone;
-    const visible = !tls13 && Boolean(ch) && !gapInHandshake;
-    let requested: boolean | null = s.certRequest ? true : visible ? false : null;
-    let sent: boolean | null = s.clientCerts ? s.clientCerts.certs.length > 0 : visible ? false : null;
+    const sslv2 = ch?.sslv2 === true || sh?.sslv2 === true;
+    const serverDone = sslv2 ? Boolean(ch) : Boolean(s.serverHelloDone || (sh && s.ccs.s2c) || (fatal && fatal.dir === 's2c'));
+    const clientAnswered = sslv2 ? Boolean(ch) : Boolean(s.clientKeyExchange || s.ccs.c2s);
+    let requested: boolean | null = s.certRequest ? true : serverDone && !gapInHandshake ? false : null;
+    let sent: boolean | null = s.clientCerts
+      ? s.clientCerts.certs.length > 0
+      : requested === false || (requested === true && clientAnswered && !gapInHandshake)
+        ? false
+        : null;
     // TLS 1.3 with logged secrets: the server's flight read up to its Finished shows whether it asked; the
     // client's read up to its Finished shows whether it sent one (issue 13).
     const decrypted13 = tls13 && Boolean(s.decryptedFinished.s2c) && Boolean(ch) && !gapInHandshake;
-    if (tls13 && decrypted13) {
+    if (decrypted13) {
       requested = s.certRequest ? true : false;
       sent = s.clientCerts ? s.clientCerts.certs.length > 0 : s.decryptedFinished.c2s ? false : null;
     } else if (tls13) {
@@ -361,9 +408,11 @@ export class Sessions {
 
     const resumed = this.resumed(s, tls13);
     const diagnoses: Diagnosis[] = [];
-    // Without a date in the capture, validity is judged against now (messages print only the day, so the
-    // output of one input stays the same within a day).
-    const clock: Clock = close.epoch !== undefined ? { epoch: close.epoch, source: 'capture' } : { epoch: Date.now() / 1000, source: 'now' };
+    // Validity is judged against the capture's time when the input has one (-tt, -tttt, pcap timestamps that are
+    // not zero); otherwise only today's date is named, at info level (messages print only the day, so the output
+    // of one input stays the same within a day).
+    const clock: Clock =
+      close.epoch !== undefined && close.epoch >= EARLIEST_CAPTURE ? { epoch: close.epoch, source: 'capture' } : { epoch: Date.now() / 1000, source: 'now' };
 
     this.mtls(s, tls13 && !decrypted13, requested, sent, fatal, established, diagnoses);
     if (s.keysMissing) {
@@ -375,12 +424,13 @@ export class Sessions {
     }
     if (s.serverCerts) diagnoses.push(...checkChain('server', s.serverCerts.certs, clock, at(s.serverCerts.at)));
     if (s.clientCerts) {
-      const cas = Array.isArray(s.certRequest?.ev.ca_names) ? (s.certRequest.ev.ca_names as string[]) : undefined;
+      const whole = s.certRequest?.ev.truncated !== true;
+      const cas = whole && Array.isArray(s.certRequest?.ev.ca_names) ? (s.certRequest.ev.ca_names as string[]) : undefined;
       diagnoses.push(...checkChain('client', s.clientCerts.certs, clock, at(s.clientCerts.at), cas));
     }
     this.chainRejected(s, diagnoses);
     this.hostname(s, diagnoses);
-    this.shape(s, close, fatal, established, handshakeDone, diagnoses);
+    this.shape(s, close, fatal, established, handshakeDone, notCaptured, diagnoses);
     this.hygiene(s, version, diagnoses);
 
     const ev: Event = {
@@ -446,6 +496,15 @@ export class Sessions {
         message:
           'TLS 1.3 encrypts CertificateRequest, the client Certificate and CertificateVerify (RFC 8446 §4.3–4.4), so whether a client certificate was requested or sent cannot be seen without keys',
       });
+      const mine = this.tls13ClientAlert(s);
+      if (mine && !established) {
+        out.push({
+          code: 'tls13_alert_inferred',
+          severity: 'warning',
+          side: 'client',
+          message: `inferred, not seen: after the server's encrypted flight ${at(s.finished.s2c)} the client sent one ${TLS13_ALERT_RECORD}-byte record ${at(mine)}, the size of an encrypted alert (a Finished is larger), and nothing else: the client most likely refused the server's flight, typically its certificate (unknown_ca, bad_certificate, certificate_expired)`,
+        });
+      }
       const alert = s.alerts.find((a) => a.inferred && a.dir === 's2c');
       if (alert && !established) {
         out.push({
@@ -479,7 +538,9 @@ export class Sessions {
     const typeList = Array.isArray(req.ev.cert_types) ? (req.ev.cert_types as unknown[]) : undefined;
     const types = typeList === undefined ? 'types ?; ' : typeList.length > 0 ? `types ${typeList.join(', ')}; ` : '';
     const cas = Array.isArray(req.ev.ca_names) ? (req.ev.ca_names as string[]) : [];
-    const asked = `the server asked for a client certificate ${at(req.at)} (${types}${cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : 'any CA'})`;
+    const cut = req.ev.truncated === true ? ' before the capture cut the message' : '';
+    const names = cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}${cut}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : cut ? `no CA name${cut}` : 'any CA';
+    const asked = `the server asked for a client certificate ${at(req.at)} (${types}${names})`;
     if (sent === false) {
       const how = s.clientCerts ? `answered with an empty Certificate ${at(s.clientCerts.at)}` : 'sent no Certificate message';
       out.push({
@@ -495,14 +556,16 @@ export class Sessions {
     const leaf = certs[0];
     const verify = s.certVerify ? `CertificateVerify ${at(s.certVerify)}` : 'no CertificateVerify';
     const n = s.clientCerts.certs.length;
-    const sentText = `the client sent ${n} certificate${n > 1 ? 's' : ''} ${at(s.clientCerts.at)} (leaf '${leaf?.subject ?? '?'}', issued by '${top?.issuer ?? '?'}') and ${verify}`;
+    const sentText = `the client sent ${n} certificate${n > 1 ? 's' : ''} ${at(s.clientCerts.at)} (leaf '${leaf?.subject ?? '?'}', issued by '${leaf?.issuer ?? '?'}') and ${verify}`;
     // Accepted issuers: any CA name of the request that issued a sent certificate or is one of them.
     const listed = (dn: string) => cas.some((ca) => namesMatch(ca, dn));
     const issuerListed = certs.some((c) => listed(c.issuer) || listed(c.subject));
     const rejectAlert = fatal && fatal.dir === 's2c' && (fatal.encrypted || CERT_REJECT_ALERTS.has(fatal.description ?? '')) ? fatal : undefined;
-    if ((cas.length > 0 && !issuerListed) || rejectAlert) {
+    // A CA list cut by the capture may hold the issuer after the cut: only a whole list shows it is absent.
+    const unlisted = cas.length > 0 && !issuerListed && !cut;
+    if (unlisted || rejectAlert) {
       const why =
-        cas.length > 0 && !issuerListed
+        unlisted
           ? `its chain ends at issuer '${top?.issuer ?? '?'}', which is not among the ${cas.length} CA name${cas.length > 1 ? 's' : ''} the server asked for`
           : 'the server rejected it';
       out.push({
@@ -531,6 +594,12 @@ export class Sessions {
         s.alerts.push({ ...last.at, dir, fatal: false, encrypted: true, inferred: true });
       }
     }
+  }
+
+  /** The client's alert inferred from a 19-byte record after the server's flight, with no Finished before it. */
+  private tls13ClientAlert(s: FlowState): AlertSeen | undefined {
+    if (s.finished.c2s) return undefined;
+    return s.alerts.find((a) => a.inferred && a.dir === 'c2s');
   }
 
   /** A client's fatal alert right after the server's chain points at that chain. */
@@ -566,10 +635,12 @@ export class Sessions {
     fatal: AlertSeen | undefined,
     established: boolean,
     handshakeDone: boolean,
+    notCaptured: boolean,
     out: Diagnosis[],
   ): void {
     const ch = s.clientHello;
     const sh = s.serverHello;
+    const tls13 = this.isTls13(s);
     for (const a of s.alerts) {
       if (a.encrypted || (a.description === 'close_notify' && !a.fatal)) continue;
       if (!a.fatal && handshakeDone) continue;
@@ -596,15 +667,44 @@ export class Sessions {
         });
       }
     }
-    if (!established && !fatal && !handshakeDone) {
-      const last = s.lastSpeaker;
+    // What the capture does not show is said as such, never blamed on a party (issue 12): a handshake from
+    // before the capture began, a direction with no packets, a capture that stops before the handshake ends.
+    // handshake_incomplete (error) is kept for connections seen to end unfinished: FIN, RST, an alert, idle timeout.
+    const missing = (['c2s', 's2c'] as const).find((d) => close.packets?.[d] === 0);
+    const client13Alert = tls13 ? this.tls13ClientAlert(s) : undefined;
+    if (notCaptured) {
       out.push({
-        code: 'handshake_incomplete',
-        severity: 'error',
-        message: last
-          ? `the handshake did not complete: the ${who(last.dir)} spoke last, with ${last.what} ${at(last.at)}, and the connection ended (${close.end})`
-          : `the handshake did not complete (${close.end})`,
+        code: 'handshake_not_captured',
+        severity: 'info',
+        message: `the handshake is not in the capture: the connection was already under way when it began (first TLS record ${at(s.firstRecord)}); only what follows is reported, and whether the handshake succeeded is not known (application data records: ${s.appData.c2s} from the client, ${s.appData.s2c} from the server)`,
       });
+    }
+    if (missing) {
+      out.push({
+        code: 'direction_not_captured',
+        severity: 'warning',
+        message: `the capture holds no packets from the ${who(missing)} of this connection, only the ${sideName(missing === 'c2s' ? 's2c' : 'c2s')} side: ${missing === 's2c' ? "the server's answer" : "the client's messages"} cannot be judged`,
+      });
+    } else if (!notCaptured && !established && !fatal && !handshakeDone) {
+      const last = s.lastSpeaker;
+      const seenEnd = close.end === 'fin' || close.end === 'rst' || close.end === 'timeout' || s.alerts.length > 0 || client13Alert !== undefined;
+      if (seenEnd) {
+        out.push({
+          code: 'handshake_incomplete',
+          severity: 'error',
+          message: last
+            ? `the handshake did not complete: the ${who(last.dir)} spoke last, with ${last.what} ${at(last.at)}, and the connection ended (${close.end})`
+            : `the handshake did not complete (${close.end})`,
+        });
+      } else {
+        const cut = s.gaps.find((g) => g.atEnd);
+        const next = !last ? 'the handshake' : last.dir === 'c2s' ? "the server's answer" : "the client's answer";
+        out.push({
+          code: 'capture_ended',
+          severity: 'warning',
+          message: `the capture ends before the handshake finished${last ? `: the ${who(last.dir)} spoke last, with ${last.what} ${at(last.at)}` : ''}${cut ? `, and the ${sideName(cut.dir)} bytes stop short ${at(cut)}` : ''}; ${next} is not in the capture (the connection was not seen to end: ${close.end})`,
+        });
+      }
     }
     if (close.end === 'rst') {
       out.push({ code: 'reset', severity: established ? 'warning' : 'error', message: `the connection was reset ${at(close)}` });
@@ -620,7 +720,7 @@ export class Sessions {
         });
       }
     }
-    const gap = s.gaps.find(() => !handshakeDone);
+    const gap = s.gaps.find((g) => !g.atEnd && !handshakeDone);
     if (gap) {
       out.push({
         code: 'capture_gap',

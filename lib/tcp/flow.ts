@@ -33,6 +33,29 @@ export function looksLikeClientHello(b: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * The start of the server's flight: a TLS handshake record whose first message only a server sends, ServerHello
+ * (2), NewSessionTicket (4, RFC 5077 §3.3), ServerKeyExchange (12), CertificateRequest (13) or ServerHelloDone (14)
+ * (RFC 5246 §7.4), with a handshake
+ * length that fits the record (an encrypted Finished starts with random bytes); or an SSLv2 SERVER-HELLO (4).
+ */
+export function looksLikeServerFlight(b: Uint8Array): boolean {
+  if (b.length >= 6 && b[0] === 0x16 && b[1] === 0x03 && b[2]! <= 0x04) {
+    const t = b[5]!;
+    if (t !== 2 && t !== 4 && t !== 12 && t !== 13 && t !== 14) return false;
+    if (b.length < 9) return true;
+    const recLen = (b[3]! << 8) | b[4]!;
+    const hsLen = (b[6]! << 16) | (b[7]! << 8) | b[8]!;
+    return hsLen + 4 <= recLen || (recLen >= 1 << 14 && hsLen < 1 << 16);
+  }
+  // draft-hickman §2.6: SERVER-HELLO is msg 4, then session-id-hit, certificate type, version 0.2.
+  if (b.length >= 7 && (b[0]! & 0x80) !== 0 && b[2] === 0x04) return b[5] === 0x00 && b[6] === 0x02;
+  return false;
+}
+
+/** Ports on which TLS servers listen (IANA; implicit TLS and STARTTLS protocols), to guess roles without TLS evidence. */
+const SERVER_PORTS = new Set([21, 25, 110, 143, 389, 443, 465, 563, 587, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 3306, 5061, 5222, 5223, 5269, 5432, 5671, 6514, 8443, 8883]);
+
 type Queued =
   | { side: Side; kind: 'data'; bytes: Uint8Array; at: Origin; afterGap: boolean; owned: boolean }
   | { side: Side | undefined; kind: 'anomaly'; code: string; message: string; at: Origin; extra: Record<string, unknown> | undefined };
@@ -118,8 +141,9 @@ export class Flow {
   /** In the Reassembler's queues of holders (kept bytes; other bytes). */
   inKeptQueue = false;
   inBufferQueue = false;
-  /** Packets seen. */
+  /** Packets seen, in all and per side. */
   pkts = 0;
+  private readonly sidePkts: [number, number] = [0, 0];
   /** The Reassembler's packet count at this flow's last packet, and when it was last queued for eviction. */
   touched = 0;
   queuedAt = 0;
@@ -190,6 +214,7 @@ export class Flow {
     const other: Side = side === 0 ? 1 : 0;
     const at = originOf(p);
     this.pkts++;
+    this.sidePkts[side]++;
     this.last = at;
     if (p.time !== undefined) this.lastTime = p.time;
     const flags = p.flags;
@@ -216,6 +241,7 @@ export class Flow {
       if (sa === SYN) this.decide(side);
       else if (sa === (SYN | ACK)) this.decide(other);
       else if (!(flags & RST) && looksLikeClientHello(p.payload)) this.decide(side);
+      else if (!(flags & RST) && looksLikeServerFlight(p.payload)) this.decide(other);
     }
     if (flags & RST) this.rstSeen = true;
     if (flags & FIN) half.finSent = true;
@@ -253,7 +279,7 @@ export class Flow {
     for (const h of this.halves) h.dropKept();
     for (const h of this.halves) h.relieve(this.pkts, limit);
     this.release(true);
-    if (this.clientSide === undefined && this.queuedBytes > 0) this.decide(0);
+    if (this.clientSide === undefined && this.queuedBytes > 0) this.decide(this.byPorts());
   }
 
   /** Forgets kept bytes only (the cheapest relief). */
@@ -268,7 +294,7 @@ export class Flow {
     for (const h of this.halves) h.report();
     this.release(true);
     if (why) this.anomaly(undefined, why.code, why.message, this.last);
-    if (this.clientSide === undefined) this.decide(0);
+    if (this.clientSide === undefined) this.decide(this.byPorts());
     const client = this.clientSide ?? 0;
     const end: FlowEnd = this.ended ?? reason;
     const c = this.halves[client];
@@ -281,6 +307,7 @@ export class Flow {
       server: this.names[client === 0 ? 1 : 0],
       end,
       bytes: { c2s: c.delivered, s2c: s.delivered },
+      packets: { c2s: this.sidePkts[client], s2c: this.sidePkts[client === 0 ? 1 : 0] },
       gaps: c.gaps + s.gaps,
     });
   }
@@ -435,12 +462,25 @@ export class Flow {
     this.host.memory(this, delta, kept);
   }
 
-  /** Undecided roles have held more output than one direction may buffer: fall back to the first sender. */
+  /** Undecided roles have held more output than one direction may buffer: fall back to the ports. */
   overQueued(limit: number): boolean {
     return this.clientSide === undefined && this.queuedBytes > limit;
   }
 
   fallback(): void {
-    if (this.clientSide === undefined) this.decide(0);
+    if (this.clientSide === undefined) this.decide(this.byPorts());
+  }
+
+  /**
+   * The client when neither a SYN nor TLS content told (issue 12): the other end of a well-known server port,
+   * else the side with the higher port (clients take ephemeral ports), else the sender of the first packet.
+   */
+  private byPorts(): Side {
+    const port1 = Number(this.names[1].slice(this.names[1].lastIndexOf(':') + 1));
+    const known0 = SERVER_PORTS.has(this.port0);
+    const known1 = SERVER_PORTS.has(port1);
+    if (known0 !== known1) return known0 ? 1 : 0;
+    if (this.port0 !== port1) return this.port0 < port1 ? 1 : 0;
+    return 0;
   }
 }

@@ -7,9 +7,12 @@
 //   reuse, as packet-tcp.c decides it). Late packets of a closed flow stay with it and start nothing; new bytes
 //   after a FIN/RST close give one `tcp.data_after_close`, new bytes after a timeout or eviction start a new flow.
 // - The client is the sender of the first SYN, else the receiver of the first SYN-ACK, else the sender of a
-//   packet that starts with a ClientHello (0x16 0x03 … type 1, or an SSLv2 CLIENT-HELLO), else the sender of the
-//   first packet. Until one of these is seen, the flow's output waits (at most maxFlowBufferBytes; at the limit or
-//   at the end the first sender is taken); FlowOpen always carries the first packet's line.
+//   packet that starts with a ClientHello (0x16 0x03 … type 1, or an SSLv2 CLIENT-HELLO), else the receiver of
+//   one that starts the server's flight (a message only servers send, flow.ts looksLikeServerFlight), whatever
+//   packet came first. Until one of these is seen, the flow's output waits (at most maxFlowBufferBytes), so roles
+//   are fixed before any event of the flow goes out and nothing is swapped later. At the limit or at the end,
+//   without TLS evidence, the ports decide: the server is the side on a well-known server port, else the side with
+//   the lower port (flow.ts byPorts). FlowOpen always carries the first packet's line.
 // - Bytes are delivered in order per direction. Out-of-order bytes wait, at most maxFlowBufferBytes per
 //   direction and maxTotalBufferBytes in all. A hole is declared lost (one `tcp.gap` with `missing` and the line
 //   of the first packet after the hole, then FlowData with afterGap) when the bytes are known not captured
@@ -90,12 +93,14 @@ export class Reassembler {
   push(p: Packet): void {
     if (p.proto !== 'tcp' || p.fragment) return;
     this.pkts++;
-    if (p.time !== undefined) this.expire(p.time);
+    const key = flowKey(p);
+    // The packet is assigned before idle expiry: its own flow is not idle, however far its timestamp jumped
+    // forward (issue 12: the jump closed the flow and split the connection in two).
+    if (p.time !== undefined) this.expire(p.time, key);
     for (let e = this.lingering.peek(); e && e.due <= this.pkts; e = this.lingering.peek()) {
       this.lingering.shift();
       if (e.flow.lingerDue === e.due && this.live.get(e.flow.key) === e.flow) this.finish(e.flow, 'eof');
     }
-    const key = flowKey(p);
     const pureSyn = (p.flags & (SYN | ACK)) === SYN && !p.seqRelative;
     let flow = this.live.get(key);
     if (flow) {
@@ -207,13 +212,14 @@ export class Reassembler {
   }
 
   /** Closes flows idle for longer than idleTimeout seconds of capture time. All live flows are looked at, at most
-   *  16 times per idleTimeout of capture time, so a flow may close up to idleTimeout/16 late. */
-  private expire(now: number): void {
+   *  16 times per idleTimeout of capture time, so a flow may close up to idleTimeout/16 late. The flow of the
+   *  packet at hand (`current`) is not idle. */
+  private expire(now: number, current: string): void {
     if (now < this.nextExpiry) return;
     const limit = this.opts.idleTimeout;
     this.nextExpiry = now + limit / 16;
     for (const f of this.live.values()) {
-      if (f.lastTime === undefined || now - f.lastTime <= limit) continue;
+      if (f.lastTime === undefined || now - f.lastTime <= limit || f.key === current) continue;
       this.finish(f, 'timeout');
       const c = this.closed.get(f.key);
       if (c) c.lastTime = now;

@@ -278,14 +278,24 @@ const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
 /**
  * RFC 8446 §4.2 / RFC 5246 §7.4.1.4: Extension extensions<0..2^16-1>; struct { ExtensionType extension_type;
  * opaque extension_data<0..2^16-1>; } Extension;  The cursor holds the block's content (after its length).
- * Returns the extensions decoded before the block ran out; `short` when the last one was cut.
+ * Returns the extensions decoded before the block ran out; `short` when the last one was cut. When the message
+ * itself was cut short (`cut`), an extension whose header is complete but whose body is not is kept as
+ * {id, length, truncated: true}, its body not decoded.
  */
-export function decodeExtensions(c: Cursor, ctx: ExtContext): { extensions: Extension[]; short: boolean } {
+export function decodeExtensions(c: Cursor, ctx: ExtContext, cut = false): { extensions: Extension[]; short: boolean } {
   const extensions: Extension[] = [];
   while (!c.empty) {
     const id = c.u16();
-    const body = c.u16Prefixed();
-    if (id === undefined || !body) return { extensions, short: true };
+    const length = c.u16();
+    const body = length === undefined ? undefined : c.sub(length);
+    if (id === undefined || length === undefined || !body) {
+      if (cut && id !== undefined && length !== undefined) {
+        const partial: Extension = { id, length, truncated: true };
+        if (isGrease(id)) partial.grease = true;
+        extensions.push(partial);
+      }
+      return { extensions, short: true };
+    }
     const ext: Extension = { id, length: body.left };
     if (isGrease(id)) {
       ext.grease = true;

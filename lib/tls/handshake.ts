@@ -16,6 +16,8 @@ export interface HsContext {
   cipher?: number;
   /** Most certificates decoded from one list (opts.maxCertsPerChain). */
   maxCerts: number;
+  /** The message was cut short (a gap, the end of the capture): set by decodeMessage. */
+  cut?: boolean;
 }
 
 export type Fields = Record<string, unknown>;
@@ -36,12 +38,19 @@ function bytesHex(c: Cursor | undefined): string | undefined {
   return c ? hex(c.buf.subarray(c.pos, c.end)) : undefined;
 }
 
-function extensionsBlock(c: Cursor, f: Fields, ctx: ExtContext, required = false): void {
+/**
+ * The extensions block of a hello. In a message cut short (`cut`) the block runs to the cut: the extensions
+ * complete before it are decoded as usual and the one the cut went through is kept as {id, length, truncated}
+ * (issue 12: a ClientHello cut in its padding or key share still has its SNI, ALPN and supported_versions).
+ */
+function extensionsBlock(c: Cursor, f: Fields, ctx: ExtContext, required = false, cut = false): void {
   // RFC 5246 §7.4.1.2: the extensions block is optional in TLS ≤ 1.2 ("if any data follows").
   if (c.empty && !required) return;
-  const block = c.u16Prefixed();
+  const n = c.u16();
+  if (n === undefined) return;
+  const block = cut && n > c.left ? c.rest() : c.sub(n);
   if (!block) return;
-  const { extensions, short } = decodeExtensions(block, ctx);
+  const { extensions, short } = decodeExtensions(block, ctx, cut);
   f.extensions = extensions;
   if (short) c.short = true;
 }
@@ -54,25 +63,27 @@ function ext(f: Fields, id: number): Extension | undefined {
 //   struct { ProtocolVersion legacy_version; Random random; opaque legacy_session_id<0..32>;
 //            CipherSuite cipher_suites<2..2^16-2>; opaque legacy_compression_methods<1..2^8-1>;
 //            Extension extensions<8..2^16-1>; } ClientHello;
-export const clientHello: MessageDecoder = (c) => {
+// A read that runs short ends the decoding: the fields after it would be read from the wrong bytes.
+export const clientHello: MessageDecoder = (c, hs) => {
   const f: Fields = {};
   f.version_id = c.u16();
   f.random = bytesHex(c.sub(32));
+  if (c.short) return f;
   f.session_id = bytesHex(c.u8Prefixed());
+  if (c.short) return f;
   const suites = c.u16Prefixed();
-  if (suites) {
-    const ids: number[] = [];
-    while (suites.left >= 2) ids.push(suites.u16()!);
-    if (!suites.empty) c.short = true;
-    f.cipher_ids = ids;
-  }
+  if (!suites) return f;
+  const ids: number[] = [];
+  while (suites.left >= 2) ids.push(suites.u16()!);
+  if (!suites.empty) c.short = true;
+  f.cipher_ids = ids;
   const comp = c.u8Prefixed();
   if (comp) {
     const ids: number[] = [];
     while (!comp.empty) ids.push(comp.u8()!);
     f.compression_ids = ids;
   }
-  if (comp) extensionsBlock(c, f, 'client_hello');
+  if (comp) extensionsBlock(c, f, 'client_hello', false, hs.cut);
   return f;
 };
 
@@ -82,7 +93,7 @@ export const clientHello: MessageDecoder = (c) => {
 // RFC 5246 §7.4.1.2: Random begins with uint32 gmt_unix_time.
 // TLS 1.3 drafts before -22 (version 0x7f00 + draft) had no session id or compression method:
 //   struct { ProtocolVersion version; Random random; CipherSuite cipher_suite; Extension extensions<0..2^16-1>; }
-export const serverHello: MessageDecoder = (c) => {
+export const serverHello: MessageDecoder = (c, hs) => {
   const f: Fields = {};
   f.legacy_version_id = c.u16();
   const v = f.legacy_version_id as number | undefined;
@@ -91,7 +102,7 @@ export const serverHello: MessageDecoder = (c) => {
     f.random = bytesHex(random);
     f.hello_retry_request = false;
     f.cipher_id = c.u16();
-    if (f.cipher_id !== undefined) extensionsBlock(c, f, 'server_hello');
+    if (f.cipher_id !== undefined) extensionsBlock(c, f, 'server_hello', false, hs.cut);
     f.version_id = v;
     return f;
   }
@@ -102,10 +113,12 @@ export const serverHello: MessageDecoder = (c) => {
   }
   const hrr = f.random === HRR_RANDOM;
   f.hello_retry_request = hrr;
+  if (c.short) return f;
   f.session_id = bytesHex(c.u8Prefixed());
+  if (c.short) return f;
   f.cipher_id = c.u16();
   f.compression_id = c.u8();
-  if (f.compression_id !== undefined) extensionsBlock(c, f, hrr ? 'hello_retry_request' : 'server_hello');
+  if (f.compression_id !== undefined) extensionsBlock(c, f, hrr ? 'hello_retry_request' : 'server_hello', false, hs.cut);
   const sv = ext(f, 43)?.selected_version_id;
   f.version_id = typeof sv === 'number' ? sv : f.legacy_version_id;
   return f;
@@ -264,7 +277,9 @@ export const certificateRequest: MessageDecoder = (c, ctx) => {
     while (algs && algs.left >= 2) ids.push(algs.u16()!);
     f.sig_alg_ids = ids;
   }
-  const cas = c.u16Prefixed();
+  // In a message cut short the CA list runs to the cut: the names complete before it are kept.
+  const n = c.u16();
+  const cas = n === undefined ? undefined : ctx.cut && n > c.left ? c.rest() : c.sub(n);
   const names: Uint8Array[] = [];
   while (cas && !cas.empty) {
     const dn = cas.u16Prefixed();
@@ -405,8 +420,8 @@ export function decodeMessage(type: number, body: Uint8Array, declared: number, 
   if (holes && holes.length > 0) return decodeWithHoles(type, body, declared, ctx, holes);
   const decode = MESSAGE_DECODERS.get(type);
   const c = Cursor.of(body);
-  const fields = decode ? decode(c, ctx) : {};
   const cut = body.length < declared;
+  const fields = decode ? decode(c, cut ? { ...ctx, cut } : ctx) : {};
   const fits = decode ? !c.short && c.empty : true;
   return { fields, complete: !cut && fits, malformed: !cut && !fits };
 }

@@ -26,6 +26,9 @@ export const MAX_KNOWN_HOLE = 1 << 20;
 /** The content_id given to SSL 2.0 records, which have no ContentType: the header's high bit. */
 export const SSLV2_CONTENT_ID = 0x80;
 
+/** An encrypted TLS 1.3 alert record: 2 alert bytes, the inner content type and a 16-byte AEAD tag. */
+const TLS13_ALERT_RECORD = 19;
+
 const CCS = 20;
 const ALERT = 21;
 const HANDSHAKE = 22;
@@ -94,6 +97,9 @@ interface FlowState {
   /** `keys_missing` and `tls.decrypt_unsupported` are said once per connection. */
   keysMissingSaid?: boolean;
   unsupportedSaid?: boolean;
+  /** A NULL-encryption cipher suite was chosen (TLS ≤ 1.2): records after ChangeCipherSpec are plaintext followed
+   *  by a MAC of this many bytes (RFC 5246 §6.2.3.1). */
+  nullMac?: number;
 }
 
 function newDir(dir: Dir): DirState {
@@ -390,6 +396,7 @@ export class TlsDecoder {
   /** Whether a record of this type in this direction is protected (RFC 5246 §7.1; RFC 8446 §5). */
   private protectedRecord(f: FlowState, d: DirState, content: number): boolean {
     if (content === CCS) return false;
+    if (f.nullMac !== undefined && d.encrypted && !f.tls13) return false; // NULL cipher: MAC only, no encryption
     if (content === APPLICATION_DATA) return true;
     if (f.tls13) return false; // TLS 1.3 protects records as application_data; a visible type is plaintext
     return d.encrypted;
@@ -406,7 +413,10 @@ export class TlsDecoder {
     ev.version_id = version;
     ev.version = R.versionName(version);
     ev.length = length;
-    const encrypted = sslv2 ? f.sslv2Encrypted : this.protectedRecord(f, d, content);
+    // A plaintext alert is exactly 2 bytes (RFC 5246 §7.2): a longer one is protected even when the capture began
+    // after the ChangeCipherSpec that said so (issue 12: the record said encrypted: false, its alert true).
+    const mac = f.nullMac !== undefined && d.encrypted && !sslv2 ? f.nullMac : 0;
+    const encrypted = sslv2 ? f.sslv2Encrypted : this.protectedRecord(f, d, content) || (content === ALERT && !f.tls13 && length - mac !== 2);
     ev.encrypted = encrypted;
     if (truncated !== undefined) {
       ev.truncated = true;
@@ -436,21 +446,27 @@ export class TlsDecoder {
         f.dec?.changeCipherSpec(d.dir);
       }
     } else if (content === ALERT && body && missingBytes === 0) {
-      this.alerts(f, d, body, length, at, encrypted);
+      this.alerts(f, d, mac ? body.subarray(0, Math.max(0, body.length - mac)) : body, length - mac, at, encrypted);
     } else if (content === HANDSHAKE && body && !encrypted) {
-      this.handshakeBytes(f, d, body, at, holes && holes.length > 0 ? holes : undefined);
+      // Under a NULL cipher the MAC is cut off the end of each record before its messages are read.
+      if (mac) {
+        if (body.length === length && length >= mac) this.handshakeBytes(f, d, body.subarray(0, length - mac), at);
+      } else this.handshakeBytes(f, d, body, at, holes && holes.length > 0 ? holes : undefined);
     }
   }
 
   /**
    * TLS 1.3 hides the handshake in application_data records (RFC 8446 §5.2). By position: the server's records
    * after its ServerHello until the client answers are its encrypted flight (EncryptedExtensions … Finished); the
-   * client's first protected records, sent together, are its Finished flight; client records before the
-   * ServerHello are early data (§4.2.10). These are inferences, and the events say so.
+   * client's first protected records, sent together, are its Finished flight (unless the first is alert-sized);
+   * client records before the ServerHello are early data when the ClientHello offered it (§4.2.10). These are
+   * inferences, and the events say so.
    */
   private label(f: FlowState, d: DirState, ev: Event, at: Origin): void {
     if (!f.tls13) {
-      if (d.dir === 'c2s' && f.version === undefined && f.clientHello && isTls13Offer(f.clientHello)) {
+      // RFC 8446 §4.2.10: early data follows only a ClientHello that offered it (the early_data extension, which
+      // needs a PSK); after a gap that lost the ServerHello, other client records are not early data.
+      if (d.dir === 'c2s' && f.version === undefined && f.clientHello?.early_data === true && isTls13Offer(f.clientHello)) {
         ev.flight = 'early_data';
         ev.inferred = true;
       }
@@ -463,6 +479,9 @@ export class TlsDecoder {
       }
       return;
     }
+    // A first client record of an encrypted alert's size (2 bytes + type + 16-byte tag) is not a Finished (at
+    // least 32 bytes of verify_data, RFC 8446 §4.4.4): the client refused the server's flight. It stays unlabelled.
+    if (!f.clientFlight && ev.length === TLS13_ALERT_RECORD) return;
     if (!f.clientFlight) f.clientFlight = { line: at.line ?? at.frame, done: false };
     else if (!f.clientFlight.done && (f.clientFlight.line === undefined || f.clientFlight.line !== (at.line ?? at.frame))) f.clientFlight.done = true;
     if (!f.clientFlight.done) {
@@ -615,8 +634,9 @@ export class TlsDecoder {
     ev.msg_id = type;
     ev.msg = R.handshakeTypeName(type);
     ev.length = length;
-    if (type === 1) this.clientHello(f, fields);
-    if (type === 2) this.serverHello(f, fields);
+    const cut = !complete && !malformed;
+    if (type === 1) this.clientHello(f, fields, cut);
+    if (type === 2) this.serverHello(f, fields, cut);
     Object.assign(ev, named(fields));
     if (!complete) {
       if (malformed) ev.malformed = true;
@@ -630,8 +650,12 @@ export class TlsDecoder {
     if (d.hsDecrypted && complete) f.dec?.handshakeMessage(d.dir, type);
   }
 
-  /** Facts of the ClientHello gathered at the top of its event, for fingerprints and for the session verdict. */
-  private clientHello(f: FlowState, fields: Fields): void {
+  /**
+   * Facts of the ClientHello gathered at the top of its event, for fingerprints and for the session verdict. A
+   * hello cut short (`cut`) gives the facts of its complete extensions but no JA3/JA4: a fingerprint of a cut list
+   * would be a wrong one (docs/fingerprints.md).
+   */
+  private clientHello(f: FlowState, fields: Fields, cut = false): void {
     f.clientHello = fields;
     if (this.keys?.active && !f.dec && typeof fields.random === 'string' && fields.random.length === 64) {
       f.dec = new ConnectionDecryptor(this.keys);
@@ -664,7 +688,7 @@ export class TlsDecoder {
     if (ech) fields.ech = ech.ech_type ?? true;
     const version = fields.version_id as number | undefined;
     const ciphers = (fields.cipher_ids as number[] | undefined) ?? [];
-    if (version === undefined) return;
+    if (version === undefined || cut) return;
     const alpnFirst = alpn?.[0];
     // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
     const alpnBytes = alpnFirst !== undefined ? wireBytes(alpnFirst) : undefined;
@@ -678,7 +702,7 @@ export class TlsDecoder {
     fields.ja4 = ja4({ version, supportedVersions: get(43) ? sv : undefined, ciphers, extensions: exts.map((e) => e.id), alpn: alpnBytes, sigAlgs });
   }
 
-  private serverHello(f: FlowState, fields: Fields): void {
+  private serverHello(f: FlowState, fields: Fields, cut = false): void {
     const hrr = fields.hello_retry_request === true;
     const version = fields.version_id as number | undefined;
     const cipher = fields.cipher_id as number | undefined;
@@ -688,6 +712,7 @@ export class TlsDecoder {
       f.version = version;
       f.cipher = cipher;
       if (isTls13(version)) f.tls13 = true;
+      else if (cipher !== undefined) f.nullMac = R.nullCipherMacLength(cipher);
       // encrypt_then_mac (RFC 7366 §2) applies when the server echoes it.
       if (f.dec && version !== undefined && cipher !== undefined && typeof fields.random === 'string') f.dec.serverHello(version, cipher, fields.random, exts.some((e) => e.id === 22), f.tls13);
     }
@@ -701,7 +726,7 @@ export class TlsDecoder {
     const chId = f.clientHello?.session_id;
     if (typeof chId === 'string' && chId.length > 0) fields.session_id_match = chId === fields.session_id;
     const legacy = fields.legacy_version_id as number | undefined;
-    if (legacy !== undefined && cipher !== undefined) {
+    if (legacy !== undefined && cipher !== undefined && !cut) {
       const j = ja3s(legacy, cipher, exts.map((e) => e.id));
       fields.ja3s = j.ja3s;
       fields.ja3s_hash = j.ja3s_hash;
@@ -723,7 +748,7 @@ export class TlsDecoder {
     ev.msg_id = type;
     ev.msg = R.sslv2MessageName(type);
     ev.length = body.length - 1;
-    if (type === 1 && d.dir === 'c2s') this.clientHello(f, fields);
+    if (type === 1 && d.dir === 'c2s') this.clientHello(f, fields, c.short && body.length < recordLength);
     if (type === 4 && d.dir === 's2c') {
       f.version = 0x0002;
       f.c2s.sslv2 = true;

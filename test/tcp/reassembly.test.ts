@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Packet } from '../../lib/events.js';
-import { ACK, Conn, FIN, PSH, RST, SYN, V6, clientHello, stream } from './build.js';
+import { ACK, Conn, FIN, PSH, RST, SYN, V4, V6, clientHello, stream } from './build.js';
 import { codes, reassemble } from './harness.js';
 
 const cat = (...parts: Uint8Array[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)));
@@ -95,7 +95,7 @@ test('reassembly: as in the seed text, a summary-only out-of-order segment (no b
   assert.is(f.close!.gaps, 1);
 });
 
-test('reassembly: the client is the SYN sender, else the SYN-ACK receiver, else the ClientHello sender, else the first sender', () => {
+test('reassembly: the client is the SYN sender, else the SYN-ACK receiver, else the ClientHello sender, else the receiver of the server flight, else by ports', () => {
   const c = new Conn();
   // SYN-ACK seen first (the SYN was not captured).
   let run = reassemble([c.synAck(), c.pkt('c', 1, 1, ACK), c.pkt('c', 1, 1, PSH | ACK, stream(10))]);
@@ -124,10 +124,18 @@ test('reassembly: the client is the SYN sender, else the SYN-ACK receiver, else 
     ['s2c', 'c2s'],
     'midstream per direction, with the roles decided later',
   );
-  // Nothing decisive at all: the sender of the first packet.
+  // Nothing decisive at all: the ports (issue 12; before, the sender of the first packet, here the server).
   const g = new Conn();
   run = reassemble([g.pkt('s', 1, 1, PSH | ACK, stream(10)), g.pkt('c', 1, 11, PSH | ACK, stream(10))]);
-  assert.is(run.flows.get(0)!.client, '10.0.0.2:443');
+  assert.is(run.flows.get(0)!.client, '10.0.0.1:40000', 'the other end of port 443');
+  const ports = new Conn(1000, 5000, { c: ['10.0.0.1', 50000], s: ['10.0.0.2', 8080] });
+  run = reassemble([ports.pkt('s', 1, 1, PSH | ACK, stream(10)), ports.pkt('c', 1, 11, PSH | ACK, stream(10))]);
+  assert.is(run.flows.get(0)!.client, '10.0.0.1:50000', 'no well-known port: the higher port is the client');
+  // The server's flight first (a ServerHello: 0x16 0x03 0x03, type 2), the ClientHello never captured.
+  const h = new Conn(1000, 5000, { c: ['10.0.0.1', 50000], s: ['10.0.0.2', 60000] });
+  const serverHello = Uint8Array.from([0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, ...new Array(0x26).fill(0)]);
+  run = reassemble([h.pkt('s', 1, 1, PSH | ACK, serverHello), h.pkt('c', 1, 1 + serverHello.length, PSH | ACK, stream(10))]);
+  assert.is(run.flows.get(0)!.client, '10.0.0.1:50000', 'the receiver of the ServerHello, whatever the ports say');
 });
 
 test('reassembly: a handshake captured out of order is not mid-stream', () => {
@@ -442,7 +450,33 @@ test('reassembly: a FIN that arrives before the last data closes the flow only o
   assert.is(f.close!.gaps, 0);
 });
 
+// Idle expiry runs on the capture clock that other connections' packets move; a packet is assigned to its own flow
+// first, so a timestamp that jumps forward never closes the flow it belongs to (issue 12).
+/** A connection that sends 10 bytes by time 2, then the SYN of another connection at `otherAt` moves the clock. */
+function idleThenOther(otherAt: number): { c: Conn; ps: Packet[] } {
+  const lines = { n: 0 };
+  const c = new Conn(1000, 5000, V4, lines);
+  const other = new Conn(7000, 9000, { c: ['10.0.0.3', 40001], s: ['10.0.0.2', 443] }, lines);
+  const ps = [
+    c.pkt('c', 0, 0, SYN, undefined, { time: 0 }),
+    c.pkt('s', 0, 1, SYN | ACK, undefined, { time: 1 }),
+    c.pkt('c', 1, 1, ACK, stream(10), { time: 2 }),
+    other.pkt('c', 0, 0, SYN, undefined, { time: otherAt }),
+  ];
+  return { c, ps };
+}
+
 test('reassembly: a flow idle longer than idleTimeout closes with end timeout; a later packet starts a new flow', () => {
+  const { c, ps } = idleThenOther(400);
+  ps.push(c.pkt('c', 11, 1, ACK, stream(10), { time: 500 }));
+  const run = reassemble(ps, { idleTimeout: 60 });
+  assert.is(run.flows.size, 3);
+  assert.is(run.flows.get(0)!.close!.end, 'timeout');
+  assert.is(run.flows.get(0)!.close!.line, 3, 'closes at its last packet');
+  assert.is(run.flows.get(2)!.c2s.length, 10);
+});
+
+test('reassembly: a packet whose timestamp jumps past idleTimeout stays in its own flow', () => {
   const c = new Conn();
   const ps: Packet[] = [
     c.pkt('c', 0, 0, SYN, undefined, { time: 0 }),
@@ -451,23 +485,16 @@ test('reassembly: a flow idle longer than idleTimeout closes with end timeout; a
     c.pkt('c', 11, 1, ACK, stream(10), { time: 500 }),
   ];
   const run = reassemble(ps, { idleTimeout: 60 });
-  assert.is(run.flows.size, 2);
-  assert.is(run.flows.get(0)!.close!.end, 'timeout');
-  assert.is(run.flows.get(0)!.close!.line, 3, 'closes at its last packet');
-  assert.is(run.flows.get(1)!.c2s.length, 10);
+  assert.is(run.flows.size, 1);
+  assert.is(run.flows.get(0)!.c2s.length, 20);
+  assert.is(run.flows.get(0)!.close!.end, 'eof');
 });
 
 test('reassembly: after a timeout, a retransmission of old bytes stays with the closed flow and starts nothing', () => {
-  const c = new Conn();
-  const ps: Packet[] = [
-    c.pkt('c', 0, 0, SYN, undefined, { time: 0 }),
-    c.pkt('s', 0, 1, SYN | ACK, undefined, { time: 1 }),
-    c.pkt('c', 1, 1, ACK, stream(10), { time: 2 }),
-    c.pkt('s', 1, 11, ACK, undefined, { time: 500 }),
-    c.pkt('c', 1, 1, ACK, stream(10), { time: 501 }),
-  ];
+  const { c, ps } = idleThenOther(480);
+  ps.push(c.pkt('s', 1, 11, ACK, undefined, { time: 500 }), c.pkt('c', 1, 1, ACK, stream(10), { time: 501 }));
   const run = reassemble(ps, { idleTimeout: 60 });
-  assert.is(run.flows.size, 1);
+  assert.is(run.flows.size, 2);
   assert.is(run.flows.get(0)!.close!.end, 'timeout');
   assert.equal(run.anomalies, []);
 });
