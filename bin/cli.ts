@@ -3,7 +3,7 @@
 import { createReadStream, createWriteStream, fstatSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
 import { decodeStream } from '../lib/pipeline.js';
@@ -304,6 +304,8 @@ async function main(argv: string[]): Promise<void> {
     const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
     out.pipe(process.stdout, { end: false });
     await pipeline(input, decodeStream(decodeOptions, keys), out);
+    // Its last bytes reach stdout before the next input starts (and its listeners on stdout are gone then).
+    await finished(out);
     if (bytes === 0) process.stderr.write(`tlsdump: ${file === '-' ? 'stdin' : `'${file}'`} is empty: nothing to decode\n`);
   }
 }

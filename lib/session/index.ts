@@ -327,13 +327,9 @@ export class Sessions {
         if (ev.decrypted === true && !client && s.finished.c2s && s.finished.s2c) s.firstAppData ??= seen;
         break;
       case 'finished':
-        if (ev.decrypted === true) {
-          s.decryptedFinished[dir] ??= seen;
-          s.finished[dir] ??= seen;
-        }
-        break;
-      case 'finished':
-        // A Finished in plaintext: a NULL cipher suite protects records with a MAC only (RFC 5246 §6.2.3.1).
+        // A Finished decrypted with logged secrets, or in plaintext: a NULL cipher suite protects records with a
+        // MAC only (RFC 5246 §6.2.3.1).
+        if (ev.decrypted === true) s.decryptedFinished[dir] ??= seen;
         s.finished[dir] ??= seen;
         break;
     }
