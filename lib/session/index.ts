@@ -296,7 +296,8 @@ export class Sessions {
   }
 
   private isTls13(s: FlowState): boolean {
-    return str(s.serverHello?.version) === 'TLS 1.3';
+    const v = str(s.serverHello?.version);
+    return v === 'TLS 1.3' || v === 'DTLS 1.3';
   }
 
   private session(s: FlowState, close: FlowClose): Event {
