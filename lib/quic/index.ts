@@ -61,6 +61,8 @@ interface ConnState {
   keys?: { dcid: string; version: number; keys: InitialKeys };
   facts: QuicFacts;
   unknownVersionReported: boolean;
+  /** The Source Connection ID of the server's Retry: the client's next Initials carry it as DCID. */
+  retryScid?: string;
 }
 
 function newDir(): DirState {
@@ -184,6 +186,7 @@ export class QuicDecoder {
     if (type === 'retry') {
       // RFC 9000 §17.2.5: Retry Token, then a 16-byte Retry Integrity Tag; it runs to the datagram's end.
       c.facts.retry = true;
+      c.retryScid = scidHex;
       ev.retry_token_length = Math.max(0, cur.left - 16);
       return b.length;
     }
@@ -201,7 +204,7 @@ export class QuicDecoder {
     ev.length = length;
     if (end > b.length) {
       ev.truncated = true;
-      if (!dg.truncated) this.emit(anomaly('quic.malformed', `a ${type} packet says ${length} bytes follow its header, the datagram holds ${b.length - pnOffset}`, dg, { flow: dg.flow, dir: dg.dir }));
+      if (!dg.truncated) this.emit(anomaly('quic.malformed', `a QUIC ${type} packet says ${length} bytes follow its header, the datagram holds ${b.length - pnOffset}`, dg, { flow: dg.flow, dir: dg.dir }));
     }
     if (type === 'initial' && end <= b.length) this.initial(c, dg, b, off, pnOffset, end, dcidBytes, version, ev);
     return Math.min(end, b.length);
@@ -216,14 +219,24 @@ export class QuicDecoder {
   /** RFC 9001 §5.4 and §5.3: removes header protection and opens an Initial packet, then reads its frames. */
   private initial(c: ConnState, dg: Datagram, b: Uint8Array, off: number, pnOffset: number, end: number, dcid: Uint8Array, version: number, ev: Event): void {
     const d = c[dg.dir];
-    // The client's Initials derive their keys from their own DCID (the first one, or the one a Retry gave); the
-    // server's from the DCID of the client's latest Initial (RFC 9001 §5.2).
+    // RFC 9001 §5.2: both sides' Initial keys derive from the Destination Connection ID of the client's first
+    // Initial; a Retry gives a new one (RFC 9000 §17.2.5.2), which the client's next Initial carries. Later client
+    // Initials carry the server's chosen ID (RFC 9000 §7.2) and keep the keys. When the keys in hand do not open a
+    // client Initial, the keys of its own DCID are tried (a new connection on the same addresses, or a capture
+    // that missed the first Initial).
+    let why: string | undefined;
     if (dg.dir === 'c2s') {
       const id = hex(dcid);
-      if (!c.keys || c.keys.dcid !== id || c.keys.version !== version) c.keys = { dcid: id, version, keys: initialKeys(version, dcid)! };
+      if (!c.keys || c.keys.version !== version || (c.facts.retry && c.retryScid === id)) this.derive(c, version, dcid, id);
       c.facts.initial_dcid ??= id;
-    }
-    const why = this.open_(c, dg, b, off, pnOffset, end, version, ev);
+      why = this.open_(c, dg, b, off, pnOffset, end, version, ev);
+      if (why && c.keys!.dcid !== id) {
+        const old = c.keys;
+        this.derive(c, version, dcid, id);
+        if (this.open_(c, dg, b, off, pnOffset, end, version, ev) === undefined) why = undefined;
+        else c.keys = old;
+      }
+    } else why = this.open_(c, dg, b, off, pnOffset, end, version, ev);
     if (why) {
       d.undecryptable++;
       c.facts.undecryptable++;
@@ -232,6 +245,10 @@ export class QuicDecoder {
         this.emit(anomaly('quic.undecryptable', `an Initial packet of the ${dg.dir === 'c2s' ? 'client' : 'server'} could not be opened: ${why}; later ones of this side are counted in the session`, dg, { flow: dg.flow, dir: dg.dir }));
       }
     }
+  }
+
+  private derive(c: ConnState, version: number, dcid: Uint8Array, id: string): void {
+    c.keys = { dcid: id, version, keys: initialKeys(version, dcid)! };
   }
 
   /** Opens one Initial; returns why it could not be opened, or undefined after reading its frames. */
