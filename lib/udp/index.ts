@@ -7,7 +7,8 @@
 // - Only datagrams that carry QUIC or DTLS (classify.ts) open or feed a conversation; others (DNS, STUN, SRTP
 //   beside DTLS) are passed over, so a capture without QUIC or DTLS gives nothing here.
 // - The client is the sender of a DTLS ClientHello (or the receiver of a ServerHello/HelloVerifyRequest), the
-//   receiver of a QUIC Version Negotiation packet, else the sender of the first datagram.
+//   receiver of a QUIC Version Negotiation packet, else the receiver of the first datagram when only its source
+//   port is below 1024, else its sender.
 // - A conversation ends after idleTimeout seconds of capture time without datagrams (`end: timeout`; a later one
 //   opens a new conversation), when maxFlows are live and another opens (the least recently active one, `end:
 //   evicted`, with `udp.evicted`), or at the end of input (`end: eof`). IP fragments and empty datagrams are
@@ -92,7 +93,8 @@ export class Conversations {
       this.emit(anomaly('udp.evicted', `UDP flow ${oldest.flow} (${oldest.client} > ${oldest.server}) evicted: --max-flows ${this.opts.maxFlows} conversations are live`, at, { flow: oldest.flow }));
       this.close(oldest, 'evicted', at);
     }
-    const byClient = sentByClient(p.payload, protocol);
+    // When the bytes do not tell (a QUIC Initial is sent by both sides), a well-known port marks the server.
+    const byClient = sentByClient(p.payload, protocol) ?? (p.sport < 1024 && p.dport >= 1024 ? false : undefined);
     const [client, server] = byClient === false ? [b, a] : [a, b];
     const c: Conversation = { key, flow: this.nextId++, protocol, client, server, clientEnd: client, last: p.time, bytes: { c2s: 0, s2c: 0 } };
     this.live.set(key, c);
