@@ -19,7 +19,8 @@ export const MAX_CRYPTO_HELD_BYTES = 64 * 1024;
 /** Packets of one datagram read at most (coalescing, RFC 9000 §12.2, puts a handful in one datagram). */
 export const MAX_COALESCED_PACKETS = 16;
 
-export type PacketType = 'initial' | '0rtt' | 'handshake' | 'retry' | 'version_negotiation' | '1rtt';
+/** 'unknown': a long header of a version whose packets cannot be read. */
+export type PacketType = 'initial' | '0rtt' | 'handshake' | 'retry' | 'version_negotiation' | '1rtt' | 'unknown';
 
 /** RFC 9000 §17.2 Table 5 (v1) and RFC 9369 §3.2 (v2) long header packet types. */
 const LONG_TYPES_V1: readonly PacketType[] = ['initial', '0rtt', 'handshake', 'retry'];
@@ -165,8 +166,7 @@ export class QuicDecoder {
     }
     const versionName = quicVersionName(version);
     if (!knownVersion(version)) {
-      const ev = this.base(c, dg, 'initial');
-      ev.packet_type = 'unknown';
+      const ev = this.base(c, dg, 'unknown');
       Object.assign(ev, { version_id: version, version: versionName, dcid: dcidHex, scid: scidHex, length: b.length - off });
       events.push(ev);
       if (!c.unknownVersionReported) {
