@@ -118,4 +118,15 @@ test('CRYPTO bytes behind a hole that never fills give quic.crypto_incomplete; p
   assert.ok(codes(over).includes('quic.crypto_limit'), codes(over).join());
 });
 
+test('a CONNECTION_CLOSE with a TLS alert in an Initial (RFC 9001 §4.8) gives a tls.alert and fails the session', () => {
+  // CONNECTION_CLOSE (0x1c): error 0x128 (CRYPTO_ERROR + handshake_failure 40), frame type 6, no reason.
+  const close = Buffer.from([0x1c, 0x41, 0x28, 0x06, 0x00]);
+  const evs = run([c2s(clientInitial(0, cryptoFrame(0, CLIENT_HELLO))), s2c(initial({ keyDcid: DCID, dcid: SCID, scid: SERVER_CID, pn: 0, frames: close, from: 'server', padTo: 40 }))]);
+  assert.equal(of(evs, 'tls.alert').map((a) => [a.dir, a.level, a.description, a.quic_error_code]), [['s2c', 'fatal', 'handshake_failure', 0x128]]);
+  const s = of(evs, 'tls.session')[0]!;
+  assert.is(s.established, false);
+  const cc = (s.quic as { connection_close: { error: string; tls_alert: number; frame_type: number } }).connection_close;
+  assert.equal([cc.error, cc.tls_alert, cc.frame_type], ['CRYPTO_ERROR', 40, 6]);
+});
+
 test.run();
