@@ -41,6 +41,8 @@ interface DirState {
 interface ConnState {
   c2s: DirState;
   s2c: DirState;
+  /** DTLS 1.3: a direction sent a record under the application keys (epoch 3, RFC 9147 §6.1). */
+  appEpoch: { c2s: boolean; s2c: boolean };
 }
 
 function newDir(): DirState {
@@ -58,12 +60,12 @@ export class DtlsDecoder {
 
   push(dg: Datagram): void {
     let c = this.conns.get(dg.flow);
-    if (!c) this.conns.set(dg.flow, (c = { c2s: newDir(), s2c: newDir() }));
+    if (!c) this.conns.set(dg.flow, (c = { c2s: newDir(), s2c: newDir(), appEpoch: { c2s: false, s2c: false } }));
     const cur = Cursor.of(dg.payload);
     while (!cur.empty) {
       const b0 = cur.peek()!;
       if (b0 >= 0x20 && b0 <= 0x3f) {
-        this.unified(dg, cur);
+        this.unified(dg, cur, c);
         continue;
       }
       const start = cur.pos;
@@ -129,9 +131,14 @@ export class DtlsDecoder {
   /** RFC 9147 §4: the DTLS 1.3 unified header 0b001CSLEE (Connection ID, 16-bit sequence, length present, epoch
    *  bits), then the encrypted record. A Connection ID's length was negotiated and is not on the wire, so with
    *  C set the record runs to the end of the datagram unparsed. */
-  private unified(dg: Datagram, cur: Cursor): void {
+  private unified(dg: Datagram, cur: Cursor, c: ConnState): void {
     const flags = cur.u8()!;
     const ev: Event = { type: 'tls.record', ...origin(dg), flow: dg.flow, dir: dg.dir, content_id: 23, content: R.contentTypeName(23), unified_header: true, encrypted: true, epoch_bits: flags & 0x03, protocol: 'dtls' };
+    // RFC 9147 §6.1: epoch 2 carries the handshake after the ServerHello, epoch 3 the first application keys;
+    // the header keeps the epoch's low two bits. Epoch-2 records before any epoch-3 record of their direction are
+    // the server's encrypted flight or the client's Finished flight, as the TLS stage labels TLS 1.3 records.
+    if ((flags & 0x03) === 3) c.appEpoch[dg.dir] = true;
+    else if ((flags & 0x03) === 2 && !c.appEpoch[dg.dir]) ev.flight = dg.dir === 's2c' ? 'server_handshake' : 'client_finished';
     if (flags & 0x10) {
       ev.connection_id = true;
       ev.length = cur.rest().left;
