@@ -31,7 +31,6 @@ interface DirState {
   /** Largest Initial packet number opened, for packet number recovery (RFC 9000 §A.3). */
   largestPn: number;
   undecryptable: number;
-  packets: Partial<Record<PacketType, number>>;
   /** The line/frame of the packet that last added CRYPTO bytes beyond a hole, for the incomplete report. */
   heldAt?: Origin;
   limitReported: boolean;
@@ -67,7 +66,7 @@ interface ConnState {
 }
 
 function newDir(): DirState {
-  return { crypto: new OffsetAssembler(MAX_CRYPTO_HELD_BYTES), largestPn: -1, undecryptable: 0, packets: {}, limitReported: false };
+  return { crypto: new OffsetAssembler(MAX_CRYPTO_HELD_BYTES), largestPn: -1, undecryptable: 0, limitReported: false };
 }
 
 export class QuicDecoder {
@@ -113,9 +112,8 @@ export class QuicDecoder {
     this.pendingFeeds = feeds;
     for (let i = 0; i < MAX_COALESCED_PACKETS && off < b.length; i++) {
       const b0 = b[off]!;
-      // RFC 9000 §12.2: a receiver may see padding (zero bytes) after the last packet; a zero first byte is
-      // not a packet (the fixed bit is clear).
-      if (i > 0 && b0 === 0) break;
+      // RFC 9000 §12.2: bytes after the last packet (padding, junk) whose fixed bit is clear are no packet.
+      if (i > 0 && !(b0 & 0x40)) break;
       const r = b0 & 0x80 ? this.longPacket(c, dg, b, off, events) : this.shortPacket(c, dg, b, off, events);
       if (r <= off) break;
       off = r;
@@ -127,8 +125,8 @@ export class QuicDecoder {
   }
 
   private base(c: ConnState, dg: Datagram, type: PacketType): Event {
-    c[dg.dir].packets[type] = (c[dg.dir].packets[type] ?? 0) + 1;
-    c.facts.packets[dg.dir][type] = c[dg.dir].packets[type];
+    const counts = c.facts.packets[dg.dir];
+    counts[type] = (counts[type] ?? 0) + 1;
     return { type: 'quic.packet', ...origin(dg), flow: dg.flow, dir: dg.dir, packet_type: type };
   }
 
@@ -229,14 +227,14 @@ export class QuicDecoder {
       const id = hex(dcid);
       if (!c.keys || c.keys.version !== version || (c.facts.retry && c.retryScid === id)) this.derive(c, version, dcid, id);
       c.facts.initial_dcid ??= id;
-      why = this.open_(c, dg, b, off, pnOffset, end, version, ev);
+      why = this.unprotect(c, dg, b, off, pnOffset, end, version, ev);
       if (why && c.keys!.dcid !== id) {
         const old = c.keys;
         this.derive(c, version, dcid, id);
-        if (this.open_(c, dg, b, off, pnOffset, end, version, ev) === undefined) why = undefined;
+        if (this.unprotect(c, dg, b, off, pnOffset, end, version, ev) === undefined) why = undefined;
         else c.keys = old;
       }
-    } else why = this.open_(c, dg, b, off, pnOffset, end, version, ev);
+    } else why = this.unprotect(c, dg, b, off, pnOffset, end, version, ev);
     if (why) {
       d.undecryptable++;
       c.facts.undecryptable++;
@@ -252,7 +250,7 @@ export class QuicDecoder {
   }
 
   /** Opens one Initial; returns why it could not be opened, or undefined after reading its frames. */
-  private open_(c: ConnState, dg: Datagram, b: Uint8Array, off: number, pnOffset: number, end: number, version: number, ev: Event): string | undefined {
+  private unprotect(c: ConnState, dg: Datagram, b: Uint8Array, off: number, pnOffset: number, end: number, version: number, ev: Event): string | undefined {
     if (!c.keys) return "no Initial of the client was seen, so its Destination Connection ID (which the keys derive from) is unknown";
     if (c.keys.version !== version) return `the client's Initial used another version`;
     const keys = dg.dir === 'c2s' ? c.keys.keys.client : c.keys.keys.server;
