@@ -10,7 +10,8 @@
 //
 // How the session verdict is reused: for QUIC, what the sessions stage reads from TLS 1.3 records is told to it
 // from the packets (not output): the server's Handshake packets are its encrypted flight, the client's its
-// Finished flight, 1-RTT packets are application data (RFC 9001 §4: the handshake travels in Handshake packets).
+// Finished flight, 1-RTT packets are application data (RFC 9001 §4: the handshake travels in Handshake packets),
+// the other long headers are handshake records.
 
 import { type Emit, type Event, type FlowItem, type Packet, type TlsFeed, type UdpItem, type UdpProtocol } from './events.js';
 import type { Options } from './options.js';
@@ -118,5 +119,7 @@ function sessionView(ev: Event): Event {
   const base = { type: 'tls.record' as const, line: ev.line, frame: ev.frame, ts: ev.ts, flow: ev.flow, dir: ev.dir, length: typeof ev.length === 'number' ? ev.length : 0 };
   if (t === 'handshake') return { ...base, content: 'application_data', flight: ev.dir === 's2c' ? 'server_handshake' : 'client_finished', inferred: true };
   if (t === '1rtt' || t === '0rtt') return { ...base, content: 'application_data' };
-  return { type: 'quic.packet', flow: ev.flow };
+  // Initial, Retry, Version Negotiation and unreadable long headers carry the (plaintext) handshake: with them a
+  // QUIC flow gets its tls.session even when no hello could be read.
+  return { ...base, content: 'handshake' };
 }

@@ -94,6 +94,10 @@ test('an unknown version gives quic.unknown_version once; Version Negotiation li
   const pk = of(evs, 'quic.packet');
   assert.equal(pk.map((e) => e.packet_type), ['unknown', 'unknown', 'version_negotiation']);
   assert.equal(pk[2]!.versions, ['QUIC v1', 'QUIC v2']);
+  const s = of(evs, 'tls.session');
+  assert.is(s.length, 1, 'a QUIC flow gets its session even with no hello read');
+  assert.equal((s[0]!.quic as { vn_versions: string[] }).vn_versions, ['QUIC v1', 'QUIC v2']);
+  assert.equal((s[0]!.quic as { packets: unknown }).packets, { c2s: { unknown: 2 }, s2c: { version_negotiation: 1 } });
 });
 
 test('a server Initial with no client Initial, and a damaged client Initial, give quic.undecryptable', () => {
