@@ -238,7 +238,7 @@ export class QuicDecoder {
     if (why) {
       d.undecryptable++;
       c.facts.undecryptable++;
-      ev.decrypted = false;
+      ev.opened = false;
       if (d.undecryptable === 1) {
         this.emit(anomaly('quic.undecryptable', `an Initial packet of the ${dg.dir === 'c2s' ? 'client' : 'server'} could not be opened: ${why}; later ones of this side are counted in the session`, dg, { flow: dg.flow, dir: dg.dir }));
       }
@@ -272,7 +272,7 @@ export class QuicDecoder {
     if (!plain) return `the AEAD tag did not verify with the keys of DCID ${c.keys.dcid}`;
     if (pn > d.largestPn) d.largestPn = pn;
     ev.packet_number = pn;
-    ev.decrypted = true;
+    ev.opened = true;
     this.frames(c, dg, plain, ev);
     return undefined;
   }

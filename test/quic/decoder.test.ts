@@ -77,7 +77,7 @@ test('Retry: the client Initial after it derives its keys from the Retry SCID, a
     s2c(serverInitial(0, newDcid)),
   ]);
   const pk = of(evs, 'quic.packet');
-  assert.equal(pk.map((e) => [e.packet_type, e.decrypted]), [['initial', true], ['retry', undefined], ['initial', true], ['initial', true]]);
+  assert.equal(pk.map((e) => [e.packet_type, e.opened]), [['initial', true], ['retry', undefined], ['initial', true], ['initial', true]]);
   assert.is(pk[1]!.retry_token_length, 6);
   assert.is(pk[2]!.token_length, 6);
   assert.equal(of(evs, 'tls.handshake').map((e) => e.msg), ['client_hello', 'server_hello'], 'the repeated ClientHello bytes are not a second message');
@@ -108,7 +108,7 @@ test('a server Initial with no client Initial, and a damaged client Initial, giv
   bad[bad.length - 20] = bad[bad.length - 20]! ^ 0xff;
   const b = run([c2s(bad), c2s(bad)]);
   assert.equal(codes(b), ['quic.undecryptable'], 'once per side');
-  assert.equal(of(b, 'quic.packet').map((e) => e.decrypted), [false, false]);
+  assert.equal(of(b, 'quic.packet').map((e) => e.opened), [false, false]);
 });
 
 test('CRYPTO bytes behind a hole that never fills give quic.crypto_incomplete; past the limit, quic.crypto_limit', () => {

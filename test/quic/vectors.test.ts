@@ -97,7 +97,7 @@ for (const [name, v] of [['RFC 9001 (v1)', V1], ['RFC 9369 (v2)', V2]] as const)
     const evs = decodeAll(pcap, defaultOptions({ events: new Set(EVENT_TYPES) }));
     const pkts = evs.filter((e) => e.type === 'quic.packet');
     assert.equal(
-      pkts.map((e) => [e.dir, e.packet_type, e.version_id, e.packet_number, e.decrypted]),
+      pkts.map((e) => [e.dir, e.packet_type, e.version_id, e.packet_number, e.opened]),
       [
         ['c2s', 'initial', v.version, 2, true],
         ['s2c', 'initial', v.version, 1, true],
