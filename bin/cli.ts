@@ -1,14 +1,18 @@
 // The command line: argument parsing, then pipeline(input, decoder, NDJSON, stdout). Nothing else lives here.
 
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, fstatSync, readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
 import { decodeStream } from '../lib/pipeline.js';
+import { KeyStore } from '../lib/keylog/index.js';
 // ---- output formats and the report (issue 9)
 import { wantColor } from '../lib/output/color.js';
-import { decoderEvents, formatStream, FORMATS, type Format } from '../lib/output/formats.js';
+import { decoderEvents, formatStream, FORMATS, TEXT_IDLE_MS, type Format } from '../lib/output/formats.js';
 import { TEXT_DEFAULT_SHOW } from '../lib/output/text.js';
+import { htmlReport } from '../lib/report/html.js';
 import { report } from '../lib/report/index.js';
 // ---- end output formats
 
@@ -31,13 +35,26 @@ options:
   --format FORMAT    what to write: 'ndjson' (events, the default), 'text' (one block per connection
                      for a person: records, handshake messages, verdict, diagnoses; coloured on a
                      terminal unless NO_COLOR is set) or 'ecs' (one Elastic Common Schema document per
-                     TLS connection, one a line, for Filebeat, Logstash or an Elasticsearch bulk load).
-                     With text, --events chooses what a block shows; ecs takes no --events
+                     TLS connection, one a line, for Filebeat, Logstash or an Elasticsearch bulk load)
+                     or 'mermaid' (one Mermaid sequenceDiagram per TLS connection, each in a \`\`\`mermaid
+                     fence, to paste into a ticket or a wiki page that renders Mermaid).
+                     With text, --events chooses what a block shows; ecs and mermaid take no --events.
+                     Text from a pipe or a terminal shows each connection's lines so far when the
+                     input pauses (200 ms, or 1 s at most), so a stalled handshake shows up live
                      e.g. tlsdump --format text dump.txt | less -R
                      e.g. tlsdump --format ecs capture.pcap > tls-ecs.ndjson
+                     e.g. tlsdump --format mermaid ticket-paste.txt > ladders.md
   --explain          with --format text (implied): where each field's bytes sit in the input, as
                      the input line (or frame) of the packet and the offset in its TCP payload
                      e.g. tlsdump --explain --events tls.record,tls.handshake,tls.session dump.txt
+  --keylog FILE      decrypt with the TLS secrets in FILE (NSS key log format, as SSLKEYLOGFILE,
+                     openssl s_client -keylogfile, Node's 'keylog' event write it); may be repeated.
+                     pcapng files carrying secrets (editcap --inject-secrets) are decrypted without it.
+                     A key log decrypts everything it covers: treat it like a private key
+                     e.g. tlsdump --keylog keys.log --events all capture.pcap
+  --data-preview N   with decryption: tls.data events show the first N bytes of each application
+                     data record as escaped text (off by default: it prints user data)
+                     e.g. tlsdump --keylog keys.log --events tls.data --data-preview 80 capture.pcap
 ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
   -h, --help         this text
   -V, --version      the version
@@ -49,13 +66,19 @@ examples:
   tlsdump capture.pcapng
   tlsdump --events packet ticket-paste.txt
 
-usage: tlsdump report [FILE ...]
+usage: tlsdump report [--html OUT.html] [FILE ...]
   reads saved NDJSON events (FILE, or stdin) and prints a table of the connections and their
   verdicts: flow, client, server, version, established, client certificate requested/sent,
   worst diagnosis; then totals
-  e.g. tlsdump capture.pcap > events.ndjson && tlsdump report events.ndjson`;
+  e.g. tlsdump capture.pcap > events.ndjson && tlsdump report events.ndjson
+  --html OUT.html    writes one self-contained page instead (no network; opens in any browser): a
+                     sortable, filterable table of the connections and, for the one chosen, its ladder
+                     diagram, diagnoses and certificate chains. FILE may also be a capture (text, pcap)
+                     e.g. tlsdump report --html report.html capture.pcap`;
 
 class UsageError extends Error {}
+
+const SUMMARY_AND_EVENTS = '--summary and --events both choose the events to emit: give one (--summary is --events tls.session)';
 
 interface Args {
   options: Readonly<Options>;
@@ -82,6 +105,7 @@ function parseEvents(list: string): Set<EventType> {
 function parseArgs(argv: string[]): Args | 'help' | 'version' {
   const overrides: Record<string, unknown> = {};
   const files: string[] = [];
+  const keylog: string[] = [];
   let explain = false;
   let eventsFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -105,6 +129,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       return v;
     };
     if (flag === '--events') {
+      if (eventsFlag === '--summary') throw new UsageError(SUMMARY_AND_EVENTS);
       overrides.events = parseEvents(value());
       eventsFlag = '--events';
       continue;
@@ -125,9 +150,20 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       overrides.input = v;
       continue;
     }
+    if (flag === '--keylog') {
+      keylog.push(value());
+      continue;
+    }
+    if (flag === '--data-preview') {
+      const v = value();
+      if (!/^\d+$/.test(v)) throw new UsageError(`--data-preview takes a number of bytes, not '${v}'`);
+      overrides.dataPreview = Number(v);
+      continue;
+    }
     if (flag === '--summary') {
+      if (eventsFlag === '--events') throw new UsageError(SUMMARY_AND_EVENTS);
       overrides.events = new Set<EventType>(['tls.session']);
-      eventsFlag ??= '--summary';
+      eventsFlag = '--summary';
       continue;
     }
     const limit = LIMITS.find((l) => l.flag === flag);
@@ -143,9 +179,11 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     if (overrides.format !== undefined && overrides.format !== 'text') throw new UsageError(`--explain goes with --format text, not --format ${String(overrides.format)}`);
     overrides.format = 'text';
   }
-  if (overrides.format === 'ecs' && eventsFlag === '--events') {
-    throw new UsageError('--format ecs writes one document per TLS connection and takes no --events (use --format ndjson --events …)');
+  if ((overrides.format === 'ecs' || overrides.format === 'mermaid') && eventsFlag === '--events') {
+    const what = overrides.format === 'ecs' ? 'one document' : 'one diagram';
+    throw new UsageError(`--format ${overrides.format} writes ${what} per TLS connection and takes no --events (use --format ndjson --events …)`);
   }
+  overrides.keylog = keylog;
   const options = defaultOptions(overrides as Partial<Options>);
   return { options, files: files.length ? files : ['-'], events: eventsFlag ? options.events : undefined, explain };
 }
@@ -155,25 +193,53 @@ function version(): string {
   return pkg.version;
 }
 
-// ---- the report subcommand (issue 9)
+// ---- the report subcommand (issue 9; --html issue 16)
 async function reportMain(argv: string[]): Promise<void> {
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  const files = argv.length ? argv : ['-'];
-  for (const file of files) {
-    if (file !== '-' && file.startsWith('-')) throw new UsageError(`unknown option '${file}' for report (see tlsdump --help)`);
+  let html: string | undefined;
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--html' || a.startsWith('--html=')) {
+      html = a === '--html' ? argv[++i] : a.slice('--html='.length);
+      if (!html) throw new UsageError('--html needs a FILE to write');
+      continue;
+    }
+    if (a !== '-' && a.startsWith('-')) throw new UsageError(`unknown option '${a}' for report (see tlsdump --help)`);
+    files.push(a);
   }
+  if (!files.length) files.push('-');
   checkReadable(files);
+  if (html !== undefined) return htmlMain(html, files);
   for (const file of files) {
-    const input = file === '-' ? process.stdin : createReadStream(file);
+    const input = file === '-' ? stdinInput() : createReadStream(file);
     try {
       await report(input, process.stdout, { color: wantColor(process.stdout) });
     } catch (err) {
       throw new UsageError(`report: ${file === '-' ? 'stdin' : file} is not NDJSON: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/** `report --html FILE`: the page for saved NDJSON or captures, written to FILE; a line on stderr says how many. */
+async function htmlMain(target: string, files: string[]): Promise<void> {
+  const out = createWriteStream(target);
+  const opened = new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', (err) => reject(new UsageError(`cannot write '${target}': ${err.message}`)));
+  });
+  await opened;
+  const names = files.map((f) => (f === '-' ? 'stdin' : basename(f)));
+  const n = await htmlReport(
+    files.map((f, i) => ({ name: names[i]!, open: () => (f === '-' ? stdinInput() : createReadStream(f, { highWaterMark: 1 << 20 })) })),
+    out,
+    `tlsdump report: ${names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more inputs`}`,
+  );
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  process.stderr.write(`tlsdump: wrote ${target}: ${n} connection${n === 1 ? '' : 's'}\n`);
 }
 // ---- end report subcommand
 
@@ -191,6 +257,21 @@ function checkReadable(files: readonly string[]): void {
   }
 }
 
+/** Standard input, with a word on stderr when it is a terminal (else tlsdump would seem to hang). */
+function stdinInput(): Readable {
+  if (process.stdin.isTTY) process.stderr.write('tlsdump: reading tcpdump text or a pcap from stdin (the terminal); end it with Ctrl-D, or give a FILE (tlsdump --help)\n');
+  return process.stdin;
+}
+
+/** Whether an input is a regular file (read at disk speed, never stalling) rather than a pipe, socket or terminal. */
+function isRegularFile(file: string): boolean {
+  try {
+    return (file === '-' ? fstatSync(0) : statSync(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'report') return reportMain(argv.slice(1));
   const args = parseArgs(argv);
@@ -203,16 +284,27 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   checkReadable(args.files);
+  checkReadable(args.options.keylog);
+  let keys: KeyStore;
+  try {
+    keys = new KeyStore(args.options.keylog);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   // --format: text and ecs read more event types than they show (lib/output/formats.ts).
   const format = args.options.format;
   const show = format === 'text' ? (args.events ?? new Set(TEXT_DEFAULT_SHOW)) : args.options.events;
   const formatOptions = { format, show, explain: args.explain, color: wantColor(process.stdout) };
   const decodeOptions = format === 'ndjson' ? args.options : defaultOptions({ ...args.options, events: decoderEvents(formatOptions, show) });
   for (const file of args.files) {
-    const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
-    const out = formatStream(formatOptions);
+    const input: Readable = file === '-' ? stdinInput() : createReadStream(file, { highWaterMark: 1 << 20 });
+    let bytes = 0;
+    input.on('data', (chunk: Uint8Array) => (bytes += chunk.length));
+    // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
+    const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
     out.pipe(process.stdout, { end: false });
-    await pipeline(input, decodeStream(decodeOptions), out);
+    await pipeline(input, decodeStream(decodeOptions, keys), out);
+    if (bytes === 0) process.stderr.write(`tlsdump: ${file === '-' ? 'stdin' : `'${file}'`} is empty: nothing to decode\n`);
   }
 }
 

@@ -125,7 +125,7 @@ export interface Event {
   [field: string]: unknown;
 }
 
-export const EVENT_TYPES = ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.session', 'quic.packet', 'anomaly'] as const;
+export const EVENT_TYPES = ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.data', 'tls.session', 'quic.packet', 'anomaly'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The default `--events` set (CONTRACT.md). */

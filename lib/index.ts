@@ -10,6 +10,7 @@ export { LineSplitter } from './text/lines.js';
 export { TextPackets } from './text/index.js';
 export { Reassembler } from './tcp/index.js';
 export { TlsDecoder } from './tls/index.js';
+export { KeyStore, KEYLOG_LABELS, type Secrets } from './keylog/index.js';
 export { Sessions } from './session/index.js';
 export { sanitize } from './output/sanitize.js';
 export { jsonLine } from './output/jsonline.js';

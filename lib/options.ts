@@ -28,10 +28,14 @@ export interface Options {
   overlapWindowBytes: number;
   /** Packets to wait, after the peer acknowledged past a hole or after a RST, before declaring bytes lost. */
   gapGracePackets: number;
+  /** NSS key log files (--keylog, issue 13): secrets to decrypt with. Empty: nothing is decrypted unless a pcapng carries secrets. */
+  keylog: readonly string[];
+  /** Bytes of decrypted application data shown as escaped text in `tls.data` (--data-preview); 0 shows none. */
+  dataPreview: number;
 }
 
 export interface OptionSpec {
-  key: Exclude<keyof Options, 'events' | 'input' | 'format'>;
+  key: Exclude<keyof Options, 'events' | 'input' | 'format' | 'keylog' | 'dataPreview'>;
   flag: string;
   default: number;
   help: string;
@@ -52,7 +56,7 @@ export const LIMITS: readonly OptionSpec[] = [
 ];
 
 export function defaultOptions(overrides: Partial<Options> = {}): Readonly<Options> {
-  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto', format: 'ndjson' };
+  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto', format: 'ndjson', keylog: [], dataPreview: 0 };
   for (const spec of LIMITS) o[spec.key] = spec.default;
   return Object.freeze({ ...(o as unknown as Options), ...overrides });
 }

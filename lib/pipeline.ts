@@ -1,7 +1,8 @@
 // The one module that composes the stages: bytes → lines → packets → flows → TLS events → sessions.
 // The stages run synchronously inside one core, so there is no stream boundary per item.
 
-import { type Emit, type Event, type FlowItem, type Packet } from './events.js';
+import { anomaly, type Emit, type Event, type FlowItem, type Packet } from './events.js';
+import { KeyStore } from './keylog/index.js';
 import { defaultOptions, type Options } from './options.js';
 import { packetEvent, flowEvent } from './output/render.js';
 import { PcapPackets, sniffInput, SNIFF_BYTES } from './pcap/index.js';
@@ -13,8 +14,14 @@ import { LineSplitter } from './text/lines.js';
 import { TextPackets } from './text/index.js';
 import { TlsDecoder } from './tls/index.js';
 
-/** A decoder for one input: push bytes of tcpdump text, pcap or pcapng, then end. Events go to `out` as they are found. */
-export function createDecoder(options: Readonly<Options>, out: Emit): Core {
+/** The Decryption Secrets Block type of a TLS key log ('TLSK'). */
+const TLS_KEY_LOG = 0x544c534b;
+
+/**
+ * A decoder for one input: push bytes of tcpdump text, pcap or pcapng, then end. Events go to `out` as they are
+ * found. `keys` shares one key log index between inputs; by default it is read from `options.keylog`.
+ */
+export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeyStore = new KeyStore(options.keylog)): Core {
   const wants = options.events;
   const emit: Emit = (ev) => {
     sessions.observe(ev);
@@ -23,7 +30,18 @@ export function createDecoder(options: Readonly<Options>, out: Emit): Core {
   const sessions = new Sessions(options, (ev: Event) => {
     if (wants.has(ev.type)) out(ev);
   });
-  const tls = new TlsDecoder(options, emit);
+  const tls = new TlsDecoder(options, emit, keys);
+  // Key log lines that could not be read: one anomaly each, with the file and line (issue 13).
+  const keyProblems = (): void => {
+    for (const p of keys.takeProblems()) emit(anomaly('keylog.malformed', `${p.source} line ${p.line}: ${p.message}; line skipped`, {}, { keylog: p.source, keylog_line: p.line }));
+  };
+  keyProblems();
+  // pcapng Decryption Secrets Blocks of type TLSK carry key log text (draft-ietf-opsawg-pcapng §4.7).
+  const secrets = (type: number, data: Uint8Array, frame: number): void => {
+    if (type !== TLS_KEY_LOG) return;
+    keys.addText(Buffer.from(data).toString('latin1'), `secrets block before frame ${frame}`);
+    keyProblems();
+  };
   const toTls = (item: FlowItem): void => {
     if (item.kind === 'open') emit(flowEvent(item));
     tls.push(item);
@@ -46,7 +64,7 @@ export function createDecoder(options: Readonly<Options>, out: Emit): Core {
   // ---- input: tcpdump text (LineSplitter → TextPackets) or a capture file (PcapPackets), both into toTcp.
   // With --input auto, the first SNIFF_BYTES bytes (or all of a shorter input) choose, by their magic bytes.
   const open = (kind: 'text' | 'pcap'): Core => {
-    if (kind === 'pcap') return new PcapPackets(options, toTcp, emit);
+    if (kind === 'pcap') return new PcapPackets(options, toTcp, emit, secrets);
     const text = new TextPackets(options, toTcp, emit);
     const lines = new LineSplitter(options.maxLineBytes, text);
     return {
@@ -82,8 +100,8 @@ export function createDecoder(options: Readonly<Options>, out: Emit): Core {
 }
 
 /** The decoder as a Transform: tcpdump text bytes in, event objects out. */
-export function decodeStream(options: Readonly<Options> = defaultOptions()) {
-  return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit), { readableObjectMode: true, deferred: true });
+export function decodeStream(options: Readonly<Options> = defaultOptions(), keys?: KeyStore) {
+  return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit, keys), { readableObjectMode: true, deferred: true });
 }
 
 /** Decodes a whole input held in memory; for tests and small inputs. */

@@ -1,5 +1,5 @@
 // Text output for a person at a terminal: one block per TCP connection, printed when the connection closes (so in
-// close order, which is deterministic), holding who connected to whom, each record and handshake message with its
+// close order, which is deterministic; a live input that goes quiet gets the blocks so far first, see drain()), holding who connected to whom, each record and handshake message with its
 // key fields, then the verdict and its diagnoses. Events without a flow are printed as they come. Every string
 // that came from the input goes through sanitize() before it is printed; colours come only from here.
 
@@ -45,6 +45,8 @@ interface Block {
   lastRecord: { c2s?: RecordSpan; s2c?: RecordSpan };
   closeLine?: string;
   session?: Event;
+  /** Lines of this block already written by drain(); the rest follows under a `(continued)` header. */
+  drained?: boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -172,6 +174,21 @@ export class TextFormatter {
     for (const flow of [...this.blocks.keys()]) this.flush(flow);
   }
 
+  /**
+   * Writes what the open blocks hold so far, for a live input that has gone quiet (issue 16): each block with new
+   * lines prints them under its header (`(continued)` after the first time), and its verdict follows at its close.
+   */
+  drain(): void {
+    for (const b of this.blocks.values()) {
+      if (b.flow === this.closing) continue;
+      this.endRun(b);
+      if (b.lines.length === 0) continue;
+      this.out([this.header(b), ...b.lines].join('\n') + '\n\n');
+      b.lines = [];
+      b.drained = true;
+    }
+  }
+
   // ---- blocks ----
 
   /** Adds an event's lines to its block, or counts it once the block holds its limit of events. */
@@ -202,9 +219,7 @@ export class TextFormatter {
     const showFlow = this.opts.show.has('flow');
     if (!b.tls && !showFlow && b.lines.length === 0) return;
     const p = this.p;
-    const out: string[] = [];
-    const opened = b.opened ? where(b.opened) + (b.opened.ts ? ` ${show(b.opened.ts)}` : '') : '';
-    out.push(p.bold(`flow ${b.flow}  ${show(b.client)} → ${show(b.server)}`) + (opened ? p.dim(`  (opened ${opened})`) : ''));
+    const out: string[] = [this.header(b)];
     out.push(...b.lines);
     if (b.omitted > 0) {
       out.push(p.yellow(`  … ${plural(b.omitted, 'more event')} not shown: over the limit of ${this.max} events held per connection`));
@@ -213,6 +228,12 @@ export class TextFormatter {
     if (b.session) out.push(...this.verdictLines(b.session));
     else if (!b.tls) out.push(p.dim('  no TLS seen on this connection'));
     this.out(out.join('\n') + '\n\n');
+  }
+
+  private header(b: Block): string {
+    const p = this.p;
+    const opened = b.opened ? where(b.opened) + (b.opened.ts ? ` ${show(b.opened.ts)}` : '') : '';
+    return p.bold(`flow ${b.flow}  ${show(b.client)} → ${show(b.server)}`) + (b.drained ? p.dim('  (continued)') : opened ? p.dim(`  (opened ${opened})`) : '');
   }
 
   // ---- lines ----

@@ -11,6 +11,8 @@ export interface CaptureSink {
   record(r: CaptureRecord): void;
   /** Damage in the file's structure (codes `pcap.*`); `frame` is the frame it concerns or the next one. */
   anomaly(code: string, message: string, frame: number): void;
+  /** A pcapng Decryption Secrets Block: its secrets type and data (valid only during the call); `frame` is the next frame. */
+  secrets?(type: number, data: Uint8Array, frame: number): void;
 }
 
 export interface CaptureInterface {

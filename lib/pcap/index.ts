@@ -63,11 +63,14 @@ export class PcapPackets {
     readonly opts: Readonly<Options>,
     readonly next: Sink<Packet>,
     readonly emit: Emit,
+    /** Decryption Secrets Blocks of a pcapng (type, data, the frame that follows). */
+    readonly secrets?: (type: number, data: Uint8Array, frame: number) => void,
   ) {
     this.sink = {
       iface: (i) => this.iface(i),
       record: (r) => this.record(r),
       anomaly: (code, message, frame) => this.emit(anomaly(code, message, { frame })),
+      secrets: (type, data, frame) => this.secrets?.(type, data, frame),
     };
   }
 

@@ -13,6 +13,8 @@ export const PCAPNG_IDB = 0x00000001;
 export const PCAPNG_PB = 0x00000002;
 export const PCAPNG_SPB = 0x00000003;
 export const PCAPNG_EPB = 0x00000006;
+/** Decryption Secrets Block (§4.7): secrets type, length, data (e.g. a TLS key log, `editcap --inject-secrets`). */
+export const PCAPNG_DSB = 0x0000000a;
 /** The SHB's byte-order magic, as written by the writer's host. */
 export const PCAPNG_BOM = 0x1a2b3c4d;
 
@@ -103,9 +105,13 @@ export class PcapngReader extends Framer {
       return this.damaged(`block type 0x${type.toString(16)} at byte ${this.consumed} has length ${len} (a multiple of 4 from 12 to ${MAX_PCAPNG_BLOCK} expected)`);
     }
     const packet = type === PCAPNG_EPB || type === PCAPNG_SPB || type === PCAPNG_PB;
-    if (!packet && type !== PCAPNG_SHB && type !== PCAPNG_IDB) return this.pass(len);
+    if (!packet && type !== PCAPNG_SHB && type !== PCAPNG_IDB && type !== PCAPNG_DSB) return this.pass(len);
     if (len > MAX_PCAPNG_READ) {
       if (type === PCAPNG_SHB) return this.damaged(`the section header at byte ${this.consumed} is ${len} bytes long, more than the ${MAX_PCAPNG_READ}-byte limit`);
+      if (type === PCAPNG_DSB) {
+        this.sink.anomaly('pcap.block_too_large', `a ${len}-byte decryption secrets block is longer than the ${MAX_PCAPNG_READ}-byte limit: passed over`, this.frame + 1);
+        return this.pass(len);
+      }
       if (packet) this.frame++;
       if (type === PCAPNG_IDB) this.addIface(-1, 0, 6, 6, 0, undefined);
       const what = packet ? `packet block (frame ${this.frame})` : `interface description block (interface ${this.ifaces.length - 1} is not decoded)`;
@@ -119,8 +125,18 @@ export class PcapngReader extends Framer {
     const bodyEnd = pos + len - 4;
     if (type === PCAPNG_SHB) this.sectionHeader(b, body, bodyEnd);
     else if (type === PCAPNG_IDB) this.interfaceDescription(b, body, bodyEnd);
+    else if (type === PCAPNG_DSB) this.decryptionSecrets(b, body, bodyEnd);
     else this.packet(type, b, body, bodyEnd);
     return len;
+  }
+
+  /** §4.7: uint32 Secrets Type, uint32 Secrets Length, Secrets Data (padded to 32 bits), options. */
+  private decryptionSecrets(b: Uint8Array, body: number, bodyEnd: number): void {
+    if (bodyEnd - body < 8) return this.malformed('a decryption secrets block is shorter than its 8-byte header');
+    const type = this.endian.u32(b, body);
+    const n = this.endian.u32(b, body + 4);
+    if (n > bodyEnd - body - 8) return this.malformed(`a decryption secrets block says ${n} bytes of secrets but holds ${bodyEnd - body - 8}`);
+    this.sink.secrets?.(type, b.subarray(body + 8, body + 8 + n), this.frame + 1);
   }
 
   /** Passes over a block's body without buffering it, then checks its trailing length. */

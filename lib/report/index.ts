@@ -27,20 +27,24 @@ interface Column {
 
 const COLUMNS: Column[] = [
   { title: 'flow', width: 5 },
-  { title: 'client', width: 24 },
-  { title: 'server', width: 24 },
+  { title: 'client', width: 21 },
+  { title: 'server', width: 21 },
   { title: 'version', width: 8 },
   { title: 'established', width: 11 },
   { title: 'cert req/sent', width: 13 },
   { title: 'worst diagnosis', width: 0 },
 ];
 
-/** Fits a cell to its column: sanitised, cut with an ellipsis when too long, padded when short. */
-function cell(s: string, width: number): string {
+/**
+ * Fits a cell to its column: sanitised, padded when short, and cut with an ellipsis when too long unless `whole`
+ * (addresses: an IPv6 address with its port is longer than the column, and a cut one is useless).
+ */
+function cell(s: string, width: number, whole = false): string {
   const clean = sanitize(s);
   if (width === 0) return clean;
   const chars = [...clean];
-  return chars.length > width ? chars.slice(0, width - 1).join('') + '…' : clean + ' '.repeat(width - chars.length);
+  if (chars.length > width) return whole ? clean : chars.slice(0, width - 1).join('') + '…';
+  return clean + ' '.repeat(width - chars.length);
 }
 
 const yn = (v: unknown): string => (v === true ? 'yes' : v === false ? 'no' : '-');
@@ -93,7 +97,7 @@ export class Report {
       String(ev.version ?? '-'),
       established ? 'yes' : 'no',
       `${yn(ev.client_cert_requested)}/${yn(ev.client_cert_sent)}`,
-    ].map((v, i) => cell(v, COLUMNS[i]!.width));
+    ].map((v, i) => cell(v, COLUMNS[i]!.width, i === 1 || i === 2));
     cells[4] = established ? this.p.green(cells[4]!) : this.p.red(cells[4]!);
     cells.push(color(cell(worstText, 0)));
     this.out(cells.join('  ').trimEnd() + '\n');
@@ -113,6 +117,11 @@ export class Report {
 /** Reads NDJSON events from `input` and writes the report to `output`. Rejects on unreadable input or bad JSON. */
 export async function report(input: Readable, output: NodeJS.WritableStream, opts: ReportOptions = {}): Promise<void> {
   const r = new Report((s) => output.write(s), opts);
+  await readValues(input, HEAVY_KEYS, r);
+}
+
+/** Streams the JSON values of NDJSON `input`, with the keys matching `drop` filtered out as tokens, into a core. */
+export async function readValues(input: Readable, drop: RegExp, r: { push(v: unknown): void; end(): void }): Promise<void> {
   const sink = new Writable({
     objectMode: true,
     write(item: { value: unknown }, _enc: BufferEncoding, cb: (err?: Error | null) => void) {
@@ -128,5 +137,5 @@ export async function report(input: Readable, output: NodeJS.WritableStream, opt
       cb();
     },
   });
-  await pipeline(input, parser.asStream({ jsonStreaming: true }), ignore.asStream({ filter: HEAVY_KEYS }), streamValues.asStream(), sink);
+  await pipeline(input, parser.asStream({ jsonStreaming: true }), ignore.asStream({ filter: drop }), streamValues.asStream(), sink);
 }

@@ -32,6 +32,8 @@ interface LastRecord {
   /** Part of a TLS 1.3 handshake flight (labelled by the TLS stage). */
   flight: boolean;
   at: Seen;
+  /** Opened with logged secrets: what it held is in its own events, nothing is inferred from its size. */
+  decrypted?: boolean;
 }
 
 interface FlowState {
@@ -65,6 +67,10 @@ interface FlowState {
   newSessionTicket: boolean;
   /** The last record-carrying line of each direction, to place close_notify. */
   lastRecord: { c2s?: LastRecord; s2c?: LastRecord };
+  /** Finished messages read from decrypted records (issue 13): the flight before each was seen whole. */
+  decryptedFinished: { c2s?: Seen; s2c?: Seen };
+  /** --keylog was given but held no secret for this connection (the label missing). */
+  keysMissing?: string;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -174,6 +180,7 @@ export class Sessions {
       gaps: [],
       newSessionTicket: false,
       lastRecord: {},
+      decryptedFinished: {},
     };
   }
 
@@ -183,6 +190,12 @@ export class Sessions {
     const length = num(ev.length) ?? 0;
     const client = dir === 'c2s';
     s.lastRecord[dir] = { content, length, flight: typeof ev.flight === 'string', at: seen };
+    if (typeof ev.keys_missing === 'string') s.keysMissing ??= ev.keys_missing;
+    if (ev.decrypted === true) {
+      s.lastRecord[dir]!.decrypted = true;
+      this.decryptedRecord(s, dir, str(ev.inner_content) ?? '', seen);
+      return;
+    }
     if (content === 'change_cipher_spec') {
       s.ccs[dir] ??= seen;
       s.history.add(LETTER.changeCipherSpec, client);
@@ -227,6 +240,20 @@ export class Sessions {
     }
   }
 
+  /**
+   * A record opened with logged secrets (issue 13). Its handshake messages and alerts come as their own events;
+   * here only the record counts: a protected handshake record, or data (which after both Finished messages,
+   * from the server, shows the handshake was accepted).
+   */
+  private decryptedRecord(s: FlowState, dir: Dir, inner: string, seen: Seen): void {
+    if (inner === 'handshake') s.encryptedRecords[dir]++;
+    if (inner !== 'application_data') return;
+    s.appData[dir]++;
+    if (s.finished.c2s && s.finished.s2c && (!this.isTls13(s) || dir === 's2c')) s.firstAppData ??= seen;
+    s.history.add(LETTER.applicationData, dir === 'c2s', true);
+    s.lastSpeaker = { dir, what: 'application data', at: seen };
+  }
+
   private handshake(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
     s.tls = true;
     const msg = str(ev.msg) ?? '';
@@ -268,6 +295,14 @@ export class Sessions {
         break;
       case 'new_session_ticket':
         s.newSessionTicket = true;
+        // A decrypted TLS 1.3 ticket after the client's Finished: the server accepted its flight.
+        if (ev.decrypted === true && !client && s.finished.c2s && s.finished.s2c) s.firstAppData ??= seen;
+        break;
+      case 'finished':
+        if (ev.decrypted === true) {
+          s.decryptedFinished[dir] ??= seen;
+          s.finished[dir] ??= seen;
+        }
         break;
     }
   }
@@ -277,7 +312,7 @@ export class Sessions {
     const encrypted = ev.encrypted === true;
     const level = str(ev.level);
     // Fields written out, not `...seen`: under a flood of alerts the spread made this 25 times slower (issue 7).
-    const a: AlertSeen = { line: seen.line, ts: seen.ts, dir, fatal: level === 'fatal', encrypted };
+    const a: AlertSeen = { line: seen.line, frame: seen.frame, ts: seen.ts, dir, fatal: level === 'fatal', encrypted };
     if (level) a.level = level;
     const d = str(ev.description);
     if (d) a.description = d;
@@ -314,7 +349,13 @@ export class Sessions {
     const visible = !tls13 && Boolean(ch) && !gapInHandshake;
     let requested: boolean | null = s.certRequest ? true : visible ? false : null;
     let sent: boolean | null = s.clientCerts ? s.clientCerts.certs.length > 0 : visible ? false : null;
-    if (tls13) {
+    // TLS 1.3 with logged secrets: the server's flight read up to its Finished shows whether it asked; the
+    // client's read up to its Finished shows whether it sent one (issue 13).
+    const decrypted13 = tls13 && Boolean(s.decryptedFinished.s2c) && Boolean(ch) && !gapInHandshake;
+    if (tls13 && decrypted13) {
+      requested = s.certRequest ? true : false;
+      sent = s.clientCerts ? s.clientCerts.certs.length > 0 : s.decryptedFinished.c2s ? false : null;
+    } else if (tls13) {
       requested = sent = null;
       this.inferTls13Alerts(s);
     }
@@ -325,7 +366,14 @@ export class Sessions {
     // output of one input stays the same within a day).
     const clock: Clock = close.epoch !== undefined ? { epoch: close.epoch, source: 'capture' } : { epoch: Date.now() / 1000, source: 'now' };
 
-    this.mtls(s, tls13, requested, sent, fatal, established, diagnoses);
+    this.mtls(s, tls13 && !decrypted13, requested, sent, fatal, established, diagnoses);
+    if (s.keysMissing) {
+      diagnoses.push({
+        code: 'keys_missing',
+        severity: 'info',
+        message: `a key log was given but holds no ${s.keysMissing} for this connection (client random ${str(ch?.random) ?? '?'}), so its protected records stay opaque`,
+      });
+    }
     if (s.serverCerts) diagnoses.push(...checkChain('server', s.serverCerts.certs, clock, at(s.serverCerts.at)));
     if (s.clientCerts) {
       const cas = Array.isArray(s.certRequest?.ev.ca_names) ? (s.certRequest.ev.ca_names as string[]) : undefined;
@@ -418,18 +466,21 @@ export class Sessions {
     if (requested === false) {
       // Only a complete server flight shows that no CertificateRequest came (not an abbreviated handshake,
       // nor one that failed before the server's flight).
-      if (!s.serverHelloDone) return;
+      const flightEnd = s.serverHelloDone ? `ServerHelloDone ${at(s.serverHelloDone)}` : s.decryptedFinished.s2c ? `Finished ${at(s.decryptedFinished.s2c)} (decrypted)` : undefined;
+      if (!flightEnd) return;
       out.push({
         code: 'client_cert_not_requested',
         severity: fatal && fatal.dir === 's2c' ? 'warning' : 'info',
-        message: `the server did not ask for a client certificate: its flight ended with ServerHelloDone ${at(s.serverHelloDone)} and held no CertificateRequest; ${outcome}`,
+        message: `the server did not ask for a client certificate: its flight ended with ${flightEnd} and held no CertificateRequest; ${outcome}`,
       });
       return;
     }
     if (!req) return;
-    const types = Array.isArray(req.ev.cert_types) ? (req.ev.cert_types as unknown[]).join(', ') : '?';
+    // TLS 1.3's CertificateRequest has no certificate_types (RFC 8446 §4.3.2): the part is left out there.
+    const typeList = Array.isArray(req.ev.cert_types) ? (req.ev.cert_types as unknown[]) : undefined;
+    const types = typeList === undefined ? 'types ?; ' : typeList.length > 0 ? `types ${typeList.join(', ')}; ` : '';
     const cas = Array.isArray(req.ev.ca_names) ? (req.ev.ca_names as string[]) : [];
-    const asked = `the server asked for a client certificate ${at(req.at)} (types ${types}; ${cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : 'any CA'})`;
+    const asked = `the server asked for a client certificate ${at(req.at)} (${types}${cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : 'any CA'})`;
     if (sent === false) {
       const how = s.clientCerts ? `answered with an empty Certificate ${at(s.clientCerts.at)}` : 'sent no Certificate message';
       out.push({
@@ -462,7 +513,7 @@ export class Sessions {
       });
       return;
     }
-    if (!s.certVerify && s.clientKeyExchange) {
+    if (!s.certVerify && (s.clientKeyExchange || s.decryptedFinished.c2s)) {
       out.push({ code: 'client_cert_verify_missing', severity: 'error', message: `${asked}; ${sentText}, but no CertificateVerify followed; ${outcome}` });
       return;
     }
@@ -477,7 +528,7 @@ export class Sessions {
   private inferTls13Alerts(s: FlowState): void {
     for (const dir of ['c2s', 's2c'] as const) {
       const last = s.lastRecord[dir];
-      if (last && last.content === 'application_data' && !last.flight && last.length === TLS13_ALERT_RECORD) {
+      if (last && last.content === 'application_data' && !last.flight && !last.decrypted && last.length === TLS13_ALERT_RECORD) {
         s.alerts.push({ ...last.at, dir, fatal: false, encrypted: true, inferred: true });
       }
     }

@@ -214,9 +214,11 @@ export class TextPackets implements LineSink {
       // without a word (issue 7).
       this.event(anomaly('input.truncated', `line ${this.curLine}: the input ends after this packet's summary line, before its hex dump (the text is cut short)`, this.origin()));
     }
+    // Text with no hex at all: say so before the held summary-only packets go out, whose missing bytes would
+    // otherwise come first as tcp.gap anomalies (issue 16).
+    if (this.hexLines === 0 && this.lineNo > 0 && !this.noHexSent) this.noHex();
     this.closeCur();
     this.flush(true);
-    if (this.hexLines === 0 && this.lineNo > 0 && !this.noHexSent) this.noHex();
   }
 
   // ---- lines ----

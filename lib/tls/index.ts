@@ -12,6 +12,8 @@ import { ja3, ja3s, ja4, sslv2SpecsAsSuites } from '../fingerprint/index.js';
 import { wireBytes, type Extension } from './extensions.js';
 import { decodeMessage, isTls13, type Fields, type HsContext } from './handshake.js';
 import { ByteQueue } from './queue.js';
+import { ConnectionDecryptor, type KeyStore } from '../decrypt/index.js';
+import { decryptedRecord, previewText } from './decrypted.js';
 import { named } from './render.js';
 import { looksLikeSslv2ClientHello, looksLikeSslv2ServerReply, sslv2ClientHello, sslv2ClientMasterKey, sslv2Error, sslv2Header, sslv2ServerHello } from './sslv2.js';
 
@@ -58,6 +60,8 @@ interface DirState {
   /** The handshake buffer starts at a message boundary (false after a gap until a record starts with a header). */
   hsAligned: boolean;
   firstBytes?: Uint8Array;
+  /** The bytes in `hs` came from decrypted records (issue 13): their messages say `decrypted: true`. */
+  hsDecrypted: boolean;
 }
 
 interface FlowState {
@@ -75,10 +79,15 @@ interface FlowState {
   clientHello?: Fields;
   /** TLS 1.3 flight inference: the line of the client's first protected record, then done. */
   clientFlight?: { line: number | undefined; done: boolean };
+  /** Decryption with logged secrets (--keylog, pcapng secrets blocks): set at the ClientHello when keys are on. */
+  dec?: ConnectionDecryptor;
+  /** `keys_missing` and `tls.decrypt_unsupported` are said once per connection. */
+  keysMissingSaid?: boolean;
+  unsupportedSaid?: boolean;
 }
 
 function newDir(dir: Dir): DirState {
-  return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(256), hsSkip: 0, hsAligned: true };
+  return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(256), hsSkip: 0, hsAligned: true, hsDecrypted: false };
 }
 
 function looseHeader(q: ByteQueue, i: number, max: number): Verdict {
@@ -104,6 +113,8 @@ export class TlsDecoder {
   constructor(
     readonly opts: Readonly<Options>,
     readonly emit: Emit,
+    /** Logged secrets (issue 13); without them, or while empty, nothing is decrypted. */
+    readonly keys?: KeyStore,
   ) {}
 
   push(item: FlowItem): void {
@@ -125,6 +136,7 @@ export class TlsDecoder {
       d.mode = d.mode === 'search' && !f.tls && !d.started ? 'search' : 'resync';
       if (d.mode === 'resync') d.skipped = 0;
       d.hsAligned = false;
+      f.dec?.gap(d.dir);
     }
     if (!d.started) d.firstBytes = item.bytes.subarray(0, 16);
     d.started = true;
@@ -294,7 +306,8 @@ export class TlsDecoder {
     const content = b0;
     const version = (q.at(1)! << 8) | q.at(2)!;
     const length = (q.at(3)! << 8) | q.at(4)!;
-    const needBody = content === CCS || content === ALERT || (content === HANDSHAKE && !this.protectedRecord(f, d, content));
+    const needBody =
+      content === CCS || content === ALERT || (content === HANDSHAKE && !this.protectedRecord(f, d, content)) || (f.dec !== undefined && f.dec.wantsBody(d.dir) && this.protectedRecord(f, d, content));
     if (needBody) {
       if (q.length < 5 + length) return false;
       this.record(f, d, content, version, length, q.view(5, length), at, false);
@@ -333,6 +346,9 @@ export class TlsDecoder {
     if (d.records === 0 && d.skipped > 0) ev.after_plaintext = d.skipped;
     d.records++;
     if (content === APPLICATION_DATA) this.label(f, d, ev, at);
+    if (f.dec && encrypted && body && truncated === undefined && !sslv2) {
+      if (this.decrypt(f, d, ev, content, version, body, at)) return;
+    }
     this.emit(ev);
     if (sslv2) {
       if (body && !encrypted) this.sslv2Message(f, d, body, at, length);
@@ -345,6 +361,7 @@ export class TlsDecoder {
       if (!tls13Compat) {
         this.flushHandshake(f, d, at);
         d.encrypted = true;
+        f.dec?.changeCipherSpec(d.dir);
       }
     } else if (content === ALERT && body) {
       this.alerts(f, d, body, length, at, encrypted);
@@ -382,9 +399,53 @@ export class TlsDecoder {
     }
   }
 
+  /**
+   * Opens a protected record with the connection's logged secrets and emits the record, then what it held:
+   * handshake messages and alerts decoded as plaintext ones (`decrypted: true`), application data as `tls.data`.
+   * False when the record stays opaque (no keys, failure, unsupported): the caller goes on as without keys.
+   */
+  private decrypt(f: FlowState, d: DirState, ev: Event, content: number, version: number, body: Uint8Array, at: Origin): boolean {
+    const o = f.dec!.open(d.dir, content, version, body);
+    if (o.kind === 'opened') {
+      decryptedRecord(ev, o.content, o.skipped);
+      this.emit(ev);
+      if (o.content === HANDSHAKE) this.handshakeBytes(f, d, o.data, at, true);
+      else if (o.content === ALERT) this.alerts(f, d, o.data, o.data.length, at, false, true);
+      else if (o.content === APPLICATION_DATA) {
+        const data = this.base('tls.data', f, d, at);
+        data.length = o.data.length;
+        data.decrypted = true;
+        if (this.opts.dataPreview > 0) data.preview = previewText(o.data, this.opts.dataPreview);
+        this.emit(data);
+      }
+      return true;
+    }
+    if (o.kind === 'no_keys' && !f.keysMissingSaid) {
+      f.keysMissingSaid = true;
+      ev.keys_missing = o.label;
+    }
+    if (o.kind === 'unsupported' && !f.unsupportedSaid) {
+      f.unsupportedSaid = true;
+      this.anomaly('tls.decrypt_unsupported', `secrets are logged for this connection, but its ${o.what} cannot be decrypted here`, f, d, at);
+    }
+    if (o.kind === 'failed') {
+      this.emit(ev);
+      const stop = o.gaveUp ? `; decryption of this direction stops after ${o.tried > 1 ? 'repeated failures' : 'this'}` : '';
+      this.anomaly('tls.decrypt_failed', `a ${String(ev.length)}-byte record did not authenticate with the logged secrets (sequence numbers ${o.seq} to ${o.seq + BigInt(o.tried - 1)} tried)${stop}`, f, d, at);
+      this.protectedFallback(f, d, content, body, at);
+      return true;
+    }
+    return false;
+  }
+
+  /** What a protected record shows without its keys (the path of record() for an opaque record). */
+  private protectedFallback(f: FlowState, d: DirState, content: number, body: Uint8Array, at: Origin): void {
+    if (content === ALERT) this.alerts(f, d, body, body.length, at, true);
+  }
+
   // RFC 5246 §7.2 / RFC 8446 §6: struct { AlertLevel level; AlertDescription description; } Alert;
   // A protected alert (after ChangeCipherSpec, or any alert body that is not 2 bytes) shows only its length.
-  private alerts(f: FlowState, d: DirState, body: Uint8Array, length: number, at: Origin, encrypted: boolean): void {
+  private alerts(f: FlowState, d: DirState, body: Uint8Array, length: number, at: Origin, encrypted: boolean, decrypted = false): void {
     if (encrypted || length !== 2) {
       const ev = this.base('tls.alert', f, d, at);
       ev.encrypted = true;
@@ -403,12 +464,14 @@ export class TlsDecoder {
     ev.level = R.alertLevelName(level);
     ev.description_id = description;
     ev.description = R.alertDescriptionName(description);
+    if (decrypted) ev.decrypted = true;
     this.emit(ev);
   }
 
   // --- handshake messages ------------------------------------------------------------------------------------
 
-  private handshakeBytes(f: FlowState, d: DirState, body: Uint8Array, at: Origin): void {
+  private handshakeBytes(f: FlowState, d: DirState, body: Uint8Array, at: Origin, decrypted = false): void {
+    d.hsDecrypted = decrypted;
     if (!d.hsAligned) {
       // After a gap the buffer has lost its place: wait for a record that starts with a message header.
       const t = body[0];
@@ -466,13 +529,20 @@ export class TlsDecoder {
       if (malformed) ev.malformed = true;
       else ev.truncated = true;
     }
+    if (d.hsDecrypted) ev.decrypted = true;
     this.emit(ev);
     if (malformed) this.anomaly('tls.malformed', `${ev.msg} of ${length} bytes does not match its structure`, f, d, at);
+    // TLS 1.3 Finished, KeyUpdate and EndOfEarlyData change the sender's keys for its next record.
+    if (d.hsDecrypted && complete) f.dec?.handshakeMessage(d.dir, type);
   }
 
   /** Facts of the ClientHello gathered at the top of its event, for fingerprints and for the session verdict. */
   private clientHello(f: FlowState, fields: Fields): void {
     f.clientHello = fields;
+    if (this.keys?.active && !f.dec && typeof fields.random === 'string' && fields.random.length === 64) {
+      f.dec = new ConnectionDecryptor(this.keys);
+      f.dec.clientHello(fields.random, (fields.extensions as Extension[] | undefined)?.some((e) => e.id === 42) ?? false);
+    }
     const exts = (fields.extensions as Extension[] | undefined) ?? [];
     const get = (id: number): Extension | undefined => exts.find((e) => e.id === id);
     const sni = get(0)?.server_names as string[] | undefined;
@@ -524,6 +594,8 @@ export class TlsDecoder {
       f.version = version;
       f.cipher = cipher;
       if (isTls13(version)) f.tls13 = true;
+      // encrypt_then_mac (RFC 7366 §2) applies when the server echoes it.
+      if (f.dec && version !== undefined && cipher !== undefined && typeof fields.random === 'string') f.dec.serverHello(version, cipher, fields.random, exts.some((e) => e.id === 22), f.tls13);
     }
     const alpn = get(16)?.protocols as string[] | undefined;
     if (alpn) fields.alpn = alpn;

@@ -32,6 +32,24 @@ test('cli: a bad option or event type gives one line on stderr and exit status 2
   }
 });
 
+test('cli: --keylog decrypts (repeatable), --data-preview shows data, and a bad key log or value is one line and status 2', () => {
+  const pcap = join(ROOT, 'test', 'fixtures', 'decrypt', 'mtls13-nocert.pcap');
+  const keys = join(ROOT, 'test', 'fixtures', 'decrypt', 'mtls13-nocert.keylog');
+  const other = join(ROOT, 'test', 'fixtures', 'tls12-rsa.keylog');
+  const r = run(['--keylog', other, `--keylog=${keys}`, '--summary', pcap]);
+  assert.is(r.code, 0, r.stderr);
+  const s = jsonLines(r.stdout)[0] as Record<string, unknown>;
+  assert.equal([s.client_cert_requested, s.client_cert_sent], [true, false]);
+  const d = run(['--keylog', keys, '--events', 'tls.data', '--data-preview', '5', pcap]);
+  assert.equal(jsonLines(d.stdout).map((e) => (e as { preview?: string }).preview), ['GET /']);
+  for (const args of [['--keylog', '/nonexistent/keys.log', pcap], ['--keylog', keys, '--data-preview', 'x', pcap], ['--keylog']]) {
+    const e = run(args, '');
+    assert.is(e.code, 2, args.join(' '));
+    assert.is(e.stdout, '', args.join(' '));
+    assert.is(e.stderr.trim().split('\n').length, 1, args.join(' '));
+  }
+});
+
 test('cli: --help shows every option with an example, --version prints the version', () => {
   const h = run(['--help']);
   assert.is(h.code, 0);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, ROOT, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { FIXTURES, ROOT, haveTool, testIf, tcpdumpText } from '../support/shared.js';
 import { RECIPES } from '../output/recipes.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -28,8 +28,7 @@ test('readme: the cookbook recipes checked by test/output/cookbook.test.ts stand
   }
 });
 
-test('readme: every recipe runs on recorded captures and prints something', () => {
-  if (!haveTool('tcpdump') || !haveTool('jq')) return skipping('tcpdump or jq is not installed: the README recipes are not run');
+testIf(haveTool('tcpdump') && haveTool('jq'), 'tcpdump or jq is not installed: the README recipes are not run')('readme: every recipe runs on recorded captures and prints something', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tlsdump-readme-'));
   const bin = join(dir, 'bin');
   mkdirSync(bin);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isGrease, withoutGrease, ja3, ja3s } from '../../lib/fingerprint/index.js';
-import { CAPTURES, FIXTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, haveShared, haveTool, testIf } from '../support/shared.js';
 import { captureFiles, mapLimit, tsharkHellos, type TsharkHello } from './tshark-hellos.js';
 
 const GREASE = [0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a, 0x5a5a, 0x6a6a, 0x7a7a, 0x8a8a, 0x9a9a, 0xaaaa, 0xbaba, 0xcaca, 0xdada, 0xeaea, 0xfafa];
@@ -59,8 +59,7 @@ async function allHellos(): Promise<Map<string, TsharkHello[]>> {
 }
 const canTshark = haveShared && haveTool('tshark');
 
-test('ja3/ja3s: equal tshark ja3_full/ja3 and ja3s_full/ja3s on every hello tshark fingerprints in ../shared/captures and test/fixtures', async () => {
-  if (!canTshark) return skipping('../shared/captures or tshark absent: JA3 against tshark');
+testIf(canTshark, '../shared/captures or tshark absent: JA3 against tshark')('ja3/ja3s: equal tshark ja3_full/ja3 and ja3s_full/ja3s on every hello tshark fingerprints in ../shared/captures and test/fixtures', async () => {
   let clients = 0;
   let servers = 0;
   let malformed = 0;
@@ -91,8 +90,7 @@ test('ja3/ja3s: equal tshark ja3_full/ja3 and ja3s_full/ja3s on every hello tsha
   assert.ok(servers >= 50, `only ${servers} ServerHellos compared`);
 });
 
-test('ja3: tshark computes no JA3 for SSLv2-format ClientHellos, and we define none (documented choice)', async () => {
-  if (!canTshark) return skipping('../shared/captures or tshark absent: JA3 against tshark');
+testIf(canTshark, '../shared/captures or tshark absent: JA3 against tshark')('ja3: tshark computes no JA3 for SSLv2-format ClientHellos, and we define none (documented choice)', async () => {
   let v2 = 0;
   for (const hs of (await allHellos()).values())
     for (const h of hs)
@@ -103,8 +101,7 @@ test('ja3: tshark computes no JA3 for SSLv2-format ClientHellos, and we define n
   assert.ok(v2 > 0, 'no SSLv2-format ClientHello found in the captures');
 });
 
-test('ja3/ja3s: Arkime\'s expected ja3string/ja3sstring are among ours for the same capture', async () => {
-  if (!canTshark) return skipping('../shared/captures or tshark absent: JA3 against Arkime');
+testIf(canTshark, '../shared/captures or tshark absent: JA3 against Arkime')('ja3/ja3s: Arkime\'s expected ja3string/ja3sstring are among ours for the same capture', async () => {
   let compared = 0;
   for (const [file, hs] of await allHellos()) {
     const exp = file.replace(/\.pcap(ng)?$/, '.arkime.expected.json');

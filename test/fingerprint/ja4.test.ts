@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ja4, ja4All, ja4Alpn, ja4Version, sslv2SpecsAsSuites, type Ja4Input } from '../../lib/fingerprint/index.js';
-import { CAPTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, haveShared, haveTool, testIf } from '../support/shared.js';
 import { captureFiles, tsharkHellos, type TsharkHello } from './tshark-hellos.js';
 
 const h = (s: string): number[] => s.split(',').map((x) => parseInt(x, 16));
@@ -162,8 +162,7 @@ function foxioAlpn(alpn: Uint8Array | undefined): string {
 
 const canTshark = haveShared && haveTool('tshark');
 
-test('ja4: equals FoxIO\'s published ja4/ja4_r/ja4_o/ja4_ro for every stream of ../shared/captures/ja4, but for the documented ALPN rule', async () => {
-  if (!canTshark) return skipping('../shared/captures or tshark absent: JA4 against FoxIO');
+testIf(canTshark, '../shared/captures or tshark absent: JA4 against FoxIO')('ja4: equals FoxIO\'s published ja4/ja4_r/ja4_o/ja4_ro for every stream of ../shared/captures/ja4, but for the documented ALPN rule', async () => {
   const dir = join(CAPTURES, 'ja4');
   let compared = 0;
   let alpnRule = 0;
@@ -209,8 +208,7 @@ test('ja4: equals FoxIO\'s published ja4/ja4_r/ja4_o/ja4_ro for every stream of 
   assert.ok(alpnRule >= 1, 'tls-non-ascii-alpn should exercise the ALPN rule');
 });
 
-test('ja4: the non-ASCII ALPN capture gives the spec\'s hex nibbles where FoxIO\'s code prints 99', async () => {
-  if (!canTshark) return skipping('../shared/captures or tshark absent: JA4 against FoxIO');
+testIf(canTshark, '../shared/captures or tshark absent: JA4 against FoxIO')('ja4: the non-ASCII ALPN capture gives the spec\'s hex nibbles where FoxIO\'s code prints 99', async () => {
   const [c] = (await tsharkHellos(join(CAPTURES, 'ja4', 'tls-non-ascii-alpn.pcapng'))).filter((x) => x.type === 1);
   assert.ok(c && c.alpn && c.alpn.length > 0);
   const got = ours(c!).ja4;
@@ -220,8 +218,7 @@ test('ja4: the non-ASCII ALPN capture gives the spec\'s hex nibbles where FoxIO\
   assert.is(got, `t13d1516${hx[0]}${hx[hx.length - 1]}_8daaf6152771_e5627efa2ab1`);
 });
 
-test('ja4: Arkime\'s expected ja4 and ja4_r are among ours for the same capture', async () => {
-  if (!canTshark) return skipping('../shared/captures or tshark absent: JA4 against Arkime');
+testIf(canTshark, '../shared/captures or tshark absent: JA4 against Arkime')('ja4: Arkime\'s expected ja4 and ja4_r are among ours for the same capture', async () => {
   const dir = join(CAPTURES, 'arkime');
   let compared = 0;
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.arkime.expected.json'))) {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ROOT, skipping } from '../support/shared.js';
+import { ROOT, testIf } from '../support/shared.js';
 import { hostileInputs } from './hostile.js';
 import { mutate, MUTATIONS } from './mutate.js';
 import { cliProblem, runCli } from './cli.js';
@@ -15,10 +15,10 @@ import { ALL_EVENTS, FLAG_SETS, FUZZ_CAPTURES, fixtureText, haveFixtures, Rng, r
 
 const BIN = join(ROOT, 'bin', 'tlsdump.js');
 
-if (!haveFixtures) skipping('fuzz/cli: tcpdump or the own fixtures are absent');
-else {
-  test('cli: mutated capture texts piped into tlsdump: exit 0, nothing on stderr, one JSON object per line, within the time budget', () => {
-    const bases = FUZZ_CAPTURES.flatMap((n) => FLAG_SETS.map((f) => fixtureText(n, f)));
+{
+  const fixtureTest = testIf(haveFixtures, 'fuzz/cli: tcpdump or the own fixtures are absent');
+  fixtureTest('cli: mutated capture texts piped into tlsdump: exit 0, nothing on stderr, one JSON object per line, within the time budget', () => {
+    const bases = haveFixtures ? FUZZ_CAPTURES.flatMap((n) => FLAG_SETS.map((f) => fixtureText(n, f))) : [];
     for (let i = 0; i < runs(12); i++) {
       const rng = new Rng(SEED * 7919 + i);
       const m = mutate(rng, rng.pick(bases), bases, MUTATIONS, 1 + rng.int(4), ALL_EVENTS.maxLineBytes);
@@ -28,8 +28,9 @@ else {
   });
 }
 
-if (haveFixtures) {
-  test('cli: mutated capture texts in --format text and --format ecs: exit 0, nothing on stderr, ECS lines are JSON, text holds no control character', () => {
+{
+  const fixtureTest = testIf(haveFixtures, 'fuzz/cli: tcpdump or the own fixtures are absent');
+  fixtureTest('cli: mutated capture texts in --format text and --format ecs: exit 0, nothing on stderr, ECS lines are JSON, text holds no control character', () => {
     const bases = FUZZ_CAPTURES.flatMap((n) => FLAG_SETS.map((f) => fixtureText(n, f)));
     for (let i = 0; i < runs(4); i++) {
       const rng = new Rng(SEED * 104729 + i);

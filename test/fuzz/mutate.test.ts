@@ -9,23 +9,23 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Event } from '../../lib/events.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { skipping } from '../support/shared.js';
+import { testIf } from '../support/shared.js';
 import { fuzzText, report } from './engine.js';
 import { MUTATIONS, packetBlocks, splitLines, joinLines } from './mutate.js';
 import { ALL_EVENTS, FLAG_SETS, FUZZ_CAPTURES, fixtureText, haveFixtures, runs, Rng, SEED } from './support.js';
 
-if (!haveFixtures) skipping('fuzz/mutate: tcpdump or the own fixtures are absent');
-else {
-  const bases = FUZZ_CAPTURES.flatMap((n) => FLAG_SETS.map((f) => fixtureText(n, f)));
+{
+  const fixtureTest = testIf(haveFixtures, 'fuzz/mutate: tcpdump or the own fixtures are absent');
+  const bases = haveFixtures ? FUZZ_CAPTURES.flatMap((n) => FLAG_SETS.map((f) => fixtureText(n, f))) : [];
 
-  test('mutate: real capture text under every kind of mutation keeps every invariant, in-process (fixed seed)', () => {
+  fixtureTest('mutate: real capture text under every kind of mutation keeps every invariant, in-process (fixed seed)', () => {
     const stats = fuzzText(SEED, runs(500), { bases, kinds: MUTATIONS, maxMutations: 4, chunkEvery: 4 });
     assert.ok(stats.cases >= runs(500), `${stats.cases} cases`);
     assert.equal(stats.failures.map(report).slice(0, 3), [], `${stats.failures.length} failing cases`);
   });
 
   for (const kind of MUTATIONS) {
-    test(`mutate: ${kind} alone keeps every invariant`, () => {
+    fixtureTest(`mutate: ${kind} alone keeps every invariant`, () => {
       const stats = fuzzText(SEED + 1_000_003 * (MUTATIONS.indexOf(kind) + 1), runs(40), { bases, kinds: [kind], maxMutations: 3, chunkEvery: 2 });
       assert.equal(stats.failures.map(report).slice(0, 3), []);
     });
@@ -50,7 +50,7 @@ else {
     return out;
   }
 
-  test('mutate: two captures interleaved packet by packet give each connection the same TLS events as each capture alone', () => {
+  fixtureTest('mutate: two captures interleaved packet by packet give each connection the same TLS events as each capture alone', () => {
     const rng = new Rng(SEED ^ 0x5eed);
     const names = FUZZ_CAPTURES;
     for (let round = 0; round < runs(12); round++) {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ACK, FIN, PSH, RST, SYN, type Packet } from '../../lib/events.js';
-import { skipping } from '../support/shared.js';
+import { testIf } from '../support/shared.js';
 import { reassemble } from '../tcp/harness.js';
 import { stage1 } from '../text/run.js';
 import { checkEvents, haveFixtures, runs, fixtureText } from './support.js';
@@ -56,11 +56,11 @@ function subsequence(orig: Buffer, chunks: { bytes: Buffer; afterGap: boolean }[
   assert.is(gapBytes, orig.length - chunks.reduce((n, c) => n + c.bytes.length, 0), `${where}: tcp.gap sizes add up to the bytes not delivered`);
 }
 
-if (!haveFixtures) skipping('fuzz/tcp: tcpdump or the own fixtures are absent');
-else {
-  const streams = ['tls12-rsa', 'tls13', 'mtls12-ok'].map(real);
+{
+  const fixtureTest = testIf(haveFixtures, 'fuzz/tcp: tcpdump or the own fixtures are absent');
+  const streams = haveFixtures ? ['tls12-rsa', 'tls13', 'mtls12-ok'].map(real) : [];
 
-  test('tcp: reordered and duplicated packets of a real connection give exactly its recorded bytes', () => {
+  fixtureTest('tcp: reordered and duplicated packets of a real connection give exactly its recorded bytes', () => {
     fc.assert(
       fc.property(fc.nat(streams.length - 1), fc.array(fc.nat(6), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(1000), { maxLength: 10 }), (si, shifts, dups) => {
         const s = streams[si]!;
@@ -76,7 +76,7 @@ else {
     );
   });
 
-  test('tcp: with data segments dropped, the bytes that come out are the recorded ones in order, and every missing run is announced', () => {
+  fixtureTest('tcp: with data segments dropped, the bytes that come out are the recorded ones in order, and every missing run is announced', () => {
     fc.assert(
       fc.property(fc.nat(streams.length - 1), fc.array(fc.nat(4), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(1000), { maxLength: 5 }), fc.array(fc.nat(1000), { minLength: 1, maxLength: 6 }), (si, shifts, dups, dropPicks) => {
         const s = streams[si]!;

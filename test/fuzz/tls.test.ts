@@ -11,7 +11,7 @@ import { defaultOptions } from '../../lib/options.js';
 import { decodeMessage, MESSAGE_DECODERS } from '../../lib/tls/handshake.js';
 import { TlsDecoder } from '../../lib/tls/index.js';
 import { named } from '../../lib/tls/render.js';
-import { skipping } from '../support/shared.js';
+import { testIf } from '../support/shared.js';
 import { reassemble } from '../tcp/harness.js';
 import { stage1 } from '../text/run.js';
 import { checkEvents, fixtureText, haveFixtures, plainJson, runs } from './support.js';
@@ -85,12 +85,12 @@ function alertShape(events: Event[]): string | undefined {
   return undefined;
 }
 
-if (!haveFixtures) skipping('fuzz/tls: tcpdump or the own fixtures are absent');
-else {
-  const flows = ['tls12-rsa', 'tls13', 'mtls12-ok', 'mtls13-ok', 'tls10', 'resume12-ticket', 'client-untrusted-server'].map(realFlow);
+{
+  const fixtureTest = testIf(haveFixtures, 'fuzz/tls: tcpdump or the own fixtures are absent');
+  const flows = haveFixtures ? ['tls12-rsa', 'tls13', 'mtls12-ok', 'mtls13-ok', 'tls10', 'resume12-ticket', 'client-untrusted-server'].map(realFlow) : [];
   const messages = flows.flatMap((f) => f.messages.map(([t, b]) => [t, b] as const));
 
-  test('tls: no strict prefix of a real handshake message decodes as complete, under any declared length', () => {
+  fixtureTest('tls: no strict prefix of a real handshake message decodes as complete, under any declared length', () => {
     assert.ok(messages.length > 30, `enough real messages (${messages.length})`);
     fc.assert(
       fc.property(fc.nat(messages.length - 1), fc.nat(100_000), ctxArb, (i, cut, ctx) => {
@@ -104,7 +104,7 @@ else {
     );
   });
 
-  test('tls: real handshake messages with bytes changed never throw and give plain JSON', () => {
+  fixtureTest('tls: real handshake messages with bytes changed never throw and give plain JSON', () => {
     fc.assert(
       fc.property(fc.nat(messages.length - 1), fc.array(fc.tuple(fc.nat(100_000), fc.nat(255)), { minLength: 1, maxLength: 8 }), ctxArb, (i, flips, ctx) => {
         const [type, orig] = messages[i]!;
@@ -118,7 +118,7 @@ else {
     );
   });
 
-  test('tls: a real flow cut into any chunks gives the same events as the flow as recorded', () => {
+  fixtureTest('tls: a real flow cut into any chunks gives the same events as the flow as recorded', () => {
     fc.assert(
       fc.property(fc.nat(flows.length - 1), fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 20 }), (fi, cuts) => {
         const f = flows[fi]!;
@@ -142,7 +142,7 @@ else {
     );
   });
 
-  test('tls: real flows damaged (bytes changed, cut, dropped after a gap, spliced across flows) never throw and keep the event shapes', () => {
+  fixtureTest('tls: real flows damaged (bytes changed, cut, dropped after a gap, spliced across flows) never throw and keep the event shapes', () => {
     const item = fc.record({ flow: fc.nat(flows.length - 1), index: fc.nat(1000), cutFrom: fc.nat(2000), cutLen: fc.nat(2000), flips: fc.array(fc.tuple(fc.nat(5000), fc.nat(255)), { maxLength: 4 }), gap: fc.boolean(), swapDir: fc.boolean() });
     fc.assert(
       fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 4, max: 1 << 18 }), (picks, maxCerts, maxHandshakeBytes) => {

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Event } from '../../lib/events.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { skipping } from '../support/shared.js';
+import { testIf } from '../support/shared.js';
 import { isHexLine, splitLines } from './mutate.js';
 import { ALL_EVENTS, checkEvents, fixtureText, haveFixtures, lineCount, SCALE } from './support.js';
 
@@ -71,8 +71,8 @@ function truncateEverywhere(name: string, flags: string[], lineLimit: number, by
   return { cuts: cuts.size, problems };
 }
 
-if (!haveFixtures) skipping('fuzz/truncate: tcpdump or the own fixtures are absent');
-else {
+{
+  const fixtureTest = testIf(haveFixtures, 'fuzz/truncate: tcpdump or the own fixtures are absent');
   const variants: [string, string[]][] = [
     ['tls12-rsa', ['-nn', '-XX']],
     ['tls12-rsa', ['-nn', '-x']],
@@ -82,7 +82,7 @@ else {
     ['tls13', ['-nn', '-tt', '-XX']],
   ];
   for (const [name, flags] of variants) {
-    test(`truncate: ${name} as tcpdump ${flags.join(' ')} prints it, cut at every line boundary and every byte of a summary, a -v line, hex lines and an ASCII column`, () => {
+    fixtureTest(`truncate: ${name} as tcpdump ${flags.join(' ')} prints it, cut at every line boundary and every byte of a summary, a -v line, hex lines and an ASCII column`, () => {
       // Lines 0-1: the first packet's summary (and -v continuation); 7-8: the second; 20 and 40: hex lines in the
       // middle of the certificate flight.
       const r = truncateEverywhere(name, flags, Math.round(80 * SCALE), [0, 1, 2, 7, 8, 20, 40]);

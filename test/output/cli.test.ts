@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, haveTool, ROOT, skipping, tcpdumpText } from '../support/shared.js';
+import { FIXTURES, haveTool, ROOT, testIf, tcpdumpText } from '../support/shared.js';
 import { loadAllowed, loadEcsFields, validateEcs } from './ecs-fields.js';
 import { hostileCapture, RAW_CONTROL } from './mutate.js';
 
@@ -41,8 +41,7 @@ test('cli --format text: the seed trace as a block with its verdict and diagnose
   assert.is(r.stderr, '');
 });
 
-test('cli --format text: colours on a terminal (run under script(1)), none with NO_COLOR set', () => {
-  if (!haveTool('script')) return skipping('script(1) absent: terminal colour test');
+testIf(haveTool('script'), 'script(1) absent: terminal colour test')('cli --format text: colours on a terminal (run under script(1)), none with NO_COLOR set', () => {
   const tty = (env: string) => spawnSync('script', ['-qc', `${env} "${process.execPath}" "${BIN}" --summary --format text "${SEED}"`, '/dev/null'], { encoding: 'utf8', cwd: ROOT });
   const on = tty('');
   assert.is(on.status, 0);
@@ -75,7 +74,6 @@ test('cli --format ecs: one valid ECS document per tls.session, and --events wit
   const fields = loadEcsFields();
   const allowed = loadAllowed();
   const input = haveFixtures && canText ? tcpdumpText(join(FIXTURES, 'many-flows.pcap'), ['-nn', '-XX', '-tt']) : Buffer.from('');
-  if (!haveFixtures || !canText) skipping('tcpdump or test/fixtures absent: ECS over many flows (the seed trace is used)');
   const src = haveFixtures && canText ? input : SEED;
   const ecs = run(['--format', 'ecs', ...(haveFixtures && canText ? [] : [SEED])], haveFixtures && canText ? input : undefined);
   const sessions = run(['--summary', ...(haveFixtures && canText ? [] : [SEED])], haveFixtures && canText ? input : undefined);
@@ -92,8 +90,7 @@ test('cli --format ecs: one valid ECS document per tls.session, and --events wit
   oneLineError(run(['--format', 'ecs', '--events', 'all', SEED]), '--format ecs --events', /takes no --events/);
 });
 
-test('cli: a hostile server name and certificate subject reach the terminal escaped in --format text and --explain, and JSON-escaped in NDJSON and ECS', () => {
-  if (!canText || !existsSync(join(FIXTURES, 'mtls12-ok.pcap'))) return skipping('tcpdump or test/fixtures absent: hostile names via the CLI');
+testIf(canText && existsSync(join(FIXTURES, 'mtls12-ok.pcap')), 'tcpdump or test/fixtures absent: hostile names via the CLI')('cli: a hostile server name and certificate subject reach the terminal escaped in --format text and --explain, and JSON-escaped in NDJSON and ECS', () => {
   const text = tcpdumpText(hostileCapture(join(FIXTURES, 'mtls12-ok.pcap')), ['-nn', '-XX']);
   for (const args of [['--format', 'text'], ['--explain', '--events', 'all'], ['--events', 'all'], ['--format', 'ecs']]) {
     const r = run(args, text);
@@ -104,14 +101,16 @@ test('cli: a hostile server name and certificate subject reach the terminal esca
   }
 });
 
+/** Runs tlsdump and saves its stdout in the temporary folder. */
+function save(name: string, args: string[], input?: Buffer | string): string {
+  const r = run(args, input);
+  assert.is(r.code, 0, r.stderr);
+  const file = join(tmp, name);
+  writeFileSync(file, r.stdout);
+  return file;
+}
+
 test('cli report: a table row per connection of saved NDJSON, from a file or stdin, whatever events were saved', () => {
-  const save = (name: string, args: string[], input?: Buffer | string): string => {
-    const r = run(args, input);
-    assert.is(r.code, 0, r.stderr);
-    const file = join(tmp, name);
-    writeFileSync(file, r.stdout);
-    return file;
-  };
   const seedAll = save('seed-all.ndjson', ['--events', 'all', SEED]);
   const r = run(['report', seedAll]);
   assert.is(r.code, 0, r.stderr);
@@ -123,7 +122,9 @@ test('cli report: a table row per connection of saved NDJSON, from a file or std
   assert.is(viaStdin.stdout, r.stdout, 'default events on stdin give the same table');
   const ecs = run(['report'], run(['--format', 'ecs', SEED]).stdout);
   assert.match(ecs.stdout, /no tls\.session events among 1 values read/, 'an ECS file is not an event file, and it is said');
-  if (!haveFixtures || !canText) return skipping('tcpdump or test/fixtures absent: report over many flows');
+});
+
+testIf(haveFixtures && canText, 'tcpdump or test/fixtures absent: report over many flows')('cli report: a row per connection of a recorded capture with many flows, and the failed mTLS one', () => {
   const many = save('many.ndjson', ['--summary'], tcpdumpText(join(FIXTURES, 'many-flows.pcap'), ['-nn', '-XX']));
   const m = run(['report', many]);
   const sessions = lines(run(['--summary'], tcpdumpText(join(FIXTURES, 'many-flows.pcap'), ['-nn', '-XX'])).stdout).length;

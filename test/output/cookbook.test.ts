@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, haveTool, ROOT, skipping } from '../support/shared.js';
+import { FIXTURES, haveTool, ROOT, testIf } from '../support/shared.js';
 import { RECIPES } from './recipes.js';
 
 
@@ -29,8 +29,7 @@ function sessions(): Record<string, unknown>[] {
   return nonEmpty(sh('tlsdump --summary CAPTURE')).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-test('cookbook: which connections failed and why', () => {
-  if (!ready) return skipping('jq or test/fixtures absent: cookbook');
+testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: which connections failed and why', () => {
   const out = nonEmpty(sh(RECIPES.failed));
   assert.is(out.length, sessions().filter((s) => s.established === false).length);
   assert.ok(out.some((l) => /:4442 server\.test: client_cert_not_sent, handshake_alert$/.test(l)), out.join('\n'));
@@ -38,34 +37,29 @@ test('cookbook: which connections failed and why', () => {
   assert.ok(out.some((l) => /:4452 server\.test: .*protocol_version_mismatch/.test(l)));
 });
 
-test('cookbook: who never sent a client certificate when asked', () => {
-  if (!ready) return skipping('jq or test/fixtures absent: cookbook');
+testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: who never sent a client certificate when asked', () => {
   assert.is(sh(RECIPES.noClientCert), '10.99.0.1\n');
 });
 
-test('cookbook: which servers send incomplete chains', () => {
-  if (!ready) return skipping('jq or test/fixtures absent: cookbook');
+testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: which servers send incomplete chains', () => {
   const out = nonEmpty(sh(RECIPES.incompleteChain));
   assert.equal(out, ['10.99.0.2:4447 server.test', '10.99.0.2:4448 server.test']);
 });
 
-test('cookbook: certificates expired or expiring within 30 days', () => {
-  if (!ready) return skipping('jq or test/fixtures absent: cookbook');
+testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: certificates expired or expiring within 30 days', () => {
   const out = nonEmpty(sh(RECIPES.expiring));
   assert.ok(out.includes('2021-01-01T00:00:00Z  CN=server.test,O=tlsdump test'), out.join('\n'));
   for (const l of out) assert.ok(Date.parse(l.slice(0, 20)) < Date.now() + 30 * 86400e3, l);
 });
 
-test('cookbook: JA3 counts add up to the connections', () => {
-  if (!ready) return skipping('jq or test/fixtures absent: cookbook');
+testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: JA3 counts add up to the connections', () => {
   const out = nonEmpty(sh(RECIPES.ja3));
   const total = out.reduce((n, l) => n + Number(l.trim().split(/\s+/)[0]), 0);
   assert.is(total, sessions().length);
   assert.match(out[0]!, /^\s+\d+ [0-9a-f]{32}$/);
 });
 
-test('cookbook: the Elasticsearch bulk body pairs a create action with each ECS document', () => {
-  if (!ready) return skipping('jq or test/fixtures absent: cookbook');
+testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: the Elasticsearch bulk body pairs a create action with each ECS document', () => {
   const out = nonEmpty(sh(RECIPES.bulk));
   assert.is(out.length, 2 * sessions().length);
   out.forEach((l, i) => {
@@ -75,8 +69,7 @@ test('cookbook: the Elasticsearch bulk body pairs a create action with each ECS 
   });
 });
 
-test('cookbook: the report prints a row per connection', () => {
-  if (!ready) return skipping('jq or test/fixtures absent: cookbook');
+testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: the report prints a row per connection', () => {
   const out = nonEmpty(sh(RECIPES.report));
   const all = sessions();
   const n = all.length;

@@ -8,7 +8,7 @@ import type { Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { dnFields, EcsDocuments, ECS_NEEDS, ECS_VERSION, splitVersion, worstDiagnosis, x509Fields, type EcsDocument } from '../../lib/output/ecs.js';
-import { CAPTURES, FIXTURES, captureFiles, haveShared, haveTool, ROOT, skipping, tcpdumpText } from '../support/shared.js';
+import { CAPTURES, FIXTURES, captureFiles, haveShared, haveTool, ROOT, testIf, tcpdumpText } from '../support/shared.js';
 import { loadAllowed, loadEcsFields, validateEcs } from './ecs-fields.js';
 
 const fields = loadEcsFields();
@@ -97,8 +97,7 @@ test('ecs: the seed trace gives one document, which validates, with the time of 
   assert.ok((get(d, 'tlsdump.diagnosis_codes') as string[]).includes('cert_expired'));
 });
 
-test('ecs: every recorded capture gives documents that validate and carry the manifest facts and tshark\'s leaf hash (upper-case)', () => {
-  if (!canText || fixtures.length === 0) return skipping('tcpdump or test/fixtures absent: recorded-capture ECS checks');
+testIf(canText && fixtures.length > 0, 'tcpdump or test/fixtures absent: recorded-capture ECS checks')('ecs: every recorded capture gives documents that validate and carry the manifest facts and tshark\'s leaf hash (upper-case)', () => {
   const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as { captures: Record<string, { visible: Record<string, unknown>[] }> };
   let checked = 0;
   for (const name of fixtures) {
@@ -172,8 +171,7 @@ function tsharkVersions(pcap: string): Map<string, string> {
   return m;
 }
 
-test('ecs: on public captures never used to build it, server_name, version, transport, ports, source.ip and the server hash match tshark', () => {
-  if (!haveShared || !canText || !haveTool('tshark')) return skipping('../shared/captures, tcpdump or tshark absent: public-capture ECS checks');
+testIf(haveShared && canText && haveTool('tshark'), '../shared/captures, tcpdump or tshark absent: public-capture ECS checks')('ecs: on public captures never used to build it, server_name, version, transport, ports, source.ip and the server hash match tshark', () => {
   let docsSeen = 0;
   let compared = 0;
   const mismatches: string[] = [];
@@ -212,9 +210,9 @@ test('ecs: on public captures never used to build it, server_name, version, tran
   assert.equal(mismatches, []);
 });
 
-test('ecs: a holdout recording (TLSDUMP_HOLDOUT=DIR from scripts/record/record.sh --holdout) gives the manifest facts', () => {
-  const dir = process.env.TLSDUMP_HOLDOUT;
-  if (!dir || !existsSync(join(dir, 'manifest.json')) || !canText) return skipping('TLSDUMP_HOLDOUT not set: holdout ECS checks');
+const holdout = process.env.TLSDUMP_HOLDOUT;
+testIf(holdout !== undefined && existsSync(join(holdout, 'manifest.json')) && canText, 'TLSDUMP_HOLDOUT not set: holdout ECS checks')('ecs: a holdout recording (TLSDUMP_HOLDOUT=DIR from scripts/record/record.sh --holdout) gives the manifest facts', () => {
+  const dir = holdout!;
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { captures: Record<string, { visible: Record<string, unknown>[] }> };
   let checked = 0;
   for (const [name, c] of Object.entries(manifest.captures)) {

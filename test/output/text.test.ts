@@ -10,7 +10,7 @@ import { jsonLine } from '../../lib/output/jsonline.js';
 import { Positions } from '../../lib/output/positions.js';
 import { hasUnsafe, sanitize } from '../../lib/output/sanitize.js';
 import { TextFormatter, textNeeds, TEXT_DEFAULT_SHOW } from '../../lib/output/text.js';
-import { FIXTURES, haveTool, ROOT, skipping, tcpdumpText } from '../support/shared.js';
+import { FIXTURES, haveTool, ROOT, testIf, tcpdumpText } from '../support/shared.js';
 import { framePayloads, hostileCapture, RAW_CONTROL } from './mutate.js';
 
 const SEED = join(ROOT, 'data', 'seed-trace1.txt');
@@ -95,8 +95,7 @@ test('text --explain: the seed article\'s byte positions (packet line and TCP pa
   assert.ok(text.includes('Length 0x01b0 (432) at an unknown place'));
 });
 
-test('text --explain: every position given on the recorded captures holds the byte it names (checked against the pcap frames)', () => {
-  if (fixtures.length === 0) return skipping('test/fixtures absent: explain positions');
+testIf(fixtures.length > 0, 'test/fixtures absent: explain positions')('text --explain: every position given on the recorded captures holds the byte it names (checked against the pcap frames)', () => {
   let checked = 0;
   for (const name of fixtures) {
     const file = join(FIXTURES, name);
@@ -138,8 +137,7 @@ test('text --explain: every position given on the recorded captures holds the by
   assert.ok(checked > 500, `${checked} positions checked`);
 });
 
-test('text: every recorded capture gives one block per connection, each with its verdict and diagnosis codes, in close order', () => {
-  if (!canText || fixtures.length === 0) return skipping('tcpdump or test/fixtures absent: text blocks on recorded captures');
+testIf(canText && fixtures.length > 0, 'tcpdump or test/fixtures absent: text blocks on recorded captures')('text: every recorded capture gives one block per connection, each with its verdict and diagnosis codes, in close order', () => {
   for (const name of fixtures) {
     const { text, events } = textOf(tcpdumpText(join(FIXTURES, name), ['-nn', '-XX']));
     const sessions = events.filter((e) => e.type === 'tls.session');
@@ -156,8 +154,7 @@ test('text: every recorded capture gives one block per connection, each with its
   }
 });
 
-test('text: a server name and certificate subject holding ESC, BEL, newline and a bidi override reach the terminal escaped, colour or not; NDJSON has no raw C0 either', () => {
-  if (!canText || !existsSync(join(FIXTURES, 'mtls12-ok.pcap'))) return skipping('tcpdump or test/fixtures absent: hostile names');
+testIf(canText && existsSync(join(FIXTURES, 'mtls12-ok.pcap')), 'tcpdump or test/fixtures absent: hostile names')('text: a server name and certificate subject holding ESC, BEL, newline and a bidi override reach the terminal escaped, colour or not; NDJSON has no raw C0 either', () => {
   const pcap = hostileCapture(join(FIXTURES, 'mtls12-ok.pcap'));
   const input = tcpdumpText(pcap, ['-nn', '-XX']);
   for (const color of [false, true]) {

@@ -10,24 +10,12 @@ import { join } from 'node:path';
 import type { Event, Packet } from '../../lib/events.js';
 import { PcapPackets } from '../../lib/pcap/index.js';
 import { defaultOptions } from '../../lib/options.js';
-import { CAPTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, haveShared, haveTool, testIf } from '../support/shared.js';
 import { pcapFile, pcapStage, plainPacket, readPcap, type Stage } from './build.js';
 import { captureFiles, editcap, textStage, ts9, xxText } from './support.js';
 
 const files = captureFiles();
-const can = (tools: string[]): boolean => {
-  if (files.length === 0) {
-    skipping('no captures (../shared/captures and test/fixtures absent): pcap capture tests');
-    return false;
-  }
-  for (const t of tools) {
-    if (!haveTool(t)) {
-      skipping(`${t} not installed: pcap capture tests that need it`);
-      return false;
-    }
-  }
-  return true;
-};
+const can = (tools: string[]): boolean => tools.every(haveTool);
 
 const isPcapng = (b: Uint8Array) => b[0] === 0x0a && b[1] === 0x0d && b[2] === 0x0d && b[3] === 0x0a;
 const plain = (ps: Packet[], keepOrigin = false) => ps.map((p) => plainPacket(p, keepOrigin));
@@ -48,8 +36,7 @@ function samePackets(name: string, got: Stage, want: Stage, nanoTs = false): voi
   assert.equal(eventShape(got.events, nanoTs), eventShape(want.events, nanoTs), `${name}: anomalies`);
 }
 
-test('captures: every real capture read as pcap/pcapng gives the packets of its tcpdump -nn -XX -tt text, field by field', () => {
-  if (!can(['tcpdump'])) return;
+testIf(can(['tcpdump']), 'tcpdump not installed')('captures: every real capture read as pcap/pcapng gives the packets of its tcpdump -nn -XX -tt text, field by field', () => {
   const seen = { linkTypes: new Set<number>(), ipv6: 0, truncated: 0, pcapng: 0, udp: 0, files: 0 };
   for (const { name, path } of files) {
     const bytes = readFileSync(path);
@@ -76,15 +63,13 @@ test('captures: every real capture read as pcap/pcapng gives the packets of its 
   }
 });
 
-test('captures: VLAN and QinQ (PPPoE over QinQ) frames decode through their tags', () => {
-  if (!can([]) || !haveShared) return skipping('../shared/captures absent: VLAN capture');
+testIf(haveShared, '../shared/captures absent: VLAN capture')('captures: VLAN and QinQ (PPPoE over QinQ) frames decode through their tags', () => {
   const out = pcapStage(readFileSync(join(CAPTURES, 'zeek/pppoe-over-qinq.pcap')));
   assert.ok(out.packets.length > 50);
   assert.ok(out.packets.every((p) => p.proto === 'tcp' && (p.sport === 443 || p.dport === 443)));
 });
 
-test('captures: an editcap pcapng conversion of every classic capture gives identical packets, frames and stamps', () => {
-  if (!can(['editcap'])) return;
+testIf(can(['editcap']), 'editcap not installed')('captures: an editcap pcapng conversion of every classic capture gives identical packets, frames and stamps', () => {
   let n = 0;
   for (const { name, path } of files) {
     const bytes = readFileSync(path);
@@ -98,8 +83,7 @@ test('captures: an editcap pcapng conversion of every classic capture gives iden
   assert.ok(n > 0);
 });
 
-test('captures: tshark -F pcapng conversions give identical packets', () => {
-  if (!can(['tshark']) || !haveShared) return skipping('../shared/captures or tshark absent: tshark conversions');
+testIf(can(['tshark']) && haveShared, '../shared/captures or tshark absent: tshark conversions')('captures: tshark -F pcapng conversions give identical packets', () => {
   for (const name of ['zeek/tls1.2.pcap', 'mercury/sll2_tls.pcap', 'suricata-verify/bug-5881-01.pcap', 'suricata-verify/tls-duplicate-hello.pcap']) {
     const path = join(CAPTURES, name);
     const ng = execFileSync('tshark', ['-r', path, '-F', 'pcapng', '-w', '-'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -108,8 +92,7 @@ test('captures: tshark -F pcapng conversions give identical packets', () => {
   }
 });
 
-test('captures: big-endian and nanosecond rewrites, and editcap nsecpcap and modpcap, give the same packets', () => {
-  if (!can([])) return;
+testIf(haveTool('editcap'), 'editcap not installed: nsecpcap/modpcap conversions')('captures: big-endian and nanosecond rewrites, and editcap nsecpcap and modpcap, give the same packets', () => {
   const classic = files.filter(({ path }) => !isPcapng(readFileSync(path)));
   for (const { name, path } of classic) {
     const bytes = readFileSync(path);
@@ -121,7 +104,6 @@ test('captures: big-endian and nanosecond rewrites, and editcap nsecpcap and mod
     const expectNs = base.packets.map((p) => ({ ...plainPacket(p, true), ts: ts9(p.ts) }));
     assert.equal(plain(ns.packets, true), expectNs, `${name} ns big-endian`);
   }
-  if (!haveTool('editcap')) return skipping('editcap not installed: nsecpcap/modpcap conversions');
   for (const { name, path } of classic.slice(0, 40)) {
     const base = pcapStage(readFileSync(path));
     const expectNs = base.packets.map((p) => ({ ...plainPacket(p, true), ts: ts9(p.ts) }));
@@ -130,8 +112,7 @@ test('captures: big-endian and nanosecond rewrites, and editcap nsecpcap and mod
   }
 });
 
-test('captures: a mergecap pcapng with Ethernet, SLL, SLL2, raw IP and null interfaces gives each input\'s packets in turn', () => {
-  if (!can(['mergecap']) || !haveShared) return skipping('../shared/captures or mergecap absent: multi-interface pcapng');
+testIf(can(['mergecap']) && haveShared, '../shared/captures or mergecap absent: multi-interface pcapng')('captures: a mergecap pcapng with Ethernet, SLL, SLL2, raw IP and null interfaces gives each input\'s packets in turn', () => {
   const names = ['zeek/tls1.2.pcap', 'mercury/sll_tls.pcap', 'mercury/sll2_tls.pcap', 'suricata-verify/bug-5881-01.pcap', 'ja4/tls-alpn-h2.pcap'];
   const paths = names.map((n) => join(CAPTURES, n));
   const merged = execFileSync('mergecap', ['-a', '-F', 'pcapng', '-w', '-', ...paths], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -145,8 +126,7 @@ test('captures: a mergecap pcapng with Ethernet, SLL, SLL2, raw IP and null inte
   for (let i = 1; i < got.packets.length; i++) assert.ok(got.packets[i]!.time! >= got.packets[i - 1]!.time!);
 });
 
-test('captures: the same file pushed in chunks of 1..64 bytes gives identical packets and events', () => {
-  if (!can([]) || !haveShared) return skipping('../shared/captures absent: chunked captures');
+testIf(haveShared, '../shared/captures absent: chunked captures')('captures: the same file pushed in chunks of 1..64 bytes gives identical packets and events', () => {
   for (const name of ['zeek/tls1.2.pcap', 'ndpi/anydesk.pcapng', 'derived/tls1.2-snaplen96.pcap', 'mercury/sll_tls.pcap', 'ja4/tls-alpn-h2.pcap']) {
     const bytes = readFileSync(join(CAPTURES, name));
     const whole = pcapStage(bytes);
@@ -155,8 +135,7 @@ test('captures: the same file pushed in chunks of 1..64 bytes gives identical pa
   }
 });
 
-test('captures: a real file cut anywhere gives the packets before the cut and pcap.truncated, never an exception', () => {
-  if (!can([]) || !haveShared) return skipping('../shared/captures absent: cut captures');
+testIf(haveShared, '../shared/captures absent: cut captures')('captures: a real file cut anywhere gives the packets before the cut and pcap.truncated, never an exception', () => {
   for (const name of ['zeek/tls1.2.pcap', 'ja4/tls-non-ascii-alpn.pcapng', 'ndpi/tls_alert.pcap']) {
     const bytes = readFileSync(join(CAPTURES, name));
     const whole = plain(pcapStage(bytes).packets, true);
@@ -170,8 +149,7 @@ test('captures: a real file cut anywhere gives the packets before the cut and pc
   }
 });
 
-test('captures: damaged real files (bytes overwritten at random) decode to anomalies, never an exception', () => {
-  if (!can([]) || !haveShared) return skipping('../shared/captures absent: damaged captures');
+testIf(haveShared, '../shared/captures absent: damaged captures')('captures: damaged real files (bytes overwritten at random) decode to anomalies, never an exception', () => {
   let seed = 99;
   const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
   let anomalies = 0;

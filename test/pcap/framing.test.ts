@@ -222,7 +222,7 @@ test('pcapng: blocks of other types are passed over, however large, and frames a
     shb(le),
     block(le, 4, Buffer.from([1, 0, 4, 0, 10, 0, 0, 1, 0, 0, 0, 0])), // Name Resolution Block
     idb(le, 1),
-    block(le, 0x0000000a, big), // Decryption Secrets Block
+    block(le, 0x00000bad, big), // custom block
     block(le, 0x00000bad, Buffer.from([1, 2, 3, 4, 5])), // custom block
     epb(le, 0, 1n, f1),
     block(le, 5, Buffer.alloc(20)), // Interface Statistics Block
@@ -232,6 +232,27 @@ test('pcapng: blocks of other types are passed over, however large, and frames a
     const out = ng(file, chunk);
     assert.equal(out.anomalies, [], `chunk ${chunk}`);
     assert.equal(out.recs.map((r) => r.data), [hex(f1), hex(f2)], `chunk ${chunk}`);
+  }
+});
+
+test('pcapng: a Decryption Secrets Block is handed on with its type and data; one too large to read is reported', () => {
+  const le = true;
+  const keys = Buffer.from('CLIENT_RANDOM ' + '00'.repeat(32) + ' ' + '11'.repeat(48) + '\n');
+  const pad = Buffer.alloc((4 - (keys.length % 4)) % 4);
+  const u32le = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    return b;
+  };
+  const dsb = (data: Buffer, len = data.length) => block(le, 0x0000000a, Buffer.concat([u32le(0x544c534b), u32le(len), data]));
+  const file = Buffer.concat([shb(le), idb(le, 1), dsb(Buffer.concat([keys, pad]), keys.length), epb(le, 0, 1n, f1), dsb(Buffer.alloc(MAX_PCAPNG_READ)), epb(le, 0, 2n, f2)]);
+  for (const chunk of [0, 1, 4096]) {
+    const got: [number, string, number][] = [];
+    const anomalies: string[] = [];
+    const sink = { iface: () => {}, record: () => {}, anomaly: (code: string) => void anomalies.push(code), secrets: (type: number, data: Uint8Array, frame: number) => void got.push([type, Buffer.from(data).toString('latin1'), frame]) };
+    feed(new PcapngReader(sink), file, chunk);
+    assert.equal(got, [[0x544c534b, keys.toString('latin1'), 1]], `chunk ${chunk}`);
+    assert.equal(anomalies, ['pcap.block_too_large'], `chunk ${chunk}`);
   }
 });
 

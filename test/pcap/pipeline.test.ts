@@ -10,7 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions, type Options } from '../../lib/options.js';
 import { createDecoder, decodeAll } from '../../lib/pipeline.js';
-import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, testIf } from '../support/shared.js';
 import { ether, ipv4, tcp } from '../net/build.js';
 import { feed, pcapFile } from './build.js';
 import { captureFiles, editcap, xxText } from './support.js';
@@ -90,8 +90,7 @@ const TLS_CAPTURES = [
 ];
 const TLS_FIXTURES = ['mtls12-ok.pcap', 'mtls13-nocert.pcap', 'ipv6-tls12.pcap', 'netem-loss.pcap', 'netem-reorder.pcap', 'resume13.pcap', 'server-expired.pcap'];
 
-test('pipeline: TLS events of a capture read as pcap, as pcapng and as tcpdump -XX -tt text are identical apart from line/frame/ts', () => {
-  if (!haveShared || !haveTool('tcpdump') || !haveTool('editcap')) return skipping('../shared/captures, tcpdump or editcap absent: pcap/pcapng/text TLS comparison');
+testIf(haveShared && haveTool('tcpdump') && haveTool('editcap'), '../shared/captures, tcpdump or editcap absent: pcap/pcapng/text TLS comparison')('pipeline: TLS events of a capture read as pcap, as pcapng and as tcpdump -XX -tt text are identical apart from line/frame/ts', () => {
   const paths = [...TLS_CAPTURES.map((n) => join(CAPTURES, n)), ...TLS_FIXTURES.map((n) => join(FIXTURES, n))];
   let tlsEvents = 0;
   for (const path of paths) {
@@ -109,8 +108,7 @@ test('pipeline: TLS events of a capture read as pcap, as pcapng and as tcpdump -
   assert.ok(tlsEvents > 500, `${tlsEvents} TLS events compared`);
 });
 
-test('pipeline: the default event set from pcap equals the one from -XX -tt text on every capture', () => {
-  if (!haveShared || !haveTool('tcpdump')) return skipping('../shared/captures or tcpdump absent: default events');
+testIf(haveShared && haveTool('tcpdump'), '../shared/captures or tcpdump absent: default events')('pipeline: the default event set from pcap equals the one from -XX -tt text on every capture', () => {
   let n = 0;
   for (const { name, path } of captureFiles()) {
     const bytes = readFileSync(path);
@@ -121,8 +119,7 @@ test('pipeline: the default event set from pcap equals the one from -XX -tt text
   assert.ok(n > 100);
 });
 
-test('pipeline: a pcap pushed in chunks of 1..64 bytes gives the same events as whole', () => {
-  if (!haveShared) return skipping('../shared/captures absent: chunked pipeline');
+testIf(haveShared, '../shared/captures absent: chunked pipeline')('pipeline: a pcap pushed in chunks of 1..64 bytes gives the same events as whole', () => {
   const bytes = readFileSync(join(CAPTURES, 'zeek/client-certificate.pcap'));
   const whole = decodeAll(bytes, ALL).map((e) => JSON.stringify(e));
   assert.ok(whole.length > 20);
@@ -132,7 +129,7 @@ test('pipeline: a pcap pushed in chunks of 1..64 bytes gives the same events as 
 test('pipeline: events from pcap input (frame, ISO ts, pcap.* anomalies) validate against docs/events.schema.json', () => {
   const schema = JSON.parse(readFileSync(join(ROOT, 'docs', 'events.schema.json'), 'utf8')) as object;
   const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
-  const inputs: Uint8Array[] = [readFileSync(join(FIXTURES, 'mtls12-ok.pcap')), readFileSync(join(FIXTURES, 'ipv6-tls12.pcap'))];
+  const inputs: Uint8Array[] = ['mtls12-ok.pcap', 'ipv6-tls12.pcap', 'mtls13-wrongca.pcap', 'netem-loss.pcap', 'resume12-ticket.pcap'].map((f) => readFileSync(join(FIXTURES, f)));
   // damage: an unsupported link type, a cut record, and bytes that are no capture
   inputs.push(pcapFile([{ sec: 1, frac: 0, data: new Uint8Array(40) }], { linkType: 105 }), syn.subarray(0, syn.length - 3));
   if (haveShared) inputs.push(readFileSync(join(CAPTURES, 'ndpi/anydesk.pcapng')), readFileSync(join(CAPTURES, 'derived/tls1.2-snaplen96.pcap')));
@@ -143,7 +140,7 @@ test('pipeline: events from pcap input (frame, ISO ts, pcap.* anomalies) validat
       if (!validate(ev)) assert.unreachable(`${JSON.stringify(ev).slice(0, 300)}: ${JSON.stringify(validate.errors).slice(0, 500)}`);
     }
   }
-  assert.ok(n > 100);
+  assert.ok(n > 100, `${n} events validated`);
 });
 
 test.run();

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import * as R from '../../lib/registry/index.js';
-import { haveTool, skipping } from '../support/shared.js';
+import { haveTool, testIf } from '../support/shared.js';
 
 test('registry: every table has the entry count generated from IANA and tshark 4.0 data', () => {
   const counts: [string, ReadonlyMap<number, string>, number][] = [
@@ -72,8 +72,7 @@ test('registry: GREASE values are named GREASE and unknown values keep their num
   assert.is(R.handshakeTypeName(99), 'unknown_0x63');
 });
 
-test('registry: every value tshark names is in our tables (cross-check against the installed tshark)', () => {
-  if (!haveTool('tshark')) return skipping('tshark not installed: registry cross-check');
+testIf(haveTool('tshark'), 'tshark not installed: registry cross-check')('registry: every value tshark names is in our tables (cross-check against the installed tshark)', () => {
   const text = execFileSync('tshark', ['-G', 'values'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const fields: [string, (v: number) => boolean][] = [
     ['tls.handshake.ciphersuite', (v) => R.CIPHER_SUITES.has(v)],

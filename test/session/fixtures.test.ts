@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import type { Event } from '../../lib/events.js';
-import { FIXTURES, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { FIXTURES, haveTool, testIf, tcpdumpText } from '../support/shared.js';
 
 interface Visible {
   flow: number;
@@ -46,8 +46,7 @@ function sessions(pcap: string, flags: string[]): Event[] {
 const VARIANTS = [['-nn', '-XX'], ['-nn', '-x'], ['-nn', '-tt', '-vv', '-X']];
 
 for (const [name, cap] of Object.entries(manifest.captures)) {
-  test(`verdicts: ${name} gives the visible facts and diagnoses (${cap.codes.join(', ') || 'no required codes'})`, () => {
-    if (!haveTool('tcpdump')) return skipping('tcpdump is not installed: the recorded captures cannot be turned into text');
+  testIf(haveTool('tcpdump'), 'tcpdump is not installed: the recorded captures cannot be turned into text')(`verdicts: ${name} gives the visible facts and diagnoses (${cap.codes.join(', ') || 'no required codes'})`, () => {
     for (const flags of VARIANTS) {
       const got = sessions(cap.files.pcap, flags);
       const what = `${name} ${flags.join(' ')}`;

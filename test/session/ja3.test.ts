@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { CAPTURES, FIXTURES, haveShared, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { CAPTURES, FIXTURES, haveShared, haveTool, testIf, tcpdumpText } from '../support/shared.js';
 
 const options = defaultOptions({ events: new Set(['tls.handshake']) });
 
@@ -50,15 +50,12 @@ function check(pcaps: string[]): void {
   assert.ok(compared > 0, 'some hellos compared');
 }
 
-test('ja3: every JA3 and JA3S of the recorded captures equals tshark, through the whole pipeline', () => {
-  if (!haveTool('tshark') || !haveTool('tcpdump')) return skipping('tshark or tcpdump is not installed: JA3 against tshark not checked');
+testIf(haveTool('tshark') && haveTool('tcpdump'), 'tshark or tcpdump is not installed: JA3 against tshark not checked')('ja3: every JA3 and JA3S of the recorded captures equals tshark, through the whole pipeline', () => {
   const dir = process.env.TLSDUMP_CAPTURES ?? FIXTURES;
   check(readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, f)));
 });
 
-test('ja3: every JA3 and JA3S of the public zeek and suricata captures equals tshark, through the whole pipeline', () => {
-  if (!haveShared) return skipping('../shared is absent: the public captures are not checked');
-  if (!haveTool('tshark') || !haveTool('tcpdump')) return skipping('tshark or tcpdump is not installed: JA3 against tshark not checked');
+testIf(haveShared && haveTool('tshark') && haveTool('tcpdump'), '../shared, tshark or tcpdump is absent: the public captures are not checked')('ja3: every JA3 and JA3S of the public zeek and suricata captures equals tshark, through the whole pipeline', () => {
   const dirs = ['zeek', 'suricata-verify', 'arkime'].map((d) => join(CAPTURES, d));
   check(dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.pcap')).map((f) => join(d, f))));
 });

@@ -1,6 +1,7 @@
 // Test helpers for real captures: where ../shared is, whether tcpdump/tshark are installed, and tcpdump text
 // of a capture in any flag variant. Tests that need these skip, saying so, when they are absent.
 
+import { test } from 'uvu';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,24 @@ export function skipping(why: string): void {
   if (said.has(why)) return;
   said.add(why);
   process.stderr.write(`  skipped: ${why}\n`);
+}
+
+type Body = Parameters<typeof test>[1];
+/**
+ * `test` when `ok`; otherwise a stand-in that registers each test with uvu's `test.skip`, so that the run's closing
+ * "Skipped:" line counts it, and says once on stderr why (e.g. "../shared/captures absent").
+ */
+export function testIf(ok: boolean, why: string): (name: string, body: Body) => void {
+  if (ok) return test;
+  return (name, body) => {
+    skipping(why);
+    test.skip(name, body);
+  };
+}
+
+/** Registers as skipped a group of tests whose cases come from what is absent (e.g. one test per public capture). */
+export function skipGroup(ok: boolean, name: string, why: string): void {
+  if (!ok) testIf(false, why)(name, () => {});
 }
 
 /** tcpdump's text for a capture, e.g. tcpdumpText(f, ['-nn', '-XX']). */

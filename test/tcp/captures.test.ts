@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CAPTURES, FIXTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, haveShared, haveTool, testIf } from '../support/shared.js';
 import { compareWithTshark } from './oracle.js';
 
 const CHOSEN = [
@@ -50,8 +50,7 @@ function allCaptures(): string[] {
 
 const tshark = haveTool('tshark');
 
-test("captures: flows are numbered as tcp.stream, and each direction's bytes and gaps equal tshark's follow,tcp,raw", () => {
-  if (!tshark || !haveShared) return skipping(!tshark ? 'tshark is not installed' : '../shared/captures is absent');
+testIf(tshark && haveShared, !tshark ? 'tshark is not installed' : '../shared/captures is absent')("captures: flows are numbered as tcp.stream, and each direction's bytes and gaps equal tshark's follow,tcp,raw", () => {
   const names = process.env.TLSDUMP_ALL_CAPTURES ? allCaptures() : CHOSEN.filter((n) => existsSync(join(CAPTURES, n)));
   const problems: string[] = [];
   let streams = 0;
@@ -70,12 +69,11 @@ test("captures: flows are numbered as tcp.stream, and each direction's bytes and
   process.stderr.write(`  tcp oracle: ${names.length} captures, ${streams} streams, ${directions} directions, ${withGaps} with gaps\n`);
 });
 
-test('captures: the project recordings (reorder, loss at the receiver and at the sender, duplicates) equal tshark and lose nothing', () => {
-  if (!tshark) return skipping('tshark is not installed');
+testIf(tshark, 'tshark is not installed')('captures: the project recordings (reorder, loss at the receiver and at the sender, duplicates) equal tshark and lose nothing', () => {
   // TLSDUMP_CAPTURES=DIR: a --holdout recording of the same scenarios (scripts/record/record.sh), never seen before.
   const dir = process.env.TLSDUMP_CAPTURES ?? FIXTURES;
   const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pcap')) : [];
-  if (names.length === 0) return skipping('test/fixtures has no captures yet');
+  assert.ok(names.length > 0, `no captures in ${dir}`);
   const problems: string[] = [];
   for (const name of names) {
     const r = compareWithTshark(join(dir, name));

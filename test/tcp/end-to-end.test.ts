@@ -10,7 +10,7 @@ import type { Event } from '../../lib/events.js';
 import { EVENT_TYPES } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { CAPTURES, FIXTURES, SHARED, haveShared, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { CAPTURES, FIXTURES, SHARED, haveShared, haveTool, testIf, tcpdumpText } from '../support/shared.js';
 import { tsharkPackets } from '../support/tshark-packets.js';
 import { duplicate, reverseWindows } from './mutate.js';
 
@@ -99,9 +99,8 @@ function inputs(): string[] {
   return [...own, ...shared];
 }
 
-test("end to end: the seed's first trace: the out-of-order server segment completes the server's Certificate", () => {
-  const seed = join(SHARED, 'seed', '000_f61e09c4f4cda515.txt');
-  if (!existsSync(seed)) return skipping('../shared/seed is absent');
+const seed = join(SHARED, 'seed', '000_f61e09c4f4cda515.txt');
+testIf(existsSync(seed), '../shared/seed is absent')("end to end: the seed's first trace: the out-of-order server segment completes the server's Certificate", () => {
   const evs = decodeAll(readFileSync(seed), ALL);
   const flow0 = evs.filter((e) => e.flow === 0);
   const hs = flow0.filter((e) => e.type === 'tls.handshake').map((e) => `${e.dir} ${e.msg}`);
@@ -118,10 +117,9 @@ test("end to end: the seed's first trace: the out-of-order server segment comple
   assert.is(open.client, '216.182.45.246:63875');
 });
 
-test('end to end: TLS facts of every flow stay the same when the text is reordered (windows of 3), 10% duplicated, or without SYNs', () => {
-  if (!haveTool('tcpdump')) return skipping('tcpdump is not installed');
+testIf(haveTool('tcpdump'), 'tcpdump is not installed')('end to end: TLS facts of every flow stay the same when the text is reordered (windows of 3), 10% duplicated, or without SYNs', () => {
   const files = inputs();
-  if (files.length === 0) return skipping('no captures (../shared or test/fixtures)');
+  assert.ok(files.length > 0, 'no captures (../shared or test/fixtures)');
   const problems: string[] = [];
   let flows = 0;
   for (const pcap of files) {
@@ -137,10 +135,9 @@ test('end to end: TLS facts of every flow stay the same when the text is reorder
   assert.ok(flows >= 30, `${flows} TLS flows compared`);
 });
 
-test('end to end: flows read from tcpdump text are numbered as tshark numbers tcp.stream, with the same endpoints', () => {
-  if (!haveTool('tcpdump') || !haveTool('tshark')) return skipping('tcpdump or tshark is not installed');
+testIf(haveTool('tcpdump') && haveTool('tshark'), 'tcpdump or tshark is not installed')('end to end: flows read from tcpdump text are numbered as tshark numbers tcp.stream, with the same endpoints', () => {
   const files = inputs();
-  if (files.length === 0) return skipping('no captures (../shared or test/fixtures)');
+  assert.ok(files.length > 0, 'no captures (../shared or test/fixtures)');
   const ep = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
   const problems: string[] = [];
   let streams = 0;
@@ -160,9 +157,8 @@ test('end to end: flows read from tcpdump text are numbered as tshark numbers tc
   assert.ok(streams >= 50, `${streams} streams compared`);
 });
 
-test('end to end: a dropped server segment in the text gives tcp.gap and decoding resumes after it', () => {
+testIf(haveTool('tcpdump'), 'tcpdump is not installed')('end to end: a dropped server segment in the text gives tcp.gap and decoding resumes after it', () => {
   const pcap = join(FIXTURES, 'tls12-ecdhe.pcap');
-  if (!haveTool('tcpdump') || !existsSync(pcap)) return skipping('tcpdump or test/fixtures/tls12-ecdhe.pcap is absent');
   const blocks = packets(tcpdumpText(pcap, ['-nn', '-xx']).toString('latin1'));
   // The server's first data segment holds ServerHello and the start of its Certificate (1448 bytes).
   const i = blocks.findIndex((b) => / > 10\.99\.0\.1\.\d+: Flags \[[^\]]*\], seq \d+:\d+, .*length 1448/.test(b));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Event, Packet } from '../../lib/events.js';
-import { CAPTURES, FIXTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, haveShared, haveTool, testIf } from '../support/shared.js';
 import { tsharkPackets } from '../support/tshark-packets.js';
 import { codes, reassemble, type FlowSeen, type Run } from './harness.js';
 import { droppable, duplicate, locate, nearWrap, reverseWindows, withoutSyns } from './mutate.js';
@@ -50,17 +50,8 @@ function captures(): Capture[] {
   return loaded;
 }
 
-function ready(): boolean {
-  if (!haveTool('tshark')) {
-    skipping('tshark is not installed');
-    return false;
-  }
-  if (captures().length === 0) {
-    skipping('neither ../shared/captures nor test/fixtures has captures');
-    return false;
-  }
-  return true;
-}
+/** These tests read the captures through tshark; the project's own fixtures are always there. */
+const withTshark = testIf(haveTool('tshark'), 'tshark is not installed: TCP mutations');
 
 /** A flow's bytes by sending endpoint, and its gaps, keyed by its two endpoints. */
 function byEndpoints(run: Run): Map<string, { flow: FlowSeen; from: Map<string, Buffer> }[]> {
@@ -97,15 +88,13 @@ function sameStreams(name: string, base: Run, got: Run, what: string, problems: 
   }
 }
 
-test('mutations: segments reordered (each window of 3 packets reversed) give the same bytes per flow and direction, and no new gap', () => {
-  if (!ready()) return;
+withTshark('mutations: segments reordered (each window of 3 packets reversed) give the same bytes per flow and direction, and no new gap', () => {
   const problems: string[] = [];
   for (const c of captures()) sameStreams(c.name, c.base, reassemble(reverseWindows(c.packets, 3)), 'reordered', problems);
   assert.equal(problems, []);
 });
 
-test('mutations: 10% of packets duplicated give the same bytes, counted as retransmissions', () => {
-  if (!ready()) return;
+withTshark('mutations: 10% of packets duplicated give the same bytes, counted as retransmissions', () => {
   const problems: string[] = [];
   let counted = 0;
   for (const c of captures()) {
@@ -118,8 +107,7 @@ test('mutations: 10% of packets duplicated give the same bytes, counted as retra
   assert.ok(counted > 0, 'the duplicates were counted');
 });
 
-test('mutations: every SYN removed gives the same bytes and the same client, with tcp.midstream', () => {
-  if (!ready()) return;
+withTshark('mutations: every SYN removed gives the same bytes and the same client, with tcp.midstream', () => {
   const problems: string[] = [];
   for (const c of captures()) {
     const run = reassemble(withoutSyns(c.packets));
@@ -131,8 +119,7 @@ test('mutations: every SYN removed gives the same bytes and the same client, wit
   assert.equal(problems, []);
 });
 
-test('mutations: sequence numbers moved next to 2^32 (the streams wrap) change nothing', () => {
-  if (!ready()) return;
+withTshark('mutations: sequence numbers moved next to 2^32 (the streams wrap) change nothing', () => {
   const strip = (evs: Event[]): string[] => evs.map((e) => JSON.stringify([e.code, e.flow, e.dir, e.line, e.missing, e.count, e.bytes])).sort();
   const problems: string[] = [];
   for (const c of captures()) {
@@ -182,8 +169,7 @@ function dropCheck(c: Capture, reorder: boolean, problems: string[]): boolean {
   return true;
 }
 
-test('mutations: one data segment dropped gives one tcp.gap with its byte count and the next line, then delivery afterGap', () => {
-  if (!ready()) return;
+withTshark('mutations: one data segment dropped gives one tcp.gap with its byte count and the next line, then delivery afterGap', () => {
   const problems: string[] = [];
   let checked = 0;
   for (const c of captures()) if (dropCheck(c, false, problems)) checked++;
@@ -192,8 +178,7 @@ test('mutations: one data segment dropped gives one tcp.gap with its byte count 
   process.stderr.write(`  dropped-segment checks: ${checked} of ${captures().length} captures\n`);
 });
 
-test('mutations: reordering and loss at once: the dropped segment is one gap and every other byte still arrives in order', () => {
-  if (!ready()) return;
+withTshark('mutations: reordering and loss at once: the dropped segment is one gap and every other byte still arrives in order', () => {
   const problems: string[] = [];
   let checked = 0;
   for (const c of captures()) if (dropCheck(c, true, problems)) checked++;
@@ -202,8 +187,7 @@ test('mutations: reordering and loss at once: the dropped segment is one gap and
   process.stderr.write(`  dropped-segment checks: ${checked} of ${captures().length} captures\n`);
 });
 
-test('mutations: a copy of a segment with one byte changed gives tcp.overlap_conflict at its line, and the first copy stands', () => {
-  if (!ready()) return;
+withTshark('mutations: a copy of a segment with one byte changed gives tcp.overlap_conflict at its line, and the first copy stands', () => {
   const problems: string[] = [];
   for (const c of captures()) {
     const all = locate(c.packets).filter((l) => l.p.len >= 8 && !l.p.truncated);

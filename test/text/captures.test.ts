@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CAPTURES, FIXTURES, haveShared, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { CAPTURES, FIXTURES, haveShared, haveTool, skipGroup, tcpdumpText, testIf } from '../support/shared.js';
 import { tsharkPackets } from '../support/tshark-packets.js';
 import { codes, stage1, tsharkTuple } from './run.js';
 
@@ -52,12 +52,11 @@ for (const [f, what] of OWN) if (existsSync(join(FIXTURES, f))) cases.push({ pca
 const extra = process.env.TLSDUMP_CAPTURES;
 if (extra) for (const f of readdirSync(extra).filter((n) => n.endsWith('.pcap'))) cases.push({ pcap: join(extra, f), what: 'TLSDUMP_CAPTURES' });
 
-if (!haveTool('tcpdump')) skipping('text/captures: tcpdump is not installed');
-else if (!haveShared) skipping('text/captures: ../shared/captures is absent, only the project’s own captures run');
+skipGroup(haveShared, 'captures: the public captures equal tshark in every tcpdump variant', 'text/captures: ../shared/captures is absent, only the project’s own captures run');
 
-for (const { pcap, what } of haveTool('tcpdump') ? cases : []) {
+for (const { pcap, what } of cases) {
   const name = pcap.split('/').slice(-2).join('/');
-  test(`captures: ${name} (${what}): every TCP packet equals tshark's view in all ${VARIANTS.length} tcpdump variants`, () => {
+  testIf(haveTool('tcpdump'), 'text/captures: tcpdump is not installed')(`captures: ${name} (${what}): every TCP packet equals tshark's view in all ${VARIANTS.length} tcpdump variants`, () => {
     const want = tsharkView(pcap.replace(/\.pcap(ng)?$/, '.tshark.json'));
     assert.ok(want && want.length > 0, `${name} has tshark packets`);
     for (const v of VARIANTS) {
@@ -69,7 +68,7 @@ for (const { pcap, what } of haveTool('tcpdump') ? cases : []) {
   });
 }
 
-test('captures: tcpdump -# (packet numbers first) and service names (-n without the second n) change nothing', () => {
+testIf(haveTool('tcpdump'), 'text/captures: tcpdump is not installed')('captures: tcpdump -# (packet numbers first) and service names (-n without the second n) change nothing', () => {
   const some = cases.filter(({ pcap }) => /tls1\.2\.pcap|tls-alpn-h2|openjdk|ipv6-tls12/.test(pcap));
   assert.ok(some.length > 0);
   for (const { pcap } of some) {
@@ -82,10 +81,9 @@ test('captures: tcpdump -# (packet numbers first) and service names (-n without 
   }
 });
 
-if (!haveTool('tshark')) skipping('text/captures: tshark is not installed, acks, flags and payload bytes are not compared');
-for (const { pcap } of haveTool('tcpdump') && haveTool('tshark') ? cases : []) {
+for (const { pcap } of cases) {
   const name = pcap.split('/').slice(-2).join('/');
-  test(`captures: ${name} -XX: ack, flags, window and captured payload bytes equal tshark's`, () => {
+  testIf(haveTool('tcpdump') && haveTool('tshark'), 'text/captures: tcpdump or tshark is not installed, acks, flags and payload bytes are not compared')(`captures: ${name} -XX: ack, flags, window and captured payload bytes equal tshark's`, () => {
     const want = tsharkPackets(pcap).map((t) => t.packet);
     const got = stage1(tcpdumpText(pcap, ['-nn', '-XX'])).packets.filter((p) => p.proto === 'tcp');
     assert.is(got.length, want.length);

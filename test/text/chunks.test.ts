@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ether, ipv4, tcp } from '../net/build.js';
-import { FIXTURES, haveShared, haveTool, SHARED, skipping, tcpdumpText } from '../support/shared.js';
+import { FIXTURES, haveShared, haveTool, SHARED, testIf, tcpdumpText } from '../support/shared.js';
 import { bareDump, hexDump } from './render.js';
 import { plain, stage1 } from './run.js';
 
@@ -30,16 +30,16 @@ inputs.push([
   ),
 ]);
 
-if (haveShared) inputs.push(['the seed article', readFileSync(join(SHARED, 'seed', '000_f61e09c4f4cda515.txt'))]);
-else skipping('text/chunks: ../shared/seed is absent, the seed article is not fed in chunks');
+// The seed article (from ../shared) and tcpdump's text of own captures are registered as skipped where absent.
+const more: [string, string | undefined, () => Uint8Array][] = [
+  ['the seed article', haveShared ? undefined : '../shared/seed is absent', () => readFileSync(join(SHARED, 'seed', '000_f61e09c4f4cda515.txt'))],
+  ['tcpdump -nn -XX of an own capture', haveTool('tcpdump') ? undefined : 'tcpdump is not installed', () => tcpdumpText(join(FIXTURES, 'tls12-rsa.pcap'), ['-nn', '-XX'])],
+  ['tcpdump -nn -vv -X -ttt of an own capture', haveTool('tcpdump') ? undefined : 'tcpdump is not installed', () => tcpdumpText(join(FIXTURES, 'ipv6-tls12.pcap'), ['-nn', '-vv', '-X', '-ttt'])],
+];
 
-if (haveTool('tcpdump') && existsSync(join(FIXTURES, 'tls12-rsa.pcap'))) {
-  inputs.push(['tcpdump -nn -XX of an own capture', tcpdumpText(join(FIXTURES, 'tls12-rsa.pcap'), ['-nn', '-XX'])]);
-  inputs.push(['tcpdump -nn -vv -X -ttt of an own capture', tcpdumpText(join(FIXTURES, 'ipv6-tls12.pcap'), ['-nn', '-vv', '-X', '-ttt'])]);
-} else skipping('text/chunks: tcpdump or the own fixtures are absent, real tcpdump text is not fed in chunks');
-
-for (const [what, text] of inputs) {
-  test(`chunks: ${what} gives identical packets and events in chunks of 1 to 64 bytes`, () => {
+for (const [what, absent, load] of [...inputs.map(([w, t]) => [w, undefined, () => t] as const), ...more]) {
+  testIf(absent === undefined, `text/chunks: ${absent}`)(`chunks: ${what} gives identical packets and events in chunks of 1 to 64 bytes`, () => {
+    const text = load();
     const whole = JSON.stringify(stage1(text).all.map(plain));
     assert.ok(stage1(text).packets.length > 0);
     for (let size = 1; size <= 64; size++) {

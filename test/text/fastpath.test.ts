@@ -11,7 +11,7 @@ import { defaultOptions } from '../../lib/options.js';
 import { TextPackets } from '../../lib/text/index.js';
 import { LineSplitter, type LineSink } from '../../lib/text/lines.js';
 import { ether, ipv4, tcp } from '../net/build.js';
-import { FIXTURES, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { FIXTURES, haveTool, testIf, tcpdumpText } from '../support/shared.js';
 import { hexDump } from './render.js';
 import { rng } from '../support/rng.js';
 
@@ -72,15 +72,13 @@ test('text fast path: text damaged at random places (a character changed, remove
   }
 });
 
-const own = ['tls12-rsa.pcap', 'ipv6-tls12.pcap', 'many-flows.pcap', 'netem-reorder.pcap'].map((f) => join(FIXTURES, f)).filter((f) => existsSync(f));
-if (haveTool('tcpdump') && own.length > 0) {
-  test('text fast path: tcpdump -XX, -xx, -X and -x text of recorded captures gives the same as line()', () => {
-    for (const pcap of own) {
-      for (const flags of [['-nn', '-XX'], ['-nn', '-xx'], ['-nn', '-X'], ['-nn', '-x'], ['-nn', '-vv', '-XX']]) {
-        same(`${pcap} ${flags.join(' ')}`, tcpdumpText(pcap, flags), [0, 997]);
-      }
+const own = ['tls12-rsa.pcap', 'ipv6-tls12.pcap', 'many-flows.pcap', 'netem-reorder.pcap'].map((f) => join(FIXTURES, f));
+testIf(haveTool('tcpdump'), 'text/fastpath: tcpdump is not installed, real text is not compared')('text fast path: tcpdump -XX, -xx, -X and -x text of recorded captures gives the same as line()', () => {
+  for (const pcap of own) {
+    for (const flags of [['-nn', '-XX'], ['-nn', '-xx'], ['-nn', '-X'], ['-nn', '-x'], ['-nn', '-vv', '-XX']]) {
+      same(`${pcap} ${flags.join(' ')}`, tcpdumpText(pcap, flags), [0, 997]);
     }
-  });
-} else skipping('text/fastpath: tcpdump or the own fixtures are absent, real text is not compared');
+  }
+});
 
 test.run();

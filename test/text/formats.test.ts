@@ -8,7 +8,7 @@ import { defaultOptions } from '../../lib/options.js';
 import { TextPackets } from '../../lib/text/index.js';
 import { LineSplitter } from '../../lib/text/lines.js';
 import { ether, ipv4, ipv6, tcp, u32 } from '../net/build.js';
-import { haveTool, FIXTURES, skipping, tcpdumpText } from '../support/shared.js';
+import { haveTool, FIXTURES, tcpdumpText, testIf } from '../support/shared.js';
 import { bareDump, hexDump } from './render.js';
 import { codes, stage1 } from './run.js';
 
@@ -100,9 +100,8 @@ test('formats: text with no hex (tcpdump -A, or summaries only) gives one input.
   assert.match(msg, /-A/);
 });
 
-test('formats: tcpdump -A of a real capture gives input.no_hex and no input.unparsed', () => {
+testIf(haveTool('tcpdump'), 'text/formats: tcpdump is not installed')('formats: tcpdump -A of a real capture gives input.no_hex and no input.unparsed', () => {
   const pcap = `${FIXTURES}/tls12-rsa.pcap`;
-  if (!haveTool('tcpdump')) return skipping('text/formats: tcpdump is not installed');
   const { packets, events } = stage1(tcpdumpText(pcap, ['-nn', '-A']));
   assert.ok(packets.length > 10);
   assert.equal(codes(events), ['input.no_hex']);

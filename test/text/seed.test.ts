@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ACK, FIN, PSH, RST, SYN, type Packet } from '../../lib/events.js';
-import { haveShared, SHARED, skipping } from '../support/shared.js';
+import { haveShared, SHARED, testIf } from '../support/shared.js';
 import { codes, stage1 } from './run.js';
 
 const SEED = join(SHARED, 'seed', '000_f61e09c4f4cda515.txt');
@@ -65,66 +65,64 @@ function actual(p: Packet): unknown[] {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-if (!haveShared) skipping('text/seed: ../shared/seed is absent');
-else {
-  const text = readFileSync(SEED);
-  const lines = text.toString('utf8').split('\n');
-  const run = stage1(text);
+const seeded = testIf(haveShared, 'text/seed: ../shared/seed is absent');
+const text = haveShared ? readFileSync(SEED) : Buffer.alloc(0);
+const lines = text.toString('utf8').split('\n');
+const run = stage1(text);
 
-  test('seed: the first trace gives every packet with the right ports, flags, absolute seq/ack and lengths', () => {
-    assert.equal(run.packets.map(actual), TRACE1.map(expected));
-    for (const p of run.packets) assert.not.ok(p.seqRelative, `line ${p.line} has absolute numbers`);
-  });
+seeded('seed: the first trace gives every packet with the right ports, flags, absolute seq/ack and lengths', () => {
+  assert.equal(run.packets.map(actual), TRACE1.map(expected));
+  for (const p of run.packets) assert.not.ok(p.seqRelative, `line ${p.line} has absolute numbers`);
+});
 
-  test('seed: packets shown only by their summary have no bytes and are marked truncated; the others carry their bytes', () => {
-    for (const p of run.packets) {
-      const summaryOnly = p.payload.length === 0 && !/0x0000:/.test(lines[p.line!]!);
-      if (summaryOnly) assert.ok(p.truncated, `line ${p.line}`);
-    }
-    const at = (line: number): Packet => run.packets.find((p) => p.line === line)!;
-    assert.is(hex(at(77).payload).slice(0, 10), '808c010301'); // SSLv2 ClientHello
-    assert.is(hex(at(202).payload).slice(0, 12), '160301004a02'); // ServerHello record
-    assert.is(hex(at(372).payload).slice(0, 12), '160301008610'); // ClientKeyExchange
-    assert.is(hex(at(405).payload).slice(0, 22), '1403010001011603010030');
-    assert.ok(at(511).truncated);
-  });
+seeded('seed: packets shown only by their summary have no bytes and are marked truncated; the others carry their bytes', () => {
+  for (const p of run.packets) {
+    const summaryOnly = p.payload.length === 0 && !/0x0000:/.test(lines[p.line!]!);
+    if (summaryOnly) assert.ok(p.truncated, `line ${p.line}`);
+  }
+  const at = (line: number): Packet => run.packets.find((p) => p.line === line)!;
+  assert.is(hex(at(77).payload).slice(0, 10), '808c010301'); // SSLv2 ClientHello
+  assert.is(hex(at(202).payload).slice(0, 12), '160301004a02'); // ServerHello record
+  assert.is(hex(at(372).payload).slice(0, 12), '160301008610'); // ClientKeyExchange
+  assert.is(hex(at(405).payload).slice(0, 22), '1403010001011603010030');
+  assert.ok(at(511).truncated);
+});
 
-  test('seed: the "data minus the IP and TCP headers" block completes the out-of-order packet it matches', () => {
-    const ooo = run.packets.find((p) => p.line === 180)!;
-    assert.is(ooo.payload.length, 300);
-    assert.is(hex(ooo.payload).slice(0, 16), 'a024a02286206874');
-    assert.is(hex(ooo.payload).slice(-18), '16030100040e000000'); // the ServerHelloDone record
-    assert.not.ok(ooo.truncated);
-  });
+seeded('seed: the "data minus the IP and TCP headers" block completes the out-of-order packet it matches', () => {
+  const ooo = run.packets.find((p) => p.line === 180)!;
+  assert.is(ooo.payload.length, 300);
+  assert.is(hex(ooo.payload).slice(0, 16), 'a024a02286206874');
+  assert.is(hex(ooo.payload).slice(-18), '16030100040e000000'); // the ServerHelloDone record
+  assert.not.ok(ooo.truncated);
+});
 
-  test('seed: no packet comes from prose, and each prose run gives one input.unparsed at its first line', () => {
-    for (const p of run.packets) assert.match(lines[p.line! - 1]!, /IP \d+\.\d+\.\d+\.\d+\.\d+ > \d+\.\d+\.\d+\.\d+\.\d+: /, `line ${p.line}`);
-    const unparsed = run.events.filter((e) => e.code === 'input.unparsed');
-    assert.ok(unparsed.length > 10);
-    for (const e of unparsed) {
-      const l = lines[e.line! - 1]!.trim();
-      assert.not.match(l, /^0x[0-9a-f]{4}:/, `line ${e.line} is not hex`);
-      assert.not.match(l, /^IP \d/, `line ${e.line} is not a summary`);
-    }
-    assert.ok(unparsed.some((e) => lines[e.line! - 1]!.trim() === '^^^^'), 'a ^^^^ marker line is reported');
-    const first = unparsed[0]!;
-    assert.is(first.line, 1);
-  });
+seeded('seed: no packet comes from prose, and each prose run gives one input.unparsed at its first line', () => {
+  for (const p of run.packets) assert.match(lines[p.line! - 1]!, /IP \d+\.\d+\.\d+\.\d+\.\d+ > \d+\.\d+\.\d+\.\d+\.\d+: /, `line ${p.line}`);
+  const unparsed = run.events.filter((e) => e.code === 'input.unparsed');
+  assert.ok(unparsed.length > 10);
+  for (const e of unparsed) {
+    const l = lines[e.line! - 1]!.trim();
+    assert.not.match(l, /^0x[0-9a-f]{4}:/, `line ${e.line} is not hex`);
+    assert.not.match(l, /^IP \d/, `line ${e.line} is not a summary`);
+  }
+  assert.ok(unparsed.some((e) => lines[e.line! - 1]!.trim() === '^^^^'), 'a ^^^^ marker line is reported');
+  const first = unparsed[0]!;
+  assert.is(first.line, 1);
+});
 
-  test('seed: the second trace (12 excerpts without headers) gives no packets, one input.orphan_hex per excerpt', () => {
-    const second = lines.findIndex((l) => l.includes('A connection that uses a "client" certificate')) + 1;
-    assert.ok(second > 548);
-    assert.not.ok(run.packets.some((p) => p.line! >= second));
-    const orphans = run.events.filter((e) => e.code === 'input.orphan_hex' && e.line! >= second);
-    assert.is(orphans.length, 12);
-    assert.ok(orphans.every((e) => /0x0030|0x0034|0x0170|0x0380|0x04c0|0x05b0|0x05c0/.test(String(e.message))));
-  });
+seeded('seed: the second trace (12 excerpts without headers) gives no packets, one input.orphan_hex per excerpt', () => {
+  const second = lines.findIndex((l) => l.includes('A connection that uses a "client" certificate')) + 1;
+  assert.ok(second > 548);
+  assert.not.ok(run.packets.some((p) => p.line! >= second));
+  const orphans = run.events.filter((e) => e.code === 'input.orphan_hex' && e.line! >= second);
+  assert.is(orphans.length, 12);
+  assert.ok(orphans.every((e) => /0x0030|0x0034|0x0170|0x0380|0x04c0|0x05b0|0x05c0/.test(String(e.message))));
+});
 
-  test('seed: output keeps line order, and no input.no_hex', () => {
-    assert.not.ok(codes(run.events).includes('input.no_hex'));
-    const evLines = run.events.map((e) => e.line!);
-    assert.equal(evLines, [...evLines].sort((a, b) => a - b));
-  });
-}
+seeded('seed: output keeps line order, and no input.no_hex', () => {
+  assert.not.ok(codes(run.events).includes('input.no_hex'));
+  const evLines = run.events.map((e) => e.line!);
+  assert.equal(evLines, [...evLines].sort((a, b) => a - b));
+});
 
 test.run();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { TlsDecoder } from '../../lib/tls/index.js';
-import { CAPTURES, FIXTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, haveShared, haveTool, skipGroup, testIf } from '../support/shared.js';
 import { tsharkFlowItems } from '../support/tshark-streams.js';
 import { factsFromEvents, type FlowFacts } from './facts.js';
 
@@ -72,35 +72,32 @@ export function decodeCapture(pcap: string): { events: Event[]; facts: Map<strin
   return { events, facts: factsFromEvents(items, events) };
 }
 
-if (!haveTool('tshark')) {
-  skipping('tshark absent: TLS capture comparison');
-} else {
-  if (!haveShared) skipping('../shared/captures absent: only test/fixtures are compared with tshark');
-  const shared = haveShared ? captures() : [];
-  const list = [...shared, ...fixtures()];
-  if (haveShared) test('captures: the broad set is present (TLS 1.0–1.3, SSLv2 hello, STARTTLS, client certificates, fragments)', () => {
-    for (const must of ['zeek/ssl.v3.pcap', 'suricata-verify/sslv2-tls-upgrade-01.pcap', 'zeek/tls-fragmented-handshake.pcap', 'zeek/client-certificate.pcap', 'zeek/certificate-request-failed.pcap', 'zeek/smtp-starttls.pcap', 'zeek/imap-starttls.pcap', 'zeek/pop3-starttls.pcap', 'suricata-verify/ldap-starttls.pcap', 'zeek/tls1_1.pcap', 'zeek/tls1.2.pcap', 'openssl/tls13.pcap']) {
-      assert.ok(list.includes(must), must);
-    }
-    assert.ok(shared.length >= 100, `${shared.length} captures`);
-  });
-  for (const name of list) {
-    test(`captures: ${name} gives tshark's records, handshakes, ciphers, SNI, certificates and alerts per flow`, () => {
-      const pcap = pathOf(name);
-      const want = JSON.parse(readFileSync(pcap.replace(/\.pcap(ng)?$/, '.tshark.json'), 'utf8')).flows as Record<string, FlowFacts>;
-      const { facts } = decodeCapture(pcap);
-      const skip = new Set(KNOWN[name]?.skip ?? []);
-      for (const [key, w] of Object.entries(want)) {
-        if (key.includes('|')) continue; // tunnels: tshark-facts joins the inner and outer addresses
-        const g = facts.get(key);
-        assert.ok(g, `${key}: flow missing`);
-        for (const fact of ALL) {
-          if (skip.has(fact)) continue;
-          assert.equal(g![fact], w[fact], `${key} ${fact}`);
-        }
-      }
-    });
+const withTshark = testIf(haveTool('tshark'), 'tshark absent: TLS capture comparison');
+skipGroup(haveShared, "captures: the public captures give tshark's TLS facts per flow", '../shared/captures absent: only test/fixtures are compared with tshark');
+const shared = haveShared ? captures() : [];
+const list = [...shared, ...fixtures()];
+if (haveShared) withTshark('captures: the broad set is present (TLS 1.0–1.3, SSLv2 hello, STARTTLS, client certificates, fragments)', () => {
+  for (const must of ['zeek/ssl.v3.pcap', 'suricata-verify/sslv2-tls-upgrade-01.pcap', 'zeek/tls-fragmented-handshake.pcap', 'zeek/client-certificate.pcap', 'zeek/certificate-request-failed.pcap', 'zeek/smtp-starttls.pcap', 'zeek/imap-starttls.pcap', 'zeek/pop3-starttls.pcap', 'suricata-verify/ldap-starttls.pcap', 'zeek/tls1_1.pcap', 'zeek/tls1.2.pcap', 'openssl/tls13.pcap']) {
+    assert.ok(list.includes(must), must);
   }
+  assert.ok(shared.length >= 100, `${shared.length} captures`);
+});
+for (const name of list) {
+  withTshark(`captures: ${name} gives tshark's records, handshakes, ciphers, SNI, certificates and alerts per flow`, () => {
+    const pcap = pathOf(name);
+    const want = JSON.parse(readFileSync(pcap.replace(/\.pcap(ng)?$/, '.tshark.json'), 'utf8')).flows as Record<string, FlowFacts>;
+    const { facts } = decodeCapture(pcap);
+    const skip = new Set(KNOWN[name]?.skip ?? []);
+    for (const [key, w] of Object.entries(want)) {
+      if (key.includes('|')) continue; // tunnels: tshark-facts joins the inner and outer addresses
+      const g = facts.get(key);
+      assert.ok(g, `${key}: flow missing`);
+      for (const fact of ALL) {
+        if (skip.has(fact)) continue;
+        assert.equal(g![fact], w[fact], `${key} ${fact}`);
+      }
+    }
+  });
 }
 
 test.run();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { EVENT_TYPES } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { CAPTURES, ROOT, haveShared, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { CAPTURES, ROOT, haveShared, haveTool, testIf, tcpdumpText } from '../support/shared.js';
 
 const GOLDEN = join(ROOT, 'test', 'golden');
 const options = defaultOptions({ events: new Set(EVENT_TYPES) });
@@ -43,8 +43,7 @@ const CAPS: [string, string, string[]][] = [
 ];
 
 for (const [name, pcap, flags] of CAPS) {
-  test(`golden: ${pcap} as tcpdump ${flags.join(' ')} gives its recorded TLS events`, () => {
-    if (!haveShared || !haveTool('tcpdump')) return skipping('../shared/captures or tcpdump absent: golden captures');
+  testIf(haveShared && haveTool('tcpdump'), '../shared/captures or tcpdump absent: golden captures')(`golden: ${pcap} as tcpdump ${flags.join(' ')} gives its recorded TLS events`, () => {
     compare(name, tcpdumpText(join(CAPTURES, pcap), flags));
   });
 }

@@ -8,7 +8,7 @@ import type { Event, FlowItem } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { TlsDecoder } from '../../lib/tls/index.js';
 import { decodeMessage, type HsContext } from '../../lib/tls/handshake.js';
-import { CAPTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, haveShared, haveTool, testIf } from '../support/shared.js';
 import { tsharkFlowItems } from '../support/tshark-streams.js';
 import { clientHello, ext, message, selectedVersion, serverHello, sni, supportedVersions, u16, vec16, vec24, vec8 } from './build.js';
 import { rng } from '../support/rng.js';
@@ -87,8 +87,7 @@ test('random: every message with random bytes flipped never throws', () => {
   }
 });
 
-test('chunking: a real capture fed in chunks of 1, 2, 3, 7, 100 bytes gives the same events', () => {
-  if (!haveShared || !haveTool('tshark')) return skipping('../shared/captures or tshark absent: chunking test');
+testIf(haveShared && haveTool('tshark'), '../shared/captures or tshark absent: chunking test')('chunking: a real capture fed in chunks of 1, 2, 3, 7, 100 bytes gives the same events', () => {
   for (const name of ['zeek/client-certificate.pcap', 'zeek/ssl.v3.pcap', 'suricata-verify/smtp-startssl.pcap']) {
     const items = tsharkFlowItems(join(CAPTURES, name));
     const strip = (evs: Event[]): string[] => evs.map(({ frame, line, ...rest }) => JSON.stringify(rest));

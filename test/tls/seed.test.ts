@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { ROOT, SHARED, skipping } from '../support/shared.js';
+import { ROOT, SHARED, testIf } from '../support/shared.js';
 
 function check(events: Event[]): void {
   const tls = events.filter((e) => e.flow === 0 && e.type.startsWith('tls.'));
@@ -67,9 +67,8 @@ test('seed: the bundled first trace gives every value the article works out by h
   check(decodeAll(readFileSync(join(ROOT, 'data', 'seed-trace1.txt')), all));
 });
 
-test('seed: the article text itself, prose and all, gives the same values', () => {
-  const article = join(SHARED, 'seed', '000_f61e09c4f4cda515.txt');
-  if (!existsSync(article)) return skipping('../shared/seed absent: seed article test');
+const article = join(SHARED, 'seed', '000_f61e09c4f4cda515.txt');
+testIf(existsSync(article), '../shared/seed absent: seed article test')('seed: the article text itself, prose and all, gives the same values', () => {
   check(decodeAll(readFileSync(article), all));
 });
 

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isCertificate, parseCertificate, parseIp, ipString, type Certificate } from '../../lib/x509/index.js';
 import { EXT_KEY_USAGES, SIGNATURE_ALGORITHMS } from '../../lib/x509/oids.js';
-import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipGroup, testIf } from '../support/shared.js';
 import { captureFiles, mapLimit } from '../fingerprint/tshark-hellos.js';
 
 const haveOpenssl = haveTool('openssl');
@@ -216,8 +216,7 @@ function compare(c: Certificate, o: OpensslFacts): string[] {
   return d;
 }
 
-test('x509 vs openssl: every certificate tshark finds in ../shared/captures and test/fixtures (decrypted), and our DER fixtures, decode the same', async () => {
-  if (!haveOpenssl) return skipping('openssl absent: certificates against openssl');
+testIf(haveOpenssl, 'openssl absent: certificates against openssl')('x509 vs openssl: every certificate tshark finds in ../shared/captures and test/fixtures (decrypted), and our DER fixtures, decode the same', async () => {
   const ders = new Map<string, { der: Uint8Array; from: string }>();
   const fixtures = join(ROOT, 'test', 'x509', 'fixtures');
   for (const f of readdirSync(fixtures).filter((f) => f.endsWith('.der'))) {
@@ -234,7 +233,7 @@ test('x509 vs openssl: every certificate tshark finds in ../shared/captures and 
         if (!ders.has(k)) ders.set(k, { der: d, from: basename(f) });
       }
     });
-  } else skipping('../shared/captures or tshark absent: only fixtures against openssl');
+  }
   const bad: string[] = [];
   let compared = 0;
   let opensslRefused = 0;
@@ -257,8 +256,9 @@ test('x509 vs openssl: every certificate tshark finds in ../shared/captures and 
   assert.ok(compared >= (withCaptures ? 100 : 10), `only ${compared} certificates compared`);
 });
 
-test('x509 vs openssl: our signature-algorithm names and EKU short names are OpenSSL\'s names for those OIDs', () => {
-  if (!haveOpenssl) return skipping('openssl absent: OID names against openssl');
+skipGroup(haveShared && haveTool('tshark'), 'x509 vs openssl: the certificates of ../shared/captures decode the same', '../shared/captures or tshark absent: only fixtures against openssl');
+
+testIf(haveOpenssl, 'openssl absent: OID names against openssl')('x509 vs openssl: our signature-algorithm names and EKU short names are OpenSSL\'s names for those OIDs', () => {
   const name = (oid: string): string => {
     const out = execFileSync('openssl', ['asn1parse', '-genstr', `OID:${oid}`], { encoding: 'utf8' });
     return /OBJECT\s+:(.*)$/m.exec(out)?.[1]?.trim() ?? '';

@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cursor } from '../../lib/cursor.js';
 import { isCertificate, namesMatch, parseCertificate, parseName } from '../../lib/x509/index.js';
-import { FIXTURES, haveTool, skipping } from '../support/shared.js';
+import { FIXTURES, haveTool, testIf } from '../support/shared.js';
 import { mapLimit } from '../fingerprint/tshark-hellos.js';
 
 interface Seen {
@@ -94,8 +94,7 @@ async function recorded(): Promise<Seen[]> {
   return cache;
 }
 
-test('recorded: every certificate in the decrypted captures decodes, with the sha256 of its DER', async () => {
-  if (!ok) return skipping('tshark, openssl or test/fixtures/pki absent: recorded captures');
+testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')('recorded: every certificate in the decrypted captures decodes, with the sha256 of its DER', async () => {
   let n = 0;
   for (const s of await recorded())
     for (const m of s.certificates)
@@ -109,8 +108,7 @@ test('recorded: every certificate in the decrypted captures decodes, with the sh
   assert.ok(n >= 40, `only ${n} certificates`);
 });
 
-test('recorded: every CertificateRequest CA name is the RFC 4514 subject OpenSSL prints for a CA of test/fixtures/pki', async () => {
-  if (!ok) return skipping('tshark, openssl or test/fixtures/pki absent: recorded captures');
+testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')('recorded: every CertificateRequest CA name is the RFC 4514 subject OpenSSL prints for a CA of test/fixtures/pki', async () => {
   const subjects = pkiSubjects();
   let n = 0;
   for (const s of await recorded())
@@ -124,8 +122,7 @@ test('recorded: every CertificateRequest CA name is the RFC 4514 subject OpenSSL
   assert.ok(n >= 4, `only ${n} CA names`);
 });
 
-test('recorded: in mTLS captures the client certificate issuer matches a requested CA name exactly when the client CA was used', async () => {
-  if (!ok) return skipping('tshark, openssl or test/fixtures/pki absent: recorded captures');
+testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')('recorded: in mTLS captures the client certificate issuer matches a requested CA name exactly when the client CA was used', async () => {
   let checked = 0;
   let wrongChecked = 0;
   for (const s of await recorded()) {

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cursor } from '../../lib/cursor.js';
 import { chainLinks, isCertificate, parseCertificate, signatureVerifies, type Certificate } from '../../lib/x509/index.js';
-import { SHARED, haveShared, skipping } from '../support/shared.js';
+import { SHARED, haveShared, testIf } from '../support/shared.js';
 
 /** Hex lines of a tcpdump -X dump → bytes by offset; a group left blank (as in the article's second dump) is skipped. */
 function hexLines(lines: string[]): Map<number, number> {
@@ -61,8 +61,7 @@ function seedCertificates(): Uint8Array[] {
   return out;
 }
 
-test('seed: the server sends www.google.com then Thawte SGC CA, decoded to the values the article shows', () => {
-  if (!haveShared || !existsSync(join(SHARED, 'seed'))) return skipping('../shared/seed absent: the seed article certificates');
+testIf(haveShared && existsSync(join(SHARED, 'seed')), '../shared/seed absent: the seed article certificates')('seed: the server sends www.google.com then Thawte SGC CA, decoded to the values the article shows', () => {
   const ders = seedCertificates();
   assert.equal(ders.map((d) => d.length), [805, 807]);
   const [leaf, ca] = ders.map((d) => parseCertificate(d)) as [Certificate, Certificate];
