@@ -105,6 +105,29 @@ export class Cursor {
     return n === undefined ? undefined : this.sub(n);
   }
 
+  /**
+   * A QUIC variable-length integer (RFC 9000 §16): the two high bits of the first byte give its size, 1, 2, 4 or
+   * 8 bytes. Values above 2^53 lose precision as numbers; no QUIC field this project reads comes near that.
+   */
+  varint(): number | undefined {
+    const b0 = this.peek();
+    if (b0 === undefined) {
+      this.short = true;
+      return undefined;
+    }
+    const n = 1 << (b0 >> 6);
+    if (!this.need(n)) return undefined;
+    let v = b0 & 0x3f;
+    for (let i = 1; i < n; i++) v = v * 256 + this.buf[this.pos + i]!;
+    this.pos += n;
+    return v;
+  }
+
+  varintPrefixed(): Cursor | undefined {
+    const n = this.varint();
+    return n === undefined ? undefined : this.sub(n);
+  }
+
   /** Peek at a byte ahead without moving (offset ≥ 0); undefined past the end. */
   peek(offset = 0): number | undefined {
     if (offset < 0) return undefined;

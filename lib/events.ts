@@ -117,6 +117,37 @@ export interface FragmentBreak {
 
 export type ExcerptItem = Fragment | FragmentBreak;
 
+/** Which protocol a UDP datagram carries, told from its first bytes (lib/udp/classify.ts). */
+export type UdpProtocol = 'quic' | 'dtls';
+
+/** Stage 2 for UDP (lib/udp): one datagram of a conversation that carries QUIC or DTLS. */
+export interface Datagram extends Origin {
+  kind: 'datagram';
+  flow: number;
+  dir: Dir;
+  protocol: UdpProtocol;
+  /** The captured UDP payload (shorter than `len` when cut by the snap length). */
+  payload: Uint8Array;
+  len: number;
+  truncated: boolean;
+}
+
+/** A UDP conversation opens (at its first QUIC or DTLS datagram), carries datagrams, then closes. UDP flows are
+ *  numbered on their own from 0, like tshark's udp.stream beside tcp.stream. */
+export type UdpItem = (FlowOpen & { protocol: UdpProtocol }) | Datagram | (FlowClose & { protocol: UdpProtocol });
+
+/** Bytes for the TLS stage from a UDP protocol: the body of one record of TLS content type `content` (20
+ *  ChangeCipherSpec, 21 alert, 22 handshake) in order per direction; DTLS handshake messages come reassembled and
+ *  in TLS form, QUIC CRYPTO stream bytes as they become contiguous. `fields` go onto the events these bytes
+ *  complete (DTLS message_seq, the cookie). */
+export interface TlsFeed extends Origin {
+  flow: number;
+  dir: Dir;
+  content: number;
+  bytes: Uint8Array;
+  fields?: Record<string, unknown>;
+}
+
 /** An output event: one JSON object on one NDJSON line. */
 export interface Event {
   type: EventType;
@@ -126,7 +157,7 @@ export interface Event {
   [field: string]: unknown;
 }
 
-export const EVENT_TYPES = ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.data', 'tls.session', 'anomaly'] as const;
+export const EVENT_TYPES = ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.data', 'tls.session', 'quic.packet', 'anomaly'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The default `--events` set (CONTRACT.md). */

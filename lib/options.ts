@@ -12,13 +12,13 @@ export interface Options {
   format: 'ndjson' | 'text' | 'ecs';
   /** Longest input line kept, in bytes; a longer line is skipped (never buffered whole) with an anomaly. */
   maxLineBytes: number;
-  /** Longest a TCP flow may sit idle, in capture seconds, before it is closed with `end: timeout`. */
+  /** Longest a TCP flow or a UDP flow may sit idle, in capture seconds, before it is closed with `end: timeout`. */
   idleTimeout: number;
   /** Out-of-order bytes buffered per flow and direction before the oldest hole is declared lost. */
   maxFlowBufferBytes: number;
   /** Out-of-order bytes buffered across all flows before the oldest flow's hole is declared lost. */
   maxTotalBufferBytes: number;
-  /** Live flows kept at once; beyond it the least recently active flow is evicted. */
+  /** Live flows kept at once, TCP and UDP each; beyond it the least recently active flow is evicted. */
   maxFlows: number;
   /** Largest TLS handshake message accepted, in bytes. */
   maxHandshakeBytes: number;
@@ -45,10 +45,10 @@ export interface OptionSpec {
 /** The numeric limits: one row each. */
 export const LIMITS: readonly OptionSpec[] = [
   { key: 'maxLineBytes', flag: '--max-line-bytes', default: 65536, help: 'longest input line kept; longer lines are skipped with an anomaly', example: '--max-line-bytes 1048576' },
-  { key: 'idleTimeout', flag: '--idle-timeout', default: 300, help: 'close a TCP flow after this many seconds of capture time without packets', example: '--idle-timeout 60' },
+  { key: 'idleTimeout', flag: '--idle-timeout', default: 300, help: 'close a TCP flow (or a QUIC/DTLS flow over UDP) after this many seconds of capture time without packets', example: '--idle-timeout 60' },
   { key: 'maxFlowBufferBytes', flag: '--max-flow-buffer', default: 1 << 20, help: 'out-of-order bytes buffered per flow direction before a hole is declared lost', example: '--max-flow-buffer 262144' },
   { key: 'maxTotalBufferBytes', flag: '--max-total-buffer', default: 64 << 20, help: 'out-of-order bytes buffered across all flows', example: '--max-total-buffer 16777216' },
-  { key: 'maxFlows', flag: '--max-flows', default: 20000, help: 'live TCP flows tracked at once (a few KB each); the least recently active is evicted beyond it', example: '--max-flows 100000' },
+  { key: 'maxFlows', flag: '--max-flows', default: 20000, help: 'live TCP flows tracked at once (a few KB each), and as many UDP flows; the least recently active is evicted beyond it', example: '--max-flows 100000' },
   { key: 'maxHandshakeBytes', flag: '--max-handshake-bytes', default: 1 << 18, help: 'largest TLS handshake message decoded', example: '--max-handshake-bytes 65536' },
   { key: 'maxCertsPerChain', flag: '--max-certs', default: 16, help: 'most certificates decoded per Certificate message', example: '--max-certs 8' },
   { key: 'overlapWindowBytes', flag: '--overlap-window', default: 65536, help: 'delivered bytes kept per flow direction to compare retransmissions against (overlap conflicts)', example: '--overlap-window 16384' },

@@ -8,6 +8,7 @@ import { KeyStore } from './keylog/index.js';
 import { defaultOptions, type Options } from './options.js';
 import { packetEvent, flowEvent } from './output/render.js';
 import { PcapPackets, sniffInput, SNIFF_BYTES } from './pcap/index.js';
+import { createUdpDecoder } from './pipeline-udp.js';
 import { Sessions } from './session/index.js';
 import { toTransform, type Core } from './stream.js';
 import { Reassembler } from './tcp/index.js';
@@ -58,10 +59,15 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
   let nextFlow = 0;
   const flowIds = (): number => nextFlow++;
   const tcp = new Reassembler(options, toTls, emit, flowIds);
+  // UDP (QUIC, DTLS) has its own stages and sessions (lib/pipeline-udp.ts); its events never reach the TCP sessions.
+  const udp = createUdpDecoder(options, (ev) => {
+    if (wants.has(ev.type)) out(ev);
+  });
   const wantPackets = wants.has('packet');
   const toTcp = (p: Packet): void => {
     if (wantPackets) out(packetEvent(p));
-    tcp.push(p);
+    if (p.proto === 'udp') udp.push(p);
+    else tcp.push(p);
   };
   // ---- input: tcpdump text (LineSplitter → TextPackets) or a capture file (PcapPackets), both into toTcp.
   // With --input auto, the first SNIFF_BYTES bytes (or all of a shorter input) choose, by their magic bytes.
@@ -98,6 +104,7 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
       tcp.end();
       tls.end();
       sessions.end();
+      udp.end();
     },
   };
 }

@@ -1,5 +1,5 @@
 // Link layers in front of IP, decoded from bytes: Ethernet (802.1Q/802.1ad VLAN tags, QinQ, LLC/SNAP, PPPoE
-// session, MPLS), Linux cooked SLL and SLL2, BSD null/loopback, raw IP. Pure functions over a Cursor, shared by
+// session, MPLS), Linux cooked SLL and SLL2, BSD null/loopback, PPP, raw IP. Pure functions over a Cursor, shared by
 // the text reader (-xx/-XX hex) and a pcap reader. Link types are the LINKTYPE_ numbers of pcap files
 // (https://www.tcpdump.org/linktypes.html).
 
@@ -8,6 +8,7 @@ import { Cursor } from '../cursor.js';
 export const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
+  PPP: 9,
   PPP_ETHER: 51,
   RAW: 101,
   LOOP: 108,
@@ -74,6 +75,16 @@ export function decodeLink(c: Cursor, linkType: number): Link | undefined {
       const proto = c.u16();
       if (proto === undefined || !c.skip(18)) return undefined;
       return afterEtherType(c, linkType, start, proto);
+    }
+    case LINKTYPE.PPP: {
+      // RFC 1662 §3.1 HDLC-like framing: Address 0xff and Control 0x03 unless compressed away (RFC 1661 §6.6),
+      // then the Protocol field, one byte when compressed (odd values, RFC 1661 §6.5) or two.
+      if (c.peek(0) === 0xff && c.peek(1) === 0x03) c.skip(2);
+      const b0 = c.peek();
+      const proto = b0 === undefined ? undefined : b0 & 1 ? c.u8() : c.u16();
+      if (proto === undefined) return undefined;
+      const etherType = proto === PPP_IPV4 ? ETHERTYPE_IPV4 : proto === PPP_IPV6 ? ETHERTYPE_IPV6 : 0;
+      return { linkType, headerLen: c.pos - start, etherType };
     }
     case LINKTYPE.PPP_ETHER: {
       // A PPPoE session header first (RFC 2516 §4), as tcpdump -x prints PPPoE packets.

@@ -233,7 +233,8 @@ export function ecsDocument(session: Event, facts: FlowFacts, now: Date): EcsDoc
   const dst = endpoint(session.server);
   if (src) doc.source = { ip: src.ip, port: src.port, address: src.ip };
   if (dst) doc.destination = { ip: dst.ip, port: dst.port, address: dst.ip };
-  const network: Record<string, unknown> = { transport: 'tcp', iana_number: '6', protocol: 'tls' };
+  const network: Record<string, unknown> =
+    session.protocol === 'quic' || session.protocol === 'dtls' ? { transport: 'udp', iana_number: '17', protocol: session.protocol } : { transport: 'tcp', iana_number: '6', protocol: 'tls' };
   if (src) network.type = src.ip.includes(':') ? 'ipv6' : 'ipv4';
   if (facts.bytes) network.bytes = facts.bytes.c2s + facts.bytes.s2c;
   doc.network = network;
@@ -312,8 +313,9 @@ export function ecsDocument(session: Event, facts: FlowFacts, now: Date): EcsDoc
  * next event after its close).
  */
 export class EcsDocuments {
-  private readonly flows = new Map<number, FlowFacts>();
-  private closing: number | undefined;
+  /** Keyed by flow number, and for UDP flows (numbered apart, docs/events.md) by `protocol:number`. */
+  private readonly flows = new Map<number | string, FlowFacts>();
+  private closing: number | string | undefined;
 
   constructor(
     private readonly out: (doc: EcsDocument) => void,
@@ -321,7 +323,7 @@ export class EcsDocuments {
   ) {}
 
   push(ev: Event): void {
-    const flow = typeof ev.flow === 'number' ? ev.flow : undefined;
+    const flow = typeof ev.flow !== 'number' ? undefined : typeof ev.protocol === 'string' ? `${ev.protocol}:${ev.flow}` : ev.flow;
     if (this.closing !== undefined && !(ev.type === 'tls.session' && flow === this.closing)) {
       this.flows.delete(this.closing);
       this.closing = undefined;

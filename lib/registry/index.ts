@@ -101,6 +101,8 @@ export function signatureSchemeName(id: number): string {
 }
 
 export function versionName(v: number): string {
+  // RFC 9147 §5.3: DTLS 1.3 is {254, 252}; the generated table (tshark 4.0.17) predates it.
+  if (v === 0xfefc) return 'DTLS 1.3';
   return lookup(VERSIONS, v, 4);
 }
 

@@ -4,6 +4,7 @@
 
 import { Cursor, hex } from '../cursor.js';
 import { isGrease } from '../registry/index.js';
+import { CONNECTION_ID_TRANSPORT_PARAMETERS, INTEGER_TRANSPORT_PARAMETERS, quicTransportParameterName } from '../registry/quic.js';
 
 /** Where an extension block sits: the handshake message it belongs to (RFC 8446 §4.2 table). */
 export type ExtContext = 'client_hello' | 'server_hello' | 'hello_retry_request' | 'encrypted_extensions' | 'certificate_request' | 'new_session_ticket' | 'certificate';
@@ -246,6 +247,25 @@ const encryptedClientHello: Decoder = (c, ctx) => {
   return { ech_type: 'outer', kdf_id: kdf, aead_id: aead, config_id: configId, enc_length: enc?.left, payload_length: payload?.left };
 };
 
+// RFC 9001 §8.2 quic_transport_parameters, RFC 9000 §18: a sequence of
+//   Transport Parameter { Transport Parameter ID (i), Transport Parameter Length (i), Transport Parameter Value (..) }
+// Integer parameters show their value, connection IDs their hex, the others their length.
+const quicTransportParameters: Decoder = (c) => {
+  const parameters: Record<string, unknown>[] = [];
+  while (!c.empty) {
+    const id = c.varint();
+    const value = c.varintPrefixed();
+    if (id === undefined || !value) return { parameters, short: true };
+    const p: Record<string, unknown> = { id, name: quicTransportParameterName(id), length: value.left };
+    if (INTEGER_TRANSPORT_PARAMETERS.has(id)) {
+      const v = value.varint();
+      if (v !== undefined && value.empty) p.value = v;
+    } else if (CONNECTION_ID_TRANSPORT_PARAMETERS.has(id)) p.value = hex(value.buf.subarray(value.pos, value.end));
+    parameters.push(p);
+  }
+  return { parameters };
+};
+
 const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
   [0, serverName],
   [1, maxFragmentLength],
@@ -270,6 +290,7 @@ const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
   [49, empty],
   [50, signatureAlgorithms],
   [51, keyShare],
+  [57, quicTransportParameters],
   [17513, applicationSettings],
   [0xfe0d, encryptedClientHello],
   [0xff01, renegotiationInfo],

@@ -412,6 +412,13 @@ export const MESSAGE_DECODERS: ReadonlyMap<number, MessageDecoder> = new Map<num
   [25, compressedCertificate],
 ]);
 
+/** RFC 6347 §1.1 / RFC 9147 §1: DTLS 1.0, 1.2 and 1.3 carry the messages of TLS 1.1, 1.2 and 1.3. */
+const DTLS_AS_TLS: ReadonlyMap<number, number> = new Map([
+  [0xfeff, 0x0302],
+  [0xfefd, 0x0303],
+  [0xfefc, 0x0304],
+]);
+
 /**
  * Decodes one message body. `complete` is true only when every declared byte was present and the struct read
  * them exactly; a cut body gives what was readable and complete false.
@@ -419,6 +426,8 @@ export const MESSAGE_DECODERS: ReadonlyMap<number, MessageDecoder> = new Map<num
 export function decodeMessage(type: number, body: Uint8Array, declared: number, ctx: HsContext, holes?: readonly number[]): { fields: Fields; complete: boolean; malformed: boolean } {
   if (holes && holes.length > 0) return decodeWithHoles(type, body, declared, ctx, holes);
   const decode = MESSAGE_DECODERS.get(type);
+  const asTls = ctx.version === undefined ? undefined : DTLS_AS_TLS.get(ctx.version);
+  if (asTls !== undefined) ctx = { ...ctx, version: asTls };
   const c = Cursor.of(body);
   const cut = body.length < declared;
   const fields = decode ? decode(c, cut ? { ...ctx, cut } : ctx) : {};
