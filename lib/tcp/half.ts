@@ -3,6 +3,7 @@
 // is the first data byte: ISN+1 after a SYN, else the first sequence number seen), so a stream may pass 2^32.
 
 import type { Origin } from '../events.js';
+import { own } from '../bytes.js';
 import { seqAdd, seqDiff, seqUnwrap } from '../seq.js';
 
 /** Bytes waiting for the hole before them to fill. `bytes` is our own copy; an empty `bytes` with `extent > pos`
@@ -230,7 +231,7 @@ export class HalfStream {
     if (wireLen === 1 && pos === sent - 1) return; // keep-alive
     if (wireLen === 1 && pos === sent && pos === this.next && peerWindowZero && this.pending.length === 0) {
       // Zero-window probe: the receiver may drop it, and then the byte is sent again (RFC 9293 §3.8.6.1).
-      this.probe = { pos, end: pos + bytes.length, extent: pos + 1, bytes: bytes.slice(), at, waitFor };
+      this.probe = { pos, end: pos + bytes.length, extent: pos + 1, bytes: own(bytes), at, waitFor };
       return;
     }
     if (pos < 0 && !this.synSeen && this.canRebase(-pos)) {
@@ -555,7 +556,7 @@ export class HalfStream {
       }
       // The copy kept for overlap checks is the one delivered: each byte is copied at most once.
       if (!owned && bytes.length <= this.limits.overlapWindowBytes) {
-        bytes = bytes.slice();
+        bytes = own(bytes);
         owned = true;
       }
       this.host.data(bytes, seg.at, afterGap, pos, seg.waitFor, notes, owned);
@@ -573,7 +574,7 @@ export class HalfStream {
       bytes = bytes.subarray(bytes.length - window);
       owned = false;
     }
-    const copy = owned ? bytes : bytes.slice();
+    const copy = owned ? bytes : own(bytes);
     if (this.kept === NONE) this.kept = [];
     this.kept.push({ pos, bytes: copy });
     this.keptBytes += copy.length;
@@ -642,7 +643,7 @@ export class HalfStream {
   }
 
   private addPiece(i: number, from: number, to: number, pos: number, bytes: Uint8Array, at: Origin, waitFor: number | undefined): void {
-    const copy = bytes.slice(from - pos, to - pos);
+    const copy = own(bytes, from - pos, to - pos);
     if (this.pending === NONE) this.pending = [];
     this.pending.splice(i, 0, { pos: from, end: to, extent: to, bytes: copy, at, waitFor });
     this.pendingBytes += copy.length;

@@ -5,6 +5,7 @@
 // after capture gaps. Damage becomes anomaly events; nothing here throws on input.
 
 import { anomaly, origin, type Dir, type Emit, type Event, type FlowItem, type Origin } from '../events.js';
+import { own } from '../bytes.js';
 import { Cursor } from '../cursor.js';
 import type { Options } from '../options.js';
 import * as R from '../registry/index.js';
@@ -78,7 +79,7 @@ interface FlowState {
 }
 
 function newDir(dir: Dir): DirState {
-  return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(256), hsSkip: 0, hsAligned: true };
+  return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(), hsSkip: 0, hsAligned: true };
 }
 
 function looseHeader(q: ByteQueue, i: number, max: number): Verdict {
@@ -126,7 +127,7 @@ export class TlsDecoder {
       if (d.mode === 'resync') d.skipped = 0;
       d.hsAligned = false;
     }
-    if (!d.started) d.firstBytes = item.bytes.subarray(0, 16);
+    if (!d.started) d.firstBytes = own(item.bytes, 0, 16);
     d.started = true;
     f.bytes += item.bytes.length;
     let bytes = item.bytes;
@@ -472,7 +473,6 @@ export class TlsDecoder {
 
   /** Facts of the ClientHello gathered at the top of its event, for fingerprints and for the session verdict. */
   private clientHello(f: FlowState, fields: Fields): void {
-    f.clientHello = fields;
     const exts = (fields.extensions as Extension[] | undefined) ?? [];
     const get = (id: number): Extension | undefined => exts.find((e) => e.id === id);
     const sni = get(0)?.server_names as string[] | undefined;
@@ -481,6 +481,8 @@ export class TlsDecoder {
     fields.alpn = alpn ?? [];
     const sv = (get(43)?.version_ids as number[] | undefined) ?? [];
     fields.supported_version_ids = sv;
+    // What the flow reads again later (isTls13Offer, serverHello), not the whole message (issue 15).
+    f.clientHello = { session_id: fields.session_id, supported_version_ids: sv };
     fields.supported_versions = sv.filter((v) => !R.isGrease(v)).map(R.versionName);
     const ks = (get(51)?.shares as { group_id: number }[] | undefined) ?? [];
     fields.key_share_groups = ks.filter((s) => !R.isGrease(s.group_id)).map((s) => R.groupName(s.group_id));
