@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
 import { decodeStream } from '../lib/pipeline.js';
+import { ProgressLine } from '../lib/progress.js';
 // ---- output formats and the report (issue 9)
 import { wantColor } from '../lib/output/color.js';
 import { decoderEvents, formatStream, FORMATS, type Format } from '../lib/output/formats.js';
@@ -39,6 +40,9 @@ options:
                      the input line (or frame) of the packet and the offset in its TCP payload
                      e.g. tlsdump --explain --events tls.record,tls.handshake,tls.session dump.txt
 ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
+  --progress         a progress line on stderr (bytes read of the total, MB/s, connections, time
+                     left), redrawn a few times a second and erased at the end; shown by default
+                     when stderr is a terminal and the input is a file. --no-progress: never
   -h, --help         this text
   -V, --version      the version
 
@@ -63,6 +67,8 @@ interface Args {
   /** Event types given by --events or --summary (undefined: the format's default). */
   events?: ReadonlySet<EventType>;
   explain: boolean;
+  /** --progress (true) or --no-progress (false); undefined: when stderr is a terminal and the input a file. */
+  progress?: boolean;
 }
 
 function parseEvents(list: string): Set<EventType> {
@@ -83,6 +89,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   const overrides: Record<string, unknown> = {};
   const files: string[] = [];
   let explain = false;
+  let progress: boolean | undefined;
   let eventsFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -119,6 +126,10 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       explain = true;
       continue;
     }
+    if (flag === '--progress' || flag === '--no-progress') {
+      progress = flag === '--progress';
+      continue;
+    }
     if (flag === '--input') {
       const v = value();
       if (v !== 'auto' && v !== 'text' && v !== 'pcap') throw new UsageError(`--input takes text, pcap or auto, not '${v}'`);
@@ -147,7 +158,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     throw new UsageError('--format ecs writes one document per TLS connection and takes no --events (use --format ndjson --events …)');
   }
   const options = defaultOptions(overrides as Partial<Options>);
-  return { options, files: files.length ? files : ['-'], events: eventsFlag ? options.events : undefined, explain };
+  return { options, files: files.length ? files : ['-'], events: eventsFlag ? options.events : undefined, explain, progress };
 }
 
 function version(): string {
@@ -191,6 +202,13 @@ function checkReadable(files: readonly string[]): void {
   }
 }
 
+/** The progress line: forced by --progress or --no-progress, else shown when stderr is a terminal and the input a
+ *  regular file (a pipe has no total to measure against). */
+function wantProgress(flag: boolean | undefined, file: string): boolean {
+  if (flag !== undefined) return flag;
+  return process.stderr.isTTY === true && file !== '-' && statSync(file).isFile();
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'report') return reportMain(argv.slice(1));
   const args = parseArgs(argv);
@@ -212,7 +230,13 @@ async function main(argv: string[]): Promise<void> {
     const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
     const out = formatStream(formatOptions);
     out.pipe(process.stdout, { end: false });
-    await pipeline(input, decodeStream(decodeOptions), out);
+    const progress = wantProgress(args.progress, file) ? new ProgressLine(process.stderr, file === '-' ? undefined : statSync(file).size) : undefined;
+    if (progress) input.on('data', (chunk: Buffer) => progress.add(chunk.length));
+    try {
+      await pipeline(input, decodeStream(decodeOptions, progress?.counts), out);
+    } finally {
+      progress?.end();
+    }
   }
 }
 

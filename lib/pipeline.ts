@@ -12,8 +12,9 @@ import { LineSplitter } from './text/lines.js';
 import { TextPackets } from './text/index.js';
 import { TlsDecoder } from './tls/index.js';
 
-/** A decoder for one input: push bytes of tcpdump text, pcap or pcapng, then end. Events go to `out` as they are found. */
-export function createDecoder(options: Readonly<Options>, out: Emit): Core {
+/** A decoder for one input: push bytes of tcpdump text, pcap or pcapng, then end. Events go to `out` as they are found.
+ *  `stats.flows`, when given, counts the TCP flows opened (the progress line). */
+export function createDecoder(options: Readonly<Options>, out: Emit, stats?: { flows: number }): Core {
   const wants = options.events;
   const emit: Emit = (ev) => {
     sessions.observe(ev);
@@ -24,7 +25,10 @@ export function createDecoder(options: Readonly<Options>, out: Emit): Core {
   });
   const tls = new TlsDecoder(options, emit);
   const toTls = (item: FlowItem): void => {
-    if (item.kind === 'open') emit(flowEvent(item));
+    if (item.kind === 'open') {
+      emit(flowEvent(item));
+      if (stats) stats.flows++;
+    }
     tls.push(item);
     if (item.kind === 'close') {
       emit(flowEvent(item));
@@ -75,8 +79,8 @@ export function createDecoder(options: Readonly<Options>, out: Emit): Core {
 }
 
 /** The decoder as a Transform: tcpdump text bytes in, event objects out. */
-export function decodeStream(options: Readonly<Options> = defaultOptions()) {
-  return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit), { readableObjectMode: true, deferred: true });
+export function decodeStream(options: Readonly<Options> = defaultOptions(), stats?: { flows: number }) {
+  return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit, stats), { readableObjectMode: true, deferred: true });
 }
 
 /** Decodes a whole input held in memory; for tests and small inputs. */
