@@ -124,6 +124,9 @@ export class HalfStream {
   pendingBytes = 0;
   private kept: Kept[] = NONE;
   keptBytes = 0;
+  /** Where copies of delivered bytes are carved from (see carve). */
+  private arena = EMPTY;
+  private arenaPos = 0;
 
   /** A hole was declared and no bytes have followed it yet. */
   private gapOpen = false;
@@ -505,6 +508,27 @@ export class HalfStream {
     if (this.keptBytes > 0) this.host.memory(-this.keptBytes, true);
     this.kept = NONE;
     this.keptBytes = 0;
+    this.arena = EMPTY;
+    this.arenaPos = 0;
+  }
+
+  /**
+   * A copy of delivered bytes for the overlap window, carved from this direction's own chunk: one allocation for
+   * many packets (an ArrayBuffer per packet cost a third of the pcap path's time on bulk transfers), and a chunk
+   * that no other flow shares, so what it keeps alive is this direction's window and at most one chunk more.
+   * The first chunk is the size of the first bytes (a flow that sends one hello keeps just that); each next one
+   * twice the last, up to overlapWindowBytes.
+   */
+  private carve(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (this.arenaPos + n > this.arena.length) {
+      this.arena = new Uint8Array(Math.max(n, Math.min(this.arena.length * 2, this.limits.overlapWindowBytes)));
+      this.arenaPos = 0;
+    }
+    const out = this.arena.subarray(this.arenaPos, this.arenaPos + n);
+    out.set(bytes);
+    this.arenaPos += n;
+    return out;
   }
 
   private dropPending(): void {
@@ -556,7 +580,7 @@ export class HalfStream {
       }
       // The copy kept for overlap checks is the one delivered: each byte is copied at most once.
       if (!owned && bytes.length <= this.limits.overlapWindowBytes) {
-        bytes = own(bytes);
+        bytes = this.carve(bytes);
         owned = true;
       }
       this.host.data(bytes, seg.at, afterGap, pos, seg.waitFor, notes, owned);
@@ -574,7 +598,7 @@ export class HalfStream {
       bytes = bytes.subarray(bytes.length - window);
       owned = false;
     }
-    const copy = owned ? bytes : own(bytes);
+    const copy = owned ? bytes : this.carve(bytes);
     if (this.kept === NONE) this.kept = [];
     this.kept.push({ pos, bytes: copy });
     this.keptBytes += copy.length;
