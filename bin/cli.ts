@@ -42,7 +42,8 @@ options:
 ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
   --progress         a progress line on stderr (bytes read of the total, MB/s, connections, time
                      left), redrawn a few times a second and erased at the end; shown by default
-                     when stderr is a terminal and the input is a file. --no-progress: never
+                     when stderr is a terminal, stdout is not, and the input is a file.
+                     --no-progress: never
   -h, --help         this text
   -V, --version      the version
 
@@ -203,10 +204,11 @@ function checkReadable(files: readonly string[]): void {
 }
 
 /** The progress line: forced by --progress or --no-progress, else shown when stderr is a terminal and the input a
- *  regular file (a pipe has no total to measure against). */
+ *  regular file (a pipe has no total to measure against), unless stdout writes to a terminal too: its lines would
+ *  land in the middle of the progress line. */
 function wantProgress(flag: boolean | undefined, file: string): boolean {
   if (flag !== undefined) return flag;
-  return process.stderr.isTTY === true && file !== '-' && statSync(file).isFile();
+  return process.stderr.isTTY === true && process.stdout.isTTY !== true && file !== '-' && statSync(file).isFile();
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -43,7 +43,7 @@ test('stderr not a terminal and no --progress: nothing on stderr', () => {
   assert.is(r.stderr, '');
 });
 
-testIf(haveTool('script'), 'script(1) not installed')('on a terminal: shown by default, not with --no-progress', () => {
+testIf(haveTool('script'), 'script(1) not installed')('on a terminal: shown by default, not with --no-progress nor when stdout is the terminal', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tlsdump-progress-'));
   try {
     const tty = (flags: string) => {
@@ -57,6 +57,10 @@ testIf(haveTool('script'), 'script(1) not installed')('on a terminal: shown by d
     assert.match(shown.term, /tlsdump: .* connections?/);
     assert.ok(shown.term.endsWith(ERASE));
     assert.is(shown.out, plain);
+    // stdout on the same terminal: its lines would land inside the progress line, so none is drawn.
+    const both = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" --summary "${CAPTURE}"`, '/dev/null'], { encoding: 'utf8' });
+    assert.not.match(both.stdout, /tlsdump: /);
+    assert.match(both.stdout, /"tls\.session"/);
     const off = tty('--no-progress');
     assert.is(off.term, '');
     assert.is(off.out, plain);
