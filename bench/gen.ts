@@ -26,7 +26,7 @@ interface Template {
 type Flights = { dir: 'c2s' | 's2c'; bytes: Buffer }[];
 
 /** A small deterministic PRNG (xorshift32), so that a seed gives the same capture. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;
@@ -51,7 +51,7 @@ function checksum(b: Buffer, start: number, end: number): number {
 }
 
 /** One Ethernet/IPv4/TCP frame; the TCP checksum is left 0 as with checksum offload. */
-function frame(src: number, dst: number, sport: number, dport: number, seq: number, ack: number, flags: number, payload: Uint8Array, tsval: number): Buffer {
+export function frame(src: number, dst: number, sport: number, dport: number, seq: number, ack: number, flags: number, payload: Uint8Array, tsval: number): Buffer {
   const b = Buffer.alloc(ETH + IP + TCP + payload.length);
   b.writeUIntBE(0x02000000_0001, 0, 6);
   b.writeUIntBE(0x02000000_0002, 6, 6);

@@ -9,7 +9,7 @@
 // files go (default: the temporary directory); an existing capture of the same size and seed is reused.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,9 @@ import { BULK_DEFAULT, generate, type BulkSize } from './gen.js';
 
 /** The -XX text of a capture is about this many times larger than its pcap (measured: 4.33–4.35). */
 const TEXT_PER_PCAP = 4.33;
+
+/** RESULTS.md from this line on is written by hand from other benchmarks; run.ts keeps it. */
+const KEPT = '<!-- kept by run.ts -->';
 
 const TEXT_CASES = ['read', 'split2', 'lines', 'packets', 'flows', 'records', 'decode', 'all', 'all-ndjson-pkg', 'stringify', 'stringify-ndjson-pkg'];
 const PCAP_CASES = ['read', 'packets', 'flows', 'records', 'decode', 'all'];
@@ -242,7 +245,10 @@ async function main(): Promise<void> {
     ...summary,
     ...sections,
   ].join('\n');
-  writeFileSync(outFile, doc + '\n');
+  // Sections measured by other scripts (bench/handshakes.sh, bench/flood.ts) start at KEPT and stay.
+  const before = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
+  const kept = before.includes(KEPT) ? '\n' + before.slice(before.indexOf(KEPT)) : '';
+  writeFileSync(outFile, doc + '\n' + kept);
   process.stdout.write(doc + '\n');
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
 import { decodeStream } from '../lib/pipeline.js';
 import { KeyStore } from '../lib/keylog/index.js';
+import { ProgressLine } from '../lib/progress.js';
 // ---- output formats and the report (issue 9)
 import { wantColor } from '../lib/output/color.js';
 import { decoderEvents, formatStream, FORMATS, TEXT_IDLE_MS, type Format } from '../lib/output/formats.js';
@@ -56,6 +57,10 @@ options:
                      data record as escaped text (off by default: it prints user data)
                      e.g. tlsdump --keylog keys.log --events tls.data --data-preview 80 capture.pcap
 ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
+  --progress         a progress line on stderr (bytes read of the total, MB/s, connections, time
+                     left), redrawn a few times a second and erased at the end; shown by default
+                     when stderr is a terminal, stdout is not, and the input is a file.
+                     --no-progress: never
   -h, --help         this text
   -V, --version      the version
 
@@ -86,6 +91,8 @@ interface Args {
   /** Event types given by --events or --summary (undefined: the format's default). */
   events?: ReadonlySet<EventType>;
   explain: boolean;
+  /** --progress (true) or --no-progress (false); undefined: when stderr is a terminal and the input a file. */
+  progress?: boolean;
 }
 
 function parseEvents(list: string): Set<EventType> {
@@ -107,6 +114,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   const files: string[] = [];
   const keylog: string[] = [];
   let explain = false;
+  let progress: boolean | undefined;
   let eventsFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -142,6 +150,10 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     }
     if (flag === '--explain') {
       explain = true;
+      continue;
+    }
+    if (flag === '--progress' || flag === '--no-progress') {
+      progress = flag === '--progress';
       continue;
     }
     if (flag === '--input') {
@@ -185,7 +197,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   }
   overrides.keylog = keylog;
   const options = defaultOptions(overrides as Partial<Options>);
-  return { options, files: files.length ? files : ['-'], events: eventsFlag ? options.events : undefined, explain };
+  return { options, files: files.length ? files : ['-'], events: eventsFlag ? options.events : undefined, explain, progress };
 }
 
 function version(): string {
@@ -272,6 +284,14 @@ function isRegularFile(file: string): boolean {
   }
 }
 
+/** The progress line: forced by --progress or --no-progress, else shown when stderr is a terminal and the input a
+ *  regular file (a pipe has no total to measure against), unless stdout writes to a terminal too: its lines would
+ *  land in the middle of the progress line. */
+function wantProgress(flag: boolean | undefined, file: string): boolean {
+  if (flag !== undefined) return flag;
+  return process.stderr.isTTY === true && process.stdout.isTTY !== true && file !== '-' && statSync(file).isFile();
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'report') return reportMain(argv.slice(1));
   const args = parseArgs(argv);
@@ -303,9 +323,15 @@ async function main(argv: string[]): Promise<void> {
     // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
     const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
     out.pipe(process.stdout, { end: false });
-    await pipeline(input, decodeStream(decodeOptions, keys), out);
-    // Its last bytes reach stdout before the next input starts (and its listeners on stdout are gone then).
-    await finished(out);
+    const progress = wantProgress(args.progress, file) ? new ProgressLine(process.stderr, file === '-' ? undefined : statSync(file).size) : undefined;
+    if (progress) input.on('data', (chunk: Buffer) => progress.add(chunk.length));
+    try {
+      await pipeline(input, decodeStream(decodeOptions, keys, progress?.counts), out);
+      // Its last bytes reach stdout before the next input starts (and its listeners on stdout are gone then).
+      await finished(out);
+    } finally {
+      progress?.end();
+    }
     if (bytes === 0) process.stderr.write(`tlsdump: ${file === '-' ? 'stdin' : `'${file}'`} is empty: nothing to decode\n`);
   }
 }

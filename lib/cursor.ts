@@ -136,12 +136,8 @@ export class Cursor {
   }
 }
 
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
-
-/** Lower-case hex of bytes, no separators. */
+/** Lower-case hex of bytes, no separators. One flat string: a string built by `+=` per byte is a chain of one
+ *  heap object per byte, and the hex fields a flow keeps (random, session_id) stay resident with it (issue 15). */
 export function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
-  return s;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

@@ -22,8 +22,9 @@ const TLS_KEY_LOG = 0x544c534b;
 /**
  * A decoder for one input: push bytes of tcpdump text, pcap or pcapng, then end. Events go to `out` as they are
  * found. `keys` shares one key log index between inputs; by default it is read from `options.keylog`.
+ * `stats.flows`, when given, counts the TCP flows opened (the progress line).
  */
-export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeyStore = new KeyStore(options.keylog)): Core {
+export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeyStore = new KeyStore(options.keylog), stats?: { flows: number }): Core {
   const wants = options.events;
   // Events of excerpt flows are marked as such (and their sessions say only what the excerpt shows).
   let excerpts: Excerpts | undefined;
@@ -49,7 +50,10 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
     keyProblems();
   };
   const toTls = (item: FlowItem): void => {
-    if (item.kind === 'open') emit(flowEvent(item));
+    if (item.kind === 'open') {
+      emit(flowEvent(item));
+      if (stats) stats.flows++;
+    }
     tls.push(item);
     if (item.kind === 'close') {
       emit(flowEvent(item));
@@ -110,8 +114,8 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
 }
 
 /** The decoder as a Transform: tcpdump text bytes in, event objects out. */
-export function decodeStream(options: Readonly<Options> = defaultOptions(), keys?: KeyStore) {
-  return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit, keys), { readableObjectMode: true, deferred: true });
+export function decodeStream(options: Readonly<Options> = defaultOptions(), keys?: KeyStore, stats?: { flows: number }) {
+  return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit, keys, stats), { readableObjectMode: true, deferred: true });
 }
 
 /** Decodes a whole input held in memory; for tests and small inputs. */

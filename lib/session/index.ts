@@ -134,6 +134,17 @@ function sideName(dir: Dir): string {
   return dir === 'c2s' ? "client's" : "server's";
 }
 
+/** The fields of the hellos that the verdict reads (see session(), resumed(), shape(), hostname()): a flow keeps
+ *  these, not the whole event, whose extension lists would stay resident with every live flow (issue 15). */
+const CLIENT_HELLO_FACTS = ['line', 'frame', 'ts', 'version', 'sni', 'alpn', 'session_id', 'supported_versions', 'cipher_ids', 'ja3_hash', 'ja4', 'random', 'sslv2', 'truncated'];
+const SERVER_HELLO_FACTS = ['line', 'frame', 'ts', 'version', 'version_id', 'cipher', 'cipher_id', 'session_id', 'ja3s_hash', 'extensions', 'sslv2', 'truncated'];
+
+function keep(ev: Event, names: readonly string[]): Event {
+  const out: Record<string, unknown> = { type: ev.type };
+  for (const k of names) if (ev[k] !== undefined) out[k] = k === 'extensions' && Array.isArray(ev[k]) ? (ev[k] as { id?: number }[]).map((e) => ({ id: e.id })) : ev[k];
+  return out as Event;
+}
+
 export class Sessions {
   private readonly flows = new Map<number, FlowState>();
 
@@ -296,10 +307,10 @@ export class Sessions {
     s.handshakes++;
     switch (msg) {
       case 'client_hello':
-        if (client) s.clientHello = ev;
+        if (client) s.clientHello = keep(ev, CLIENT_HELLO_FACTS);
         break;
       case 'server_hello':
-        if (!client && ev.hello_retry_request !== true) s.serverHello = ev;
+        if (!client && ev.hello_retry_request !== true) s.serverHello = keep(ev, SERVER_HELLO_FACTS);
         // An SSL 2.0 SERVER-HELLO carries the server's certificate itself.
         if (!client && ev.sslv2 === true && Array.isArray(ev.certs)) s.serverCerts = { certs: ev.certs as CertFacts[], at: seen };
         break;

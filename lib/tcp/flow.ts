@@ -2,6 +2,7 @@
 // sequence bases (tcpdump's, to read relative numbers; Wireshark's, to start a new flow on port reuse the same way).
 
 import { ACK, FIN, RST, SYN, anomaly, type Dir, type Emit, type FlowEnd, type FlowItem, type Origin, type Packet, type Sink } from '../events.js';
+import { own } from '../bytes.js';
 import { seqAdd } from '../seq.js';
 import { HalfStream, type HalfHost, type HalfLimits, type Note } from './half.js';
 
@@ -355,7 +356,7 @@ export class Flow {
     const h = (this.hold ??= [[], []])[side];
     if (item.kind === 'data') {
       if (!item.owned) {
-        item.bytes = item.bytes.slice();
+        item.bytes = own(item.bytes);
         item.owned = true;
       }
       this.heldBytes += item.bytes.length;
@@ -437,7 +438,7 @@ export class Flow {
   private data(side: Side, bytes: Uint8Array, at: Origin, afterGap: boolean, owned: boolean): void {
     if (this.clientSide === undefined) {
       // Roles are not known yet: keep the bytes (a copy, if they are still the packet's).
-      const copy = owned ? bytes : bytes.slice();
+      const copy = owned ? bytes : own(bytes);
       (this.queue ??= []).push({ side, kind: 'data', bytes: copy, at, afterGap, owned: true });
       this.queuedBytes += copy.length;
       this.memory(copy.length);

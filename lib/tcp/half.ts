@@ -3,6 +3,7 @@
 // is the first data byte: ISN+1 after a SYN, else the first sequence number seen), so a stream may pass 2^32.
 
 import type { Origin } from '../events.js';
+import { own } from '../bytes.js';
 import { seqAdd, seqDiff, seqUnwrap } from '../seq.js';
 
 /** Bytes waiting for the hole before them to fill. `bytes` is our own copy; an empty `bytes` with `extent > pos`
@@ -123,6 +124,9 @@ export class HalfStream {
   pendingBytes = 0;
   private kept: Kept[] = NONE;
   keptBytes = 0;
+  /** Where copies of delivered bytes are carved from (see carve). */
+  private arena = EMPTY;
+  private arenaPos = 0;
 
   /** A hole was declared and no bytes have followed it yet. */
   private gapOpen = false;
@@ -230,7 +234,7 @@ export class HalfStream {
     if (wireLen === 1 && pos === sent - 1) return; // keep-alive
     if (wireLen === 1 && pos === sent && pos === this.next && peerWindowZero && this.pending.length === 0) {
       // Zero-window probe: the receiver may drop it, and then the byte is sent again (RFC 9293 §3.8.6.1).
-      this.probe = { pos, end: pos + bytes.length, extent: pos + 1, bytes: bytes.slice(), at, waitFor };
+      this.probe = { pos, end: pos + bytes.length, extent: pos + 1, bytes: own(bytes), at, waitFor };
       return;
     }
     if (pos < 0 && !this.synSeen && this.canRebase(-pos)) {
@@ -504,6 +508,27 @@ export class HalfStream {
     if (this.keptBytes > 0) this.host.memory(-this.keptBytes, true);
     this.kept = NONE;
     this.keptBytes = 0;
+    this.arena = EMPTY;
+    this.arenaPos = 0;
+  }
+
+  /**
+   * A copy of delivered bytes for the overlap window, carved from this direction's own chunk: one allocation for
+   * many packets (an ArrayBuffer per packet cost a third of the pcap path's time on bulk transfers), and a chunk
+   * that no other flow shares, so what it keeps alive is this direction's window and at most one chunk more.
+   * The first chunk is the size of the first bytes (a flow that sends one hello keeps just that); each next one
+   * twice the last, up to overlapWindowBytes.
+   */
+  private carve(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (this.arenaPos + n > this.arena.length) {
+      this.arena = new Uint8Array(Math.max(n, Math.min(this.arena.length * 2, this.limits.overlapWindowBytes)));
+      this.arenaPos = 0;
+    }
+    const out = this.arena.subarray(this.arenaPos, this.arenaPos + n);
+    out.set(bytes);
+    this.arenaPos += n;
+    return out;
   }
 
   private dropPending(): void {
@@ -555,7 +580,7 @@ export class HalfStream {
       }
       // The copy kept for overlap checks is the one delivered: each byte is copied at most once.
       if (!owned && bytes.length <= this.limits.overlapWindowBytes) {
-        bytes = bytes.slice();
+        bytes = this.carve(bytes);
         owned = true;
       }
       this.host.data(bytes, seg.at, afterGap, pos, seg.waitFor, notes, owned);
@@ -573,7 +598,7 @@ export class HalfStream {
       bytes = bytes.subarray(bytes.length - window);
       owned = false;
     }
-    const copy = owned ? bytes : bytes.slice();
+    const copy = owned ? bytes : this.carve(bytes);
     if (this.kept === NONE) this.kept = [];
     this.kept.push({ pos, bytes: copy });
     this.keptBytes += copy.length;
@@ -642,7 +667,7 @@ export class HalfStream {
   }
 
   private addPiece(i: number, from: number, to: number, pos: number, bytes: Uint8Array, at: Origin, waitFor: number | undefined): void {
-    const copy = bytes.slice(from - pos, to - pos);
+    const copy = own(bytes, from - pos, to - pos);
     if (this.pending === NONE) this.pending = [];
     this.pending.splice(i, 0, { pos: from, end: to, extent: to, bytes: copy, at, waitFor });
     this.pendingBytes += copy.length;

@@ -5,6 +5,7 @@
 // after capture gaps. Damage becomes anomaly events; nothing here throws on input.
 
 import { anomaly, origin, type Dir, type Emit, type Event, type FlowItem, type Origin } from '../events.js';
+import { own } from '../bytes.js';
 import { Cursor } from '../cursor.js';
 import type { Options } from '../options.js';
 import * as R from '../registry/index.js';
@@ -103,7 +104,7 @@ interface FlowState {
 }
 
 function newDir(dir: Dir): DirState {
-  return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(256), hsSkip: 0, hsAligned: true, hsDecrypted: false };
+  return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(), hsSkip: 0, hsAligned: true, hsDecrypted: false };
 }
 
 function looseHeader(q: ByteQueue, i: number, max: number): Verdict {
@@ -156,7 +157,7 @@ export class TlsDecoder {
       d.hsAligned = false;
       f.dec?.gap(d.dir);
     }
-    if (!d.started) d.firstBytes = item.bytes.subarray(0, 16);
+    if (!d.started) d.firstBytes = own(item.bytes, 0, 16);
     d.started = true;
     f.bytes += item.bytes.length;
     let bytes = item.bytes;
@@ -656,7 +657,6 @@ export class TlsDecoder {
    * would be a wrong one (docs/fingerprints.md).
    */
   private clientHello(f: FlowState, fields: Fields, cut = false): void {
-    f.clientHello = fields;
     if (this.keys?.active && !f.dec && typeof fields.random === 'string' && fields.random.length === 64) {
       f.dec = new ConnectionDecryptor(this.keys);
       f.dec.clientHello(fields.random, (fields.extensions as Extension[] | undefined)?.some((e) => e.id === 42) ?? false);
@@ -684,6 +684,8 @@ export class TlsDecoder {
     const ticket = get(35);
     if (ticket) fields.session_ticket_length = ticket.length;
     if (get(42)) fields.early_data = true;
+    // What the flow reads again later (isTls13Offer, early data, serverHello), not the whole message (issue 15).
+    f.clientHello = { session_id: fields.session_id, supported_version_ids: sv, early_data: fields.early_data };
     const ech = get(0xfe0d);
     if (ech) fields.ech = ech.ech_type ?? true;
     const version = fields.version_id as number | undefined;
