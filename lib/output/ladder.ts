@@ -3,6 +3,7 @@
 // the HTML report; it holds raw strings, and each renderer escapes them for its own medium.
 
 import type { Dir, Event, EventType } from '../events.js';
+import { isTls13Id } from '../registry/index.js';
 
 /** The event types a ladder reads (the decoder must emit them for --format mermaid and report --html). */
 export const LADDER_NEEDS: readonly EventType[] = ['flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.session', 'anomaly'];
@@ -86,7 +87,8 @@ export function messageFacts(ev: Event): string[] {
       if (ev.hello_retry_request === true) f.push('HelloRetryRequest');
       if (ev.version !== undefined) f.push(String(ev.version));
       f.push(String(ev.cipher ?? `cipher 0x${(num(ev.cipher_id) ?? 0).toString(16).padStart(4, '0')}`));
-      if (ev.session_id_match === true) f.push('session id echoed (resumption)');
+      // In TLS 1.3 the echo of legacy_session_id is middlebox compatibility, not resumption (RFC 8446 §4.1.3, D.4).
+      if (ev.session_id_match === true) f.push(isTls13Id(num(ev.version_id)) ? 'session id echoed (compatibility mode)' : 'session id echoed (resumption)');
       break;
     case 'certificate': {
       const certs = list(ev.certs) as Record<string, unknown>[];

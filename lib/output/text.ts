@@ -4,6 +4,7 @@
 // that came from the input goes through sanitize() before it is printed; colours come only from here.
 
 import type { Dir, Event, EventType } from '../events.js';
+import { isTls13Id } from '../registry/index.js';
 import { paint, type Paint } from './color.js';
 import { Positions, type Place, type RecordSpan } from './positions.js';
 import { show } from './sanitize.js';
@@ -444,8 +445,7 @@ export class TextFormatter {
         parts.push(`· ${show(ev.cipher ?? `cipher ${hex(num(ev.cipher_id) ?? 0, 4)}`)}`);
         const sid = (str(ev.session_id) ?? '').length / 2;
         // In TLS 1.3 the echo of legacy_session_id is middlebox compatibility, not resumption (RFC 8446 §4.1.3, D.4).
-        const v = num(ev.version_id) ?? 0;
-        const tls13 = v === 0x0304 || v >> 8 === 0x7f || v >> 8 === 0xfb;
+        const tls13 = isTls13Id(num(ev.version_id));
         if (sid) parts.push(`· session id ${sid} bytes${ev.session_id_match === true ? (tls13 ? ' (echoed: compatibility mode)' : ' (echoed: resumption)') : ''}`);
         break;
       }

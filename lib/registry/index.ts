@@ -100,6 +100,12 @@ export function signatureSchemeName(id: number): string {
   return hash && sig ? `${sig}_${hash}` : hexName(id, 4);
 }
 
+/** A TLS 1.3 version id: 0x0304, a draft (0x7fXX), Facebook's drafts (0xfbXX), or DTLS 1.3 (0xfefc). Verdicts and
+ *  labels read ids, never display names, so that "TLS 1.3 (draft 23)" counts as TLS 1.3. */
+export function isTls13Id(v: number | undefined): boolean {
+  return v === 0x0304 || v === 0xfefc || (v !== undefined && (v >> 8 === 0x7f || v >> 8 === 0xfb));
+}
+
 export function versionName(v: number): string {
   // RFC 9147 §5.3: DTLS 1.3 is {254, 252}; the generated table (tshark 4.0.17) predates it.
   if (v === 0xfefc) return 'DTLS 1.3';

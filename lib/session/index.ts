@@ -5,6 +5,7 @@
 import type { Dir, Emit, Event, FlowClose } from '../events.js';
 import { origin } from '../events.js';
 import type { Options } from '../options.js';
+import { isTls13Id } from '../registry/index.js';
 import { checkChain, type CertFacts, type Clock } from './chain.js';
 import type { Diagnosis } from './diagnosis.js';
 import { History, LETTER, handshakeLetter, sslv2Letter } from './history.js';
@@ -120,12 +121,6 @@ export const MAX_ALERTS = 64;
 
 /** The size of an encrypted TLS 1.3 alert record: 2 alert bytes + 1 content type + a 16-byte AEAD tag. */
 const TLS13_ALERT_RECORD = 19;
-
-/** TLS 1.3 by its version id: 0x0304, a draft (0x7fXX), Facebook's drafts (0xfbXX), or DTLS 1.3 (0xfefc). The verdict reads ids, never
- *  display names, so that "TLS 1.3 (draft 23)" counts as TLS 1.3 (issue 12). */
-function isTls13Id(v: number | undefined): boolean {
-  return v === 0x0304 || v === 0xfefc || (v !== undefined && (v >> 8 === 0x7f || v >> 8 === 0xfb));
-}
 
 /** A capture time before 1990 is no date: pcap files written with zeroed (or nearly zeroed) timestamps. */
 const EARLIEST_CAPTURE = Date.UTC(1990, 0, 1) / 1000;
