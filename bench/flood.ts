@@ -1,4 +1,4 @@
-// Generates a flood of half-open TLS connections as pcap (issue 15, Deliver 4): each connection is cut after its
+// Generates a flood of half-open TLS connections as pcap: each connection is cut after its
 // ClientHello and the first segment of the server's flight, the next server segment is missing and the ones after
 // it (held out-of-order data) do arrive; no FIN, no RST. Many connections are open at once, so a decoder holds a
 // partial record and out-of-order bytes for every live flow until the flow limit evicts it.

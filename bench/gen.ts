@@ -158,7 +158,8 @@ export interface BulkSize {
   max: number;
 }
 
-/** The default flow: a download of 200–600 kB after the handshake (bulk transfers, as in issue 6's capture). */
+/** The default flow: a download of 200–600 kB after the handshake (bulk transfers, as in the first benchmark's
+ * capture). */
 export const BULK_DEFAULT: BulkSize = { min: 200_000, max: 600_000 };
 
 /** Writes about `megabytes` of pcap; returns the frame count. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The handshake-heavy benchmark (issue 15): tshark on the pcap, tlsdump --events all on its -XX text and on the
+# The handshake-heavy benchmark: tshark on the pcap, tlsdump --events all on its -XX text and on the
 # pcap, run in turn ROUNDS times (so that a load from elsewhere falls on all three alike); prints each run and a
 # markdown table of the best times with MB/s of text, packets/s, connections/s and the highest peak RSS, and the
 # best CPU time (user + system) of each: on a machine shared with other work the wall time mostly measures the

@@ -1,4 +1,4 @@
-// Peak RSS and time under hostile input (issue 7): measured, never asserted. Each case is one input file piped
+// Peak RSS and time under hostile input: measured, never asserted. Each case is one input file piped
 // through the real command line (`tlsdump --events all FILE`) in its own process, whose peak RSS it reports at
 // exit (test/fuzz/rss.ts). Cases: the hostile inputs of test/fuzz/hostile.ts made larger by --scale (a handshake
 // message that claims 16 MB and is followed by megabytes of its "body", a line of megabytes, a flood of hex lines

@@ -1,4 +1,4 @@
-// The HTML report at scale (issue 16's goal: 10,000 connections → one file under 20 MB that opens in headless
+// The HTML report at scale (the goal: 10,000 connections → one file under 20 MB that opens in headless
 // Chromium in under 5 s with every connection listed). Generates a handshake-heavy capture with gen.ts, writes
 // the page with `tlsdump report --html`, opens it in Chromium (puppeteer-core) and measures; nothing is kept.
 //

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Records the connections that bench/replay.ts multiplies into the handshake-heavy benchmark capture (issue 15):
+# Records the connections that bench/replay.ts multiplies into the handshake-heavy benchmark capture:
 # short OpenSSL connections between two network namespaces, each scenario several times: TLS 1.2 and 1.3 with a
 # full chain, mutual TLS, resumption (TLS 1.2 session id, TLS 1.3 ticket) and failures (client certificate from
 # an untrusted CA, no client certificate where one is required, version mismatch, no shared cipher).

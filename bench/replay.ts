@@ -1,4 +1,4 @@
-// Multiplies recorded connections into a handshake-heavy capture (issue 15, the benchmark's second workload):
+// Multiplies recorded connections into a handshake-heavy capture (the benchmark's second workload):
 // reads a pcap of real connections (bench/record-handshakes.sh), then writes them again and again, each copy from
 // its own client address and port, started a little after the one before and interleaved with it in time, until
 // the capture holds PACKETS packets. IP and TCP checksums are made right for the new addresses.

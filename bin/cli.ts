@@ -9,7 +9,7 @@ import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
 import { decodeStream } from '../lib/pipeline.js';
 import { KeyStore } from '../lib/keylog/index.js';
 import { ProgressLine } from '../lib/progress.js';
-// ---- output formats and the report (issue 9)
+// ---- output formats and the report
 import { wantColor } from '../lib/output/color.js';
 import { decoderEvents, formatStream, FORMATS, TEXT_IDLE_MS, type Format } from '../lib/output/formats.js';
 import { TEXT_DEFAULT_SHOW } from '../lib/output/text.js';
@@ -205,7 +205,7 @@ function version(): string {
   return pkg.version;
 }
 
-// ---- the report subcommand (issue 9; --html issue 16)
+// ---- the report subcommand (tlsdump report, --html)
 async function reportMain(argv: string[]): Promise<void> {
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(USAGE + '\n');

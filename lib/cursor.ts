@@ -137,7 +137,7 @@ export class Cursor {
 }
 
 /** Lower-case hex of bytes, no separators. One flat string: a string built by `+=` per byte is a chain of one
- *  heap object per byte, and the hex fields a flow keeps (random, session_id) stay resident with it (issue 15). */
+ *  heap object per byte, and the hex fields a flow keeps (random, session_id) stay resident with it. */
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

@@ -160,7 +160,7 @@ export interface Event {
 export const EVENT_TYPES = ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.data', 'tls.session', 'quic.packet', 'anomaly'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** The default `--events` set (CONTRACT.md). */
+/** The default `--events` set (../shared/CONTRACT.md). */
 export const DEFAULT_EVENTS: readonly EventType[] = ['tls.handshake', 'tls.alert', 'tls.session', 'anomaly'];
 
 export interface Anomaly extends Event {

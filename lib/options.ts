@@ -28,7 +28,8 @@ export interface Options {
   overlapWindowBytes: number;
   /** Packets to wait, after the peer acknowledged past a hole or after a RST, before declaring bytes lost. */
   gapGracePackets: number;
-  /** NSS key log files (--keylog, issue 13): secrets to decrypt with. Empty: nothing is decrypted unless a pcapng carries secrets. */
+  /** NSS key log files (--keylog, lib/keylog): secrets to decrypt with. Empty: nothing is decrypted unless a pcapng
+   * carries secrets. */
   keylog: readonly string[];
   /** Bytes of decrypted application data shown as escaped text in `tls.data` (--data-preview); 0 shows none. */
   dataPreview: number;

@@ -38,7 +38,7 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
     if (wants.has(ev.type)) out(ev);
   });
   const tls = new TlsDecoder(options, emit, keys);
-  // Key log lines that could not be read: one anomaly each, with the file and line (issue 13).
+  // Key log lines that could not be read: one anomaly each, with the file and line.
   const keyProblems = (): void => {
     for (const p of keys.takeProblems()) emit(anomaly('keylog.malformed', `${p.source} line ${p.line}: ${p.message}; line skipped`, {}, { keylog: p.source, keylog_line: p.line }));
   };

@@ -1,4 +1,4 @@
-// The progress line of the command line (issue 15): bytes read of the total, MB/s, connections so far and the time
+// The progress line of the command line (--progress): bytes read of the total, MB/s, connections so far and the time
 // left, redrawn on stderr at most every REDRAW_MS and erased at the end. Pure text here; bin/cli.ts decides when.
 
 /** Least time between two redraws. */

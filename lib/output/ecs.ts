@@ -68,7 +68,7 @@ export function endpoint(s: unknown): { ip: string; port: number } | undefined {
 }
 
 /** "TLS 1.2" → { protocol: 'tls', version: '1.2' }; ECS wants the lower-case protocol and the number apart. A TLS 1.3
- *  draft ("TLS 1.3 (draft 28)") counts as TLS 1.3 (issue 12). */
+ *  draft ("TLS 1.3 (draft 28)") counts as TLS 1.3. */
 export function splitVersion(name: unknown): { protocol: string; version: string } | undefined {
   const m = typeof name === 'string' ? /^(SSL|TLS|DTLS) (\d+\.\d+)(?: \(draft \d+\))?$/.exec(name) : null;
   return m ? { protocol: m[1]!.toLowerCase(), version: m[2]! } : undefined;

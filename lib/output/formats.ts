@@ -57,7 +57,7 @@ export function formatStream(o: FormatOptions): Transform {
 }
 
 /**
- * The text core with timers (issue 16): a connection that stalls live, say after the server's alert, shows what it
+ * The text core with timers: a connection that stalls live, say after the server's alert, shows what it
  * did so far once the input has been quiet for `idleMs`, or after `TEXT_MAX_DELAY_MS` while events keep coming,
  * instead of only at its close. The core itself stays synchronous; only this adapter knows about time.
  */

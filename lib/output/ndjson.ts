@@ -1,6 +1,7 @@
-// NDJSON output: one event object per line, `JSON.stringify(event) + EOL`, byte for byte what the `ndjson`
-// package's stringify stream wrote (json-stringify-safe gives JSON.stringify's text for any acyclic value, and
-// events are plain acyclic JSON objects).
+// NDJSON output: one event object per line, `JSON.stringify(event) + '\n'`, byte for byte what the `ndjson`
+// package's stringify stream wrote on Linux (json-stringify-safe gives JSON.stringify's text for any acyclic
+// value, and events are plain acyclic JSON objects). The line ends with `\n` on every platform, never os.EOL:
+// the NDJSON format separates lines with `\n`, and the output must be the same bytes on Windows.
 //
 // Hot path (bench/measure.ts: `stringify` against `stringify-ndjson-pkg`, `all` against `all-ndjson-pkg`): the
 // ndjson package costs a through2 transform, json-stringify-safe's replacer call for every key, a string with
@@ -10,15 +11,17 @@
 // as their packets arrive. (Writing flat events key by key instead of through JSON.stringify measured no faster
 // on the pipeline's real mix of events.)
 
-import { EOL } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** Bytes of NDJSON gathered before they are pushed as one chunk. */
 export const NDJSON_BATCH_BYTES = 64 * 1024;
 
+/** The line terminator of NDJSON, on every platform. */
+const NL = '\n';
+
 /** One event as its NDJSON line, terminator included. */
 export function ndjsonLine(ev: unknown): string {
-  return JSON.stringify(ev) + EOL;
+  return JSON.stringify(ev) + NL;
 }
 
 /** Writes events as NDJSON lines into byte chunks, handed to `out` when full or flushed. */
@@ -38,16 +41,16 @@ export class NdjsonWriter {
     // JSON.stringify gives undefined for undefined, a function or a symbol; the ndjson package wrote "undefined".
     const json = JSON.stringify(ev) ?? 'undefined';
     // A UTF-16 code unit takes at most 3 bytes of UTF-8: room for that many is room enough.
-    const max = 3 * json.length + EOL.length;
+    const max = 3 * json.length + NL.length;
     if (this.pos + max > this.buf.length) {
       this.flush();
       if (max > this.buf.length) {
-        this.out(Buffer.from(json + EOL, 'utf8'));
+        this.out(Buffer.from(json + NL, 'utf8'));
         return;
       }
     }
     this.pos += this.buf.write(json, this.pos, 'utf8');
-    this.pos += this.buf.write(EOL, this.pos, 'latin1');
+    this.buf[this.pos++] = 0x0a; // NL
   }
 
   /** Hands out the bytes written so far as one chunk. */

@@ -204,7 +204,7 @@ export class TextFormatter {
   }
 
   /**
-   * Writes what the open blocks hold so far, for a live input that has gone quiet (issue 16): each block with new
+   * Writes what the open blocks hold so far, for a live input that has gone quiet: each block with new
    * lines prints them under its header (`(continued)` after the first time), and its verdict follows at its close.
    */
   drain(): void {

@@ -84,7 +84,7 @@ export function checkChain(
   }
   // Validity is judged against the capture's time when the input has one. Without it, today's clock is no
   // evidence against either party: the finding is info, says that the capture date is unknown, and gives the
-  // bounds the certificate itself sets (issue 12). Every message names the date it used.
+  // bounds the certificate itself sets (RFC 5280 §4.1.2.5). Every message names the date it used.
   const known = clock.source === 'capture';
   const date = iso(clock.epoch, clock.source);
   for (let i = 0; i < n; i++) {

@@ -78,7 +78,7 @@ interface FlowState {
   newSessionTicket: boolean;
   /** The last record-carrying line of each direction, to place close_notify. */
   lastRecord: { c2s?: LastRecord; s2c?: LastRecord };
-  /** Finished messages read from decrypted records (issue 13): the flight before each was seen whole. */
+  /** Finished messages read from decrypted records (--keylog): the flight before each was seen whole. */
   decryptedFinished: { c2s?: Seen; s2c?: Seen };
   /** --keylog was given but held no secret for this connection (the label missing). */
   keysMissing?: string;
@@ -130,7 +130,7 @@ function sideName(dir: Dir): string {
 }
 
 /** The fields of the hellos that the verdict reads (see session(), resumed(), shape(), hostname()): a flow keeps
- *  these, not the whole event, whose extension lists would stay resident with every live flow (issue 15). */
+ *  these, not the whole event, whose extension lists would stay resident with every live flow. */
 const CLIENT_HELLO_FACTS = ['line', 'frame', 'ts', 'version', 'sni', 'alpn', 'session_id', 'supported_versions', 'cipher_ids', 'ja3_hash', 'ja4', 'random', 'sslv2', 'truncated'];
 const SERVER_HELLO_FACTS = ['line', 'frame', 'ts', 'version', 'version_id', 'cipher', 'cipher_id', 'session_id', 'ja3s_hash', 'extensions', 'sslv2', 'truncated'];
 
@@ -274,7 +274,7 @@ export class Sessions {
   }
 
   /**
-   * A record opened with logged secrets (issue 13). Its handshake messages and alerts come as their own events;
+   * A record opened with logged secrets (--keylog). Its handshake messages and alerts come as their own events;
    * here only the record counts: a protected handshake record, or data (which after both Finished messages,
    * from the server, shows the handshake was accepted).
    */
@@ -345,7 +345,7 @@ export class Sessions {
     s.tls = true;
     const encrypted = ev.encrypted === true;
     const level = str(ev.level);
-    // Fields written out, not `...seen`: under a flood of alerts the spread made this 25 times slower (issue 7).
+    // Fields written out, not `...seen`: under a flood of alerts the spread made this 25 times slower.
     const a: AlertSeen = { line: seen.line, frame: seen.frame, ts: seen.ts, dir, fatal: level === 'fatal', encrypted };
     if (level) a.level = level;
     const d = str(ev.description);
@@ -353,7 +353,7 @@ export class Sessions {
     s.alerts.push(a);
     if (a.fatal) s.firstFatal ??= a;
     if (s.alerts.length > MAX_ALERTS) {
-      // A flood of alert records must not grow a session without bound (issue 7): keep the first half (the
+      // A flood of alert records must not grow a session without bound (MAX_ALERTS): keep the first half (the
       // handshake's) and the latest ones (close_notify comes last), and always the first fatal alert; count the rest.
       let drop = MAX_ALERTS / 2;
       if (s.alerts[drop] === s.firstFatal) drop++;
@@ -377,16 +377,16 @@ export class Sessions {
     const handshakeDone = Boolean(s.finished.c2s && s.finished.s2c);
     // A capture that began after the handshake has no handshake message in it: `established` stays false (records
     // alone do not show it: in TLS 1.3 the handshake itself travels as application data) and handshake_not_captured
-    // says why, never handshake_incomplete (issue 12).
+    // says why, never handshake_incomplete: a handshake from before the capture is not one that failed.
     const notCaptured = s.handshakes === 0 && !fatal;
     const established = handshakeDone && Boolean(s.firstAppData) && !fatal;
-    // Whether a client certificate was requested or sent is visible only in plaintext handshakes (TLS ≤ 1.2)
-    // seen without a gap before the handshake ended. `false` needs the server's part seen to its end: its flight
-    // up to ServerHelloDone, the ChangeCipherSpec of an abbreviated handshake (which has no CertificateRequest,
-    // RFC 5246 §7.3), or the fatal alert with which it ended the handshake. `client_cert_sent` is false when
-    // none was requested, or when the client's answer (ClientKeyExchange or ChangeCipherSpec) was seen without
-    // a Certificate. Otherwise both are null: the capture does not show them (issue 12). SSL 2.0 keeps its rule:
-    // a seen CLIENT-HELLO makes both visible.
+    // Whether a client certificate was requested or sent is visible only in plaintext handshakes (TLS ≤ 1.2) seen
+    // without a gap before the handshake ended. `false` needs the server's part seen to its end: its flight up to
+    // ServerHelloDone, the ChangeCipherSpec of an abbreviated handshake (which has no CertificateRequest, RFC 5246
+    // §7.3), or the fatal alert with which it ended the handshake. `client_cert_sent` is false when none was
+    // requested, or when the client's answer (ClientKeyExchange or ChangeCipherSpec) was seen without a Certificate.
+    // Otherwise both are null: the capture does not show them, and null is not false. SSL 2.0 keeps its rule: a seen
+    // CLIENT-HELLO makes both visible.
     const gapInHandshake = s.gaps.length > 0 && !handshakeDone;
     const sslv2 = ch?.sslv2 === true || sh?.sslv2 === true;
     const serverDone = sslv2 ? Boolean(ch) : Boolean(s.serverHelloDone || (sh && s.ccs.s2c) || (fatal && fatal.dir === 's2c'));
@@ -397,8 +397,9 @@ export class Sessions {
       : requested === false || (requested === true && clientAnswered && !gapInHandshake)
         ? false
         : null;
-    // TLS 1.3 with logged secrets: the server's flight read up to its Finished shows whether it asked; the
-    // client's read up to its Finished shows whether it sent one (issue 13).
+    // TLS 1.3 with logged secrets: the server's flight read up to its Finished shows whether it asked; the client's
+    // read up to its Finished shows whether it sent one (RFC 8446 §4.4.2: the client's Certificate comes before its
+    // Finished).
     const decrypted13 = tls13 && Boolean(s.decryptedFinished.s2c) && Boolean(ch) && !gapInHandshake;
     if (decrypted13) {
       requested = s.certRequest ? true : false;
@@ -669,9 +670,10 @@ export class Sessions {
         });
       }
     }
-    // What the capture does not show is said as such, never blamed on a party (issue 12): a handshake from
-    // before the capture began, a direction with no packets, a capture that stops before the handshake ends.
-    // handshake_incomplete (error) is kept for connections seen to end unfinished: FIN, RST, an alert, idle timeout.
+    // What the capture does not show is said as such, never blamed on a party (docs/events.md, "Diagnosis codes"): a
+    // handshake from before the capture began, a direction with no packets, a capture that stops before the handshake
+    // ends. handshake_incomplete (error) is kept for connections seen to end unfinished: FIN, RST, an alert, idle
+    // timeout.
     const missing = (['c2s', 's2c'] as const).find((d) => close.packets?.[d] === 0);
     const client13Alert = tls13 ? this.tls13ClientAlert(s) : undefined;
     if (notCaptured) {

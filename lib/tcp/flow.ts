@@ -19,7 +19,7 @@ export function originOf(p: Origin): Origin {
   return o;
 }
 
-/** `ip:port`, IPv6 as `[ip]:port` (CONTRACT.md). */
+/** `ip:port`, IPv6 as `[ip]:port` (../shared/CONTRACT.md). */
 export function endpoint(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
@@ -128,7 +128,7 @@ export class Flow {
   private readonly src0: string;
   private readonly port0: number;
   private readonly halves: [HalfStream, HalfStream];
-  /** Which side is the client, once known (CONTRACT.md); until then output waits in `queue`. */
+  /** Which side is the client, once known (../shared/CONTRACT.md); until then output waits in `queue`. */
   private clientSide: Side | undefined;
   private queue: Queued[] | undefined;
   private queuedBytes = 0;
@@ -473,8 +473,9 @@ export class Flow {
   }
 
   /**
-   * The client when neither a SYN nor TLS content told (issue 12): the other end of a well-known server port,
-   * else the side with the higher port (clients take ephemeral ports), else the sender of the first packet.
+   * The client when neither a SYN nor TLS content told (a capture that begins mid-connection): the other end of a
+   * well-known server port, else the side with the higher port (clients take ephemeral ports), else the sender of the
+   * first packet.
    */
   private byPorts(): Side {
     const port1 = Number(this.names[1].slice(this.names[1].lastIndexOf(':') + 1));

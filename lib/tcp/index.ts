@@ -95,7 +95,7 @@ export class Reassembler {
     this.pkts++;
     const key = flowKey(p);
     // The packet is assigned before idle expiry: its own flow is not idle, however far its timestamp jumped
-    // forward (issue 12: the jump closed the flow and split the connection in two).
+    // forward: expiring first would close the flow at the jump and split one connection in two.
     if (p.time !== undefined) this.expire(p.time, key);
     for (let e = this.lingering.peek(); e && e.due <= this.pkts; e = this.lingering.peek()) {
       this.lingering.shift();

@@ -225,11 +225,11 @@ export class TextPackets implements LineSink {
     if (this.curOpen && this.curSummary && this.bStart < 0 && this.hexLines > 0) {
       // In a hex dump every packet's summary is followed by its hex: input that ends right after a summary (or
       // inside one) was cut inside that packet. A cut summary often cannot even be read, and the packet vanished
-      // without a word (issue 7).
+      // without a word.
       this.event(anomaly('input.truncated', `line ${this.curLine}: the input ends after this packet's summary line, before its hex dump (the text is cut short)`, this.origin()));
     }
     // Text with no hex at all: say so before the held summary-only packets go out, whose missing bytes would
-    // otherwise come first as tcp.gap anomalies (issue 16).
+    // otherwise come first as tcp.gap anomalies.
     if (this.hexLines === 0 && this.lineNo > 0 && !this.noHexSent) this.noHex();
     this.closeCur();
     this.flush(true);
@@ -487,9 +487,10 @@ export class TextPackets implements LineSink {
       if (missing > 0 && missing < r.ip.totalLen) r = decodeFrame(this.frame, 0, this.bEnd, r.link.linkType, r.ipStart + r.ip.totalLen - missing);
     }
     if (!isFrame(r)) {
-      // Hex with no summary line is no concern when its EtherType names a known non-IP protocol (ARP, LLDP, …).
-      // Hex with no summary whose link header names nothing known is damaged or stray bytes: reported below, as
-      // every skipped region must be (issue 7). With a summary line, the summary decides (below).
+      // Hex with no summary line is no concern when its EtherType names a known non-IP protocol (ARP, LLDP, …). Hex
+      // with no summary whose link header names nothing known is damaged or stray bytes: reported below, as every
+      // skipped region must be, so that no input vanishes without a word. With a summary line, the summary decides
+      // (below).
       if (r.error === 'not_ip' && !this.curSummary && frameScore(r) > 0) return;
       if (r.error === 'fragment') {
         if (r.ip && r.ip.proto === 6) {
@@ -498,7 +499,7 @@ export class TextPackets implements LineSink {
         }
         // A later fragment of another protocol is no concern, unless the summary line says the packet is TCP: then
         // the bytes are not what tcpdump printed (a dump cut inside the packet reads as a fragment on a wrong link
-        // type), and that is reported below (issue 7: such a packet vanished without a word).
+        // type), and that is reported below, so that the packet does not vanish without a word.
         if (!this.curSummary || parseSummary(latin1(this.sum, 0, this.sumLen))?.proto !== 'tcp') return;
       }
       // Other protocols (ARP, STP, LLDP, …) are no concern; hex that should be IP but is not, is.

@@ -110,7 +110,7 @@ export class LineSplitter {
       this.carry.copy(bigger, 0, 0, this.carryLen);
       this.carry = bigger;
     }
-    // TypedArray.set, not Buffer.copy: the public Core takes any Uint8Array chunk, not only Buffers (issue 7).
+    // TypedArray.set, not Buffer.copy: the public Core takes any Uint8Array chunk, not only Buffers.
     this.carry.set(buf.subarray(start, end), this.carryLen);
     this.carryLen = need;
   }

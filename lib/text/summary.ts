@@ -29,7 +29,7 @@ export interface Summary {
 /**
  * Well-known port names that tcpdump prints without -nn (from /etc/services), for TLS-bearing ports. A Map, not an
  * object literal: the name comes from the input, and `constructor` or `__proto__` must not find Object.prototype's
- * members (issue 7).
+ * members: hostile input must not reach them.
  */
 const PORT_NAMES: ReadonlyMap<string, number> = new Map(Object.entries({
   ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, www: 80, pop3: 110, imap: 143, imap2: 143, ldap: 389,

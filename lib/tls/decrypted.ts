@@ -1,4 +1,4 @@
-// What the TLS stage adds to events for records opened with logged secrets (issue 13): the record's real
+// What the TLS stage adds to events for records opened with logged secrets (--keylog): the record's real
 // content type, and the escaped preview of application data that --data-preview asks for.
 
 import type { Event } from '../events.js';

@@ -41,7 +41,7 @@ function bytesHex(c: Cursor | undefined): string | undefined {
 /**
  * The extensions block of a hello. In a message cut short (`cut`) the block runs to the cut: the extensions
  * complete before it are decoded as usual and the one the cut went through is kept as {id, length, truncated}
- * (issue 12: a ClientHello cut in its padding or key share still has its SNI, ALPN and supported_versions).
+ * (so a ClientHello cut in its padding or key share still has its SNI, ALPN and supported_versions).
  */
 function extensionsBlock(c: Cursor, f: Fields, ctx: ExtContext, required = false, cut = false): void {
   // RFC 5246 §7.4.1.2: the extensions block is optional in TLS ≤ 1.2 ("if any data follows").
@@ -156,8 +156,8 @@ export const certificate: MessageDecoder = (c, ctx) => {
         c.short = true;
         break;
       }
-      // Only the entries of the certificates decoded: past ctx.maxCerts an entry is counted, not decoded (issue 7:
-      // thousands of tiny entries made thousands of extension lists).
+      // Only the entries of the certificates decoded: past ctx.maxCerts an entry is counted, not decoded, so that
+      // thousands of tiny entries cannot make thousands of extension lists.
       if (omitted === 0) entryExtensions.push(decodeExtensions(block, 'certificate').extensions);
     }
   }

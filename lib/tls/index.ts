@@ -68,7 +68,7 @@ interface DirState {
   /** The handshake buffer starts at a message boundary (false after a gap until a record starts with a header). */
   hsAligned: boolean;
   firstBytes?: Uint8Array;
-  /** The bytes in `hs` came from decrypted records (issue 13): their messages say `decrypted: true`. */
+  /** The bytes in `hs` came from decrypted records (--keylog): their messages say `decrypted: true`. */
   hsDecrypted: boolean;
   /**
    * Holes of known size in `q` and in `hs` (an excerpt with rows left out): flat [start, end) pairs in each queue's
@@ -130,7 +130,7 @@ export class TlsDecoder {
   constructor(
     readonly opts: Readonly<Options>,
     readonly emit: Emit,
-    /** Logged secrets (issue 13); without them, or while empty, nothing is decrypted. */
+    /** Logged secrets (lib/keylog); without them, or while empty, nothing is decrypted. */
     readonly keys?: KeyStore,
   ) {}
 
@@ -415,7 +415,7 @@ export class TlsDecoder {
     ev.version = R.versionName(version);
     ev.length = length;
     // A plaintext alert is exactly 2 bytes (RFC 5246 §7.2): a longer one is protected even when the capture began
-    // after the ChangeCipherSpec that said so (issue 12: the record said encrypted: false, its alert true).
+    // after the ChangeCipherSpec that said so, so the record and its alert agree on `encrypted`.
     const mac = f.nullMac !== undefined && d.encrypted && !sslv2 ? f.nullMac : 0;
     const encrypted = sslv2 ? f.sslv2Encrypted : this.protectedRecord(f, d, content) || (content === ALERT && !f.tls13 && length - mac !== 2);
     ev.encrypted = encrypted;
@@ -545,8 +545,9 @@ export class TlsDecoder {
       this.emit(ev);
       return;
     }
-    // A record cut by a gap or by the end of the capture may hold fewer than its two bytes (flush() passes what
-    // was captured): there is no alert to show, and its tls.record already says `truncated` (issue 7: this threw).
+    // A record cut by a gap or by the end of the capture may hold fewer than its two bytes (flush() passes what was
+    // captured): there is no alert to show, and its tls.record already says `truncated`. Decoding it would read past
+    // the end.
     if (body.length < 2) return;
     const c = Cursor.of(body);
     const level = c.u8()!;
@@ -684,7 +685,8 @@ export class TlsDecoder {
     const ticket = get(35);
     if (ticket) fields.session_ticket_length = ticket.length;
     if (get(42)) fields.early_data = true;
-    // What the flow reads again later (isTls13Offer, early data, serverHello), not the whole message (issue 15).
+    // What the flow reads again later (isTls13Offer, early data, serverHello), not the whole message, which would
+    // stay resident with every live flow.
     f.clientHello = { session_id: fields.session_id, supported_version_ids: sv, early_data: fields.early_data };
     const ech = get(0xfe0d);
     if (ech) fields.ech = ech.ech_type ?? true;

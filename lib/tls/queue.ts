@@ -1,7 +1,7 @@
 // A growable byte queue for one direction of a flow: chunks are appended, records and messages are consumed from
 // the front. Part of stage 3 (tls). Its size is bounded by the callers (one record, one handshake message). It
 // holds memory only while it holds bytes: a flow waiting between records (most of a flood's half-open flows) keeps
-// no buffer, and a buffer is sized to what it holds, at most twice over (issue 15: the footprint is what counts).
+// no buffer, and a buffer is sized to what it holds, at most twice over: the footprint is what the flow limits count.
 
 const EMPTY = new Uint8Array(0);
 

@@ -1,7 +1,7 @@
-// Primitives for chain checks without a trust store (issue 5): does one certificate name another as its
-// issuer (issuer → subject, AKI → SKI), how consecutive certificates of a sent chain link up, and, when the
-// DER is at hand, whether the issuer's key verifies the signature (node:crypto does the arithmetic only;
-// the DER walking is ours).
+// Primitives for chain checks without a trust store (the capture holds no roots): does one certificate name another
+// as its issuer (issuer → subject, AKI → SKI), how consecutive certificates of a sent chain link up, and, when the
+// DER is at hand, whether the issuer's key verifies the signature (node:crypto does the arithmetic only; the DER
+// walking is ours).
 
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { Cursor } from '../cursor.js';

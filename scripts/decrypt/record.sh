@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Records the decryption fixtures (issue 13): one short OpenSSL connection per cipher suite and TLS 1.3 feature,
-# each with the key log s_client wrote, between two network namespaces, and checks each with tshark.
+# Records the decryption fixtures (test/fixtures/decrypt): one short OpenSSL connection per cipher suite and TLS 1.3
+# feature, each with the key log s_client wrote, between two network namespaces, and checks each with tshark.
 #
 # usage (as root):
 #   scripts/decrypt/record.sh              re-records test/fixtures/decrypt/ with the PKI of test/fixtures/pki/

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Records the two small captures of issue 12 that record.sh has no scenario for, with OpenSSL between two
+# Records the small captures (test/fixtures/issue12) that record.sh has no scenario for, with OpenSSL between two
 # network namespaces (nothing leaves them):
 #   null-sha256.pcap     TLS 1.2 with TLS_RSA_WITH_NULL_SHA256: records after ChangeCipherSpec are plaintext + MAC
 #   tls13-client-reject.pcap  TLS 1.3 where an OpenSSL client refuses the server's certificate (it sends its

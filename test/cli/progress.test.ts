@@ -1,4 +1,4 @@
-// The progress line (issue 15): on stderr only, forced by --progress, off by --no-progress, shown by default on a
+// The progress line: on stderr only, forced by --progress, off by --no-progress, shown by default on a
 // terminal (run under script(1), which gives the child a pseudo-terminal) and never when stderr is a pipe; stdout
 // stays the same NDJSON either way.
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTool, ROOT, skipping } from '../support/shared.js';
 
-// Small things a new user hit (issue 16): empty input, a terminal on stdin, --summary with --events, the report's
+// Small things a new user hit: empty input, a terminal on stdin, --summary with --events, the report's
 // addresses, and the order of input.no_hex.
 
 const BIN = join(ROOT, 'bin', 'tlsdump.js');

@@ -22,7 +22,7 @@ const all = (keylog: string[], extra = {}) => defaultOptions({ events: new Set(E
 
 /** Where tlsdump and tshark differ on purpose. */
 const KNOWN: Record<string, string> = {
-  'decrypt/tls12-camellia.pcap': 'Camellia is outside the issue\'s cipher list: tls.decrypt_unsupported, tshark decrypts it',
+  'decrypt/tls12-camellia.pcap': 'Camellia is outside the suites lib/decrypt/suites.ts opens: tls.decrypt_unsupported, tshark decrypts it',
 };
 
 function keylogOf(pcap: string): string | undefined {
@@ -116,7 +116,7 @@ test('decrypt: every decrypted event says so, and application data becomes tls.d
   assert.ok(String(previews[1]!.preview).startsWith('HTTP/1.0 200'), String(previews[1]!.preview));
 });
 
-/** Events as before issue 13: what a run without --keylog gives. */
+/** Events without decryption: what a run without --keylog gives. */
 function withoutKeys(evs: Event[]): string[] {
   return evs.map((e) => JSON.stringify(e));
 }

@@ -1,6 +1,7 @@
-// Excerpts (issue 12): hex rows shown without packet headers. The seed article's second trace must give the values
-// the article works out by hand; server flights cut from real recordings (test/support/excerpt.ts), whole and with
-// rows left out, must give only facts that tshark sees in the same capture, and no verdict about what they omit.
+// Excerpts (docs/events.md, "Excerpts"): hex rows shown without packet headers. The seed article's second trace must
+// give the values the article works out by hand; server flights cut from real recordings (test/support/excerpt.ts),
+// whole and with rows left out, must give only facts that tshark sees in the same capture, and no verdict about what
+// they omit.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

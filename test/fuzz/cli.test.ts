@@ -1,4 +1,4 @@
-// The fuzzer's invariants through the real command line (issue 7): a sample of mutated capture texts and the
+// The fuzzer's invariants through the real command line: a sample of mutated capture texts and the
 // hostile synthetic inputs, each piped into `node bin/tlsdump.js --events all` in a child process with a time
 // budget: exit status 0, no signal, nothing on stderr, every stdout line one JSON object. And a line of 256 MB is
 // skipped without being held: the child's peak RSS stays far below the line's size.

@@ -1,4 +1,4 @@
-// Runs tlsdump's command line in a child process with the issue's time budget, and checks what it wrote: exit
+// Runs tlsdump's command line in a child process with a time budget, and checks what it wrote: exit
 // status 0, no signal, nothing on stderr, every stdout line one JSON object with no lone surrogate. Shared by
 // cli.test.ts and `npm run fuzz`.
 
@@ -8,7 +8,7 @@ import { ROOT } from '../support/shared.js';
 import { hasLoneSurrogate } from './support.js';
 
 const BIN = join(ROOT, 'bin', 'tlsdump.js');
-/** The issue's bound for one run: no input may take longer. */
+/** The bound for one run: no input may take longer. */
 const CLI_BUDGET_MS = 60_000;
 
 export interface CliRun {

@@ -1,4 +1,4 @@
-// The mutation fuzzer's loop (issue 7), shared by the CI test (fixed seed, few cases) and `npm run fuzz` (random
+// The mutation fuzzer's loop, shared by the CI test (fixed seed, few cases) and `npm run fuzz` (random
 // seeds, as many cases as time allows): mutate real capture text, run it through the whole pipeline in-process
 // with every event type, check the invariants, and describe any failure with the seed that reproduces it.
 

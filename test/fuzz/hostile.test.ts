@@ -1,4 +1,4 @@
-// Hostile synthetic inputs through the whole pipeline in-process (issue 7): each keeps the output invariants within
+// Hostile synthetic inputs through the whole pipeline in-process: each keeps the output invariants within
 // the time budget, gives the anomalies its damage calls for, and stays inside the named limits (certificates per
 // chain, alerts per session, handshake message size). The same inputs go through the command line in cli.test.ts
 // and are measured for memory in bench/hostile.ts.

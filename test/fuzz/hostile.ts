@@ -1,4 +1,4 @@
-// Hostile inputs that no real capture holds (issue 7), written as tcpdump text by ./build.ts so that they cross
+// Hostile inputs that no real capture holds, written as tcpdump text by ./build.ts so that they cross
 // the whole pipeline: a record and a handshake message that claim far more than they carry, a certificate list
 // of thousands of tiny certificates, thousands of CA names, a flood of alerts, a line of megabytes, floods of hex
 // lines with no summary, binary junk, thousands of flows with holes, and hostile strings (prototype names, bytes

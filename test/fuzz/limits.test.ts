@@ -1,5 +1,5 @@
-// Every limit of issue 7 has a named default, a command-line option, and does what it says through that option:
-// line length, handshake message size, out-of-order bytes per flow and in total, live flows, certificates per
+// Every limit in lib/options.ts LIMITS has a named default, a command-line option, and does what it says through that
+// option: line length, handshake message size, out-of-order bytes per flow and in total, live flows, certificates per
 // chain. The record size is the protocol's own bound (a named constant, not an option): beyond it, tls.malformed.
 
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// `npm run fuzz`: the fuzzers of test/fuzz for as long as asked, with random seeds (issue 7). It runs, in turns:
+// `npm run fuzz`: the fuzzers of test/fuzz for as long as asked, with random seeds. It runs, in turns:
 // the mutation fuzzer in-process over real capture text (the project's recordings, the public captures of
 // ../shared when present, and any FUZZ_PCAPS directories: captures never seen before), a sample of the mutants
 // through the command line in a child process with a 60 s budget, and the property-test files with a fresh seed

@@ -1,4 +1,4 @@
-// The mutation fuzzer over real capture text (issue 7), fixed seed for CI: the recorded captures as tcpdump prints
+// The mutation fuzzer over real capture text, fixed seed for CI: the recorded captures as tcpdump prints
 // them (-XX, -x, -vv -X, -tt -xx), mutated by bit flips, changed hex digits, inserted and deleted bytes,
 // truncation, binary junk lines, lines of megabytes, floods of hex lines with no summary, interleaved packets of
 // two captures, dropped, repeated, swapped and spliced lines, and changed line endings; each case runs through the

@@ -1,4 +1,4 @@
-// Mutations of real tcpdump text for the fuzzers (issue 7): bit flips, changed hex digits, inserted and deleted
+// Mutations of real tcpdump text for the fuzzers: bit flips, changed hex digits, inserted and deleted
 // bytes, truncation, binary junk lines, lines of megabytes, floods of hex lines with no summary, packets of two
 // captures interleaved, lines dropped, repeated, swapped or spliced in from another capture, line endings
 // changed. Each mutant says which anomalies it must give (a skipped region at a known line), when that is

@@ -1,4 +1,4 @@
-// Regression tests for what the fuzzers of issue 7 found: each test is the smallest input that showed the bug,
+// Regression tests for what the fuzzers of test/fuzz found: each test is the smallest input that showed the bug,
 // named after the behaviour that is now right.
 
 import { test } from 'uvu';

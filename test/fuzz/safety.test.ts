@@ -1,4 +1,4 @@
-// Output safety (issue 7): strings from the wire (SNI, ALPN, certificate names, CA names) are valid JSON with no
+// Output safety: strings from the wire (SNI, ALPN, certificate names, CA names) are valid JSON with no
 // lone surrogate and no invented character; bytes that are not UTF-8 come out as `#hex` (docs/events.md, "Strings
 // from the wire"), exactly recoverable; wire strings that are Object.prototype member names stay plain data; and a
 // certificate whose subject holds ESC, BEL, CR, NUL and a newline comes out escaped in every output format.

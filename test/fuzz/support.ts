@@ -1,4 +1,4 @@
-// Shared pieces of the fuzzers (issue 7): the seed and run counts (fixed in CI, raised by `npm run fuzz`), a small
+// Shared pieces of the fuzzers: the seed and run counts (fixed in CI, raised by `npm run fuzz`), a small
 // seeded PRNG for the mutation fuzzer, the real capture text it starts from, and the invariants every output must
 // keep whatever the input was.
 
@@ -14,7 +14,8 @@ import { FIXTURES, haveTool, tcpdumpText } from '../support/shared.js';
 export const SEED = Number(process.env.FUZZ_SEED ?? 42);
 /** Scales the number of cases: 1 in CI, FUZZ_RUNS / the CI count when `npm run fuzz` asks for more. */
 export const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? 1));
-/** Longest a single in-process case may take before it counts as a hang (the issue's bound is 60 s per run). */
+/** Longest a single in-process case may take before it counts as a hang (a command-line run may take 60 s,
+ * test/fuzz/cli.ts). */
 export const CASE_BUDGET_MS = Number(process.env.FUZZ_CASE_MS ?? 10_000);
 
 fc.configureGlobal({ seed: SEED, numRuns: Math.round(100 * SCALE), includeErrorInReport: true });
@@ -70,7 +71,7 @@ export function fixtureText(name: string, flags: string[]): Buffer {
 /** Captures the CI run mutates: small ones of every kind (TLS 1.0-1.3, mTLS, resumption, alerts, IPv6). */
 export const FUZZ_CAPTURES = ['tls12-rsa', 'tls13', 'mtls12-ok', 'mtls13-wrongca', 'resume12-ticket', 'ipv6-tls12', 'no-shared-cipher', 'tls10'];
 
-/** The tcpdump flag sets the mutation fuzzer starts from: the ones the issue names. */
+/** The tcpdump flag sets the mutation fuzzer starts from: each hex form (-x, -xx, -X, -XX), with -vv and -tt. */
 export const FLAG_SETS: readonly string[][] = [
   ['-nn', '-XX'],
   ['-nn', '-x'],
@@ -141,7 +142,7 @@ export interface CheckOptions {
 }
 
 /**
- * The output invariants of issue 7 for in-process runs: every event is one plain JSON object whose serialisation is
+ * The output invariants for in-process runs: every event is one plain JSON object whose serialisation is
  * one line; its type is known; `line` (when present) is an integer within the input; every anomaly has a code, a
  * message and a line. Returns the first violation, or undefined.
  */

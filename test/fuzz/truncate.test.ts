@@ -1,4 +1,4 @@
-// Truncation at every offset of a small real capture (issue 7): the first lines of a recorded TLS connection as
+// Truncation at every offset of a small real capture: the first lines of a recorded TLS connection as
 // tcpdump prints it (-XX, -x, -vv -X, -e -vv -XX, -tttt -v -xx), cut at every line boundary and at every byte of
 // several lines (summary lines, -v continuation lines, hex lines, the ASCII column). Every cut input keeps the
 // output invariants, and when the cut takes bytes from the last packet (or the whole of it but its summary), an

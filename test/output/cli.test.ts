@@ -36,7 +36,7 @@ test('cli --format text: the seed trace as a block with its verdict and diagnose
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^flow 0 {2}216\.182\.45\.246:63875 → 64\.233\.169\.99:443/m);
   assert.match(r.stdout, /verdict {2}established · TLS 1\.0/);
-  // The trace carries no date: its expired certificates are named at info level, with the date used (issue 12).
+  // The trace carries no date: its expired certificates are named at info level, with the date used.
   assert.match(r.stdout, /info {5}cert_expired: the capture date is unknown .* before today \(\d{4}-\d\d-\d\d\)/);
   assert.ok(!r.stdout.includes('ERROR'), 'no error-level diagnosis against the clock of the run');
   assert.ok(!r.stdout.includes('\u001b'), 'no escape sequences');

@@ -1,7 +1,7 @@
-// The misses of issue 12, each on a real recording or an excerpt of one: a timestamp that jumps forward, a TLS 1.3
-// client alert taken for a Finished, NULL cipher suites, early_data after a gap, the TLS 1.3 session-id echo,
-// roles when the server's packet comes first, TLS 1.3 drafts in the verdict, and certificate dates judged against
-// the capture's time only when the capture has one. tshark is the oracle where it is installed.
+// Verdicts that once went wrong, each on a real recording or an excerpt of one: a timestamp that jumps forward, a TLS
+// 1.3 client alert taken for a Finished, NULL cipher suites, early_data after a gap, the TLS 1.3 session-id echo,
+// roles when the server's packet comes first, TLS 1.3 drafts in the verdict, and certificate dates judged against the
+// capture's time only when the capture has one. tshark is the oracle where it is installed.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,4 +1,4 @@
-// Excerpts of real recordings, as people bring them (issue 12): hellos cut short at every byte, captures that begin
+// Excerpts of real recordings, as people bring them: hellos cut short at every byte, captures that begin
 // after the handshake or after the ClientHello, one direction only (tcpdump `src host`). What is in the bytes must
 // still be decoded, and no verdict may blame a party for what the capture does not show: every fact of an excerpt's
 // tls.session is the whole capture's or null, and its errors are among the whole capture's. The same checks run on

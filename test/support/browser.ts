@@ -1,4 +1,4 @@
-// Headless Chromium for the browser tests (issue 16): Debian's `chromium` (or $CHROMIUM), driven by puppeteer-core,
+// Headless Chromium for the browser tests: Debian's `chromium` (or $CHROMIUM), driven by puppeteer-core,
 // which downloads no browser. Tests that need it skip, saying so, when neither the browser nor puppeteer-core is
 // there. Screenshots go to test-artifacts/ (gitignored) for a person to look at.
 

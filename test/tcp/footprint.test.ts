@@ -1,5 +1,5 @@
-// What a direction holds is its own copy (issue 15): bytes buffered out of order, kept for overlap checks or
-// passed on as owned never keep the packet's backing store (a read chunk, a text slab) alive.
+// What a direction holds is its own copy, so the limits count what stays resident: bytes buffered out of order, kept
+// for overlap checks or passed on as owned never keep the packet's backing store (a read chunk, a text slab) alive.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -124,7 +124,8 @@ test('reassembly: the client is the SYN sender, else the SYN-ACK receiver, else 
     ['s2c', 'c2s'],
     'midstream per direction, with the roles decided later',
   );
-  // Nothing decisive at all: the ports (issue 12; before, the sender of the first packet, here the server).
+  // Nothing decisive at all: the ports decide (the higher port is the client), not the sender of the first packet,
+  // here the server.
   const g = new Conn();
   run = reassemble([g.pkt('s', 1, 1, PSH | ACK, stream(10)), g.pkt('c', 1, 11, PSH | ACK, stream(10))]);
   assert.is(run.flows.get(0)!.client, '10.0.0.1:40000', 'the other end of port 443');
@@ -451,7 +452,7 @@ test('reassembly: a FIN that arrives before the last data closes the flow only o
 });
 
 // Idle expiry runs on the capture clock that other connections' packets move; a packet is assigned to its own flow
-// first, so a timestamp that jumps forward never closes the flow it belongs to (issue 12).
+// first, so a timestamp that jumps forward never closes the flow it belongs to.
 /** A connection that sends 10 bytes by time 2, then the SYN of another connection at `otherAt` moves the clock. */
 function idleThenOther(otherAt: number): { c: Conn; ps: Packet[] } {
   const lines = { n: 0 };

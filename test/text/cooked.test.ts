@@ -1,4 +1,4 @@
-// Link layers (issue 12): bytes after the IP packet (Ethernet padding, a Linux cooked capture's trailing bytes) are
+// Link layers: bytes after the IP packet (Ethernet padding, a Linux cooked capture's trailing bytes) are
 // ignored as tcpdump ignores them. A real `tcpdump -i any` capture (scripts/record/cooked.sh) is padded with zero
 // bytes and with other bytes, shown as tcpdump text in several ways and as pcap, and compared with tshark.
 

@@ -1,5 +1,5 @@
 // The seed article's first trace, end to end through decodeAll (`--events all`): every value the article works
-// out by hand must come out (issue 4, "Done when").
+// out by hand must come out.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
