@@ -13,7 +13,7 @@ import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { createDecoder, decodeAll } from '../../lib/pipeline.js';
 import { KeyStore } from '../../lib/keylog/index.js';
-import { CAPTURES, FIXTURES, haveShared, haveTool, skipping } from '../support/shared.js';
+import { CAPTURES, FIXTURES, haveShared, haveTool, skipping, testIf } from '../support/shared.js';
 import { cachedTsharkView, compareViews, eventsView, tsharkView, type DecryptView } from '../support/tshark-decrypt.js';
 
 const DECRYPT = join(FIXTURES, 'decrypt');
@@ -215,12 +215,9 @@ test('decrypt: a pcapng Decryption Secrets Block decrypts without --keylog, as t
   assert.equal([s.client_cert_requested, s.client_cert_sent], [true, false]);
 });
 
-test('decrypt: the ssldump samples (every TLS 1.3 suite, KeyUpdate, resumption) agree with tshark', () => {
-  const dir = join(CAPTURES, 'ssldump');
-  if (!haveShared || !existsSync(dir)) {
-    skipping('../shared/captures/ssldump absent');
-    return;
-  }
+const ssldump = join(CAPTURES, 'ssldump');
+testIf(haveShared && existsSync(ssldump), '../shared/captures/ssldump absent')('decrypt: the ssldump samples (every TLS 1.3 suite, KeyUpdate, resumption) agree with tshark', () => {
+  const dir = ssldump;
   const keylog = join(dir, 'keylog.txt');
   let n = 0;
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.pcap')).sort()) {
@@ -257,12 +254,9 @@ test('decrypt: secrets appended to a key log after the connection began are stil
   }
 });
 
-test('decrypt: a holdout recording (TLSDUMP_DECRYPT_HOLDOUT) agrees with tshark', () => {
-  const dir = process.env.TLSDUMP_DECRYPT_HOLDOUT;
-  if (!dir || !haveTool('tshark')) {
-    skipping('TLSDUMP_DECRYPT_HOLDOUT not set (scripts/decrypt/record.sh --holdout DIR), or no tshark');
-    return;
-  }
+const decryptHoldout = process.env.TLSDUMP_DECRYPT_HOLDOUT;
+testIf(decryptHoldout !== undefined && haveTool('tshark'), 'TLSDUMP_DECRYPT_HOLDOUT not set (scripts/decrypt/record.sh --holdout DIR), or no tshark')('decrypt: a holdout recording (TLSDUMP_DECRYPT_HOLDOUT) agrees with tshark', () => {
+  const dir = decryptHoldout!;
   for (const f of readdirSync(dir).filter((x) => /\.pcap$/.test(x)).sort()) {
     const pcap = join(dir, f);
     const keylog = keylogOf(pcap);

@@ -13,7 +13,7 @@ import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { splitVersion } from '../../lib/output/ecs.js';
 import { pcapFile, readPcap } from '../pcap/build.js';
-import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipping, tcpdumpText } from '../support/shared.js';
+import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipping, testIf, tcpdumpText } from '../support/shared.js';
 
 const options = defaultOptions({ events: new Set(EVENT_TYPES) });
 const OWN = join(FIXTURES, 'issue12');
@@ -137,8 +137,7 @@ test('dates: zeroed pcap timestamps and text without dates are no date: info, th
 
 // ---- public captures ----
 
-test('roles: a capture whose first packet comes from the server (public captures) gives the server its role', () => {
-  if (!haveShared) return skipping('../shared/captures absent: public role checks');
+testIf(haveShared, '../shared/captures absent: public role checks')('roles: a capture whose first packet comes from the server (public captures) gives the server its role', () => {
   const cases: [string, string][] = [
     ['pcapplusplus/SSL-MultipleAppData.pcap', '216.58.208.35:443'],
     ['pcapplusplus/tls_server_hello.pcap', '[2607:f8b0:4005:80b::2010]:443'],
@@ -154,8 +153,7 @@ test('roles: a capture whose first packet comes from the server (public captures
   }
 });
 
-test('TLS 1.3 drafts count as TLS 1.3 in the verdict (draft-28 public capture): client certificate facts are null, not false', () => {
-  if (!haveShared) return skipping('../shared/captures absent: TLS 1.3 draft check');
+testIf(haveShared, '../shared/captures absent: TLS 1.3 draft check')('TLS 1.3 drafts count as TLS 1.3 in the verdict (draft-28 public capture): client certificate facts are null, not false', () => {
   const [s] = sessionOf(decode(readFileSync(join(CAPTURES, 'suricata-verify/tls13-draft28.pcap'))));
   assert.match(String(s!.version), /^TLS 1\.3/);
   assert.is(s!.client_cert_requested, null);

@@ -14,7 +14,7 @@ import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { pcapFile, readPcap, type Rec } from '../pcap/build.js';
-import { FIXTURES, haveTool, skipping } from '../support/shared.js';
+import { FIXTURES, haveTool, skipping, testIf } from '../support/shared.js';
 
 const options = defaultOptions({ events: new Set(EVENT_TYPES) });
 const own = readdirSync(FIXTURES)
@@ -159,15 +159,13 @@ test('cut-short hellos: a ClientHello cut at any byte keeps every field and exte
   assert.ok(n > 800, `${n} cut points checked`);
 });
 
-test('cut-short hellos: the same on a holdout recording', () => {
-  if (holdout.length === 0) return skipping('TLSDUMP_HOLDOUT not set: holdout excerpt checks');
+testIf(!(holdout.length === 0), 'TLSDUMP_HOLDOUT not set: holdout excerpt checks')('cut-short hellos: the same on a holdout recording', () => {
   let n = 0;
   for (const f of holdout.filter((x) => /tls13\.pcap$|tls12-ecdhe\.pcap$|mtls12-ok\.pcap$/.test(x))) n += cutHellos(f);
   assert.ok(n > 500, `${n} cut points checked`);
 });
 
-test('cut-short hellos: tcpdump -XX text cut at every hex row of the ClientHello packet gives the same facts', () => {
-  if (!haveTool('tcpdump')) return skipping('tcpdump absent: cut text excerpts');
+testIf(haveTool('tcpdump'), 'tcpdump absent: cut text excerpts')('cut-short hellos: tcpdump -XX text cut at every hex row of the ClientHello packet gives the same facts', () => {
   const text = execFileSync('tcpdump', ['-r', join(FIXTURES, 'tls13.pcap'), '-nn', '-XX'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString('latin1').split('\n');
   const start = text.findIndex((l) => / > .*length [1-9]/.test(l));
   const whole = decodeAll(text.join('\n'), options).find((e) => e.type === 'tls.handshake' && e.msg === 'client_hello')!;
@@ -283,8 +281,7 @@ test('excerpts of the recordings (begun after the handshake, begun at the server
   assert.ok(n >= own.length * 2, `${n} excerpts checked`);
 });
 
-test('excerpts of a holdout recording: the same checks', () => {
-  if (holdout.length === 0) return skipping('TLSDUMP_HOLDOUT not set: holdout excerpt checks');
+testIf(!(holdout.length === 0), 'TLSDUMP_HOLDOUT not set: holdout excerpt checks')('excerpts of a holdout recording: the same checks', () => {
   const n = lateAndOneWay(holdout);
   assert.ok(n >= holdout.length * 2, `${n} excerpts checked`);
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { EVENT_TYPES, type Event, type Packet } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { FIXTURES, haveTool, skipping } from '../support/shared.js';
+import { FIXTURES, haveTool, skipping, testIf } from '../support/shared.js';
 import { tsharkPackets } from '../support/tshark-packets.js';
 import { stage1, tsharkTuple } from './run.js';
 
@@ -41,8 +41,7 @@ function tlsFacts(events: Event[]): unknown[] {
   return events.filter((e) => e.type === 'tls.handshake' || e.type === 'tls.alert' || e.type === 'tls.record').map((e) => [e.type, e.dir, e.msg ?? e.content, e.length]);
 }
 
-test('link layers: a real -i any capture padded after the IP packet gives tshark\'s packets and the same TLS, in every text form and as pcap', () => {
-  if (!haveTool('tcpdump') || !haveTool('tshark')) return skipping('tcpdump or tshark not installed: cooked capture test');
+testIf(haveTool('tcpdump') && haveTool('tshark'), 'tcpdump or tshark not installed: cooked capture test')('link layers: a real -i any capture padded after the IP packet gives tshark\'s packets and the same TLS, in every text form and as pcap', () => {
   const all = defaultOptions({ events: new Set(EVENT_TYPES) });
   const base = tlsFacts(decodeAll(readFileSync(COOKED), all));
   assert.ok(base.length > 10, 'the capture holds a TLS connection');
@@ -82,8 +81,7 @@ test('link layers: a real -i any capture padded after the IP packet gives tshark
   }
 });
 
-test('link layers: stage 1 reads a padded packet with no hint of its link type, and a packet after it that starts with the same row', () => {
-  if (!haveTool('tcpdump')) return skipping('tcpdump not installed: cooked capture test');
+testIf(haveTool('tcpdump'), 'tcpdump not installed: cooked capture test')('link layers: stage 1 reads a padded packet with no hint of its link type, and a packet after it that starts with the same row', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tlsdump-cooked-'));
   try {
     const file = join(dir, 'padded.pcap');

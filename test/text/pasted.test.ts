@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { FIXTURES, haveTool, skipping } from '../support/shared.js';
+import { FIXTURES, haveTool, skipping, testIf } from '../support/shared.js';
 
 const DIR = join(FIXTURES, 'pasted');
 const ALL = defaultOptions({ events: new Set(EVENT_TYPES) });
@@ -129,8 +129,7 @@ test('pasted: an IPv6 TLS 1.3 server flight from a README: the ServerHello and t
   assert.equal(lengths, [['handshake', 122], ['change_cipher_spec', 1], ['application_data', 38], ['application_data', 909], ['application_data', 281], ['application_data', 69]]);
 });
 
-test('pasted: tshark reads the same handshake messages, cipher suites and server names from the dumps written as pcaps', () => {
-  if (!haveTool('tshark')) return skipping('tshark not installed: pasted dumps oracle');
+testIf(haveTool('tshark'), 'tshark not installed: pasted dumps oracle')('pasted: tshark reads the same handshake messages, cipher suites and server names from the dumps written as pcaps', () => {
   const cases: [string, number, string][] = [
     ['raspberry-tls12-localhost.txt', 101, 'tcp.port==5555,tls'],
     ['ubuntuforums-postgres-ssl-tls10.txt', 101, 'tcp.port==5000,pgsql'],
