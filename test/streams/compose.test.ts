@@ -9,9 +9,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decodeStream, EVENT_TYPES, type OptionsInput } from '../../lib/index.js';
+import { decodeStream, decoderEvents, EVENT_TYPES, type OptionsInput } from '../../lib/index.js';
+import { TEXT_DEFAULT_SHOW } from '../../lib/output/text.js';
 import * as streams from '../../lib/streams.js';
-import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipGroup, tcpdumpText, testIf } from '../support/shared.js';
+import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, tcpdumpText, testIf } from '../support/shared.js';
 
 function files(dir: string, ok: (f: string) => boolean): string[] {
   if (!existsSync(dir)) return [];
@@ -120,7 +121,6 @@ test('streams: random chunk boundaries (property)', async () => {
 
 // The public captures: every one up to 256 KB whole, those up to 64 KB also in 7-byte chunks.
 const shared = haveShared ? files(CAPTURES, isCapture).filter((f) => statSync(f).size <= 256 << 10) : [];
-skipGroup(haveShared, 'streams: ../shared/captures give the fused NDJSON', '../shared/captures absent: the public captures are not composed');
 testIf(haveShared, '../shared/captures absent')('streams: ../shared/captures, whole and in 7-byte chunks, give the fused NDJSON', async () => {
   let seven = 0;
   for (const f of shared) {
@@ -221,6 +221,24 @@ test('streams: a stage given the wrong items says which it takes', async () => {
   } catch (err) {
     assert.instance(err, TypeError);
     assert.match((err as Error).message, /tlsEvents\(\) takes flow items and events \(from flows\(\)\), not a packet/);
+  }
+});
+
+test('streams: the text, ECS and Mermaid stages after the composed stages write what they write after the fused decoder', async () => {
+  const input = readFileSync(join(FIXTURES, 'mtls12-nocert.pcap'));
+  const show = new Set(TEXT_DEFAULT_SHOW);
+  const outputs: [string, () => Transform, OptionsInput][] = [
+    ['text', () => streams.text(), { events: decoderEvents({ format: 'text' }, show) }],
+    ['ecs', () => streams.ecs(), { events: decoderEvents({ format: 'ecs' }, show) }],
+    ['mermaid', () => streams.mermaid(), { events: decoderEvents({ format: 'mermaid' }, show) }],
+  ];
+  for (const [name, make, o] of outputs) {
+    const fused = await run([input], [decodeStream(o), make()]);
+    const composed = await run([input], [...streams.decodeStages(o), make()]);
+    assert.ok(fused.length > 200, `${name}: ${fused.length} bytes`);
+    // ECS's event.created is the time the document was written.
+    const written = (b: Buffer): string => b.toString().replace(/"created":"[^"]*"/g, '"created":""');
+    assert.is(written(composed), written(fused), name);
   }
 });
 
