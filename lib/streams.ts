@@ -189,10 +189,10 @@ class FlowTls implements Core<FlowItem> {
  * PacketItem → FlowStageItem: TCP packets into flow items (lib/tcp), numbered from 0 as the fused decoder numbers
  * them. Three side roads end here as events, since their stages are bound to their own decoders: UDP (QUIC, DTLS:
  * lib/pipeline-udp.ts, with their own sessions; every event of theirs carries `protocol`), hex rows without packet
- * headers (lib/excerpt, which numbers its flows with TCP's and marks the TLS events it places), and a `packet`
- * event per packet when `options.events` has 'packet'.
+ * headers (lib/excerpt, which numbers its flows with TCP's and marks the TLS events it places; `keys`, by default
+ * read from `options.keylog`, are theirs), and a `packet` event per packet when `options.events` has 'packet'.
  */
-export function flows(given: GivenOptions = {}): Transform {
+export function flows(given: GivenOptions = {}, keys?: KeyStore): Transform {
   const options = resolveOptions(given);
   return toTransform<PacketItem, FlowStageItem>((out) => {
     let next = 0;
@@ -210,7 +210,7 @@ export function flows(given: GivenOptions = {}): Transform {
           out(ev);
         };
         const found = new Excerpts((f) => excerptTls!.push(f), emit, ids);
-        excerptTls = new FlowTls(options, emit, new KeyStore([]), (session) => found.verdict(session));
+        excerptTls = new FlowTls(options, emit, keys ?? new KeyStore(options.keylog), (session) => found.verdict(session));
         excerpts = found;
       }
       excerpts.push(item);
@@ -344,5 +344,6 @@ export function format(o: FormatOptions): Transform {
  */
 export function decodeStages(given: GivenOptions = {}, keys?: KeyStore): Transform[] {
   const options = resolveOptions(given);
-  return [packets(options), flows(options), tlsEvents(options, keys), sessions(options)];
+  const store = keys ?? new KeyStore(options.keylog);
+  return [packets(options), flows(options, store), tlsEvents(options, store), sessions(options)];
 }
