@@ -1,7 +1,7 @@
 // Every option of the decoder, with its named default, CLI flag and help text: one table, read by the CLI
 // (bin/cli.ts) and by the docs. Options are resolved once, copied and frozen; stages never mutate them.
 
-import type { EventType } from './events.js';
+import { EVENT_TYPES, type EventType } from './events.js';
 
 export interface Options {
   /** Event types to emit. */
@@ -60,4 +60,73 @@ export function defaultOptions(overrides: Partial<Options> = {}): Readonly<Optio
   const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto', format: 'ndjson', keylog: [], dataPreview: 0 };
   for (const spec of LIMITS) o[spec.key] = spec.default;
   return Object.freeze({ ...(o as unknown as Options), ...overrides });
+}
+
+/**
+ * Options as a JavaScript caller writes them: `events` as any iterable of type names (an array, a Set) or 'all',
+ * `keylog` as one path or several; every other field as in Options.
+ */
+export type OptionsInput = Partial<Omit<Options, 'events' | 'keylog' | 'format'>> & {
+  events?: Iterable<EventType | string> | 'all';
+  keylog?: string | readonly string[];
+  format?: Options['format'] | 'mermaid';
+};
+
+const INPUTS: readonly string[] = ['auto', 'text', 'pcap'];
+const FORMAT_NAMES: readonly string[] = ['ndjson', 'text', 'ecs', 'mermaid'];
+
+function optionError(kind: typeof TypeError | typeof RangeError, key: string, what: string, got: unknown): Error {
+  const shown = typeof got === 'string' ? `'${got}'` : typeof got === 'object' && got !== null ? (Array.isArray(got) ? 'an array' : 'an object') : String(got);
+  return new kind(`tlsdump option ${key}: ${what}, not ${shown}`);
+}
+
+/**
+ * Checks options given from JavaScript and fills in the defaults: plain values are turned into the resolved form
+ * (an array of event types into a Set), and a value the decoder cannot use throws, at once, one TypeError (wrong
+ * kind of value, unknown option) or RangeError (a number or name out of range) naming the option. The stage
+ * factories (lib/streams.ts) and the decoder entry points (lib/pipeline.ts) call it, so nothing fails later.
+ */
+export function resolveOptions(input: OptionsInput | Readonly<Options> = {}): Readonly<Options> {
+  if (typeof input !== 'object' || input === null) throw optionError(TypeError, 'object', 'options are an object of named fields', input);
+  const base = defaultOptions();
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (!(key in base)) throw new TypeError(`tlsdump option ${key}: unknown option (known: ${Object.keys(base).join(', ')})`);
+    out[key] = value;
+  }
+  if (out.events !== undefined) out.events = resolveEvents(out.events);
+  if (out.keylog !== undefined) {
+    const k = typeof out.keylog === 'string' ? [out.keylog] : out.keylog;
+    if (!Array.isArray(k) || k.some((p) => typeof p !== 'string' || p === '')) throw optionError(TypeError, 'keylog', 'takes a file path or an array of them', out.keylog);
+    out.keylog = [...(k as string[])];
+  }
+  if (out.input !== undefined && !INPUTS.includes(out.input as string)) throw optionError(RangeError, 'input', `takes ${INPUTS.join(', ')}`, out.input);
+  if (out.format !== undefined && !FORMAT_NAMES.includes(out.format as string)) throw optionError(RangeError, 'format', `takes ${FORMAT_NAMES.join(', ')}`, out.format);
+  if (out.dataPreview !== undefined) {
+    const n = out.dataPreview;
+    if (typeof n !== 'number') throw optionError(TypeError, 'dataPreview', 'takes a number of bytes', n);
+    if (!Number.isInteger(n) || n < 0) throw optionError(RangeError, 'dataPreview', 'takes a whole number of bytes, 0 or more', n);
+  }
+  for (const spec of LIMITS) {
+    const n = out[spec.key];
+    if (n === undefined) continue;
+    if (typeof n !== 'number') throw optionError(TypeError, spec.key, `takes a number (${spec.help})`, n);
+    // The same rule as the CLI's ${spec.flag}: a positive number.
+    if (!Number.isFinite(n) || n <= 0) throw optionError(RangeError, spec.key, 'takes a positive number', n);
+  }
+  return defaultOptions(out as Partial<Options>);
+}
+
+function resolveEvents(v: unknown): ReadonlySet<EventType> {
+  if (v === 'all') return new Set(EVENT_TYPES);
+  if (typeof v === 'string' || typeof v !== 'object' || v === null || typeof (v as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw optionError(TypeError, 'events', "takes an array (or Set) of event types, or 'all'", v);
+  }
+  const set = new Set<EventType>();
+  for (const t of v as Iterable<unknown>) {
+    if (!(EVENT_TYPES as readonly unknown[]).includes(t)) throw optionError(RangeError, 'events', `takes event types (${EVENT_TYPES.join(', ')})`, t);
+    set.add(t as EventType);
+  }
+  return set;
 }

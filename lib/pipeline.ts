@@ -5,9 +5,9 @@
 import { anomaly, type Emit, type Event, type FlowItem, type Packet } from './events.js';
 import { Excerpts } from './excerpt/index.js';
 import { KeyStore } from './keylog/index.js';
-import { defaultOptions, type Options } from './options.js';
+import { defaultOptions, resolveOptions, type Options, type OptionsInput } from './options.js';
 import { packetEvent, flowEvent } from './output/render.js';
-import { PcapPackets, sniffInput, SNIFF_BYTES } from './pcap/index.js';
+import { PcapPackets, sniffing } from './pcap/index.js';
 import { createUdpDecoder } from './pipeline-udp.js';
 import { Sessions } from './session/index.js';
 import { toTransform, type Core } from './stream.js';
@@ -17,14 +17,16 @@ import { TextPackets } from './text/index.js';
 import { TlsDecoder } from './tls/index.js';
 
 /** The Decryption Secrets Block type of a TLS key log ('TLSK'). */
-const TLS_KEY_LOG = 0x544c534b;
+export const TLS_KEY_LOG = 0x544c534b;
 
 /**
  * A decoder for one input: push bytes of tcpdump text, pcap or pcapng, then end. Events go to `out` as they are
  * found. `keys` shares one key log index between inputs; by default it is read from `options.keylog`.
  * `stats.flows`, when given, counts the TCP flows opened (the progress line).
  */
-export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeyStore = new KeyStore(options.keylog), stats?: { flows: number }): Core {
+export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit, givenKeys?: KeyStore, stats?: { flows: number }): Core {
+  const options = resolveOptions(given);
+  const keys = givenKeys ?? new KeyStore(options.keylog);
   const wants = options.events;
   // Events of excerpt flows are marked as such (and their sessions say only what the excerpt shows).
   let excerpts: Excerpts | undefined;
@@ -89,22 +91,12 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
       },
     };
   };
-  let input = options.input === 'auto' ? undefined : open(options.input);
-  let head: Uint8Array = Buffer.alloc(0);
-  const sniff = (): Core => {
-    input = open(sniffInput(head) === 'text' ? 'text' : 'pcap');
-    if (head.length > 0) input.push(head);
-    return input;
-  };
+  const input = sniffing(options.input, open);
   // ---- end of input selection
   return {
-    push(chunk) {
-      if (input) return input.push(chunk);
-      head = Buffer.concat([head, chunk]);
-      if (head.length >= SNIFF_BYTES) sniff();
-    },
+    push: (chunk) => input.push(chunk),
     end() {
-      (input ?? sniff()).end();
+      input.end();
       tcp.end();
       tls.end();
       sessions.end();
@@ -114,12 +106,13 @@ export function createDecoder(options: Readonly<Options>, out: Emit, keys: KeySt
 }
 
 /** The decoder as a Transform: tcpdump text bytes in, event objects out. */
-export function decodeStream(options: Readonly<Options> = defaultOptions(), keys?: KeyStore, stats?: { flows: number }) {
+export function decodeStream(given: Readonly<Options> | OptionsInput = defaultOptions(), keys?: KeyStore, stats?: { flows: number }) {
+  const options = resolveOptions(given);
   return toTransform<Uint8Array, Event>((emit) => createDecoder(options, emit, keys, stats), { readableObjectMode: true, deferred: true });
 }
 
 /** Decodes a whole input held in memory; for tests and small inputs. */
-export function decodeAll(input: Uint8Array | string, options: Readonly<Options> = defaultOptions()): Event[] {
+export function decodeAll(input: Uint8Array | string, options: Readonly<Options> | OptionsInput = defaultOptions()): Event[] {
   const events: Event[] = [];
   const d = createDecoder(options, (ev) => events.push(ev));
   d.push(typeof input === 'string' ? Buffer.from(input, 'latin1') : input);

@@ -13,7 +13,7 @@ import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
 import { isPcapMagic, PcapReader } from './reader.js';
 import { MAGIC_BYTES } from './sniff.js';
 
-export { sniffInput, SNIFF_BYTES, MAGIC_BYTES, type InputKind } from './sniff.js';
+export { sniffInput, sniffing, SNIFF_BYTES, MAGIC_BYTES, type InputKind } from './sniff.js';
 export { PcapReader, MAX_PCAP_RECORD, PCAP_MAGIC_US, PCAP_MAGIC_NS, PCAP_MAGIC_MODIFIED, pcapFileHeader, pcapRecordHeader } from './reader.js';
 export { PcapngReader, MAX_PCAPNG_BLOCK, MAX_PCAPNG_READ, MAX_PCAPNG_INTERFACES } from './pcapng.js';
 export type { CaptureInterface, CaptureRecord, CaptureSink } from './framer.js';

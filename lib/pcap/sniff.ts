@@ -27,3 +27,30 @@ export function sniffInput(first: Uint8Array): InputKind {
   }
   return isPcapMagic(be) || isPcapMagic(LE.u32(first, 0)) ? 'pcap' : 'text';
 }
+
+interface ByteCore {
+  push(chunk: Uint8Array): void;
+  end(): void;
+}
+
+/**
+ * A core for an input of either kind: `open` makes the one for its kind. With 'auto' the first SNIFF_BYTES bytes
+ * (or all of a shorter input) are held and choose, by their magic bytes; 'text' or 'pcap' forces the kind.
+ */
+export function sniffing(input: 'auto' | 'text' | 'pcap', open: (kind: 'text' | 'pcap') => ByteCore): ByteCore {
+  let core = input === 'auto' ? undefined : open(input);
+  let head: Uint8Array = new Uint8Array(0);
+  const choose = (): ByteCore => {
+    core = open(sniffInput(head) === 'text' ? 'text' : 'pcap');
+    if (head.length > 0) core.push(head);
+    return core;
+  };
+  return {
+    push(chunk) {
+      if (core) return core.push(chunk);
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= SNIFF_BYTES) choose();
+    },
+    end: () => (core ?? choose()).end(),
+  };
+}
