@@ -12,8 +12,7 @@ import { createUdpDecoder } from './pipeline-udp.js';
 import { Sessions } from './session/index.js';
 import { toTransform, type Core } from './stream.js';
 import { Reassembler } from './tcp/index.js';
-import { LineSplitter } from './text/lines.js';
-import { TextPackets } from './text/index.js';
+import { textInput } from './text/index.js';
 import { TlsDecoder } from './tls/index.js';
 
 /** The Decryption Secrets Block type of a TLS key log ('TLSK'). */
@@ -75,21 +74,13 @@ export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit
     if (p.proto === 'udp') udp.push(p);
     else tcp.push(p);
   };
-  // ---- input: tcpdump text (LineSplitter → TextPackets) or a capture file (PcapPackets), both into toTcp.
+  // ---- input: tcpdump text (textInput: lines → TextPackets) or a capture file (PcapPackets), both into toTcp.
   // With --input auto, the first SNIFF_BYTES bytes (or all of a shorter input) choose, by their magic bytes.
   const open = (kind: 'text' | 'pcap'): Core => {
     if (kind === 'pcap') return new PcapPackets(options, toTcp, emit, secrets);
-    excerpts = new Excerpts(toTls, emit, flowIds);
-    const text = new TextPackets(options, toTcp, emit, (item) => excerpts!.push(item));
-    const lines = new LineSplitter(options.maxLineBytes, text);
-    return {
-      push: (chunk) => lines.push(chunk),
-      end: () => {
-        lines.end();
-        text.end();
-        excerpts!.end();
-      },
-    };
+    const ex = new Excerpts(toTls, emit, flowIds);
+    excerpts = ex;
+    return textInput(options, toTcp, emit, (item) => ex.push(item), () => ex.end());
   };
   const input = sniffing(options.input, open);
   // ---- end of input selection

@@ -28,7 +28,7 @@ import { Sessions } from './session/index.js';
 import { toTransform, type Core } from './stream.js';
 import { Reassembler } from './tcp/index.js';
 import { LineSplitter } from './text/lines.js';
-import { TextPackets } from './text/index.js';
+import { TextPackets, textInput } from './text/index.js';
 import { TlsDecoder } from './tls/index.js';
 
 type GivenOptions = Readonly<Options> | OptionsInput;
@@ -139,15 +139,7 @@ export function packets(given: GivenOptions = {}): Transform {
   return toTransform<Uint8Array, PacketItem>((out) => {
     const open = (kind: 'text' | 'pcap'): Core => {
       if (kind === 'pcap') return pcapCore(options, out);
-      const text = new TextPackets(options, out, out, out);
-      const split = new LineSplitter(options.maxLineBytes, text);
-      return {
-        push: (chunk) => split.push(chunk),
-        end: () => {
-          split.end();
-          text.end();
-        },
-      };
+      return textInput(options, out, out, out);
     };
     return sniffing(options.input, open);
   }, { readableObjectMode: true });

@@ -14,7 +14,8 @@ import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/lin
 import { framePacket } from '../net/packet.js';
 import type { Options } from '../options.js';
 import { FULL_LINE_CHARS, hex4, HexCursor, HEX_BYTES_PER_LINE, parseBareHex, parseFullGroups, parseHexGroups, parseHexOffset, viewOf } from './hex.js';
-import type { LineSink } from './lines.js';
+import type { Core } from '../stream.js';
+import { LineSplitter, type LineSink } from './lines.js';
 import { SeqBases } from './seqbase.js';
 import { Clock, latin1, parseStamp, Stamp } from './stamp.js';
 import { findEndpoints, linkHint, parseSummary } from './summary.js';
@@ -60,6 +61,23 @@ interface Queued {
 }
 
 const FLAGS_HELP = 'tcpdump -nn -XX (or -xx, -X, -x), e.g. `tcpdump -nn -XX -r capture.pcap | tlsdump`';
+
+/**
+ * tcpdump text bytes → packets: the line framer and the text stage as one core, so that the line framer's bulk
+ * hex path feeds the text stage directly. `after` runs when the text stage has ended (the excerpt stage ends there).
+ */
+export function textInput(opts: Readonly<Options>, next: Sink<Packet>, emit: Emit, fragments?: Sink<ExcerptItem>, after?: () => void): Core {
+  const text = new TextPackets(opts, next, emit, fragments);
+  const lines = new LineSplitter(opts.maxLineBytes, text);
+  return {
+    push: (chunk) => lines.push(chunk),
+    end: () => {
+      lines.end();
+      text.end();
+      after?.();
+    },
+  };
+}
 
 export class TextPackets implements LineSink {
   private lineNo = 0;

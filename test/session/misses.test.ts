@@ -16,7 +16,7 @@ import { pcapFile, readPcap } from '../pcap/build.js';
 import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, skipping, testIf, tcpdumpText } from '../support/shared.js';
 
 const options = defaultOptions({ events: new Set(EVENT_TYPES) });
-const OWN = join(FIXTURES, 'issue12');
+const OWN = join(FIXTURES, 'edge-cases');
 const decode = (input: Uint8Array | string): Event[] => decodeAll(input, options);
 const sessionOf = (events: Event[]): Event[] => events.filter((e) => e.type === 'tls.session');
 type Diag = { code: string; severity: string; message: string; side?: string };

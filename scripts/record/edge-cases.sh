@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Records the small captures (test/fixtures/issue12) that record.sh has no scenario for, with OpenSSL between two
+# Records the small captures (test/fixtures/edge-cases) that record.sh has no scenario for, with OpenSSL between two
 # network namespaces (nothing leaves them):
 #   null-sha256.pcap     TLS 1.2 with TLS_RSA_WITH_NULL_SHA256: records after ChangeCipherSpec are plaintext + MAC
 #   tls13-client-reject.pcap  TLS 1.3 where an OpenSSL client refuses the server's certificate (it sends its
 #                        alert in plaintext, before its handshake keys are in use)
 #   tls13-gnutls-reject.pcap  the same with a GnuTLS client (gnutls-cli, Debian's gnutls-bin), whose alert is
 #                        encrypted: one 19-byte record after the server's flight
-# usage (as root): scripts/record/issue12.sh OUTDIR     (NS and NET4 pick the namespace prefix and /24; defaults
+# usage (as root): scripts/record/edge-cases.sh OUTDIR     (NS and NET4 pick the namespace prefix and /24; defaults
 # h12b and 10.72.0, so that it never meets record.sh's namespaces)
 set -euo pipefail
-OUT=${1:?usage: issue12.sh OUTDIR}
+OUT=${1:?usage: edge-cases.sh OUTDIR}
 NS=${NS:-h12b}
 NET4=${NET4:-10.72.0}
 PORT=${PORT:-4611}
@@ -48,10 +48,10 @@ ip -n "$SRV" addr add "$S4/24" dev srv0
 
 # A throw-away CA and server certificate (and another CA, which the client trusts instead in the reject case).
 cd "$WORK"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=issue12 CA" 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 30 -subj "/CN=issue12 other CA" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=srv.issue12.test" 2>/dev/null
-printf 'subjectAltName=DNS:srv.issue12.test\n' >san.ext
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=edge-cases CA" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 30 -subj "/CN=edge-cases other CA" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=srv.edge-cases.test" 2>/dev/null
+printf 'subjectAltName=DNS:srv.edge-cases.test\n' >san.ext
 openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 30 -extfile san.ext 2>/dev/null
 mkdir -p www && printf 'hello\n' >www/index.html
 
@@ -68,7 +68,7 @@ record() {  # record NAME "server options" "client options" [client program]
   if [[ $client == gnutls ]]; then
     printf 'GET /index.html HTTP/1.0\r\n\r\n' | ip netns exec "$CLI" timeout 10 gnutls-cli -p "$PORT" $copts "$S4" >"$WORK/$name.client.log" 2>&1 || true
   else
-    printf 'GET /index.html HTTP/1.0\r\n\r\n' | ip netns exec "$CLI" timeout 10 openssl s_client -connect "$S4:$PORT" -servername srv.issue12.test -ign_eof $copts >"$WORK/$name.client.log" 2>&1 || true
+    printf 'GET /index.html HTTP/1.0\r\n\r\n' | ip netns exec "$CLI" timeout 10 openssl s_client -connect "$S4:$PORT" -servername srv.edge-cases.test -ign_eof $copts >"$WORK/$name.client.log" 2>&1 || true
   fi
   sleep 0.3
   kill "$srv" 2>/dev/null || true
@@ -80,8 +80,8 @@ record() {  # record NAME "server options" "client options" [client program]
 record null-sha256 "-tls1_2 -cipher NULL-SHA256:@SECLEVEL=0" "-tls1_2 -cipher NULL-SHA256:@SECLEVEL=0 -CAfile $WORK/ca.pem"
 record tls13-client-reject "-tls1_3" "-tls1_3 -CAfile $WORK/other.pem -verify_return_error"
 if command -v gnutls-cli >/dev/null; then
-  record tls13-gnutls-reject "-tls1_3" "--priority NORMAL:-VERS-ALL:+VERS-TLS1.3 --sni-hostname srv.issue12.test --x509cafile $WORK/other.pem" gnutls
+  record tls13-gnutls-reject "-tls1_3" "--priority NORMAL:-VERS-ALL:+VERS-TLS1.3 --sni-hostname srv.edge-cases.test --x509cafile $WORK/other.pem" gnutls
 else
-  echo "issue12.sh: gnutls-cli absent (apt-get install gnutls-bin): tls13-gnutls-reject not recorded" >&2
+  echo "edge-cases.sh: gnutls-cli absent (apt-get install gnutls-bin): tls13-gnutls-reject not recorded" >&2
 fi
 ls -l "$OUT"
