@@ -84,9 +84,9 @@ export async function flood(out: string, o: FloodOptions = FLOOD_DEFAULT): Promi
         if (!f) continue;
         t += 0.00001;
         const p = write(pcapRecordHeader(t, f.length, f.length));
-        if (p) await p;
+        if (p !== undefined) await p;
         const q = write(f);
-        if (q) await q;
+        if (q !== undefined) await q;
         frames++;
       }
     }
@@ -111,5 +111,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.stderr.write('usage: node dist/bench/flood.js OUT.pcap [CONNECTIONS] [--held BYTES] [--window N] [--seed N]\n');
     process.exit(2);
   }
-  flood(out, o).then((n) => process.stderr.write(`${out}: ${n} frames\n`));
+  const n = await flood(out, o);
+  process.stderr.write(`${out}: ${n} frames\n`);
 }

@@ -184,9 +184,9 @@ export async function generate(out: string, megabytes: number, seed = 1, bulkSiz
     const all = batch.flat().sort((a, b) => a.time - b.time);
     for (const s of all) {
       const p = write(pcapRecordHeader(s.time, s.frame.length, s.frame.length));
-      if (p) await p;
+      if (p !== undefined) await p;
       const q = write(s.frame);
-      if (q) await q;
+      if (q !== undefined) await q;
       written += 16 + s.frame.length;
       frames++;
     }
@@ -216,5 +216,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.stderr.write('usage: node dist/bench/gen.js OUT.pcap MEGABYTES [--seed N] [--bulk MIN-MAX]\n');
     process.exit(2);
   }
-  generate(out, Number(mb), seed, bulkSize).then((n) => process.stderr.write(`${out}: ${n} frames\n`));
+  const n = await generate(out, Number(mb), seed, bulkSize);
+  process.stderr.write(`${out}: ${n} frames\n`);
 }

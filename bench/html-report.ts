@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const page = await browser.newPage();
     await page.setViewport({ width: 1600, height: 1000 });
     const errors: string[] = [];
-    page.on('pageerror', (e: Error) => errors.push(e.message));
+    page.on('pageerror', (e) => errors.push(e instanceof Error ? e.message : String(e)));
     t = Date.now();
     await page.goto('file://' + html, { waitUntil: 'load', timeout: 120_000 });
     await page.waitForSelector('body[data-ready=yes]', { timeout: 120_000 });
@@ -60,8 +60,8 @@ async function main(): Promise<void> {
         await page.waitForFunction('document.getElementById("shown").textContent !== "' + listed + ' shown"');
       }),
       await step('clear filter', async () => {
-        await page.$eval('#filter', (e: HTMLInputElement) => {
-          e.value = '';
+        await page.$eval('#filter', (e) => {
+          (e as HTMLInputElement).value = '';
           e.dispatchEvent(new Event('input'));
         });
       }),
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       [
         `capture: ${mb} MB pcap, ${frames} frames, generated in ${genS.toFixed(1)} s`,
         `tlsdump report --html: ${connections} connections in ${writeS.toFixed(1)} s → ${(bytes / 1e6).toFixed(1)} MB (goal < 20 MB: ${bytes < 20e6 ? 'met' : 'NOT met'})`,
-        `Chromium ${(await browser.version()) as string}: opened and listed in ${openS.toFixed(2)} s (goal < 5 s: ${openS < 5 ? 'met' : 'NOT met'}); page says "${totals}", ${listed} rows in its list${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`,
+        `Chromium ${await browser.version()}: opened and listed in ${openS.toFixed(2)} s (goal < 5 s: ${openS < 5 ? 'met' : 'NOT met'}); page says "${totals}", ${listed} rows in its list${errors.length ? `; page errors: ${errors.join('; ')}` : ''}`,
         `then: ${steps.join(', ')}`,
         keep ? `kept in ${dir}` : '',
       ]

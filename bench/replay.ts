@@ -100,9 +100,9 @@ export async function replay(conns: Conn[], out: string, packets: number, gap: n
     const port = 10000 + ((o.c * 7919) % 50000);
     const f = rewrite(conn.frames[o.k]!.frame, conn.client, addr, port);
     const p = write(pcapRecordHeader(o.t, f.length, f.length));
-    if (p) await p;
+    if (p !== undefined) await p;
     const q = write(f);
-    if (q) await q;
+    if (q !== undefined) await q;
   }
   await new Promise<void>((r) => ws.end(() => r()));
   return [order.length, copies];
@@ -122,5 +122,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   const conns = connections(readFileSync(input));
-  replay(conns, out, Number(n ?? 260000), gap).then(([p, c]) => process.stderr.write(`${out}: ${p} packets, ${c} connections (from ${conns.length} recorded)\n`));
+  const [p, c] = await replay(conns, out, Number(n ?? 260000), gap);
+  process.stderr.write(`${out}: ${p} packets, ${c} connections (from ${conns.length} recorded)\n`);
 }

@@ -12,8 +12,6 @@ import * as R from '../registry/index.js';
 
 /** Handshake messages held per direction while an earlier one is incomplete (a flight is a handful). */
 export const MAX_PENDING_MESSAGES = 32;
-/** RFC 6347 §4.1: DTLSPlaintext header: type, version, epoch, sequence_number (48 bits), length. */
-const RECORD_HEADER = 13;
 /** RFC 6347 §4.2.2: msg_type, length, message_seq, fragment_offset, fragment_length. */
 const FRAGMENT_HEADER = 12;
 
@@ -68,6 +66,7 @@ export class DtlsDecoder {
         this.unified(dg, cur, c);
         continue;
       }
+      // RFC 6347 §4.1: the 13-byte DTLSPlaintext header: type, version, epoch, sequence_number (48 bits), length.
       const start = cur.pos;
       const type = cur.u8()!;
       const version = cur.u16();

@@ -173,7 +173,7 @@ const ts = (field, label = `tshark ${field}`, rename = (n) => n, filter = () => 
     .filter(([v, n]) => filter(v, n))
     .map(([v, n]) => [v, rename(n)]),
 });
-const iana = (csv, label) => (csv ? { label: `IANA ${csv.file}`, rows: csv.rows } : undefined);
+const iana = (csv) => (csv ? { label: `IANA ${csv.file}`, rows: csv.rows } : undefined);
 
 // Cipher suites (TLS 1.0–1.3, RFC 8446 §B.4 and the TLS Cipher Suites registry). IANA first, tshark for
 // vendor and pre-standard suites IANA does not list (e.g. 0xfefe SSL_RSA_FIPS_WITH_DES_CBC_SHA).

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import type { Event } from '../../lib/events.js';
 import { HtmlReport, htmlReport } from '../../lib/report/html.js';
 import { EVIL_ISSUER, EVIL_SUBJECT, evilCapture, evilConnection } from '../output/evil.js';
-import { ARTIFACTS, browserMissing, launch, type Browser } from '../support/browser.js';
+import { ARTIFACTS, browserMissing, launch, type Browser, type Page } from '../support/browser.js';
 import { FIXTURES, skipping } from '../support/shared.js';
 
 // `tlsdump report --html` opened in headless Chromium: what a person sees and can do. Screenshots go to
@@ -13,8 +13,6 @@ import { FIXTURES, skipping } from '../support/shared.js';
 
 const missing = browserMissing();
 if (missing) skipping(`browser tests (HTML report): ${missing}`);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Page = any;
 const test = suite<{ browser?: Browser; page?: Page; dialogs: number; errors: string[] }>('html report in Chromium', { dialogs: 0, errors: [] });
 const it = missing ? test.skip : test;
 
@@ -31,14 +29,16 @@ test.before(async (ctx) => {
     'tlsdump report: fixtures',
   );
   await new Promise<void>((resolve) => out.end(resolve));
-  ctx.browser = await launch();
-  const page = await ctx.browser.newPage();
+  const browser = await launch();
+  ctx.browser = browser;
+  const page = await browser.newPage();
   await page.setViewport({ width: 1500, height: 950 });
-  page.on('dialog', async (d: { dismiss(): Promise<void> }) => {
+  page.on('dialog', (d) => {
     ctx.dialogs++;
-    await d.dismiss();
+    // An event handler's promise goes nowhere: a failed dismiss() surfaces as an unhandled rejection.
+    void d.dismiss();
   });
-  page.on('pageerror', (e: Error) => ctx.errors.push(e.message));
+  page.on('pageerror', (e) => ctx.errors.push(e instanceof Error ? e.message : String(e)));
   await page.goto('file://' + REPORT, { waitUntil: 'load' });
   await page.waitForSelector('body[data-ready=yes]');
   ctx.page = page;
@@ -52,9 +52,9 @@ const text = (page: Page, sel: string): Promise<string> => page.$eval(sel, (e: E
 const rows = (page: Page): Promise<string[][]> => page.$$eval('#rows .row', (rs: Element[]) => rs.map((r) => [...r.children].map((c) => c.textContent ?? '')));
 
 async function setFilter(page: Page, q: string): Promise<void> {
-  await page.$eval('#filter', (e: HTMLInputElement) => (e.value = ''));
+  await page.$eval('#filter', (e) => ((e as HTMLInputElement).value = ''));
   if (q) await page.type('#filter', q);
-  else await page.$eval('#filter', (e: HTMLInputElement) => e.dispatchEvent(new Event('input')));
+  else await page.$eval('#filter', (e) => e.dispatchEvent(new Event('input')));
 }
 
 /** The ladder's arrows: label, first fact line, direction, whether drawn red. */
@@ -71,7 +71,7 @@ async function ladder(page: Page): Promise<{ title: string; facts: string[]; dir
 }
 
 it('lists every connection, in a table with endpoints, SNI, version, verdict and worst diagnosis', async (ctx) => {
-  const page = ctx.page;
+  const page = ctx.page!;
   assert.equal(ctx.errors, []);
   assert.is(await text(page, '#totals'), '25 connections: 20 established, 5 not');
   assert.is(await page.evaluate('window.tlsdumpReport.rows'), 25);
@@ -84,7 +84,7 @@ it('lists every connection, in a table with endpoints, SNI, version, verdict and
 });
 
 it('the filter narrows the table as one types; the checkbox keeps the failed ones; a header click sorts', async (ctx) => {
-  const page = ctx.page;
+  const page = ctx.page!;
   await setFilter(page, 'client_cert_not_sent');
   assert.is(await text(page, '#shown'), '1 shown');
   let r = await rows(page);
@@ -107,7 +107,7 @@ it('the filter narrows the table as one types; the checkbox keeps the failed one
 });
 
 it('a chosen connection shows its ladder: the CertificateRequest, the empty client Certificate, the alert and its sender', async (ctx) => {
-  const page = ctx.page;
+  const page = ctx.page!;
   await setFilter(page, '4442');
   await page.click('#rows .row');
   const steps = await ladder(page);
@@ -138,7 +138,7 @@ it('a chosen connection shows its ladder: the CertificateRequest, the empty clie
 });
 
 it('an evil certificate subject is shown as text: no element made from it, no script run', async (ctx) => {
-  const page = ctx.page;
+  const page = ctx.page!;
   await setFilter(page, 'x1b');
   assert.is(await text(page, '#shown'), '1 shown');
   await page.click('#rows .row');
@@ -165,10 +165,10 @@ it('evil strings everywhere (SNI, names, CA names, diagnoses) across 10,000 conn
   for (let flow = 0; flow < 10_000; flow++) for (const ev of evilConnection(flow) as Event[]) r.push(ev);
   r.end();
   writeFileSync(file, html);
-  const page = await ctx.browser.newPage();
+  const page = await ctx.browser!.newPage();
   await page.setViewport({ width: 1500, height: 950 });
   const errors: string[] = [];
-  page.on('pageerror', (e: Error) => errors.push(e.message));
+  page.on('pageerror', (e) => errors.push(e instanceof Error ? e.message : String(e)));
   await page.goto('file://' + file, { waitUntil: 'load' });
   await page.waitForSelector('body[data-ready=yes]');
   assert.is(await page.evaluate('window.tlsdumpReport.rows'), 10_000);

@@ -39,9 +39,9 @@ export function browserMissing(): string | undefined {
   return undefined;
 }
 
-// The type of what launch() gives is puppeteer-core's; kept loose here so the build does not need it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Browser = any;
+// puppeteer-core's own types (a devDependency, imported for types only: nothing is loaded until launch()).
+import type { Browser } from 'puppeteer-core';
+export type { Browser, Page } from 'puppeteer-core';
 
 /** Launches headless Chromium with no network access beyond the pages the tests open from files. */
 export async function launch(): Promise<Browser> {
