@@ -51,7 +51,17 @@ function checksum(b: Buffer, start: number, end: number): number {
 }
 
 /** One Ethernet/IPv4/TCP frame; the TCP checksum is left 0 as with checksum offload. */
-export function frame(src: number, dst: number, sport: number, dport: number, seq: number, ack: number, flags: number, payload: Uint8Array, tsval: number): Buffer {
+export function frame(
+  src: number,
+  dst: number,
+  sport: number,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  payload: Uint8Array,
+  tsval: number,
+): Buffer {
   const b = Buffer.alloc(ETH + IP + TCP + payload.length);
   b.writeUIntBE(0x02000000_0001, 0, 6);
   b.writeUIntBE(0x02000000_0002, 6, 6);
@@ -97,7 +107,7 @@ function bulk(bytes: number, pool: Buffer, rand: () => number): Buffer {
 
 /** All segments of one flow, in send order, with loss and reordering applied. */
 function flow(k: number, t0: number, tpl: Flights, bulkBytes: number, pool: Buffer, rand: () => number): Seg[] {
-  const cli = (10 << 24) | (1 << 16) | ((k >> 8) & 0xff) << 8 | (k & 0xff);
+  const cli = (10 << 24) | (1 << 16) | (((k >> 8) & 0xff) << 8) | (k & 0xff);
   const srv = (10 << 24) | (2 << 16) | 1;
   const sport = 20000 + (k % 40000);
   const cisn = (rand() * 0x100000000) >>> 0;
@@ -106,8 +116,10 @@ function flow(k: number, t0: number, tpl: Flights, bulkBytes: number, pool: Buff
   let t = t0;
   let ts = (rand() * 1e9) >>> 0;
   const step = () => (t += 0.0001 + rand() * 0.0005);
-  const c2s = (seq: number, ack: number, flags: number, p: Uint8Array) => segs.push({ time: step(), frame: frame(cli, srv, sport, 443, seq, ack, flags, p, ts++) });
-  const s2c = (seq: number, ack: number, flags: number, p: Uint8Array) => segs.push({ time: step(), frame: frame(srv, cli, 443, sport, seq, ack, flags, p, ts++) });
+  const c2s = (seq: number, ack: number, flags: number, p: Uint8Array) =>
+    segs.push({ time: step(), frame: frame(cli, srv, sport, 443, seq, ack, flags, p, ts++) });
+  const s2c = (seq: number, ack: number, flags: number, p: Uint8Array) =>
+    segs.push({ time: step(), frame: frame(srv, cli, 443, sport, seq, ack, flags, p, ts++) });
   const none = new Uint8Array(0);
   c2s(cisn, 0, 0x02, none);
   s2c(sisn, cisn + 1, 0x12, none);
@@ -180,7 +192,8 @@ export async function generate(out: string, megabytes: number, seed = 1, bulkSiz
   while (written < target) {
     // Interleave a batch of flows the way a busy server's capture does.
     const batch: Seg[][] = [];
-    for (let i = 0; i < CONCURRENT; i++) batch.push(flow(k++, t + i * 0.0003, tpl, bulkSize.min + Math.floor(rand() * (bulkSize.max - bulkSize.min)), pool, rand));
+    for (let i = 0; i < CONCURRENT; i++)
+      batch.push(flow(k++, t + i * 0.0003, tpl, bulkSize.min + Math.floor(rand() * (bulkSize.max - bulkSize.min)), pool, rand));
     const all = batch.flat().sort((a, b) => a.time - b.time);
     for (const s of all) {
       const p = write(pcapRecordHeader(s.time, s.frame.length, s.frame.length));

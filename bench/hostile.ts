@@ -37,7 +37,11 @@ function arg(name: string, fallback: string): string {
 function measure(name: string, file: string, extra: string[] = []): Promise<Row> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--import', join(root, 'dist', 'test', 'fuzz', 'rss.js'), join(root, 'bin', 'tlsdump.js'), '--events', 'all', ...extra, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', join(root, 'dist', 'test', 'fuzz', 'rss.js'), join(root, 'bin', 'tlsdump.js'), '--events', 'all', ...extra, file],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let events = 0;
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -82,7 +86,10 @@ async function main(): Promise<void> {
     '',
     '| input | MB | seconds | MB/s | events | peak RSS (MB) | exit |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.mb.toFixed(1)} | ${r.seconds.toFixed(2)} | ${(r.mb / r.seconds).toFixed(0)} | ${r.events} | ${r.rssMB.toFixed(0)} | ${r.status} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.mb.toFixed(1)} | ${r.seconds.toFixed(2)} | ${(r.mb / r.seconds).toFixed(0)} | ${r.events} | ${r.rssMB.toFixed(0)} | ${r.status} |`,
+    ),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

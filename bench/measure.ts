@@ -58,7 +58,10 @@ function drain(onChunk: (chunk: Buffer) => void, deferred = false): Writable {
 
 /** Pushes FILE's bytes through a core (no stream in between but the file's own). */
 async function feed(file: string, core: Core): Promise<void> {
-  await pipeline(createReadStream(file, { highWaterMark: HWM }), drain((c) => core.push(c), true));
+  await pipeline(
+    createReadStream(file, { highWaterMark: HWM }),
+    drain((c) => core.push(c), true),
+  );
   core.end();
 }
 
@@ -100,14 +103,21 @@ async function serialise(file: string, out: Transform): Promise<number> {
   const events = await collect(file);
   let bytes = 0;
   timedFrom = process.hrtime.bigint();
-  await pipeline(Readable.from(events, { objectMode: true }), out, drain((c) => (bytes += c.length)));
+  await pipeline(
+    Readable.from(events, { objectMode: true }),
+    out,
+    drain((c) => (bytes += c.length)),
+  );
   return bytes;
 }
 
 const cases: Record<string, Case> = {
   async read(file) {
     let n = 0;
-    await pipeline(createReadStream(file, { highWaterMark: HWM }), drain((c) => (n += c.length)));
+    await pipeline(
+      createReadStream(file, { highWaterMark: HWM }),
+      drain((c) => (n += c.length)),
+    );
     return n;
   },
   async split2(file) {
@@ -134,14 +144,31 @@ const cases: Record<string, Case> = {
   },
   async packets(file) {
     let packets = 0;
-    await feed(file, stage1(file, defaultOptions(), () => void packets++, () => undefined));
+    await feed(
+      file,
+      stage1(
+        file,
+        defaultOptions(),
+        () => void packets++,
+        () => undefined,
+      ),
+    );
     return packets;
   },
   async flows(file) {
     let items = 0;
     const opts = allEvents();
-    const tcp = new Reassembler(opts, () => void items++, () => undefined);
-    const s1 = stage1(file, opts, (p) => tcp.push(p), () => undefined);
+    const tcp = new Reassembler(
+      opts,
+      () => void items++,
+      () => undefined,
+    );
+    const s1 = stage1(
+      file,
+      opts,
+      (p) => tcp.push(p),
+      () => undefined,
+    );
     await feed(file, { push: (c) => s1.push(c), end: () => (s1.end(), tcp.end()) });
     return items;
   },
@@ -149,24 +176,46 @@ const cases: Record<string, Case> = {
     let events = 0;
     const opts = allEvents();
     const tls = new TlsDecoder(opts, () => void events++);
-    const tcp = new Reassembler(opts, (item) => tls.push(item), () => undefined);
-    const s1 = stage1(file, opts, (p) => tcp.push(p), () => undefined);
+    const tcp = new Reassembler(
+      opts,
+      (item) => tls.push(item),
+      () => undefined,
+    );
+    const s1 = stage1(
+      file,
+      opts,
+      (p) => tcp.push(p),
+      () => undefined,
+    );
     await feed(file, { push: (c) => s1.push(c), end: () => (s1.end(), tcp.end(), tls.end()) });
     return events;
   },
   async decode(file) {
     let events = 0;
-    await feed(file, createDecoder(allEvents(), () => void events++));
+    await feed(
+      file,
+      createDecoder(allEvents(), () => void events++),
+    );
     return events;
   },
   async all(file) {
     let bytes = 0;
-    await pipeline(createReadStream(file, { highWaterMark: HWM }), decodeStream(allEvents()), ndjsonOut(), drain((c) => (bytes += c.length)));
+    await pipeline(
+      createReadStream(file, { highWaterMark: HWM }),
+      decodeStream(allEvents()),
+      ndjsonOut(),
+      drain((c) => (bytes += c.length)),
+    );
     return bytes;
   },
   async 'all-ndjson-pkg'(file) {
     let bytes = 0;
-    await pipeline(createReadStream(file, { highWaterMark: HWM }), decodeStream(allEvents()), ndjson.stringify() as Transform, drain((c) => (bytes += c.length)));
+    await pipeline(
+      createReadStream(file, { highWaterMark: HWM }),
+      decodeStream(allEvents()),
+      ndjson.stringify() as Transform,
+      drain((c) => (bytes += c.length)),
+    );
     return bytes;
   },
   stringify: (file) => serialise(file, ndjsonOut()),

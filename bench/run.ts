@@ -25,7 +25,15 @@ const TEXT_CASES = ['read', 'split2', 'lines', 'packets', 'flows', 'records', 'd
 const PCAP_CASES = ['read', 'packets', 'flows', 'records', 'decode', 'all'];
 
 /** tshark's work for the comparison: TCP reassembly and the TLS fields tlsdump reports, as text to /dev/null. */
-const TSHARK_FIELDS = ['tls.record.content_type', 'tls.record.length', 'tls.handshake.type', 'tls.handshake.ciphersuite', 'tls.handshake.extensions_server_name', 'tls.alert_message.desc', 'tls.handshake.certificate'];
+const TSHARK_FIELDS = [
+  'tls.record.content_type',
+  'tls.record.length',
+  'tls.handshake.type',
+  'tls.handshake.ciphersuite',
+  'tls.handshake.extensions_server_name',
+  'tls.alert_message.desc',
+  'tls.handshake.certificate',
+];
 
 interface Result {
   case: string;
@@ -71,7 +79,10 @@ const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${too
 function row(r: Result, textBytes: number, pcapBytes: number, packets: number): string {
   const mbps = (textBytes / 1e6 / r.seconds).toFixed(0);
   const pcapMbps = r.input === 'pcap' ? (pcapBytes / 1e6 / r.seconds).toFixed(0) : '';
-  const pps = packets && !['read', 'split2', 'lines', 'stringify', 'stringify-ndjson-pkg'].includes(r.case) ? Math.round(packets / r.seconds).toLocaleString('en-US') : '';
+  const pps =
+    packets && !['read', 'split2', 'lines', 'stringify', 'stringify-ndjson-pkg'].includes(r.case)
+      ? Math.round(packets / r.seconds).toLocaleString('en-US')
+      : '';
   const spread = r.runs.length > 1 ? r.runs.map((s) => s.toFixed(2)).join(' ') : '';
   return `| ${r.case} | ${r.input} | ${r.seconds.toFixed(3)} | ${spread} | ${mbps} | ${pcapMbps} | ${pps} | ${r.maxRssMB.toFixed(0)} |`;
 }
@@ -199,10 +210,12 @@ async function main(): Promise<void> {
           `${ratio.toFixed(2)}× tshark's time (needs ≤ 1.00×: ${ratio <= 1 ? 'met' : 'not met'}); peak RSS ${cliText.maxRssMB.toFixed(0)} MB (needs ≤ 200 MB: ${cliText.maxRssMB <= 200 ? 'met' : 'not met'}).`,
       );
       goals.push(
-        `- Text path, 2× goal (≤ 0.50× tshark's time, ${((textBytes / 1e6) / (0.5 * ts.seconds)).toFixed(0)} MB/s of text here): ${ratio <= 0.5 ? 'met' : `not met, ${(cliText.seconds - 0.5 * ts.seconds).toFixed(2)} s (${(cliText.seconds / (0.5 * ts.seconds)).toFixed(2)}×) away`}.`,
+        `- Text path, 2× goal (≤ 0.50× tshark's time, ${(textBytes / 1e6 / (0.5 * ts.seconds)).toFixed(0)} MB/s of text here): ${ratio <= 0.5 ? 'met' : `not met, ${(cliText.seconds - 0.5 * ts.seconds).toFixed(2)} s (${(cliText.seconds / (0.5 * ts.seconds)).toFixed(2)}×) away`}.`,
       );
       const speedup = ts.seconds / cliPcap.seconds;
-      goals.push(`- Pcap path: the pcap path ${cliPcap.seconds.toFixed(2)} s, ${speedup.toFixed(1)}× faster than tshark (needs ≥ 5×: ${speedup >= 5 ? 'met' : 'not met'}).`);
+      goals.push(
+        `- Pcap path: the pcap path ${cliPcap.seconds.toFixed(2)} s, ${speedup.toFixed(1)}× faster than tshark (needs ≥ 5×: ${speedup >= 5 ? 'met' : 'not met'}).`,
+      );
     }
     for (const input of ['text', 'pcap'] as const) {
       const p = get('packets', input);
@@ -217,7 +230,10 @@ async function main(): Promise<void> {
     }
     const sNew = get('stringify', 'text');
     const sOld = get('stringify-ndjson-pkg', 'text');
-    if (sNew && sOld) goals.push(`- NDJSON of the same events: ndjsonOut ${sNew.seconds.toFixed(3)} s, the \`ndjson\` package ${sOld.seconds.toFixed(3)} s (${(sOld.seconds / sNew.seconds).toFixed(1)}×).`);
+    if (sNew && sOld)
+      goals.push(
+        `- NDJSON of the same events: ndjsonOut ${sNew.seconds.toFixed(3)} s, the \`ndjson\` package ${sOld.seconds.toFixed(3)} s (${(sOld.seconds / sNew.seconds).toFixed(1)}×).`,
+      );
     lines.push(...goals, '');
     summary.push(`**${(textBytes / 1e6).toFixed(0)} MB of text**`, ...goals, '');
     sections.push(lines.join('\n'));

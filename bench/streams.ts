@@ -62,7 +62,9 @@ for (let i = 0; i < rounds; i++) {
     out[way] = r.bytes;
   }
 }
-const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 process.stdout.write(
   `${JSON.stringify({ file, rounds, fusedSeconds: +best.fused.toFixed(3), composedSeconds: +best.composed.toFixed(3), ratio: +(best.composed / best.fused).toFixed(2), fusedCpuSeconds: +cpu.fused.toFixed(3), composedCpuSeconds: +cpu.composed.toFixed(3), ...(isText ? { linesSeconds: +best.lines.toFixed(3), linesCpuSeconds: +cpu.lines.toFixed(3) } : {}), ndjsonBytes: isText ? out : { fused: out.fused, composed: out.composed }, loadavg: load })}\n`,
 );

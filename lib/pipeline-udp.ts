@@ -76,33 +76,49 @@ export function createUdpDecoder(options: Readonly<Options>, out: Emit): UdpCore
     const cc = ev.type === 'quic.packet' ? (ev.connection_close as QuicFacts['connection_close']) : undefined;
     if (cc?.tls_alert !== undefined) {
       // RFC 9001 §4.8: a TLS alert is sent as CONNECTION_CLOSE with CRYPTO_ERROR 0x100 + the alert description.
-      emit({ type: 'tls.alert', line: ev.line, frame: ev.frame, ts: ev.ts, flow: ev.flow, dir: ev.dir, level: 'fatal', level_id: 2, description_id: cc.tls_alert, description: alertDescriptionName(cc.tls_alert), quic_error_code: cc.error_code });
+      emit({
+        type: 'tls.alert',
+        line: ev.line,
+        frame: ev.frame,
+        ts: ev.ts,
+        flow: ev.flow,
+        dir: ev.dir,
+        level: 'fatal',
+        level_id: 2,
+        description_id: cc.tls_alert,
+        description: alertDescriptionName(cc.tls_alert),
+        quic_error_code: cc.error_code,
+      });
     }
   });
   const dtls = new DtlsDecoder(options, toTls, emit);
-  const conversations = new Conversations(options, (item: UdpItem) => {
-    if (item.kind === 'open') {
-      protocols.set(item.flow, item.protocol);
-      emit({ ...flowEvent(item), protocol: item.protocol });
+  const conversations = new Conversations(
+    options,
+    (item: UdpItem) => {
+      if (item.kind === 'open') {
+        protocols.set(item.flow, item.protocol);
+        emit({ ...flowEvent(item), protocol: item.protocol });
+        tls.push(item);
+        if (item.protocol === 'quic') quic.open(item.flow);
+        return;
+      }
+      if (item.kind === 'datagram') {
+        if (item.protocol === 'quic') quic.push(item);
+        else dtls.push(item);
+        return;
+      }
+      if (item.protocol === 'quic') {
+        const f = quic.close(item.flow, item);
+        if (f) facts.set(item.flow, f);
+      } else dtls.close(item.flow, item);
       tls.push(item);
-      if (item.protocol === 'quic') quic.open(item.flow);
-      return;
-    }
-    if (item.kind === 'datagram') {
-      if (item.protocol === 'quic') quic.push(item);
-      else dtls.push(item);
-      return;
-    }
-    if (item.protocol === 'quic') {
-      const f = quic.close(item.flow, item);
-      if (f) facts.set(item.flow, f);
-    } else dtls.close(item.flow, item);
-    tls.push(item);
-    emit({ ...flowEvent(item), protocol: item.protocol });
-    sessions.close(item);
-    protocols.delete(item.flow);
-    facts.delete(item.flow);
-  }, emit);
+      emit({ ...flowEvent(item), protocol: item.protocol });
+      sessions.close(item);
+      protocols.delete(item.flow);
+      facts.delete(item.flow);
+    },
+    emit,
+  );
   return {
     push: (p) => conversations.push(p),
     end: () => {
@@ -116,8 +132,17 @@ export function createUdpDecoder(options: Readonly<Options>, out: Emit): UdpCore
 /** What the sessions stage reads of a QUIC packet, in the terms of TLS 1.3 records (see the header). */
 function sessionView(ev: Event): Event {
   const t = ev.packet_type;
-  const base = { type: 'tls.record' as const, line: ev.line, frame: ev.frame, ts: ev.ts, flow: ev.flow, dir: ev.dir, length: typeof ev.length === 'number' ? ev.length : 0 };
-  if (t === 'handshake') return { ...base, content: 'application_data', flight: ev.dir === 's2c' ? 'server_handshake' : 'client_finished', inferred: true };
+  const base = {
+    type: 'tls.record' as const,
+    line: ev.line,
+    frame: ev.frame,
+    ts: ev.ts,
+    flow: ev.flow,
+    dir: ev.dir,
+    length: typeof ev.length === 'number' ? ev.length : 0,
+  };
+  if (t === 'handshake')
+    return { ...base, content: 'application_data', flight: ev.dir === 's2c' ? 'server_handshake' : 'client_finished', inferred: true };
   if (t === '1rtt' || t === '0rtt') return { ...base, content: 'application_data' };
   // Initial, Retry, Version Negotiation and unreadable long headers carry the (plaintext) handshake: with them a
   // QUIC flow gets its tls.session even when no hello could be read.

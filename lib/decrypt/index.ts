@@ -101,8 +101,10 @@ export class ConnectionDecryptor {
   handshakeMessage(dir: Dir, type: number): void {
     if (!this.tls13) return;
     const d = this.dirs[dir];
-    if (type === 20 && d.phase === 'handshake') this.setPhase(dir, 'application'); // RFC 8446 §4.4.4
-    else if (type === 5 && d.phase === 'early') this.setPhase(dir, 'handshake'); // §4.5
+    if (type === 20 && d.phase === 'handshake')
+      this.setPhase(dir, 'application'); // RFC 8446 §4.4.4
+    else if (type === 5 && d.phase === 'early')
+      this.setPhase(dir, 'handshake'); // §4.5
     else if (type === 24 && d.phase === 'application' && d.secret && this.suite) {
       // §4.6.3: the sender's next record uses application_traffic_secret_N+1.
       d.secret = nextTrafficSecret(this.suite, d.secret);
@@ -231,7 +233,8 @@ export class ConnectionDecryptor {
     const client = dir === 'c2s';
     const key = client ? kb.clientKey : kb.serverKey;
     const iv = client ? kb.clientIv : kb.serverIv;
-    d.cipher = suite.mode === 'cbc' ? cbcCipher(suite, version, key, client ? kb.clientMac : kb.serverMac, iv, this.etm) : tls12AeadCipher(suite, key, iv);
+    d.cipher =
+      suite.mode === 'cbc' ? cbcCipher(suite, version, key, client ? kb.clientMac : kb.serverMac, iv, this.etm) : tls12AeadCipher(suite, key, iv);
     return undefined;
   }
 

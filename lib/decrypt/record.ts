@@ -116,7 +116,10 @@ function unpad(pt: Buffer): number | undefined {
 }
 
 function macOk(suite: SuiteParams, macKey: Buffer, seq: bigint, content: number, version: number, data: Uint8Array, mac: Uint8Array): boolean {
-  const want = createHmac(suite.mac!, macKey).update(tls12Aad(seq, content, version, data.length)).update(data).digest();
+  const want = createHmac(suite.mac!, macKey)
+    .update(tls12Aad(seq, content, version, data.length))
+    .update(data)
+    .digest();
   return want.length === mac.length && timingSafeEqual(want, mac);
 }
 

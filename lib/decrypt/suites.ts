@@ -62,7 +62,18 @@ export function suiteParams(id: number): SuiteParams | undefined {
   if (mode === 'GCM') return { id, name, tls13: false, mode: 'gcm', cipher: `aes-${bits}-gcm`, keyLen, ivLen: 4, tagLen: 16, macLen: 0, prf };
   if (mode === 'CCM' || mode === 'CCM_8') {
     if (h) return undefined;
-    return { id, name, tls13: false, mode: 'ccm', cipher: `aes-${bits}-ccm`, keyLen, ivLen: 4, tagLen: mode === 'CCM' ? 16 : 8, macLen: 0, prf: 'sha256' };
+    return {
+      id,
+      name,
+      tls13: false,
+      mode: 'ccm',
+      cipher: `aes-${bits}-ccm`,
+      keyLen,
+      ivLen: 4,
+      tagLen: mode === 'CCM' ? 16 : 8,
+      macLen: 0,
+      prf: 'sha256',
+    };
   }
   if (mode === 'CBC' && h) {
     const mac: Hash = h === 'SHA' ? 'sha1' : h === 'SHA256' ? 'sha256' : 'sha384';

@@ -75,11 +75,24 @@ export class DtlsDecoder {
       const seqLo = cur.u32();
       const length = cur.u16();
       if (length === undefined || version === undefined || epoch === undefined || seqHi === undefined || seqLo === undefined) {
-        if (!dg.truncated) this.emit(anomaly('dtls.malformed', `a DTLS record header cut short at byte ${start} of a ${dg.payload.length}-byte datagram`, dg, { flow: dg.flow, dir: dg.dir }));
+        if (!dg.truncated)
+          this.emit(
+            anomaly('dtls.malformed', `a DTLS record header cut short at byte ${start} of a ${dg.payload.length}-byte datagram`, dg, {
+              flow: dg.flow,
+              dir: dg.dir,
+            }),
+          );
         return;
       }
       if (type < CCS || type > 26 || version >> 8 !== 0xfe) {
-        this.emit(anomaly('dtls.malformed', `bytes at ${start} of a ${dg.payload.length}-byte datagram are not a DTLS record header; the rest is passed over`, dg, { flow: dg.flow, dir: dg.dir }));
+        this.emit(
+          anomaly(
+            'dtls.malformed',
+            `bytes at ${start} of a ${dg.payload.length}-byte datagram are not a DTLS record header; the rest is passed over`,
+            dg,
+            { flow: dg.flow, dir: dg.dir },
+          ),
+        );
         return;
       }
       const body = cur.bytes(Math.min(length, cur.left))!;
@@ -89,7 +102,10 @@ export class DtlsDecoder {
       if (body.length < length) {
         ev.truncated = true;
         ev.captured = body.length;
-        if (!dg.truncated) this.emit(anomaly('dtls.malformed', `a DTLS record says ${length} bytes, the datagram holds ${body.length}`, dg, { flow: dg.flow, dir: dg.dir }));
+        if (!dg.truncated)
+          this.emit(
+            anomaly('dtls.malformed', `a DTLS record says ${length} bytes, the datagram holds ${body.length}`, dg, { flow: dg.flow, dir: dg.dir }),
+          );
       }
       const d = c[dg.dir];
       // The record goes out before the messages it completes, as a TLS record does before its messages.
@@ -97,7 +113,8 @@ export class DtlsDecoder {
       if (type === HANDSHAKE && epoch === 0 && this.fragments(dg, d, body, complete)) ev.retransmission = true;
       this.emit(ev);
       for (const m of complete) this.feed(m);
-      if (epoch === 0 && (type === CCS || type === ALERT) && body.length === length) this.feed({ ...origin(dg), flow: dg.flow, dir: dg.dir, content: type, bytes: body });
+      if (epoch === 0 && (type === CCS || type === ALERT) && body.length === length)
+        this.feed({ ...origin(dg), flow: dg.flow, dir: dg.dir, content: type, bytes: body });
       else if (type === ALERT) this.emit({ type: 'tls.alert', ...origin(dg), flow: dg.flow, dir: dg.dir, encrypted: true, length, protocol: 'dtls' });
     }
   }
@@ -119,12 +136,32 @@ export class DtlsDecoder {
         const msg = `${R.handshakeTypeName(p.type)} (message_seq ${seq}) of ${p.length} bytes never completed: ${have} bytes in ${p.fragments} fragments arrived`;
         this.emit(anomaly('dtls.fragment_incomplete', msg, p.at, { flow, dir, message_seq: seq, msg_id: p.type, length: p.length, received: have }));
       }
-      if (d.retransmitted > 0) this.emit(anomaly('dtls.retransmission', `${d.retransmitted} handshake fragments of the ${dir === 'c2s' ? 'client' : 'server'} were retransmissions`, at, { flow, dir, count: d.retransmitted }));
+      if (d.retransmitted > 0)
+        this.emit(
+          anomaly(
+            'dtls.retransmission',
+            `${d.retransmitted} handshake fragments of the ${dir === 'c2s' ? 'client' : 'server'} were retransmissions`,
+            at,
+            { flow, dir, count: d.retransmitted },
+          ),
+        );
     }
   }
 
   private recordEvent(dg: Datagram, type: number, version: number, length: number, encrypted: boolean): Event {
-    return { type: 'tls.record', ...origin(dg), flow: dg.flow, dir: dg.dir, content_id: type, content: R.contentTypeName(type), version_id: version, version: R.versionName(version), length, encrypted, protocol: 'dtls' };
+    return {
+      type: 'tls.record',
+      ...origin(dg),
+      flow: dg.flow,
+      dir: dg.dir,
+      content_id: type,
+      content: R.contentTypeName(type),
+      version_id: version,
+      version: R.versionName(version),
+      length,
+      encrypted,
+      protocol: 'dtls',
+    };
   }
 
   /** RFC 9147 §4: the DTLS 1.3 unified header 0b001CSLEE (Connection ID, 16-bit sequence, length present, epoch
@@ -132,7 +169,18 @@ export class DtlsDecoder {
    *  C set the record runs to the end of the datagram unparsed. */
   private unified(dg: Datagram, cur: Cursor, c: ConnState): void {
     const flags = cur.u8()!;
-    const ev: Event = { type: 'tls.record', ...origin(dg), flow: dg.flow, dir: dg.dir, content_id: 23, content: R.contentTypeName(23), unified_header: true, encrypted: true, epoch_bits: flags & 0x03, protocol: 'dtls' };
+    const ev: Event = {
+      type: 'tls.record',
+      ...origin(dg),
+      flow: dg.flow,
+      dir: dg.dir,
+      content_id: 23,
+      content: R.contentTypeName(23),
+      unified_header: true,
+      encrypted: true,
+      epoch_bits: flags & 0x03,
+      protocol: 'dtls',
+    };
     // RFC 9147 §6.1: epoch 2 carries the handshake after the ServerHello, epoch 3 the first application keys;
     // the header keeps the epoch's low two bits. Epoch-2 records before any epoch-3 record of their direction are
     // the server's encrypted flight or the client's Finished flight, as the TLS stage labels TLS 1.3 records.
@@ -166,7 +214,14 @@ export class DtlsDecoder {
       const frag = cur.bytes(Math.min(fragLength, cur.left))!;
       any = true;
       if (offset + frag.length > length) {
-        this.emit(anomaly('dtls.malformed', `a ${R.handshakeTypeName(type)} fragment at ${offset}+${frag.length} runs past its message length ${length}`, dg, { flow: dg.flow, dir: dg.dir }));
+        this.emit(
+          anomaly(
+            'dtls.malformed',
+            `a ${R.handshakeTypeName(type)} fragment at ${offset}+${frag.length} runs past its message length ${length}`,
+            dg,
+            { flow: dg.flow, dir: dg.dir },
+          ),
+        );
         continue;
       }
       d.nextSeq ??= seq;
@@ -179,7 +234,10 @@ export class DtlsDecoder {
         if (length > this.opts.maxHandshakeBytes || d.pending.size >= MAX_PENDING_MESSAGES) {
           if (!d.limitReported) {
             d.limitReported = true;
-            const why = length > this.opts.maxHandshakeBytes ? `a ${R.handshakeTypeName(type)} of ${length} bytes is over --max-handshake-bytes (${this.opts.maxHandshakeBytes})` : `more than ${MAX_PENDING_MESSAGES} handshake messages wait behind an incomplete one`;
+            const why =
+              length > this.opts.maxHandshakeBytes
+                ? `a ${R.handshakeTypeName(type)} of ${length} bytes is over --max-handshake-bytes (${this.opts.maxHandshakeBytes})`
+                : `more than ${MAX_PENDING_MESSAGES} handshake messages wait behind an incomplete one`;
             this.emit(anomaly('dtls.limit', `${why}; not reassembled`, dg, { flow: dg.flow, dir: dg.dir }));
           }
           continue;

@@ -212,13 +212,20 @@ export class Excerpts {
     else if (s2c.includes(2) && s2c.includes(14) && c.s2c?.lostBefore.get(14) === false && ev.version !== 'TLS 1.3') requested = false;
     let sent: boolean | null = null;
     if (ev.client_cert_sent === true) sent = true;
-    else if (c2s.includes(16) && c.c2s?.lostBefore.get(16) === false) sent = c2s.indexOf(11) >= 0 && c2s.indexOf(11) < c2s.indexOf(16) ? (ev.client_cert_sent as boolean | null) : false;
+    else if (c2s.includes(16) && c.c2s?.lostBefore.get(16) === false)
+      sent = c2s.indexOf(11) >= 0 && c2s.indexOf(11) < c2s.indexOf(16) ? (ev.client_cert_sent as boolean | null) : false;
     const keep = new Set(['weak_protocol', 'weak_cipher', 'handshake_alert', 'protocol_version_mismatch', 'no_shared_cipher', 'hostname_mismatch']);
     // Both halves of the mutual-authentication question in the rows: the verdict on them stands.
-    if (requested === true && sent !== null) ['client_cert_not_sent', 'client_cert_sent', 'client_cert_not_accepted', 'client_cert_verify_missing'].forEach((k) => keep.add(k));
+    if (requested === true && sent !== null)
+      ['client_cert_not_sent', 'client_cert_sent', 'client_cert_not_accepted', 'client_cert_verify_missing'].forEach((k) => keep.add(k));
     const diagnoses = ((ev.diagnoses as { code: string; severity: string; message: string }[]) ?? []).filter((d) => keep.has(d.code));
     const where = `lines ${c.firstLine}–${c.lastLine}`;
-    const missing = [c.holeBytes > 0 ? `${c.holeBytes} bytes left out` : '', c.unknownGaps > 0 ? `${c.unknownGaps} gap${c.unknownGaps === 1 ? '' : 's'} of unknown size` : ''].filter(Boolean).join(', ');
+    const missing = [
+      c.holeBytes > 0 ? `${c.holeBytes} bytes left out` : '',
+      c.unknownGaps > 0 ? `${c.unknownGaps} gap${c.unknownGaps === 1 ? '' : 's'} of unknown size` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     diagnoses.push({
       code: 'excerpt',
       severity: 'info',
@@ -395,9 +402,23 @@ export class Excerpts {
       if (!first && gap > 0 && gap < UNKNOWN_GAP / 2) {
         item.hole = gap;
         c.holeBytes += gap;
-        this.emit(anomaly('excerpt.hole', `line ${g.line}: ${gap} bytes before these rows are not shown (rows left out); decoding keeps its place across them`, { line: g.line }, { flow: c.flow, dir: side.dir, bytes: gap }));
+        this.emit(
+          anomaly(
+            'excerpt.hole',
+            `line ${g.line}: ${gap} bytes before these rows are not shown (rows left out); decoding keeps its place across them`,
+            { line: g.line },
+            { flow: c.flow, dir: side.dir, bytes: gap },
+          ),
+        );
       } else if (!first && gap !== 0) {
-        this.emit(anomaly('excerpt.gap', `line ${g.line}: these rows continue the stream after a gap of unknown size (the rows before them do not show where their packet ended)`, { line: g.line }, { flow: c.flow, dir: side.dir }));
+        this.emit(
+          anomaly(
+            'excerpt.gap',
+            `line ${g.line}: these rows continue the stream after a gap of unknown size (the rows before them do not show where their packet ended)`,
+            { line: g.line },
+            { flow: c.flow, dir: side.dir },
+          ),
+        );
       }
       this.next(item);
       prev = g.pos + g.bytes.length;
@@ -409,7 +430,14 @@ export class Excerpts {
     const first = p.frags[0]!;
     const last = p.frags[p.frags.length - 1]!;
     const n = p.frags.reduce((k, f) => k + f.bytes.length, 0);
-    this.emit(anomaly('excerpt.unplaced', `lines ${first.line}–${last.lastLine}: ${n} bytes of hex rows without packet headers are not decoded: ${why}`, { line: first.line }, { bytes: n }));
+    this.emit(
+      anomaly(
+        'excerpt.unplaced',
+        `lines ${first.line}–${last.lastLine}: ${n} bytes of hex rows without packet headers are not decoded: ${why}`,
+        { line: first.line },
+        { bytes: n },
+      ),
+    );
   }
 
   private close(): void {
@@ -417,7 +445,15 @@ export class Excerpts {
     if (!c) return;
     this.conn = undefined;
     const sum = (s?: Side) => (s ? { msgs: s.msgs, lostBefore: s.lostBefore } : undefined);
-    this.closed.set(c.flow, { certTypes: c.certTypes, firstLine: c.firstLine, lastLine: c.lastLine, holeBytes: c.holeBytes, unknownGaps: c.unknownGaps, s2c: sum(c.s2c), c2s: sum(c.c2s) });
+    this.closed.set(c.flow, {
+      certTypes: c.certTypes,
+      firstLine: c.firstLine,
+      lastLine: c.lastLine,
+      holeBytes: c.holeBytes,
+      unknownGaps: c.unknownGaps,
+      s2c: sum(c.s2c),
+      c2s: sum(c.c2s),
+    });
     const bytes = { c2s: c.c2s ? sent(c.c2s) : 0, s2c: c.s2c ? sent(c.s2c) : 0 };
     // The flow stays known until its session is out: the TLS stage's last events (cut messages) come at its close.
     this.next({ kind: 'close', flow: c.flow, client: 'unknown', server: 'unknown', end: 'eof', bytes, gaps: c.unknownGaps, line: c.lastLine });
@@ -429,7 +465,22 @@ function sent(s: Side): number {
 }
 
 function newSide(dir: Dir): Side {
-  return { dir, segs: [], walk: freshWalk(0), end: 0, endKnown: false, pktPos: 0, start: 0, startKnown: false, size: 0, contiguous: true, sent: 0, spans: [], msgs: [], lostBefore: new Map() };
+  return {
+    dir,
+    segs: [],
+    walk: freshWalk(0),
+    end: 0,
+    endKnown: false,
+    pktPos: 0,
+    start: 0,
+    startKnown: false,
+    size: 0,
+    contiguous: true,
+    sent: 0,
+    spans: [],
+    msgs: [],
+    lostBefore: new Map(),
+  };
 }
 
 function freshWalk(at: number): Walk {

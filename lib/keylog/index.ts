@@ -188,7 +188,12 @@ export class KeyStore {
       if (/^[A-Z][A-Z0-9_]*$/.test(label)) return;
       return this.problem(source, lineNo, `'${label.slice(0, 40)}' is not a key log label`);
     }
-    if (parts.length !== 3) return this.problem(source, lineNo, `${label} needs a client random and a secret, found ${parts.length - 1} field${parts.length === 2 ? '' : 's'}`);
+    if (parts.length !== 3)
+      return this.problem(
+        source,
+        lineNo,
+        `${label} needs a client random and a secret, found ${parts.length - 1} field${parts.length === 2 ? '' : 's'}`,
+      );
     const random = parts[1]!;
     const secret = parts[2]!;
     if (random.length !== 64 || !HEX.test(random)) return this.problem(source, lineNo, `${label}: the client random is not 64 hex digits`);
@@ -206,6 +211,7 @@ export class KeyStore {
     const n = (this.problemCount.get(source) ?? 0) + 1;
     this.problemCount.set(source, n);
     if (n < MAX_KEYLOG_PROBLEMS) this.problems.push({ source, line, message });
-    else if (n === MAX_KEYLOG_PROBLEMS) this.problems.push({ source, line, message: `${message}; further malformed lines of this key log are skipped without a report` });
+    else if (n === MAX_KEYLOG_PROBLEMS)
+      this.problems.push({ source, line, message: `${message}; further malformed lines of this key log are skipped without a report` });
   }
 }

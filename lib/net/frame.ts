@@ -102,7 +102,12 @@ function ipLayer(buf: Uint8Array, start: number, ipStart: number, end: number, l
       : { error: 'malformed', message: 'malformed IP header', link };
   }
   if (depth === 0 && (ip.version === 4) !== (link.etherType === ETHERTYPE_IPV4)) {
-    return { error: 'malformed', message: `IPv${ip.version} header where the link layer says IPv${link.etherType === ETHERTYPE_IPV4 ? 4 : 6}`, link, ip };
+    return {
+      error: 'malformed',
+      message: `IPv${ip.version} header where the link layer says IPv${link.etherType === ETHERTYPE_IPV4 ? 4 : 6}`,
+      link,
+      ip,
+    };
   }
   const captured = end - ipStart;
   const wire = Math.min(ip.totalLen === 0 ? captured : ip.totalLen, bound);
@@ -110,7 +115,14 @@ function ipLayer(buf: Uint8Array, start: number, ipStart: number, end: number, l
   let fit: FrameFit;
   if (captured === wire) fit = 'exact';
   else if (captured < wire) fit = 'truncated';
-  else fit = captured - wire <= PAD_SLACK || (ipStart - start + wire < ETHER_MIN_FRAME && end - start <= ETHER_MIN_FRAME + PAD_SLACK) || wire < ip.totalLen || (captured - wire <= ZERO_PAD_MAX && allZero(buf, ipStart + wire, end)) ? 'padded' : 'overlong';
+  else
+    fit =
+      captured - wire <= PAD_SLACK ||
+      (ipStart - start + wire < ETHER_MIN_FRAME && end - start <= ETHER_MIN_FRAME + PAD_SLACK) ||
+      wire < ip.totalLen ||
+      (captured - wire <= ZERO_PAD_MAX && allZero(buf, ipStart + wire, end))
+        ? 'padded'
+        : 'overlong';
   const ipEnd = ipStart + Math.min(wire, captured);
   const fragment = ip.moreFragments || ip.fragOffset > 0;
   if (ip.fragOffset > 0) return { error: 'fragment', message: `IP fragment at offset ${ip.fragOffset}: no transport header`, link, ip };
@@ -135,7 +147,8 @@ function ipLayer(buf: Uint8Array, start: number, ipStart: number, end: number, l
         : { error: 'malformed', message: 'TCP data offset below 5', link, ip };
     }
     const len = wire - ip.headerLen - tcp.headerLen;
-    if (len < 0 && !fragment) return { error: 'malformed', message: `TCP header (${tcp.headerLen} bytes) longer than the IP payload (${wire - ip.headerLen})`, link, ip };
+    if (len < 0 && !fragment)
+      return { error: 'malformed', message: `TCP header (${tcp.headerLen} bytes) longer than the IP payload (${wire - ip.headerLen})`, link, ip };
     frame.tcp = tcp;
     frame.payloadStart = Math.min(ipStart + ip.headerLen + tcp.headerLen, ipEnd);
     frame.len = Math.max(len, 0);

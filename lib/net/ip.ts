@@ -125,7 +125,14 @@ export function decodeIpv6(c: Cursor): Ip | undefined {
   let id = 0;
   let ext: number[] | undefined;
   for (let n = 0; n < MAX_IPV6_EXT_HEADERS; n++) {
-    if (next === EXT_HOP_BY_HOP || next === EXT_ROUTING || next === EXT_DEST_OPTS || next === EXT_MOBILITY || next === EXT_HIP || next === EXT_SHIM6) {
+    if (
+      next === EXT_HOP_BY_HOP ||
+      next === EXT_ROUTING ||
+      next === EXT_DEST_OPTS ||
+      next === EXT_MOBILITY ||
+      next === EXT_HIP ||
+      next === EXT_SHIM6
+    ) {
       // Generic format (RFC 8200 §4.2): next header, length in 8-octet units not counting the first 8.
       const h = c.u8();
       const len = c.u8();

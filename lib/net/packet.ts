@@ -25,8 +25,44 @@ export function framePacket(f: Frame, at: Origin, payload: Uint8Array, truncated
   const cut = f.truncated || truncated;
   const p: Packet =
     at.frame === undefined
-      ? { line: at.line, ts: at.ts, time: at.time, epoch: at.epoch, ipVersion: ip.version, src: ip.src, dst: ip.dst, sport, dport, proto, seq, ack, flags, win, len: f.len, payload, truncated: cut }
-      : { frame: at.frame, ts: at.ts, time: at.time, epoch: at.epoch, ipVersion: ip.version, src: ip.src, dst: ip.dst, sport, dport, proto, seq, ack, flags, win, len: f.len, payload, truncated: cut };
+      ? {
+          line: at.line,
+          ts: at.ts,
+          time: at.time,
+          epoch: at.epoch,
+          ipVersion: ip.version,
+          src: ip.src,
+          dst: ip.dst,
+          sport,
+          dport,
+          proto,
+          seq,
+          ack,
+          flags,
+          win,
+          len: f.len,
+          payload,
+          truncated: cut,
+        }
+      : {
+          frame: at.frame,
+          ts: at.ts,
+          time: at.time,
+          epoch: at.epoch,
+          ipVersion: ip.version,
+          src: ip.src,
+          dst: ip.dst,
+          sport,
+          dport,
+          proto,
+          seq,
+          ack,
+          flags,
+          win,
+          len: f.len,
+          payload,
+          truncated: cut,
+        };
   if (f.fragment) p.fragment = true;
   return p;
 }

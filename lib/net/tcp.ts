@@ -35,7 +35,15 @@ export function decodeTcp(c: Cursor): Tcp | undefined {
   const win = c.u16();
   c.skip(2); // checksum
   const urg = c.u16();
-  if (sport === undefined || dport === undefined || seq === undefined || ack === undefined || offFlags === undefined || win === undefined || urg === undefined) {
+  if (
+    sport === undefined ||
+    dport === undefined ||
+    seq === undefined ||
+    ack === undefined ||
+    offFlags === undefined ||
+    win === undefined ||
+    urg === undefined
+  ) {
     return undefined;
   }
   const headerLen = (offFlags >> 12) * 4;
@@ -106,7 +114,8 @@ export function tcpOptions(bytes: Uint8Array): TcpOption[] {
       out.push({ kind, blocks });
     } else if (kind === TCPOPT.TIMESTAMPS && len === 10) out.push({ kind, tsval: body.u32()!, tsecr: body.u32()! });
     else {
-      const known = kind === TCPOPT.MSS || kind === TCPOPT.WSCALE || kind === TCPOPT.SACK_PERMITTED || kind === TCPOPT.SACK || kind === TCPOPT.TIMESTAMPS;
+      const known =
+        kind === TCPOPT.MSS || kind === TCPOPT.WSCALE || kind === TCPOPT.SACK_PERMITTED || kind === TCPOPT.SACK || kind === TCPOPT.TIMESTAMPS;
       out.push(known ? { kind, data: body.bytes(body.left)!, malformed: true } : { kind, data: body.bytes(body.left)! });
     }
   }

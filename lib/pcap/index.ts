@@ -142,11 +142,19 @@ export class PcapPackets {
       if (f.error === 'not_ip') return;
       if (f.error === 'fragment') {
         if (f.ip && f.ip.proto === 6) {
-          this.emit(anomaly('ip.fragment', `frame ${r.frame}: a later fragment of a TCP packet (IP offset ${f.ip.fragOffset}), not reassembled: skipped`, this.origin()));
+          this.emit(
+            anomaly(
+              'ip.fragment',
+              `frame ${r.frame}: a later fragment of a TCP packet (IP offset ${f.ip.fragOffset}), not reassembled: skipped`,
+              this.origin(),
+            ),
+          );
         }
         return;
       }
-      this.emit(anomaly('input.undecodable', `frame ${r.frame}: ${n} captured bytes that decode as no IP packet (${f.message}): skipped`, this.origin()));
+      this.emit(
+        anomaly('input.undecodable', `frame ${r.frame}: ${n} captured bytes that decode as no IP packet (${f.message}): skipped`, this.origin()),
+      );
       return;
     }
     if (!f.tcp && !f.udp) return;
@@ -154,8 +162,17 @@ export class PcapPackets {
     if (p.truncated) {
       if (!this.truncRun) {
         this.truncRun = true;
-        const why = r.origLen > n ? `${n} of ${r.origLen} bytes captured` : `the IP length says ${f.ip.totalLen} bytes, the frame has ${f.payloadEnd - f.ipStart}`;
-        this.emit(anomaly('input.truncated', `frame ${r.frame}: packet cut short (${why}); the packets after it cut the same way are not reported one by one`, this.origin()));
+        const why =
+          r.origLen > n
+            ? `${n} of ${r.origLen} bytes captured`
+            : `the IP length says ${f.ip.totalLen} bytes, the frame has ${f.payloadEnd - f.ipStart}`;
+        this.emit(
+          anomaly(
+            'input.truncated',
+            `frame ${r.frame}: packet cut short (${why}); the packets after it cut the same way are not reported one by one`,
+            this.origin(),
+          ),
+        );
       }
     } else this.truncRun = false;
     this.next(p);

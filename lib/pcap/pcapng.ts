@@ -74,7 +74,16 @@ export class PcapngReader extends Framer {
 
   constructor(private readonly sink: CaptureSink) {
     super(MAX_PCAPNG_READ);
-    this.rec = { frame: 0, iface: undefined as unknown as CaptureInterface, timed: true, sec: 0, frac: 0, digits: 6, origLen: 0, data: new Uint8Array(0) };
+    this.rec = {
+      frame: 0,
+      iface: undefined as unknown as CaptureInterface,
+      timed: true,
+      sec: 0,
+      frac: 0,
+      digits: 6,
+      origLen: 0,
+      data: new Uint8Array(0),
+    };
   }
 
   protected step(b: Uint8Array, pos: number, end: number): number {
@@ -82,7 +91,8 @@ export class PcapngReader extends Framer {
     if (this.trailer >= 0) {
       if (avail < 4) return -4;
       const len = this.endian.u32(b, pos);
-      if (len !== this.trailer) return this.damaged(`the block ending at byte ${this.consumed + 4} repeats its length as ${len}, not ${this.trailer}`);
+      if (len !== this.trailer)
+        return this.damaged(`the block ending at byte ${this.consumed + 4} repeats its length as ${len}, not ${this.trailer}`);
       this.trailer = -1;
       return 4;
     }
@@ -102,25 +112,37 @@ export class PcapngReader extends Framer {
       len = this.endian.u32(b, pos + 4);
     }
     if (len < 12 || len % 4 !== 0 || len > MAX_PCAPNG_BLOCK) {
-      return this.damaged(`block type 0x${type.toString(16)} at byte ${this.consumed} has length ${len} (a multiple of 4 from 12 to ${MAX_PCAPNG_BLOCK} expected)`);
+      return this.damaged(
+        `block type 0x${type.toString(16)} at byte ${this.consumed} has length ${len} (a multiple of 4 from 12 to ${MAX_PCAPNG_BLOCK} expected)`,
+      );
     }
     const packet = type === PCAPNG_EPB || type === PCAPNG_SPB || type === PCAPNG_PB;
     if (!packet && type !== PCAPNG_SHB && type !== PCAPNG_IDB && type !== PCAPNG_DSB) return this.pass(len);
     if (len > MAX_PCAPNG_READ) {
-      if (type === PCAPNG_SHB) return this.damaged(`the section header at byte ${this.consumed} is ${len} bytes long, more than the ${MAX_PCAPNG_READ}-byte limit`);
+      if (type === PCAPNG_SHB)
+        return this.damaged(`the section header at byte ${this.consumed} is ${len} bytes long, more than the ${MAX_PCAPNG_READ}-byte limit`);
       if (type === PCAPNG_DSB) {
-        this.sink.anomaly('pcap.block_too_large', `a ${len}-byte decryption secrets block is longer than the ${MAX_PCAPNG_READ}-byte limit: passed over`, this.frame + 1);
+        this.sink.anomaly(
+          'pcap.block_too_large',
+          `a ${len}-byte decryption secrets block is longer than the ${MAX_PCAPNG_READ}-byte limit: passed over`,
+          this.frame + 1,
+        );
         return this.pass(len);
       }
       if (packet) this.frame++;
       if (type === PCAPNG_IDB) this.addIface(-1, 0, 6, 6, 0, undefined);
       const what = packet ? `packet block (frame ${this.frame})` : `interface description block (interface ${this.ifaces.length - 1} is not decoded)`;
-      this.sink.anomaly('pcap.block_too_large', `a ${len}-byte ${what} is longer than the ${MAX_PCAPNG_READ}-byte limit: passed over`, packet ? this.frame : this.frame + 1);
+      this.sink.anomaly(
+        'pcap.block_too_large',
+        `a ${len}-byte ${what} is longer than the ${MAX_PCAPNG_READ}-byte limit: passed over`,
+        packet ? this.frame : this.frame + 1,
+      );
       return this.pass(len);
     }
     if (avail < len) return -len;
     const tail = this.endian.u32(b, pos + len - 4);
-    if (tail !== len) return this.damaged(`block type 0x${type.toString(16)} at byte ${this.consumed} says ${len} bytes at its start and ${tail} at its end`);
+    if (tail !== len)
+      return this.damaged(`block type 0x${type.toString(16)} at byte ${this.consumed} says ${len} bytes at its start and ${tail} at its end`);
     const body = pos + 8;
     const bodyEnd = pos + len - 4;
     if (type === PCAPNG_SHB) this.sectionHeader(b, body, bodyEnd);
@@ -174,7 +196,9 @@ export class PcapngReader extends Framer {
   private interfaceDescription(b: Uint8Array, p: number, end: number): void {
     const e = this.endian;
     if (end - p < 8) {
-      this.malformed(`interface description block ${this.ifaces.length} of section ${this.section} has a ${end - p}-byte body, shorter than its 8 fixed bytes: its packets are not decoded`);
+      this.malformed(
+        `interface description block ${this.ifaces.length} of section ${this.section} has a ${end - p}-byte body, shorter than its 8 fixed bytes: its packets are not decoded`,
+      );
       this.addIface(-1, 0, 6, 6, 0, undefined);
       return;
     }
@@ -189,7 +213,9 @@ export class PcapngReader extends Framer {
       if (code === OPT_ENDOFOPT) break;
       const v = q + 4;
       if (v + olen > end) {
-        this.malformed(`interface ${this.ifaces.length} of section ${this.section}: option ${code} runs ${v + olen - end} bytes past its block; the options after it are not read`);
+        this.malformed(
+          `interface ${this.ifaces.length} of section ${this.section}: option ${code} runs ${v + olen - end} bytes past its block; the options after it are not read`,
+        );
         break;
       }
       if (code === IF_TSRESOL && olen >= 1) resol = b[v]!;
@@ -206,7 +232,9 @@ export class PcapngReader extends Framer {
     if (resol & 0x80) digits = exp === 0 ? 0 : 9;
     else digits = Math.min(exp, 9);
     if ((resol & 0x80 && exp > 63) || (!(resol & 0x80) && exp > 19)) {
-      this.malformed(`interface ${this.ifaces.length} of section ${this.section}: if_tsresol 0x${resol.toString(16)} cannot be read; microseconds assumed`);
+      this.malformed(
+        `interface ${this.ifaces.length} of section ${this.section}: if_tsresol 0x${resol.toString(16)} cannot be read; microseconds assumed`,
+      );
       resol = 6;
       digits = 6;
     }
@@ -217,7 +245,9 @@ export class PcapngReader extends Framer {
     if (this.ifaces.length >= MAX_PCAPNG_INTERFACES) {
       if (!this.tooManyIfaces) {
         this.tooManyIfaces = true;
-        this.malformed(`section ${this.section} declares more than ${MAX_PCAPNG_INTERFACES} interfaces: the packets on the ones after that are skipped`);
+        this.malformed(
+          `section ${this.section} declares more than ${MAX_PCAPNG_INTERFACES} interfaces: the packets on the ones after that are skipped`,
+        );
       }
       return;
     }

@@ -32,7 +32,16 @@ export class PcapReader extends Framer {
 
   constructor(private readonly sink: CaptureSink) {
     super(RECORD_HEADER_MODIFIED + MAX_PCAP_RECORD);
-    this.rec = { frame: 0, iface: undefined as unknown as CaptureInterface, timed: true, sec: 0, frac: 0, digits: 6, origLen: 0, data: new Uint8Array(0) };
+    this.rec = {
+      frame: 0,
+      iface: undefined as unknown as CaptureInterface,
+      timed: true,
+      sec: 0,
+      frac: 0,
+      digits: 6,
+      origLen: 0,
+      data: new Uint8Array(0),
+    };
   }
 
   protected step(b: Uint8Array, pos: number, end: number): number {
@@ -85,7 +94,13 @@ export class PcapReader extends Framer {
       this.sink.anomaly('pcap.malformed', `pcap file header says version ${major}.${minor}; read as 2.4`, 1);
     }
     const lt = e.u32(b, pos + 20);
-    const iface: CaptureInterface = { section: 0, id: 0, linkType: lt & LT_LINKTYPE_MASK, snaplen: e.u32(b, pos + 16), digits: magic === PCAP_MAGIC_NS ? 9 : 6 };
+    const iface: CaptureInterface = {
+      section: 0,
+      id: 0,
+      linkType: lt & LT_LINKTYPE_MASK,
+      snaplen: e.u32(b, pos + 16),
+      digits: magic === PCAP_MAGIC_NS ? 9 : 6,
+    };
     if (lt & LT_FCS_PRESENT) iface.fcsLen = (lt >>> 28) * 2;
     this.iface = iface;
     this.rec.iface = iface;
@@ -95,7 +110,9 @@ export class PcapReader extends Framer {
   }
 
   protected ended(held: number): void {
-    const what = this.iface ? `inside pcap record ${this.frame + 1} (${held} bytes of it)` : `inside the pcap file header (${held} of ${FILE_HEADER} bytes)`;
+    const what = this.iface
+      ? `inside pcap record ${this.frame + 1} (${held} bytes of it)`
+      : `inside the pcap file header (${held} of ${FILE_HEADER} bytes)`;
     this.sink.anomaly('pcap.truncated', `the capture ends ${what}; that part is not decoded`, this.frame + 1);
   }
 }

@@ -55,7 +55,11 @@ export function expandLabel(secret: Buffer, label: string, length: number): Buff
   const out: Buffer[] = [];
   let prev = Buffer.alloc(0);
   for (let i = 1, n = 0; n < length; i++) {
-    prev = createHmac('sha256', secret).update(prev).update(info).update(Buffer.from([i])).digest();
+    prev = createHmac('sha256', secret)
+      .update(prev)
+      .update(info)
+      .update(Buffer.from([i]))
+      .digest();
     out.push(prev);
     n += prev.length;
   }

@@ -80,7 +80,13 @@ export class QuicDecoder {
   ) {}
 
   open(flow: number): void {
-    this.conns.set(flow, { flow, c2s: newDir(), s2c: newDir(), facts: { retry: false, packets: { c2s: {}, s2c: {} }, undecryptable: 0 }, unknownVersionReported: false });
+    this.conns.set(flow, {
+      flow,
+      c2s: newDir(),
+      s2c: newDir(),
+      facts: { retry: false, packets: { c2s: {}, s2c: {} }, undecryptable: 0 },
+      unknownVersionReported: false,
+    });
   }
 
   /** The connection has ended: reports CRYPTO bytes that never became contiguous, returns its facts. */
@@ -146,7 +152,9 @@ export class QuicDecoder {
     const dcid = cur.u8Prefixed();
     const scid = cur.u8Prefixed();
     if (version === undefined || !dcid || !scid) {
-      this.emit(anomaly('quic.malformed', `a QUIC long header cut short at byte ${off} of a ${b.length}-byte datagram`, dg, { flow: dg.flow, dir: dg.dir }));
+      this.emit(
+        anomaly('quic.malformed', `a QUIC long header cut short at byte ${off} of a ${b.length}-byte datagram`, dg, { flow: dg.flow, dir: dg.dir }),
+      );
       return b.length;
     }
     const dcidBytes = dcid.bytes(dcid.left)!;
@@ -169,7 +177,14 @@ export class QuicDecoder {
       events.push(ev);
       if (!c.unknownVersionReported) {
         c.unknownVersionReported = true;
-        this.emit(anomaly('quic.unknown_version', `QUIC version 0x${version.toString(16).padStart(8, '0')} (${versionName}): its packets are not decoded`, dg, { flow: dg.flow, dir: dg.dir, version_id: version }));
+        this.emit(
+          anomaly(
+            'quic.unknown_version',
+            `QUIC version 0x${version.toString(16).padStart(8, '0')} (${versionName}): its packets are not decoded`,
+            dg,
+            { flow: dg.flow, dir: dg.dir, version_id: version },
+          ),
+        );
       }
       return b.length;
     }
@@ -202,7 +217,13 @@ export class QuicDecoder {
     ev.length = length;
     if (end > b.length) {
       ev.truncated = true;
-      if (!dg.truncated) this.emit(anomaly('quic.malformed', `a QUIC ${type} packet says ${length} bytes follow its header, the datagram holds ${b.length - pnOffset}`, dg, { flow: dg.flow, dir: dg.dir }));
+      if (!dg.truncated)
+        this.emit(
+          anomaly('quic.malformed', `a QUIC ${type} packet says ${length} bytes follow its header, the datagram holds ${b.length - pnOffset}`, dg, {
+            flow: dg.flow,
+            dir: dg.dir,
+          }),
+        );
     }
     if (type === 'initial' && end <= b.length) this.initial(c, dg, b, off, pnOffset, end, dcidBytes, version, ev);
     return Math.min(end, b.length);
@@ -210,12 +231,28 @@ export class QuicDecoder {
 
   private cut(dg: Datagram, ev: Event, b: Uint8Array, off: number): number {
     ev.truncated = true;
-    if (!dg.truncated) this.emit(anomaly('quic.malformed', `a QUIC ${String(ev.packet_type)} header cut short at byte ${off} of a ${b.length}-byte datagram`, dg, { flow: dg.flow, dir: dg.dir }));
+    if (!dg.truncated)
+      this.emit(
+        anomaly('quic.malformed', `a QUIC ${String(ev.packet_type)} header cut short at byte ${off} of a ${b.length}-byte datagram`, dg, {
+          flow: dg.flow,
+          dir: dg.dir,
+        }),
+      );
     return b.length;
   }
 
   /** RFC 9001 §5.4 and §5.3: removes header protection and opens an Initial packet, then reads its frames. */
-  private initial(c: ConnState, dg: Datagram, b: Uint8Array, off: number, pnOffset: number, end: number, dcid: Uint8Array, version: number, ev: Event): void {
+  private initial(
+    c: ConnState,
+    dg: Datagram,
+    b: Uint8Array,
+    off: number,
+    pnOffset: number,
+    end: number,
+    dcid: Uint8Array,
+    version: number,
+    ev: Event,
+  ): void {
     const d = c[dg.dir];
     // RFC 9001 §5.2: both sides' Initial keys derive from the Destination Connection ID of the client's first
     // Initial; a Retry gives a new one (RFC 9000 §17.2.5.2), which the client's next Initial carries. Later client
@@ -240,7 +277,14 @@ export class QuicDecoder {
       c.facts.undecryptable++;
       ev.opened = false;
       if (d.undecryptable === 1) {
-        this.emit(anomaly('quic.undecryptable', `an Initial packet of the ${dg.dir === 'c2s' ? 'client' : 'server'} could not be opened: ${why}; later ones of this side are counted in the session`, dg, { flow: dg.flow, dir: dg.dir }));
+        this.emit(
+          anomaly(
+            'quic.undecryptable',
+            `an Initial packet of the ${dg.dir === 'c2s' ? 'client' : 'server'} could not be opened: ${why}; later ones of this side are counted in the session`,
+            dg,
+            { flow: dg.flow, dir: dg.dir },
+          ),
+        );
       }
     }
   }
@@ -250,8 +294,17 @@ export class QuicDecoder {
   }
 
   /** Opens one Initial; returns why it could not be opened, or undefined after reading its frames. */
-  private unprotect(c: ConnState, dg: Datagram, b: Uint8Array, off: number, pnOffset: number, end: number, version: number, ev: Event): string | undefined {
-    if (!c.keys) return "no Initial of the client was seen, so its Destination Connection ID (which the keys derive from) is unknown";
+  private unprotect(
+    c: ConnState,
+    dg: Datagram,
+    b: Uint8Array,
+    off: number,
+    pnOffset: number,
+    end: number,
+    version: number,
+    ev: Event,
+  ): string | undefined {
+    if (!c.keys) return 'no Initial of the client was seen, so its Destination Connection ID (which the keys derive from) is unknown';
     if (c.keys.version !== version) return `the client's Initial used another version`;
     const keys = dg.dir === 'c2s' ? c.keys.keys.client : c.keys.keys.server;
     if (pnOffset + 4 + SAMPLE_BYTES > end) return 'the packet is too short to hold a header protection sample';
@@ -292,8 +345,8 @@ export class QuicDecoder {
         cur.varint();
         const ranges = cur.varint() ?? 0;
         cur.varint();
-        for (let i = 0; i < ranges && !cur.short; i++) (cur.varint(), cur.varint());
-        if (type === 0x03) (cur.varint(), cur.varint(), cur.varint());
+        for (let i = 0; i < ranges && !cur.short; i++) cur.varint(), cur.varint();
+        if (type === 0x03) cur.varint(), cur.varint(), cur.varint();
       } else if (type === 0x06) {
         const offset = cur.varint();
         const data = cur.varintPrefixed();
@@ -311,7 +364,14 @@ export class QuicDecoder {
         c.facts.connection_close ??= cc;
         ev.connection_close = cc;
       } else {
-        this.emit(anomaly('quic.malformed', `frame type 0x${type.toString(16)} (${name}) is not allowed in an Initial packet (RFC 9000 §12.4); the rest of the packet is not read`, dg, { flow: dg.flow, dir: dg.dir }));
+        this.emit(
+          anomaly(
+            'quic.malformed',
+            `frame type 0x${type.toString(16)} (${name}) is not allowed in an Initial packet (RFC 9000 §12.4); the rest of the packet is not read`,
+            dg,
+            { flow: dg.flow, dir: dg.dir },
+          ),
+        );
         break;
       }
       if (cur.short) break;
@@ -325,7 +385,12 @@ export class QuicDecoder {
     const r = d.crypto.place(offset, data);
     if (r.overLimit && !d.limitReported) {
       d.limitReported = true;
-      this.emit(anomaly('quic.crypto_limit', `more than ${MAX_CRYPTO_HELD_BYTES} CRYPTO bytes wait beyond a hole; the excess is dropped`, dg, { flow: dg.flow, dir: dg.dir }));
+      this.emit(
+        anomaly('quic.crypto_limit', `more than ${MAX_CRYPTO_HELD_BYTES} CRYPTO bytes wait beyond a hole; the excess is dropped`, dg, {
+          flow: dg.flow,
+          dir: dg.dir,
+        }),
+      );
     }
     if (d.crypto.waiting) d.heldAt = origin(dg);
     for (const bytes of r.delivered) {

@@ -26,7 +26,19 @@ export const MAX_REPORT_CERTS = 100_000;
 export const MAX_REPORT_STRINGS = 200_000;
 
 /** Certificate fields the page shows. */
-const CERT_KEYS = ['subject', 'issuer', 'serial', 'not_before', 'not_after', 'san', 'key_type', 'key_bits', 'sig_alg', 'self_signed', 'error'] as const;
+const CERT_KEYS = [
+  'subject',
+  'issuer',
+  'serial',
+  'not_before',
+  'not_after',
+  'san',
+  'key_type',
+  'key_bits',
+  'sig_alg',
+  'self_signed',
+  'error',
+] as const;
 
 /**
  * JSON safe inside a `<script>` element: `<`, `>` and `&` as \u escapes (no `</script>` or `<!--` can form), and
@@ -123,7 +135,14 @@ export class HtmlReport {
       shas.push(sha);
       if (this.seen.has(sha) || this.pending.has(sha)) continue;
       const keep: Cert = {};
-      for (const k of CERT_KEYS) if (c[k] !== undefined) keep[k] = typeof c[k] === 'string' ? sanitize(c[k] as string) : Array.isArray(c[k]) ? (c[k] as unknown[]).map((x) => (typeof x === 'string' ? sanitize(x) : x)) : c[k];
+      for (const k of CERT_KEYS)
+        if (c[k] !== undefined)
+          keep[k] =
+            typeof c[k] === 'string'
+              ? sanitize(c[k] as string)
+              : Array.isArray(c[k])
+                ? (c[k] as unknown[]).map((x) => (typeof x === 'string' ? sanitize(x) : x))
+                : c[k];
       this.pending.set(sha, keep);
     }
     byDir.set(String(ev.dir), shas);
@@ -181,7 +200,15 @@ export class HtmlReport {
       at: typeof s.line === 'number' ? `line ${s.line}` : typeof s.frame === 'number' ? `frame ${s.frame}` : undefined,
       w: worst ? [this.s(worst.severity), this.s(worst.code)] : undefined,
       d: diagnoses.map((d) => [this.s(d.severity), this.s(d.code), this.s(d.message), this.s(d.side)]),
-      al: Array.isArray(s.alerts) ? (s.alerts as Record<string, unknown>[]).map((a) => ({ dir: a.dir, level: this.s(a.level), description: this.s(a.description), encrypted: a.encrypted, inferred: a.inferred })) : undefined,
+      al: Array.isArray(s.alerts)
+        ? (s.alerts as Record<string, unknown>[]).map((a) => ({
+            dir: a.dir,
+            level: this.s(a.level),
+            description: this.s(a.description),
+            encrypted: a.encrypted,
+            inferred: a.inferred,
+          }))
+        : undefined,
       st: l.steps.map((st) => [this.s(st.kind), st.dir ?? '', st.at, this.s(st.title), st.facts.map((f) => this.s(f))]),
       om: l.omitted || undefined,
       ch: chains,
@@ -196,7 +223,8 @@ export class HtmlReport {
 }
 
 /** Keys of events the page never reads, dropped as tokens when NDJSON is read back (certificates are kept). */
-const HTML_DROP = /(^|\.)(extensions|ciphers|compression_ids|compressions|extension_ids|ja3|ja3s|ja4_r|random|session_id|challenge|sig_alg_ids|sig_algs|supported_version_ids|key_share_groups|server_certs|client_certs|psk_identities)$/;
+const HTML_DROP =
+  /(^|\.)(extensions|ciphers|compression_ids|compressions|extension_ids|ja3|ja3s|ja4_r|random|session_id|challenge|sig_alg_ids|sig_algs|supported_version_ids|key_share_groups|server_certs|client_certs|psk_identities)$/;
 
 /** The first chunk of a stream and the whole stream again (that chunk first). */
 async function peek(input: Readable): Promise<{ head: Buffer; stream: Readable }> {
@@ -219,7 +247,11 @@ async function peek(input: Readable): Promise<{ head: Buffer; stream: Readable }
  * (any --events; `--events all` or the default set give the most); anything else is a capture (tcpdump text, pcap
  * or pcapng), decoded here with the events a ladder needs. Resolves with the number of connections listed.
  */
-export async function htmlReport(inputs: Iterable<{ name: string; open: () => Readable }>, output: NodeJS.WritableStream, title?: string): Promise<number> {
+export async function htmlReport(
+  inputs: Iterable<{ name: string; open: () => Readable }>,
+  output: NodeJS.WritableStream,
+  title?: string,
+): Promise<number> {
   const r = new HtmlReport((s) => output.write(s), title);
   const asCore = { push: (v: unknown) => r.push(v), end: () => r.endInput() };
   for (const { name, open } of inputs) {

@@ -15,7 +15,8 @@ import { sanitize } from '../output/sanitize.js';
  * Keys of other events that the report never reads, dropped by the token filter before a value is assembled:
  * certificate lists, extension lists, cipher lists and fingerprint strings are most of an event's bytes.
  */
-const HEAVY_KEYS = /(^|\.)(certs|extensions|cipher_ids|ciphers|compression_ids|compressions|extension_ids|ja3|ja3s|ja4_r|random|session_id|challenge|sig_alg_ids|sig_algs|ca_names|supported_version_ids|key_share_groups)$/;
+const HEAVY_KEYS =
+  /(^|\.)(certs|extensions|cipher_ids|ciphers|compression_ids|compressions|extension_ids|ja3|ja3s|ja4_r|random|session_id|challenge|sig_alg_ids|sig_algs|ca_names|supported_version_ids|key_share_groups)$/;
 
 /** Distinct diagnosis codes counted for the totals; further codes are counted together. */
 export const MAX_REPORT_CODES = 256;
@@ -75,7 +76,14 @@ export class Report {
     if (!value || typeof value !== 'object') return;
     const ev = value as Record<string, unknown>;
     if (ev.type !== 'tls.session') return;
-    if (this.rows === 0) this.out(this.p.bold(COLUMNS.map((c) => cell(c.title, c.width)).join('  ').trimEnd()) + '\n');
+    if (this.rows === 0)
+      this.out(
+        this.p.bold(
+          COLUMNS.map((c) => cell(c.title, c.width))
+            .join('  ')
+            .trimEnd(),
+        ) + '\n',
+      );
     this.rows++;
     const established = ev.established === true;
     if (established) this.established++;
@@ -105,12 +113,19 @@ export class Report {
 
   end(): void {
     if (this.rows === 0) {
-      this.out(`no tls.session events among ${this.values} values read (save them with: tlsdump --events all … > events.ndjson, or the default events)\n`);
+      this.out(
+        `no tls.session events among ${this.values} values read (save them with: tlsdump --events all … > events.ndjson, or the default events)\n`,
+      );
       return;
     }
     const codes = [...this.codes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    this.out(`\n${this.rows} connection${this.rows === 1 ? '' : 's'}: ${this.established} established, ${this.failed} failed, ${this.rows - this.established - this.failed} other\n`);
-    if (codes.length) this.out(`diagnoses: ${codes.map(([c, n]) => `${sanitize(c)} ×${n}`).join(', ')}${this.otherCodes ? `, other codes ×${this.otherCodes}` : ''}\n`);
+    this.out(
+      `\n${this.rows} connection${this.rows === 1 ? '' : 's'}: ${this.established} established, ${this.failed} failed, ${this.rows - this.established - this.failed} other\n`,
+    );
+    if (codes.length)
+      this.out(
+        `diagnoses: ${codes.map(([c, n]) => `${sanitize(c)} ×${n}`).join(', ')}${this.otherCodes ? `, other codes ×${this.otherCodes}` : ''}\n`,
+      );
   }
 }
 

@@ -16,7 +16,7 @@ function u32(b: Uint8Array, i: number): number {
 /** A version a QUIC long header may carry and still be QUIC: v1, v2, drafts (0xff0000xx), reserved
  *  0x?a?a?a?a greasing (RFC 9000 §15), or 0 (Version Negotiation, §17.2.1). */
 export function plausibleQuicVersion(v: number): boolean {
-  return v === QUIC_V1 || v === QUIC_V2 || v === 0 || (v >>> 8) === 0xff0000 || (v & 0x0f0f0f0f) === 0x0a0a0a0a;
+  return v === QUIC_V1 || v === QUIC_V2 || v === 0 || v >>> 8 === 0xff0000 || (v & 0x0f0f0f0f) === 0x0a0a0a0a;
 }
 
 /**

@@ -37,7 +37,9 @@ function endpoint(ip: string, port: number, v: 4 | 6): string {
 }
 
 function origin(p: Packet): Origin {
-  return p.frame === undefined ? { line: p.line, ts: p.ts, time: p.time, epoch: p.epoch } : { frame: p.frame, ts: p.ts, time: p.time, epoch: p.epoch };
+  return p.frame === undefined
+    ? { line: p.line, ts: p.ts, time: p.time, epoch: p.epoch }
+    : { frame: p.frame, ts: p.ts, time: p.time, epoch: p.epoch };
 }
 
 export class Conversations {
@@ -64,7 +66,14 @@ export class Conversations {
     if (p.fragment) {
       if ((c || classify(p.payload, undefined)) && !this.fragmentsSeen.has(key) && this.fragmentsSeen.size < this.opts.maxFlows) {
         this.fragmentsSeen.add(key);
-        this.emit(anomaly('udp.fragment', `a fragmented UDP datagram ${a} > ${b}: IP fragments are not reassembled, skipped`, at, c ? { flow: c.flow } : undefined));
+        this.emit(
+          anomaly(
+            'udp.fragment',
+            `a fragmented UDP datagram ${a} > ${b}: IP fragments are not reassembled, skipped`,
+            at,
+            c ? { flow: c.flow } : undefined,
+          ),
+        );
       }
       return;
     }
@@ -90,7 +99,14 @@ export class Conversations {
     if (this.live.size >= this.opts.maxFlows) {
       const oldest = this.live.values().next().value!;
       this.live.delete(oldest.key);
-      this.emit(anomaly('udp.evicted', `UDP flow ${oldest.flow} (${oldest.client} > ${oldest.server}) evicted: --max-flows ${this.opts.maxFlows} conversations are live`, at, { flow: oldest.flow }));
+      this.emit(
+        anomaly(
+          'udp.evicted',
+          `UDP flow ${oldest.flow} (${oldest.client} > ${oldest.server}) evicted: --max-flows ${this.opts.maxFlows} conversations are live`,
+          at,
+          { flow: oldest.flow },
+        ),
+      );
       this.close(oldest, 'evicted', at);
     }
     // When the bytes do not tell (a QUIC Initial is sent by both sides), a well-known port marks the server.

@@ -27,9 +27,7 @@ const tsharkFile = opt('--tshark');
 
 // --- sources -------------------------------------------------------------------------------------------------
 
-const tsharkText = tsharkFile
-  ? readFileSync(tsharkFile, 'utf8')
-  : execFileSync('tshark', ['-G', 'values'], { maxBuffer: 1 << 30, encoding: 'utf8' });
+const tsharkText = tsharkFile ? readFileSync(tsharkFile, 'utf8') : execFileSync('tshark', ['-G', 'values'], { maxBuffer: 1 << 30, encoding: 'utf8' });
 const tsharkVersion = tsharkFile ? `saved output ${tsharkFile}` : execFileSync('tshark', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 
 /** Rows `V <field> <value> <name>` of one tshark field, in file order, as [number, name]. */
@@ -193,7 +191,14 @@ writeTable(
   'SSLV2_CIPHER_SPECS',
   'SSL 2.0 cipher kinds',
   'draft-hickman-netscape-ssl-00 Appendix C (no IANA registry)',
-  merge(ts('tls.handshake.cipherspec', 'tshark tls.handshake.cipherspec (3-byte values)', (n) => n, (v) => v > 0xffff)),
+  merge(
+    ts(
+      'tls.handshake.cipherspec',
+      'tshark tls.handshake.cipherspec (3-byte values)',
+      (n) => n,
+      (v) => v > 0xffff,
+    ),
+  ),
   6,
 );
 
@@ -300,7 +305,13 @@ writeTable(
   'CLIENT_CERTIFICATE_TYPES',
   'TLS ClientCertificateType Identifiers',
   'IANA "TLS ClientCertificateType Identifiers" (tls-parameters-2)',
-  merge({ label: 'tshark tls.handshake.cert_type', rows: tsharkField('tls.handshake.cert_type').reverse().filter(([, n]) => n !== 'N/A').map(([v, n]) => [v, snake(n)]) }),
+  merge({
+    label: 'tshark tls.handshake.cert_type',
+    rows: tsharkField('tls.handshake.cert_type')
+      .reverse()
+      .filter(([, n]) => n !== 'N/A')
+      .map(([v, n]) => [v, snake(n)]),
+  }),
   2,
 );
 

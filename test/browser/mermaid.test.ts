@@ -40,10 +40,14 @@ function diagramsOf(events: readonly Event[]): string[] {
   const f = new MermaidFormatter((s) => (text += s));
   for (const ev of events) f.push(ev);
   f.end();
-  return text.split('```mermaid\n').slice(1).map((d) => d.slice(0, d.indexOf('```')));
+  return text
+    .split('```mermaid\n')
+    .slice(1)
+    .map((d) => d.slice(0, d.indexOf('```')));
 }
 
-const fixture = (name: string, file = join(FIXTURES, `${name}.pcap`)): Event[] => decodeAll(readFileSync(file), defaultOptions({ events: new Set(MERMAID_NEEDS) }));
+const fixture = (name: string, file = join(FIXTURES, `${name}.pcap`)): Event[] =>
+  decodeAll(readFileSync(file), defaultOptions({ events: new Set(MERMAID_NEEDS) }));
 
 /** A local page with mermaid.min.js inline and the diagrams as JSON data; nothing is fetched. */
 function page(diagrams: Record<string, string>): string {
@@ -76,7 +80,10 @@ test.before(async (ctx) => {
   });
   await p.goto('file://' + file, { waitUntil: 'load' });
   const out = (await p.evaluate(async () => {
-    const w = window as unknown as { mermaid: { initialize(o: object): void; render(id: string, s: string): Promise<{ svg: string }> }; DIAGRAMS: Record<string, string> };
+    const w = window as unknown as {
+      mermaid: { initialize(o: object): void; render(id: string, s: string): Promise<{ svg: string }> };
+      DIAGRAMS: Record<string, string>;
+    };
     w.mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', sequence: { useMaxWidth: false } });
     const res: Record<string, unknown> = {};
     for (const [name, src] of Object.entries(w.DIAGRAMS)) {
@@ -133,8 +140,14 @@ it('every diagram renders without a Mermaid error, with client and server and th
   for (const [name, r] of ctx.seen!) {
     if (name === '__page') continue;
     assert.is(r.error, undefined, `${name}: ${r.error}`);
-    assert.ok(r.actors.some((a) => /^client 10\.(99\.0\.1|0\.0\.1):\d+$/.test(a)), `${name}: ${r.actors.join(', ')}`);
-    assert.ok(r.actors.some((a) => /^server 10\.(99\.0\.2|0\.0\.2):\d+$/.test(a)), name);
+    assert.ok(
+      r.actors.some((a) => /^client 10\.(99\.0\.1|0\.0\.1):\d+$/.test(a)),
+      `${name}: ${r.actors.join(', ')}`,
+    );
+    assert.ok(
+      r.actors.some((a) => /^server 10\.(99\.0\.2|0\.0\.2):\d+$/.test(a)),
+      name,
+    );
   }
 });
 
@@ -148,10 +161,19 @@ it('mtls12-nocert: the CertificateRequest with its CA name, the client empty Cer
   assert.equal(cert.lines.slice(1), ['EMPTY: no certificate sent']);
   const alert = find(r, 'ALERT from the server: Alert fatal handshake_failure (frame 11)');
   assert.is(alert.dir, 's2c');
-  assert.ok(r.notes.some((n) => n.startsWith('ERROR client_cert_not_sent: the server asked for a client certificate at frame 8')), r.notes.join('\n'));
+  assert.ok(
+    r.notes.some((n) => n.startsWith('ERROR client_cert_not_sent: the server asked for a client certificate at frame 8')),
+    r.notes.join('\n'),
+  );
   // Mermaid's entity codes came out as the characters: `;` in the diagnosis, not #59;.
-  assert.ok(r.notes.some((n) => n.includes("ecdsa_sign; 1 CA name: 'CN=tlsdump Test Client CA,O=tlsdump test');")), r.notes.join('\n'));
-  assert.equal(find(r, 'ClientHello (frame 4)').lines[1], 'TLS 1.2 · versions TLS 1.3, TLS 1.2, TLS 1.1, TLS 1.0 · SNI server.test · 31 cipher suites');
+  assert.ok(
+    r.notes.some((n) => n.includes("ecdsa_sign; 1 CA name: 'CN=tlsdump Test Client CA,O=tlsdump test');")),
+    r.notes.join('\n'),
+  );
+  assert.equal(
+    find(r, 'ClientHello (frame 4)').lines[1],
+    'TLS 1.2 · versions TLS 1.3, TLS 1.2, TLS 1.1, TLS 1.0 · SNI server.test · 31 cipher suites',
+  );
 });
 
 it('mtls12-wrongca: the client chain with its issuer, and unknown_ca from the server', (ctx) => {
@@ -174,7 +196,10 @@ it('mtls13 failures: the encrypted flights with their record sizes, and the aler
     const alert = r.messages.find((m) => m.lines[0]!.startsWith('ALERT from the server: Alert (encrypted, inferred)'));
     assert.ok(alert && alert.dir === 's2c', name);
     assert.equal(alert!.lines.slice(1), ['one 19-byte record: the size of an encrypted alert'], name);
-    assert.ok(r.notes.some((n) => n.includes('client certificate: requested not visible, sent not visible')), name);
+    assert.ok(
+      r.notes.some((n) => n.includes('client certificate: requested not visible, sent not visible')),
+      name,
+    );
   }
 });
 
@@ -187,13 +212,28 @@ it('evil certificate subjects and strings are shown as text: no element made, no
   // RFC 4514 escapes <, >, ; with a backslash in the DN; the rest is the markup as it was.
   const dn = (s: string) => s.replace(/([<>;])/g, '\\$1');
   const cert = find(cap, 'Certificate (frame 10)');
-  assert.ok(cert.lines.slice(1).join('').includes(`CN=${dn(EVIL_SUBJECT)},O=tlsdump test ← issued by CN=${dn(EVIL_ISSUER)},O=tlsdump test`), cert.lines.join('\n'));
+  assert.ok(
+    cert.lines
+      .slice(1)
+      .join('')
+      .includes(`CN=${dn(EVIL_SUBJECT)},O=tlsdump test ← issued by CN=${dn(EVIL_ISSUER)},O=tlsdump test`),
+    cert.lines.join('\n'),
+  );
   // The terminal controls in the SNI are visible escapes.
   assert.ok(find(cap, 'ClientHello (frame 4)').lines[1]!.includes('SNI \\x1b]0;\\x07\\x0a\\u{202e}\\x1bc'));
   const syn = ctx.seen!.get('evil-strings')!;
   assert.is(syn.injected, 0);
   // One arrow per message, none added by `-->>`, `;` or a newline inside the strings; the alert is one arrow.
-  assert.equal(syn.messages.map((m) => m.lines[0]), ['ClientHello (line 2)', 'ServerHello (line 3)', 'Certificate (line 4)', 'CertificateRequest (line 5)', 'ALERT from the server: Alert fatal -->>S: pwned (line 6)']);
+  assert.equal(
+    syn.messages.map((m) => m.lines[0]),
+    [
+      'ClientHello (line 2)',
+      'ServerHello (line 3)',
+      'Certificate (line 4)',
+      'CertificateRequest (line 5)',
+      'ALERT from the server: Alert fatal -->>S: pwned (line 6)',
+    ],
+  );
   const all = [...syn.messages.flatMap((m) => m.lines), ...syn.notes].join('\n');
   assert.ok(all.includes('<script>window.__pwned = 1</script>'));
   assert.ok(all.includes('%%{init: {"theme":"dark"}}%%'));

@@ -49,7 +49,8 @@ test.after(async (ctx) => {
 });
 
 const text = (page: Page, sel: string): Promise<string> => page.$eval(sel, (e: Element) => e.textContent ?? '');
-const rows = (page: Page): Promise<string[][]> => page.$$eval('#rows .row', (rs: Element[]) => rs.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+const rows = (page: Page): Promise<string[][]> =>
+  page.$$eval('#rows .row', (rs: Element[]) => rs.map((r) => [...r.children].map((c) => c.textContent ?? '')));
 
 async function setFilter(page: Page, q: string): Promise<void> {
   await page.$eval('#filter', (e) => ((e as HTMLInputElement).value = ''));
@@ -65,7 +66,13 @@ async function ladder(page: Page): Promise<{ title: string; facts: string[]; dir
       const line = g.querySelector('line');
       const x1 = Number(line?.getAttribute('x1'));
       const x2 = Number(line?.getAttribute('x2'));
-      return { title: texts[0] ?? '', facts: texts.slice(1), dir: line ? (x1 < x2 ? 'c2s' : 's2c') : '', red: (line?.getAttribute('stroke') ?? g.querySelector('rect')?.getAttribute('stroke')) === '#c62828', note: !line };
+      return {
+        title: texts[0] ?? '',
+        facts: texts.slice(1),
+        dir: line ? (x1 < x2 ? 'c2s' : 's2c') : '',
+        red: (line?.getAttribute('stroke') ?? g.querySelector('rect')?.getAttribute('stroke')) === '#c62828',
+        note: !line,
+      };
     }),
   );
 }
@@ -76,10 +83,21 @@ it('lists every connection, in a table with endpoints, SNI, version, verdict and
   assert.is(await text(page, '#totals'), '25 connections: 20 established, 5 not');
   assert.is(await page.evaluate('window.tlsdumpReport.rows'), 25);
   assert.is(await text(page, '#shown'), '25 shown');
-  assert.equal(await page.$$eval('#thead span', (s: Element[]) => s.map((x) => x.textContent)), ['flow ▲', 'client', 'server', 'SNI', 'version', 'verdict', 'worst diagnosis']);
+  assert.equal(await page.$$eval('#thead span', (s: Element[]) => s.map((x) => x.textContent)), [
+    'flow ▲',
+    'client',
+    'server',
+    'SNI',
+    'version',
+    'verdict',
+    'worst diagnosis',
+  ]);
   const all = await rows(page);
   assert.is(all.length, 25, 'the view holds them all');
-  assert.ok(all.some((r) => r[2] === '10.99.0.2:4442' && r[5] === 'NOT established' && r[6] === 'error client_cert_not_sent'), JSON.stringify(all));
+  assert.ok(
+    all.some((r) => r[2] === '10.99.0.2:4442' && r[5] === 'NOT established' && r[6] === 'error client_cert_not_sent'),
+    JSON.stringify(all),
+  );
   await page.screenshot({ path: join(ARTIFACTS, 'report-table.png') });
 });
 
@@ -150,7 +168,9 @@ it('an evil certificate subject is shown as text: no element made from it, no sc
   assert.ok(steps.some((s) => s.facts.some((f) => f.includes(`CN=${dn(EVIL_ISSUER)}`))));
   // The SNI's terminal controls are visible escapes; an RLO does not reverse the text.
   assert.ok(detail.includes('SNI \\x1b]0;\\x07\\x0a\\u{202e}\\x1bc'));
-  const counts = await page.evaluate(`[document.querySelectorAll('script').length, document.querySelectorAll('#detail img, #detail i, #detail iframe, #detail [onload], #detail [onerror], #detail svg svg').length, typeof window.__pwned]`);
+  const counts = await page.evaluate(
+    `[document.querySelectorAll('script').length, document.querySelectorAll('#detail img, #detail i, #detail iframe, #detail [onload], #detail [onerror], #detail svg svg').length, typeof window.__pwned]`,
+  );
   assert.equal(counts, [2, 0, 'undefined']);
   assert.is(ctx.dialogs, 0);
   assert.equal(ctx.errors, []);

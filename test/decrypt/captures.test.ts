@@ -55,7 +55,7 @@ function decode(pcap: string, keylog: string | undefined): Event[] {
   return evs;
 }
 
-test('decrypt: per direction, handshake types and alerts equal tshark\'s with the same key log (project fixtures)', () => {
+test("decrypt: per direction, handshake types and alerts equal tshark's with the same key log (project fixtures)", () => {
   let compared = 0;
   for (const c of cases()) {
     const want = cachedTsharkView(CACHE, c.name, c.pcap, c.keylog);
@@ -67,7 +67,10 @@ test('decrypt: per direction, handshake types and alerts equal tshark\'s with th
     const diffs = compareViews(want, eventsView(evs));
     if (KNOWN[c.name]) {
       assert.ok(diffs.length > 0, `${c.name}: listed as differing but agrees with tshark: drop it from KNOWN`);
-      assert.ok(evs.some((e) => e.code === 'tls.decrypt_unsupported' && /CAMELLIA/.test(String(e.message))), `${c.name}: ${KNOWN[c.name]}`);
+      assert.ok(
+        evs.some((e) => e.code === 'tls.decrypt_unsupported' && /CAMELLIA/.test(String(e.message))),
+        `${c.name}: ${KNOWN[c.name]}`,
+      );
       continue;
     }
     assert.equal(diffs, [], c.name);
@@ -97,7 +100,10 @@ test('decrypt: TLS 1.3 mTLS verdicts are definite with keys (ok, no certificate,
   for (const name of ['tls13-aes128gcm', 'tls13-chacha20', 'tls13-hrr']) {
     const s = session(name);
     assert.equal([s.client_cert_requested, s.client_cert_sent, s.established], [false, false, true], name);
-    assert.not.ok((s.diagnoses as { code: string }[]).some((d) => d.code === 'client_cert_not_visible'), name);
+    assert.not.ok(
+      (s.diagnoses as { code: string }[]).some((d) => d.code === 'client_cert_not_visible'),
+      name,
+    );
   }
 });
 
@@ -125,7 +131,10 @@ test('decrypt: without a key log nothing changes; with keys for other connection
   for (const name of ['mtls13-nocert.pcap', 'tls12-ecdhe.pcap']) {
     const pcap = join(FIXTURES, name);
     const plain = decodeAll(readFileSync(pcap), all([]));
-    assert.not.ok(plain.some((e) => 'decrypted' in e || e.type === 'tls.data' || 'keys_missing' in e), name);
+    assert.not.ok(
+      plain.some((e) => 'decrypted' in e || e.type === 'tls.data' || 'keys_missing' in e),
+      name,
+    );
     const other = decodeAll(readFileSync(pcap), all([join(FIXTURES, 'tls11.keylog')]));
     const stripped = other.map((e) => {
       const c: Event = { ...e };
@@ -147,11 +156,14 @@ test('decrypt: wrong keys give tls.decrypt_failed and never a decrypted message'
     for (const name of ['mtls13-nocert', 'tls12-gcm', 'tls12-cbc-noetm']) {
       const pcap = join(DECRYPT, `${name}.pcap`);
       // Same client randoms, every secret with its last byte changed.
-      const text = readFileSync(keylogOf(pcap)!, 'utf8').replace(/([0-9a-f]{2})$/gm, (b) => ((parseInt(b, 16) ^ 0x5a).toString(16).padStart(2, '0')));
+      const text = readFileSync(keylogOf(pcap)!, 'utf8').replace(/([0-9a-f]{2})$/gm, (b) => (parseInt(b, 16) ^ 0x5a).toString(16).padStart(2, '0'));
       const k = join(dir, `${name}.keylog`);
       writeFileSync(k, text);
       const evs = decodeAll(readFileSync(pcap), all([k]));
-      assert.not.ok(evs.some((e) => e.decrypted === true || e.type === 'tls.data'), name);
+      assert.not.ok(
+        evs.some((e) => e.decrypted === true || e.type === 'tls.data'),
+        name,
+      );
       const failed = evs.filter((e) => e.code === 'tls.decrypt_failed');
       assert.ok(failed.length >= 1 && failed.length <= 8, `${name}: ${failed.length} failures`);
       const plain = decodeAll(readFileSync(pcap), all([]));
@@ -184,9 +196,15 @@ test('decrypt: after a capture gap the record sequence number is found again (re
   assert.ok(data.length >= 2);
   const lost = data[0]!.frame as number;
   const evs = decodeAll(dropFrames(readFileSync(pcap), new Set([lost])), all([keylog]));
-  assert.ok(evs.some((e) => e.code === 'tcp.gap'), 'the capture has a gap');
+  assert.ok(
+    evs.some((e) => e.code === 'tcp.gap'),
+    'the capture has a gap',
+  );
   const skipped = evs.filter((e) => e.type === 'tls.record' && e.records_skipped !== undefined);
-  assert.equal(skipped.map((e) => [e.dir, e.records_skipped]), [['c2s', 1]]);
+  assert.equal(
+    skipped.map((e) => [e.dir, e.records_skipped]),
+    [['c2s', 1]],
+  );
   assert.is(evs.filter((e) => e.type === 'tls.data' && e.dir === 'c2s').length, data.length - 1);
   assert.not.ok(evs.some((e) => e.code === 'tls.decrypt_failed'));
   const updates = (x: Event[]) => x.filter((e) => e.msg === 'key_update').map((e) => e.dir);
@@ -195,13 +213,21 @@ test('decrypt: after a capture gap the record sequence number is found again (re
   assert.equal(alerts(evs), alerts(full));
 });
 
-test('decrypt: a gap that takes the server\'s TLS 1.3 Finished: its application keys are found by trying them', () => {
+test("decrypt: a gap that takes the server's TLS 1.3 Finished: its application keys are found by trying them", () => {
   const pcap = join(DECRYPT, 'tls13-keyupdate.pcap');
   const keylog = keylogOf(pcap)!;
   const full = decode(pcap, keylog);
   const fin = full.find((e) => e.msg === 'finished' && e.dir === 's2c')!;
   const evs = decodeAll(dropFrames(readFileSync(pcap), new Set([fin.frame as number])), all([keylog]));
-  const after = (x: Event[]) => x.filter((e) => e.dir === 's2c' && e.decrypted === true && (e.type === 'tls.data' || e.type === 'tls.alert' || e.msg === 'new_session_ticket' || e.msg === 'key_update')).map((e) => [e.type, e.msg ?? e.description ?? e.length]);
+  const after = (x: Event[]) =>
+    x
+      .filter(
+        (e) =>
+          e.dir === 's2c' &&
+          e.decrypted === true &&
+          (e.type === 'tls.data' || e.type === 'tls.alert' || e.msg === 'new_session_ticket' || e.msg === 'key_update'),
+      )
+      .map((e) => [e.type, e.msg ?? e.description ?? e.length]);
   assert.ok(after(full).length >= 4);
   assert.equal(after(evs), after(full));
 });
@@ -216,20 +242,28 @@ test('decrypt: a pcapng Decryption Secrets Block decrypts without --keylog, as t
 });
 
 const ssldump = join(CAPTURES, 'ssldump');
-testIf(haveShared && existsSync(ssldump), '../shared/captures/ssldump absent')('decrypt: the ssldump samples (every TLS 1.3 suite, KeyUpdate, resumption) agree with tshark', () => {
-  const dir = ssldump;
-  const keylog = join(dir, 'keylog.txt');
-  let n = 0;
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.pcap')).sort()) {
-    const want = cachedTsharkView(CACHE, `shared/ssldump/${f}`, join(dir, f), keylog);
-    if (!want) continue;
-    const evs = decode(join(dir, f), keylog);
-    assert.equal(compareViews(want, eventsView(evs)), [], f);
-    assert.ok(evs.some((e) => e.decrypted === true), f);
-    n++;
-  }
-  if (n === 0) skipping('tshark absent and no cached view for the ssldump samples');
-});
+testIf(haveShared && existsSync(ssldump), '../shared/captures/ssldump absent')(
+  'decrypt: the ssldump samples (every TLS 1.3 suite, KeyUpdate, resumption) agree with tshark',
+  () => {
+    const dir = ssldump;
+    const keylog = join(dir, 'keylog.txt');
+    let n = 0;
+    for (const f of readdirSync(dir)
+      .filter((x) => x.endsWith('.pcap'))
+      .sort()) {
+      const want = cachedTsharkView(CACHE, `shared/ssldump/${f}`, join(dir, f), keylog);
+      if (!want) continue;
+      const evs = decode(join(dir, f), keylog);
+      assert.equal(compareViews(want, eventsView(evs)), [], f);
+      assert.ok(
+        evs.some((e) => e.decrypted === true),
+        f,
+      );
+      n++;
+    }
+    if (n === 0) skipping('tshark absent and no cached view for the ssldump samples');
+  },
+);
 
 test('decrypt: secrets appended to a key log after the connection began are still used (a live key log)', () => {
   const pcap = join(DECRYPT, 'mtls13-nocert.pcap');
@@ -255,16 +289,21 @@ test('decrypt: secrets appended to a key log after the connection began are stil
 });
 
 const decryptHoldout = process.env.TLSDUMP_DECRYPT_HOLDOUT;
-testIf(decryptHoldout !== undefined && haveTool('tshark'), 'TLSDUMP_DECRYPT_HOLDOUT not set (scripts/decrypt/record.sh --holdout DIR), or no tshark')('decrypt: a holdout recording (TLSDUMP_DECRYPT_HOLDOUT) agrees with tshark', () => {
-  const dir = decryptHoldout!;
-  for (const f of readdirSync(dir).filter((x) => /\.pcap$/.test(x)).sort()) {
-    const pcap = join(dir, f);
-    const keylog = keylogOf(pcap);
-    const want: DecryptView = tsharkView(pcap, keylog);
-    const diffs = compareViews(want, eventsView(decodeAll(readFileSync(pcap), all(keylog ? [keylog] : []))));
-    if (f === 'tls12-camellia.pcap') continue;
-    assert.equal(diffs, [], f);
-  }
-});
+testIf(decryptHoldout !== undefined && haveTool('tshark'), 'TLSDUMP_DECRYPT_HOLDOUT not set (scripts/decrypt/record.sh --holdout DIR), or no tshark')(
+  'decrypt: a holdout recording (TLSDUMP_DECRYPT_HOLDOUT) agrees with tshark',
+  () => {
+    const dir = decryptHoldout!;
+    for (const f of readdirSync(dir)
+      .filter((x) => /\.pcap$/.test(x))
+      .sort()) {
+      const pcap = join(dir, f);
+      const keylog = keylogOf(pcap);
+      const want: DecryptView = tsharkView(pcap, keylog);
+      const diffs = compareViews(want, eventsView(decodeAll(readFileSync(pcap), all(keylog ? [keylog] : []))));
+      if (f === 'tls12-camellia.pcap') continue;
+      assert.equal(diffs, [], f);
+    }
+  },
+);
 
 test.run();

@@ -42,15 +42,21 @@ test('keylog: comments, blank lines, CRLF, unknown labels and RSA lines are skip
 });
 
 test('keylog: a malformed line becomes one problem with its line number, and the others are still read', () => {
-  withFile(`# first\nCLIENT_RANDOM ${R1}\nCLIENT_RANDOM zz${R1.slice(2)} ${S48}\nSERVER_TRAFFIC_SECRET_0 ${R2} 123\nCLIENT_RANDOM ${R1} ${S32}\nnot a key log line\nSERVER_TRAFFIC_SECRET_0 ${R2} ${S32}`, (p) => {
-    const k = new KeyStore([p]);
-    const probs = k.takeProblems();
-    assert.equal(probs.map((x) => x.line), [2, 3, 4, 5, 6]);
-    assert.ok(probs.every((x) => x.source === p));
-    assert.ok(/client random/.test(probs[1]!.message), probs[1]!.message);
-    assert.ok(k.lookup(R2)?.SERVER_TRAFFIC_SECRET_0);
-    assert.equal(k.takeProblems(), [], 'problems are handed out once');
-  });
+  withFile(
+    `# first\nCLIENT_RANDOM ${R1}\nCLIENT_RANDOM zz${R1.slice(2)} ${S48}\nSERVER_TRAFFIC_SECRET_0 ${R2} 123\nCLIENT_RANDOM ${R1} ${S32}\nnot a key log line\nSERVER_TRAFFIC_SECRET_0 ${R2} ${S32}`,
+    (p) => {
+      const k = new KeyStore([p]);
+      const probs = k.takeProblems();
+      assert.equal(
+        probs.map((x) => x.line),
+        [2, 3, 4, 5, 6],
+      );
+      assert.ok(probs.every((x) => x.source === p));
+      assert.ok(/client random/.test(probs[1]!.message), probs[1]!.message);
+      assert.ok(k.lookup(R2)?.SERVER_TRAFFIC_SECRET_0);
+      assert.equal(k.takeProblems(), [], 'problems are handed out once');
+    },
+  );
 });
 
 test('keylog: a file that is no key log gives at most MAX_KEYLOG_PROBLEMS problems, the last one saying so', () => {

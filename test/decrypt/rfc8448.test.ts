@@ -46,7 +46,7 @@ test('rfc8448: application data opens at its sequence number (server: 1, after i
   assert.is(open(V.SERVER_APP_RECORD, V.SERVER_APP_KEY, V.SERVER_APP_IV, 0n), undefined);
 });
 
-test('rfc8448: a record never opens under the other direction\'s key, nor with one bit changed', () => {
+test("rfc8448: a record never opens under the other direction's key, nor with one bit changed", () => {
   assert.is(open(V.CLIENT_APP_RECORD, V.SERVER_APP_KEY, V.SERVER_APP_IV, 0n), undefined);
   // (The length bytes, 3 and 4, are the framing's: the body handed over is the length.)
   for (const at of [0, 1, 5, 30, V.CLIENT_APP_RECORD.length - 1]) {

@@ -13,19 +13,28 @@ const CASES: [string, (s: Record<string, unknown>[]) => void][] = [
   [
     'zeek/webrtc-stun.pcap',
     (s) => {
-      assert.equal(s.map((x) => [x.version, x.client_cert_requested, x.client_cert_sent]), [['DTLS 1.0', true, true]]);
+      assert.equal(
+        s.map((x) => [x.version, x.client_cert_requested, x.client_cert_sent]),
+        [['DTLS 1.0', true, true]],
+      );
     },
   ],
   [
     'zeek/dtls13-wolfssl.pcap',
     (s) => {
-      assert.equal(s.map((x) => [x.version, x.established, x.client_cert_requested]), [['DTLS 1.3', true, null]]);
+      assert.equal(
+        s.map((x) => [x.version, x.established, x.client_cert_requested]),
+        [['DTLS 1.3', true, null]],
+      );
     },
   ],
   [
     'zeek/dtls1_2.pcap',
     (s) => {
-      assert.equal(s.map((x) => [x.version, x.cipher, x.client_cert_requested]), [['DTLS 1.2', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', false]]);
+      assert.equal(
+        s.map((x) => [x.version, x.cipher, x.client_cert_requested]),
+        [['DTLS 1.2', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', false]],
+      );
     },
   ],
 ];

@@ -49,13 +49,31 @@ test('a ClientHello in three fragments, out of order and one repeated, is one me
   const hs = evs.filter((e) => e.type === 'tls.handshake');
   assert.is(hs.length, 1);
   const m = hs[0]!;
-  assert.equal([m.msg, m.frame, m.message_seq, m.fragments, m.length, m.cookie, m.cookie_length, m.sni], ['client_hello', 4, 0, 4, ch.length, 'c00c1e', 3, 'example.com']);
+  assert.equal(
+    [m.msg, m.frame, m.message_seq, m.fragments, m.length, m.cookie, m.cookie_length, m.sni],
+    ['client_hello', 4, 0, 4, ch.length, 'c00c1e', 3, 'example.com'],
+  );
   // JA4.md: d for DTLS; the version is the highest of supported_versions, which this hello borrowed from TLS 1.3.
   assert.ok(String(m.ja4).startsWith('d13d0211an_'), String(m.ja4));
   const recs = evs.filter((e) => e.type === 'tls.record');
-  assert.equal(recs.map((r) => [r.epoch, r.sequence_number, r.retransmission]), [[0, 0, undefined], [0, 1, undefined], [0, 2, true], [0, 3, undefined], [0, 4, undefined]]);
-  assert.equal(evs.filter((e) => e.type === 'tls.alert').map((a) => a.description), ['close_notify']);
-  assert.equal(evs.filter((e) => e.type === 'anomaly').map((e) => e.code), ['dtls.retransmission']);
+  assert.equal(
+    recs.map((r) => [r.epoch, r.sequence_number, r.retransmission]),
+    [
+      [0, 0, undefined],
+      [0, 1, undefined],
+      [0, 2, true],
+      [0, 3, undefined],
+      [0, 4, undefined],
+    ],
+  );
+  assert.equal(
+    evs.filter((e) => e.type === 'tls.alert').map((a) => a.description),
+    ['close_notify'],
+  );
+  assert.equal(
+    evs.filter((e) => e.type === 'anomaly').map((e) => e.code),
+    ['dtls.retransmission'],
+  );
 });
 
 test('a message whose fragments never complete gives dtls.fragment_incomplete; later complete ones still come out', () => {
@@ -64,18 +82,36 @@ test('a message whose fragments never complete gives dtls.fragment_incomplete; l
   ckx[0] = 32;
   const evs = run([c2s(record(22, fragment(1, 0, ch, 0, 100))), c2s(record(22, fragment(16, 1, ckx, 0, ckx.length)))]);
   const an = evs.filter((e) => e.type === 'anomaly');
-  assert.equal(an.map((e) => [e.code, e.message_seq, e.received]), [['dtls.fragment_incomplete', 0, 100]]);
-  assert.equal(evs.filter((e) => e.type === 'tls.handshake').map((e) => e.msg), ['client_key_exchange']);
+  assert.equal(
+    an.map((e) => [e.code, e.message_seq, e.received]),
+    [['dtls.fragment_incomplete', 0, 100]],
+  );
+  assert.equal(
+    evs.filter((e) => e.type === 'tls.handshake').map((e) => e.msg),
+    ['client_key_exchange'],
+  );
 });
 
 test('records after ChangeCipherSpec (epoch 1) are encrypted: a Finished and an alert show only their length', () => {
   const evs = run([c2s(Buffer.concat([record(20, Buffer.from([1])), record(22, Buffer.alloc(40), 1), record(21, Buffer.alloc(26), 1)]))]);
-  assert.equal(evs.filter((e) => e.type === 'tls.record').map((r) => [r.content, r.epoch, r.encrypted]), [['change_cipher_spec', 0, false], ['handshake', 1, true], ['alert', 1, true]]);
-  assert.equal(evs.filter((e) => e.type === 'tls.alert').map((a) => [a.encrypted, a.length]), [[true, 26]]);
+  assert.equal(
+    evs.filter((e) => e.type === 'tls.record').map((r) => [r.content, r.epoch, r.encrypted]),
+    [
+      ['change_cipher_spec', 0, false],
+      ['handshake', 1, true],
+      ['alert', 1, true],
+    ],
+  );
+  assert.equal(
+    evs.filter((e) => e.type === 'tls.alert').map((a) => [a.encrypted, a.length]),
+    [[true, 26]],
+  );
 });
 
 test('bytes that are no record header end the datagram with dtls.malformed; random datagrams never throw', () => {
-  const evs = run([c2s(Buffer.concat([record(22, fragment(1, 0, dtlsClientHello(Buffer.alloc(0)), 0, 10)), Buffer.from([0x16, 0x03, 0x03, 0, 5, 1, 2, 3, 4, 5])]))]);
+  const evs = run([
+    c2s(Buffer.concat([record(22, fragment(1, 0, dtlsClientHello(Buffer.alloc(0)), 0, 10)), Buffer.from([0x16, 0x03, 0x03, 0, 5, 1, 2, 3, 4, 5])])),
+  ]);
   assert.ok(evs.some((e) => e.code === 'dtls.malformed'));
   let x = 7;
   const rnd = () => (x = (x * 1103515245 + 12345) & 0x7fffffff) & 0xff;

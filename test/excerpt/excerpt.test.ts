@@ -20,7 +20,10 @@ const ALL = defaultOptions({ events: new Set(EVENT_TYPES) });
 
 function seedFacts(events: Event[], flow: number): void {
   const hs = events.filter((e) => e.type === 'tls.handshake' && e.flow === flow);
-  assert.ok(hs.every((e) => e.excerpt === true && e.dir === 's2c' && Array.isArray(e.lines)), 'excerpt events are marked, with their lines, as the server\'s');
+  assert.ok(
+    hs.every((e) => e.excerpt === true && e.dir === 's2c' && Array.isArray(e.lines)),
+    "excerpt events are marked, with their lines, as the server's",
+  );
   const sh = hs.find((e) => e.msg === 'server_hello')!;
   assert.ok(sh, 'server_hello');
   assert.is(sh.version, 'TLS 1.0');
@@ -31,7 +34,10 @@ function seedFacts(events: Event[], flow: number): void {
   assert.is(cert.length, 3092);
   const certs = cert.certs as { error?: string; length?: number; missing_bytes?: number; subject?: string }[];
   // Every certificate has rows left out: their sizes are known (1320, 1184, 576), their contents are not.
-  assert.equal(certs.map((c) => c.length), [1320, 1184, 576]);
+  assert.equal(
+    certs.map((c) => c.length),
+    [1320, 1184, 576],
+  );
   assert.ok(certs.every((c) => c.subject === undefined && typeof c.error === 'string' && c.missing_bytes! > 0 && c.missing_bytes! < c.length!));
   const cr = hs.find((e) => e.msg === 'certificate_request')!;
   assert.is(cr.length, 3384);
@@ -41,14 +47,14 @@ function seedFacts(events: Event[], flow: number): void {
   assert.ok(hs.some((e) => e.msg === 'server_hello_done'));
   const s = events.find((e) => e.type === 'tls.session' && e.flow === flow)!;
   assert.is(s.client_cert_requested, true);
-  assert.is(s.client_cert_sent, null, 'the client\'s flight is not in the excerpt');
+  assert.is(s.client_cert_sent, null, "the client's flight is not in the excerpt");
   assert.is(s.established, null);
   assert.is(s.excerpt, true);
   const blame = (s.diagnoses as { code: string; severity: string }[]).filter((d) => d.severity === 'error');
   assert.equal(blame, [], 'no error verdict about what the excerpt does not show');
 }
 
-test('excerpt: the seed\'s second trace (data/seed-trace2.txt) gives the server flight the article decodes by hand', () => {
+test("excerpt: the seed's second trace (data/seed-trace2.txt) gives the server flight the article decodes by hand", () => {
   const events = decodeAll(readFileSync(join(ROOT, 'data', 'seed-trace2.txt')), ALL);
   seedFacts(events, 0);
   assert.not.ok(events.some((e) => e.code === 'input.orphan_hex' || e.code === 'excerpt.unplaced'));
@@ -57,7 +63,7 @@ test('excerpt: the seed\'s second trace (data/seed-trace2.txt) gives the server 
   assert.equal(holes, [1312, 1152, 240, 304, 992, 1408, 832]);
 });
 
-test('excerpt: the article itself, prose and all: the second trace is flow 1, after the first trace\'s connection', () => {
+test("excerpt: the article itself, prose and all: the second trace is flow 1, after the first trace's connection", () => {
   const article = join(SHARED, 'seed', '000_f61e09c4f4cda515.txt');
   if (!existsSync(article)) return skipping('../shared/seed absent: seed article excerpt test');
   const events = decodeAll(readFileSync(article), ALL);
@@ -92,7 +98,13 @@ test('excerpt: random rows, offsets, separators and bytes never throw, and excer
         const off = int(12) === 0 ? 0x30 : 16 * int(0x80);
         const bytes = Array.from({ length: 1 + int(16) }, () => (int(4) === 0 ? [0x16, 0x03, 0x01, 0x0b, 0x0d, 0x02][int(6)]! : int(256)));
         const groups: string[] = [];
-        for (let b = 0; b < bytes.length; b += 2) groups.push(bytes.slice(b, b + 2).map((x) => x.toString(16).padStart(2, '0')).join(''));
+        for (let b = 0; b < bytes.length; b += 2)
+          groups.push(
+            bytes
+              .slice(b, b + 2)
+              .map((x) => x.toString(16).padStart(2, '0'))
+              .join(''),
+          );
         lines.push(`\t0x${off.toString(16).padStart(4, '0')}:  ${groups.join(' ')}`);
       }
     }
@@ -126,7 +138,19 @@ interface Oracle {
   text: string;
 }
 
-const SCENARIOS = ['mtls12-ok', 'mtls12-nocert', 'mtls12-wrongca', 'tls12-rsa', 'tls12-ecdhe', 'tls12-ecdsa', 'tls10', 'tls11', 'server-no-intermediate', 'tls13', 'mtls13-ok'];
+const SCENARIOS = [
+  'mtls12-ok',
+  'mtls12-nocert',
+  'mtls12-wrongca',
+  'tls12-rsa',
+  'tls12-ecdhe',
+  'tls12-ecdsa',
+  'tls10',
+  'tls11',
+  'server-no-intermediate',
+  'tls13',
+  'mtls13-ok',
+];
 
 let cached: Oracle[] | undefined;
 function oracles(): Oracle[] {
@@ -141,11 +165,19 @@ function readOracles(): Oracle[] {
   for (const [file, c] of Object.entries(manifest.captures)) {
     if (!SCENARIOS.includes(c.scenario) || !existsSync(join(dir, file))) continue;
     const truth = c.truth[0]!;
-    const tshark = JSON.parse(readFileSync(join(dir, file.replace(/\.pcap$/, '.tshark.json')), 'utf8')) as { flows: Record<string, { handshakes: { s2c: number[] }; cipher: number; certs: { s2c: string[] } }> };
+    const tshark = JSON.parse(readFileSync(join(dir, file.replace(/\.pcap$/, '.tshark.json')), 'utf8')) as {
+      flows: Record<string, { handshakes: { s2c: number[] }; cipher: number; certs: { s2c: string[] } }>;
+    };
     const flow = Object.values(tshark.flows)[0]!;
     const s2c = flow.handshakes.s2c;
     const done = s2c.indexOf(14);
-    const fields = execFileSync('tshark', ['-r', join(dir, file), '-Y', 'tls.handshake.type == 2', '-T', 'fields', '-e', 'tls.handshake.session_id'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0] ?? '';
+    const fields =
+      execFileSync('tshark', ['-r', join(dir, file), '-Y', 'tls.handshake.type == 2', '-T', 'fields', '-e', 'tls.handshake.session_id'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .toString()
+        .trim()
+        .split('\n')[0] ?? '';
     const text = execFileSync('tcpdump', ['-nn', '-t', '-X', '-r', join(dir, file)], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
     const whole = decodeAll(readFileSync(join(dir, file)));
     const cr = whole.find((e) => e.msg === 'certificate_request' && e.flow === 0);
@@ -192,7 +224,9 @@ function checkSound(o: Oracle, events: Event[], label: string): { sh: boolean; c
     const req = e.client_cert_requested;
     if (req !== null) assert.is(req, o.truth.client_cert_requested, `${label}: client_cert_requested`);
     assert.is(e.client_cert_sent, null, `${label}: the client's flight is not in a server excerpt`);
-    const blame = (e.diagnoses as { code: string; severity: string }[]).filter((d) => d.severity === 'error' || /^client_cert_not|handshake_incomplete|no_close_notify|capture_gap|chain_/.test(d.code));
+    const blame = (e.diagnoses as { code: string; severity: string }[]).filter(
+      (d) => d.severity === 'error' || /^client_cert_not|handshake_incomplete|no_close_notify|capture_gap|chain_/.test(d.code),
+    );
     assert.equal(blame, [], `${label}: no verdict about what the excerpt does not show`);
   }
   return { sh: hs.some((e) => e.msg === 'server_hello' && !e.truncated), cr: hs.some((e) => e.msg === 'certificate_request'), certs: certsRead };
@@ -207,12 +241,20 @@ test('excerpt: whole server flights of real recordings, without headers, give ev
       const ex = serverFlightExcerpt(o.text, o.server, { blank });
       const label = `${o.name} blank=${blank}`;
       const events = decodeAll(ex.text, ALL);
-      assert.not.ok(events.some((e) => e.code === 'excerpt.unplaced' || e.code === 'excerpt.gap' || e.code === 'tls.resync'), label);
+      assert.not.ok(
+        events.some((e) => e.code === 'excerpt.unplaced' || e.code === 'excerpt.gap' || e.code === 'tls.resync'),
+        label,
+      );
       checkSound(o, events, label);
       const msgs = events.filter((e) => e.type === 'tls.handshake').map((e) => e.msg_id);
       assert.equal(msgs, o.flight, `${label}: the server's messages`);
       const cert = events.find((e) => e.msg === 'certificate');
-      if (cert) assert.equal((cert.certs as { sha256: string }[]).map((c) => c.sha256), o.certs, `${label}: certificates`);
+      if (cert)
+        assert.equal(
+          (cert.certs as { sha256: string }[]).map((c) => c.sha256),
+          o.certs,
+          `${label}: certificates`,
+        );
       const cr = events.find((e) => e.msg === 'certificate_request');
       if (cr) assert.equal(cr.ca_names, o.caNames, label);
       const s = events.find((e) => e.type === 'tls.session')!;
@@ -248,7 +290,9 @@ test('excerpt: server flights with rows left out give only facts tshark sees, an
   assert.ok(sh > runs / 2, `ServerHello decoded in ${sh} of ${runs} runs`);
   assert.ok(cr >= 4, `CertificateRequest decoded in ${cr} runs`);
   assert.ok(certs >= 4, `${certs} whole certificates decoded`);
-  process.stderr.write(`  excerpts with rows left out: ${runs} runs, ${dropped} rows dropped; ServerHello in ${sh}, CertificateRequest in ${cr}, ${certs} whole certificates\n`);
+  process.stderr.write(
+    `  excerpts with rows left out: ${runs} runs, ${dropped} rows dropped; ServerHello in ${sh}, CertificateRequest in ${cr}, ${certs} whole certificates\n`,
+  );
 });
 
 test('excerpt: whole connections without headers: each message on its side, and both halves of the mTLS question', () => {
@@ -259,7 +303,8 @@ test('excerpt: whole connections without headers: each message on its side, and 
     const events = decodeAll(connectionExcerpt(o.text), ALL);
     const whole = decodeAll(Buffer.from(o.text, 'latin1'), ALL);
     // The handshake messages (plaintext ones) and the side of each, as in the whole capture.
-    const side = (evs: Event[]): string[] => evs.filter((e) => e.type === 'tls.handshake' && e.flow === 0).map((e) => `${String(e.dir)} ${String(e.msg)}`);
+    const side = (evs: Event[]): string[] =>
+      evs.filter((e) => e.type === 'tls.handshake' && e.flow === 0).map((e) => `${String(e.dir)} ${String(e.msg)}`);
     assert.equal(side(events), side(whole), o.name);
     const s = events.find((e) => e.type === 'tls.session')!;
     const w = whole.find((e) => e.type === 'tls.session')!;

@@ -35,7 +35,17 @@ export interface TcpOpts {
 export function tcp(sport: number, dport: number, o: TcpOpts = {}): Uint8Array {
   const options = o.options ?? [];
   const hl = 20 + options.length;
-  return bytes(u16(sport), u16(dport), u32(o.seq ?? 0), u32(o.ack ?? 0), [(hl / 4) << 4, o.flags ?? 0x10], u16(o.win ?? 1024), [0, 0, 0, 0], options, o.payload ?? []);
+  return bytes(
+    u16(sport),
+    u16(dport),
+    u32(o.seq ?? 0),
+    u32(o.ack ?? 0),
+    [(hl / 4) << 4, o.flags ?? 0x10],
+    u16(o.win ?? 1024),
+    [0, 0, 0, 0],
+    options,
+    o.payload ?? [],
+  );
 }
 
 export function udp(sport: number, dport: number, payload: Uint8Array | number[] = []): Uint8Array {
@@ -56,8 +66,19 @@ export interface Ipv4Opts {
 export function ipv4(src: string, dst: string, payload: Uint8Array, o: Ipv4Opts = {}): Uint8Array {
   const options = o.options ?? [];
   const hl = 20 + options.length;
-  const frag = ((o.fragOffset ?? 0) / 8) | (o.more ? 0x2000 : 0) | 0x4000 * Number(!o.more && !o.fragOffset);
-  return bytes([0x40 | (hl / 4), 0], u16(o.totalLen ?? hl + payload.length), u16(o.id ?? 1), u16(frag), [64, o.proto ?? 6], [0, 0], v4(src), v4(dst), options, payload);
+  const frag = ((o.fragOffset ?? 0) / 8) | (o.more ? 0x2000 : 0) | (0x4000 * Number(!o.more && !o.fragOffset));
+  return bytes(
+    [0x40 | (hl / 4), 0],
+    u16(o.totalLen ?? hl + payload.length),
+    u16(o.id ?? 1),
+    u16(frag),
+    [64, o.proto ?? 6],
+    [0, 0],
+    v4(src),
+    v4(dst),
+    options,
+    payload,
+  );
 }
 
 /** An IPv6 packet; `ext` are extension headers already laid out, `next` the first next-header value. */

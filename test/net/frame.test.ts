@@ -40,7 +40,14 @@ test('frame: every link type reaches the same TCP segment', () => {
   const p6 = ipv6('2001:db8::1', '2001:db8::2', seg);
   const cases: [Uint8Array, number, string][] = [
     [ether(0x0800, pkt4, [[0x8100, 50]]), LINKTYPE.ETHERNET, '10.0.0.1'],
-    [ether(0x86dd, p6, [[0x88a8, 1], [0x8100, 2]]), LINKTYPE.ETHERNET, '2001:db8::1'],
+    [
+      ether(0x86dd, p6, [
+        [0x88a8, 1],
+        [0x8100, 2],
+      ]),
+      LINKTYPE.ETHERNET,
+      '2001:db8::1',
+    ],
     [ether(0x8864, pppoe(0x21, pkt4)), LINKTYPE.ETHERNET, '10.0.0.1'],
     [sll(0x86dd, p6), LINKTYPE.LINUX_SLL, '2001:db8::1'],
     [sll2(0x0800, pkt4), LINKTYPE.LINUX_SLL2, '10.0.0.1'],

@@ -22,9 +22,21 @@ test('link: Ethernet II gives the EtherType and a 14-byte header', () => {
 test('link: 802.1Q and 802.1ad (QinQ) tags are followed, outermost VLAN first', () => {
   const one = link(ether(0x86dd, ip6, [[0x8100, 0x2032]]), LINKTYPE.ETHERNET).l!;
   assert.equal([one.headerLen, one.etherType, one.vlans], [18, 0x86dd, [50]]);
-  const two = link(ether(0x0800, ip4, [[0x88a8, 93], [0x8100, 258]]), LINKTYPE.ETHERNET).l!;
+  const two = link(
+    ether(0x0800, ip4, [
+      [0x88a8, 93],
+      [0x8100, 258],
+    ]),
+    LINKTYPE.ETHERNET,
+  ).l!;
   assert.equal([two.headerLen, two.etherType, two.vlans], [22, 0x0800, [93, 258]]);
-  const old = link(ether(0x0800, ip4, [[0x9100, 7], [0x8100, 8]]), LINKTYPE.ETHERNET).l!;
+  const old = link(
+    ether(0x0800, ip4, [
+      [0x9100, 7],
+      [0x8100, 8],
+    ]),
+    LINKTYPE.ETHERNET,
+  ).l!;
   assert.equal(old.vlans, [7, 8]);
 });
 

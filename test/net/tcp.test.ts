@@ -5,7 +5,14 @@ import { decodeTcp, decodeUdp, tcpOptions } from '../../lib/net/tcp.js';
 import { bytes, tcp, u16, u32, udp } from './build.js';
 
 test('tcp: ports, absolute seq/ack, flags, window and the header length from the data offset', () => {
-  const b = tcp(63875, 443, { seq: 2327361745, ack: 306717472, flags: 0x18, win: 33323, options: [1, 1, 8, 10, ...u32(1), ...u32(2)], payload: [0x16, 3, 1] });
+  const b = tcp(63875, 443, {
+    seq: 2327361745,
+    ack: 306717472,
+    flags: 0x18,
+    win: 33323,
+    options: [1, 1, 8, 10, ...u32(1), ...u32(2)],
+    payload: [0x16, 3, 1],
+  });
   const c = Cursor.of(b);
   const t = decodeTcp(c)!;
   assert.equal([t.sport, t.dport, t.seq, t.ack, t.flags, t.win, t.headerLen], [63875, 443, 2327361745, 306717472, 0x18, 33323, 32]);
@@ -43,12 +50,32 @@ test('tcp: options cut off by the capture are flagged, the header is still read'
 });
 
 test('tcp: options MSS, window scale, SACK permitted, SACK blocks and timestamps (RFC 9293 §3.2, RFC 7323, RFC 2018)', () => {
-  const opts = bytes([2, 4], u16(1460), [1, 3, 3, 7], [4, 2], [5, 18], u32(100), u32(200), u32(300), u32(400), [1, 1, 8, 10], u32(1852377212), u32(0), [0, 0]);
+  const opts = bytes(
+    [2, 4],
+    u16(1460),
+    [1, 3, 3, 7],
+    [4, 2],
+    [5, 18],
+    u32(100),
+    u32(200),
+    u32(300),
+    u32(400),
+    [1, 1, 8, 10],
+    u32(1852377212),
+    u32(0),
+    [0, 0],
+  );
   assert.equal(tcpOptions(opts), [
     { kind: 2, mss: 1460 },
     { kind: 3, wscale: 7 },
     { kind: 4 },
-    { kind: 5, blocks: [[100, 200], [300, 400]] },
+    {
+      kind: 5,
+      blocks: [
+        [100, 200],
+        [300, 400],
+      ],
+    },
     { kind: 8, tsval: 1852377212, tsecr: 0 },
   ]);
 });
@@ -58,7 +85,10 @@ test('tcp: an option running past the end, or a known one with the wrong length,
   assert.is(past.length, 1);
   assert.equal(past[0], { kind: 2, data: new Uint8Array([5]), malformed: true });
   const wrong = tcpOptions(new Uint8Array([3, 4, 7, 7, 30, 3, 9]));
-  assert.equal(wrong, [{ kind: 3, data: new Uint8Array([7, 7]), malformed: true }, { kind: 30, data: new Uint8Array([9]) }]);
+  assert.equal(wrong, [
+    { kind: 3, data: new Uint8Array([7, 7]), malformed: true },
+    { kind: 30, data: new Uint8Array([9]) },
+  ]);
   assert.equal(tcpOptions(new Uint8Array([1, 0, 2, 4, 5, 0xb4])), []);
 });
 

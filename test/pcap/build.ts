@@ -52,7 +52,15 @@ export function pcapFile(recs: Rec[], o: PcapOpts = {}): Buffer {
   const le = o.le ?? true;
   const magic = o.modified ? 0xa1b2cd34 : o.nanos ? 0xa1b23c4d : 0xa1b2c3d4;
   const [major, minor] = o.version ?? [2, 4];
-  const parts: Buffer[] = [w32(le, magic), w16(le, major), w16(le, minor), w32(le, 0), w32(le, 0), w32(le, o.snaplen ?? 262144), w32(le, o.linkType ?? 1)];
+  const parts: Buffer[] = [
+    w32(le, magic),
+    w16(le, major),
+    w16(le, minor),
+    w32(le, 0),
+    w32(le, 0),
+    w32(le, o.snaplen ?? 262144),
+    w32(le, o.linkType ?? 1),
+  ];
   for (const r of recs) {
     parts.push(w32(le, r.sec), w32(le, r.frac), w32(le, r.data.length), w32(le, r.origLen ?? r.data.length));
     if (o.modified) parts.push(w32(le, 3), w16(le, 0x0800), Buffer.from([0, 0]));
@@ -128,9 +136,29 @@ export function idb(le: boolean, linkType: number, o: IdbOpts = {}): Buffer {
 }
 
 /** An Enhanced Packet Block; `units` counts the interface's time units since 1970. */
-export function epb(le: boolean, ifid: number, units: bigint, data: Uint8Array, origLen = data.length, options: Buffer[] = [], caplen = data.length): Buffer {
+export function epb(
+  le: boolean,
+  ifid: number,
+  units: bigint,
+  data: Uint8Array,
+  origLen = data.length,
+  options: Buffer[] = [],
+  caplen = data.length,
+): Buffer {
   const opts = options.length ? Buffer.concat([...options, END_OF_OPTIONS(le)]) : Buffer.alloc(0);
-  return block(le, 6, Buffer.concat([w32(le, ifid), w32(le, Number(units >> 32n)), w32(le, Number(units & 0xffffffffn)), w32(le, caplen), w32(le, origLen), pad4(data), opts]));
+  return block(
+    le,
+    6,
+    Buffer.concat([
+      w32(le, ifid),
+      w32(le, Number(units >> 32n)),
+      w32(le, Number(units & 0xffffffffn)),
+      w32(le, caplen),
+      w32(le, origLen),
+      pad4(data),
+      opts,
+    ]),
+  );
 }
 
 export function spb(le: boolean, data: Uint8Array, origLen = data.length): Buffer {
@@ -139,7 +167,19 @@ export function spb(le: boolean, data: Uint8Array, origLen = data.length): Buffe
 
 /** The obsolete Packet Block (appendix A). */
 export function opb(le: boolean, ifid: number, units: bigint, data: Uint8Array, origLen = data.length): Buffer {
-  return block(le, 2, Buffer.concat([w16(le, ifid), w16(le, 0), w32(le, Number(units >> 32n)), w32(le, Number(units & 0xffffffffn)), w32(le, data.length), w32(le, origLen), pad4(data)]));
+  return block(
+    le,
+    2,
+    Buffer.concat([
+      w16(le, ifid),
+      w16(le, 0),
+      w32(le, Number(units >> 32n)),
+      w32(le, Number(units & 0xffffffffn)),
+      w32(le, data.length),
+      w32(le, origLen),
+      pad4(data),
+    ]),
+  );
 }
 
 // ---- running the stages ----
@@ -156,7 +196,17 @@ export function recorder(): { sink: CaptureSink; out: Framed } {
   const sink: CaptureSink = {
     iface: (i) => out.ifaces.push({ ...i }),
     record: (r: CaptureRecord) =>
-      out.recs.push({ frame: r.frame, iface: r.iface.id, section: r.iface.section, timed: r.timed, sec: r.sec, frac: r.frac, digits: r.digits, origLen: r.origLen, data: Buffer.from(r.data).toString('hex') }),
+      out.recs.push({
+        frame: r.frame,
+        iface: r.iface.id,
+        section: r.iface.section,
+        timed: r.timed,
+        sec: r.sec,
+        frac: r.frac,
+        digits: r.digits,
+        origLen: r.origLen,
+        data: Buffer.from(r.data).toString('hex'),
+      }),
     anomaly: (code, message, frame) => out.anomalies.push({ code, message, frame }),
   };
   return { sink, out };

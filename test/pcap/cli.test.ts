@@ -18,26 +18,33 @@ function run(args: string[], input?: Buffer) {
   return { code: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
 }
 
-const lines = (out: string): Record<string, unknown>[] => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (out: string): Record<string, unknown>[] =>
+  out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-testIf(haveTool('editcap'), 'editcap not installed: pcapng on stdin')('cli: a pcap file, the same pcap on stdin and its pcapng conversion give the same events', () => {
-  const file = run(['--events', 'all', PCAP]);
-  assert.is(file.code, 0);
-  assert.is(file.stderr, '');
-  const evs = lines(file.stdout);
-  assert.ok(evs.some((e) => e.type === 'packet' && e.frame === 1 && typeof e.ts === 'string' && /Z$/.test(e.ts)));
-  assert.ok(evs.some((e) => e.type === 'tls.handshake' && e.msg === 'client_hello'));
-  assert.ok(evs.some((e) => e.type === 'tls.session'));
-  assert.ok(evs.every((e) => e.line === undefined));
-  const stdin = run(['--events', 'all'], readFileSync(PCAP));
-  assert.is(stdin.code, 0);
-  assert.is(stdin.stdout, file.stdout);
-  const dash = run(['--events', 'all', '-'], readFileSync(PCAP));
-  assert.is(dash.stdout, file.stdout);
-  const ng = run(['--events', 'all'], editcap(PCAP, 'pcapng'));
-  assert.is(ng.code, 0);
-  assert.is(ng.stdout, file.stdout);
-});
+testIf(haveTool('editcap'), 'editcap not installed: pcapng on stdin')(
+  'cli: a pcap file, the same pcap on stdin and its pcapng conversion give the same events',
+  () => {
+    const file = run(['--events', 'all', PCAP]);
+    assert.is(file.code, 0);
+    assert.is(file.stderr, '');
+    const evs = lines(file.stdout);
+    assert.ok(evs.some((e) => e.type === 'packet' && e.frame === 1 && typeof e.ts === 'string' && /Z$/.test(e.ts)));
+    assert.ok(evs.some((e) => e.type === 'tls.handshake' && e.msg === 'client_hello'));
+    assert.ok(evs.some((e) => e.type === 'tls.session'));
+    assert.ok(evs.every((e) => e.line === undefined));
+    const stdin = run(['--events', 'all'], readFileSync(PCAP));
+    assert.is(stdin.code, 0);
+    assert.is(stdin.stdout, file.stdout);
+    const dash = run(['--events', 'all', '-'], readFileSync(PCAP));
+    assert.is(dash.stdout, file.stdout);
+    const ng = run(['--events', 'all'], editcap(PCAP, 'pcapng'));
+    assert.is(ng.code, 0);
+    assert.is(ng.stdout, file.stdout);
+  },
+);
 
 test('cli: --events packet < x.pcap prints one packet event per frame with frame and ts', () => {
   const r = run(['--events', 'packet'], readFileSync(PCAP));
@@ -58,7 +65,10 @@ test('cli: --input text reads a pcap as text (nothing decodes), --input pcap rea
   assert.ok(lines(asText.stdout).every((e) => e.type === 'anomaly' && String(e.code).startsWith('input.')));
   const asPcap = run(['--input=pcap'], Buffer.from('12:00:00.000000 IP 10.0.0.1.1 > 10.0.0.2.2: Flags [S], seq 1, win 1, length 0\n'));
   assert.is(asPcap.code, 0);
-  assert.equal(lines(asPcap.stdout).map((e) => e.code), ['pcap.malformed']);
+  assert.equal(
+    lines(asPcap.stdout).map((e) => e.code),
+    ['pcap.malformed'],
+  );
   const bad = run(['--input', 'pcapng'], Buffer.alloc(0));
   assert.is(bad.code, 2);
   assert.is(bad.stderr.trim().split('\n').length, 1);

@@ -53,15 +53,29 @@ test('pcap: little- and big-endian files give the same records, with µs times',
 test('pcap: the nanosecond magic gives 9-digit fractions in both byte orders', () => {
   for (const le of [true, false]) {
     const out = pcap(pcapFile([{ sec: 5, frac: 123456789, data: f1 }], { le, nanos: true }));
-    assert.equal(out.recs.map((r) => [r.sec, r.frac, r.digits]), [[5, 123456789, 9]]);
+    assert.equal(
+      out.recs.map((r) => [r.sec, r.frac, r.digits]),
+      [[5, 123456789, 9]],
+    );
   }
 });
 
 test('pcap: the modified (Kuznetsov) format has 24-byte record headers', () => {
   for (const le of [true, false]) {
-    const out = pcap(pcapFile([{ sec: 1, frac: 2, data: f1 }, { sec: 3, frac: 4, data: f2 }], { le, modified: true }));
+    const out = pcap(
+      pcapFile(
+        [
+          { sec: 1, frac: 2, data: f1 },
+          { sec: 3, frac: 4, data: f2 },
+        ],
+        { le, modified: true },
+      ),
+    );
     assert.equal(out.anomalies, []);
-    assert.equal(out.recs.map((r) => r.data), [hex(f1), hex(f2)]);
+    assert.equal(
+      out.recs.map((r) => r.data),
+      [hex(f1), hex(f2)],
+    );
   }
 });
 
@@ -78,7 +92,10 @@ test('pcap: an unknown version gives pcap.malformed and the records are still re
 
 test('pcap: a fraction of a second out of range carries into the seconds', () => {
   const out = pcap(pcapFile([{ sec: 10, frac: 2500000, data: f1 }]));
-  assert.equal(out.recs.map((r) => [r.sec, r.frac]), [[12, 500000]]);
+  assert.equal(
+    out.recs.map((r) => [r.sec, r.frac]),
+    [[12, 500000]],
+  );
 });
 
 test(`pcap: a record claiming more than MAX_PCAP_RECORD (${MAX_PCAP_RECORD}) bytes stops reading with pcap.malformed`, () => {
@@ -94,7 +111,10 @@ test(`pcap: a record claiming more than MAX_PCAP_RECORD (${MAX_PCAP_RECORD}) byt
 });
 
 test('pcap: a file cut inside the header or inside a record gives pcap.truncated after the whole records', () => {
-  const file = pcapFile([{ sec: 1, frac: 0, data: f1 }, { sec: 2, frac: 0, data: f2 }]);
+  const file = pcapFile([
+    { sec: 1, frac: 0, data: f1 },
+    { sec: 2, frac: 0, data: f2 },
+  ]);
   const whole = 24 + 16 + f1.length;
   for (const cut of [3, 10, 23, whole + 5, whole + 16, file.length - 1]) {
     const out = pcap(file.subarray(0, cut));
@@ -115,13 +135,22 @@ test('pcap: a file that is not pcap gives one pcap.malformed', () => {
 
 test('pcapng: one section in either byte order: interfaces, link types, EPB times in µs', () => {
   for (const le of [true, false]) {
-    const file = Buffer.concat([shb(le), idb(le, 1, { snaplen: 65535 }), idb(le, 113), epb(le, 0, 1700000000123456n, f1), epb(le, 1, 1700000001000001n, f2, 1500)]);
+    const file = Buffer.concat([
+      shb(le),
+      idb(le, 1, { snaplen: 65535 }),
+      idb(le, 113),
+      epb(le, 0, 1700000000123456n, f1),
+      epb(le, 1, 1700000001000001n, f2, 1500),
+    ]);
     const out = ng(file);
     assert.equal(out.anomalies, []);
-    assert.equal(out.ifaces.map((i) => [i.section, i.id, i.linkType, i.snaplen, i.digits]), [
-      [0, 0, 1, 65535, 6],
-      [0, 1, 113, 0, 6],
-    ]);
+    assert.equal(
+      out.ifaces.map((i) => [i.section, i.id, i.linkType, i.snaplen, i.digits]),
+      [
+        [0, 0, 1, 65535, 6],
+        [0, 1, 113, 0, 6],
+      ],
+    );
     assert.equal(
       out.recs.map((r) => [r.frame, r.iface, r.sec, r.frac, r.digits, r.origLen, r.data]),
       [
@@ -146,16 +175,22 @@ test('pcapng: several sections, each with its own byte order and interfaces', ()
     epb(true, 0, 4000000n, f1),
   ]);
   const out = ng(file);
-  assert.equal(out.recs.map((r) => [r.frame, r.section, r.iface, r.sec]), [
-    [1, 0, 0, 1],
-    [2, 1, 1, 2],
-    [3, 1, 0, 3],
-  ]);
-  assert.equal(out.ifaces.map((i) => [i.section, i.id, i.linkType]), [
-    [0, 0, 1],
-    [1, 0, 101],
-    [1, 1, 1],
-  ]);
+  assert.equal(
+    out.recs.map((r) => [r.frame, r.section, r.iface, r.sec]),
+    [
+      [1, 0, 0, 1],
+      [2, 1, 1, 2],
+      [3, 1, 0, 3],
+    ],
+  );
+  assert.equal(
+    out.ifaces.map((i) => [i.section, i.id, i.linkType]),
+    [
+      [0, 0, 1],
+      [1, 0, 101],
+      [1, 1, 1],
+    ],
+  );
   // interfaces are per section: the third section declares none, so its packet is on an undeclared interface
   assert.equal(codes(out), ['pcap.malformed']);
   assert.match(out.anomalies[0]!.message, /frame 4: packets on interface 0, which section 2 does not declare/);
@@ -180,37 +215,61 @@ test('pcapng: if_tsresol (10^-3, 10^-9, 2^-20, 10^0), if_tsoffset, and exact nan
   ]);
   const out = ng(file);
   assert.equal(out.anomalies, []);
-  assert.equal(out.ifaces.map((i) => i.digits), [3, 9, 9, 0, 6, 9]);
-  assert.equal(out.recs.map((r) => [r.sec, r.frac, r.digits]), [
-    [1700000000, 123, 3],
-    [1700000000, 123456789, 9],
-    [1700000000, 500000000, 9],
-    [1700000000, 0, 0],
-    [1699999900, 7, 6],
-    [1000000, 123456789, 9],
-  ]);
+  assert.equal(
+    out.ifaces.map((i) => i.digits),
+    [3, 9, 9, 0, 6, 9],
+  );
+  assert.equal(
+    out.recs.map((r) => [r.sec, r.frac, r.digits]),
+    [
+      [1700000000, 123, 3],
+      [1700000000, 123456789, 9],
+      [1700000000, 500000000, 9],
+      [1700000000, 0, 0],
+      [1699999900, 7, 6],
+      [1000000, 123456789, 9],
+    ],
+  );
 });
 
 test('pcapng: unknown options are skipped by their padded length; options after opt_endofopt are not read', () => {
   const le = false;
   const extra = [option(le, 2, Buffer.from('eth0')), option(le, 3, Buffer.from('a name of 13')), option(le, 0x8001, [1, 2, 3, 4, 5])];
   const afterEnd = Buffer.concat([idb(le, 1, { extra: [...extra, Buffer.from([0, 0, 0, 0]), option(le, 9, [9])] })]);
-  const file = Buffer.concat([shb(le, { options: [option(le, 4, Buffer.from('tlsdump test'))] }), idb(le, 1, { extra, tsresol: 9 }), afterEnd, epb(le, 0, 5n, f1), epb(le, 1, 5n, f1)]);
+  const file = Buffer.concat([
+    shb(le, { options: [option(le, 4, Buffer.from('tlsdump test'))] }),
+    idb(le, 1, { extra, tsresol: 9 }),
+    afterEnd,
+    epb(le, 0, 5n, f1),
+    epb(le, 1, 5n, f1),
+  ]);
   const out = ng(file);
   assert.equal(out.anomalies, []);
-  assert.equal(out.ifaces.map((i) => i.digits), [9, 6]);
+  assert.equal(
+    out.ifaces.map((i) => i.digits),
+    [9, 6],
+  );
 });
 
 test('pcapng: Simple Packet Blocks (no time; cut to the snap length) and obsolete Packet Blocks', () => {
   for (const le of [true, false]) {
-    const file = Buffer.concat([shb(le), idb(le, 1, { snaplen: 40, tsresol: 6 }), spb(le, f1.subarray(0, 40), f1.length), spb(le, f3.subarray(0, 30)), opb(le, 0, 2500000n, f2.subarray(0, 40), f2.length)]);
+    const file = Buffer.concat([
+      shb(le),
+      idb(le, 1, { snaplen: 40, tsresol: 6 }),
+      spb(le, f1.subarray(0, 40), f1.length),
+      spb(le, f3.subarray(0, 30)),
+      opb(le, 0, 2500000n, f2.subarray(0, 40), f2.length),
+    ]);
     const out = ng(file);
     assert.equal(out.anomalies, []);
-    assert.equal(out.recs.map((r) => [r.frame, r.timed, r.origLen, r.data.length / 2]), [
-      [1, false, f1.length, 40],
-      [2, false, 30, 30],
-      [3, true, f2.length, 40],
-    ]);
+    assert.equal(
+      out.recs.map((r) => [r.frame, r.timed, r.origLen, r.data.length / 2]),
+      [
+        [1, false, f1.length, 40],
+        [2, false, 30, 30],
+        [3, true, f2.length, 40],
+      ],
+    );
     assert.equal([out.recs[2]!.sec, out.recs[2]!.frac], [2, 500000]);
   }
 });
@@ -231,7 +290,11 @@ test('pcapng: blocks of other types are passed over, however large, and frames a
   for (const chunk of [0, 1, 13, 4096]) {
     const out = ng(file, chunk);
     assert.equal(out.anomalies, [], `chunk ${chunk}`);
-    assert.equal(out.recs.map((r) => r.data), [hex(f1), hex(f2)], `chunk ${chunk}`);
+    assert.equal(
+      out.recs.map((r) => r.data),
+      [hex(f1), hex(f2)],
+      `chunk ${chunk}`,
+    );
   }
 });
 
@@ -245,11 +308,23 @@ test('pcapng: a Decryption Secrets Block is handed on with its type and data; on
     return b;
   };
   const dsb = (data: Buffer, len = data.length) => block(le, 0x0000000a, Buffer.concat([u32le(0x544c534b), u32le(len), data]));
-  const file = Buffer.concat([shb(le), idb(le, 1), dsb(Buffer.concat([keys, pad]), keys.length), epb(le, 0, 1n, f1), dsb(Buffer.alloc(MAX_PCAPNG_READ)), epb(le, 0, 2n, f2)]);
+  const file = Buffer.concat([
+    shb(le),
+    idb(le, 1),
+    dsb(Buffer.concat([keys, pad]), keys.length),
+    epb(le, 0, 1n, f1),
+    dsb(Buffer.alloc(MAX_PCAPNG_READ)),
+    epb(le, 0, 2n, f2),
+  ]);
   for (const chunk of [0, 1, 4096]) {
     const got: [number, string, number][] = [];
     const anomalies: string[] = [];
-    const sink = { iface: () => {}, record: () => {}, anomaly: (code: string) => void anomalies.push(code), secrets: (type: number, data: Uint8Array, frame: number) => void got.push([type, Buffer.from(data).toString('latin1'), frame]) };
+    const sink = {
+      iface: () => {},
+      record: () => {},
+      anomaly: (code: string) => void anomalies.push(code),
+      secrets: (type: number, data: Uint8Array, frame: number) => void got.push([type, Buffer.from(data).toString('latin1'), frame]),
+    };
     feed(new PcapngReader(sink), file, chunk);
     assert.equal(got, [[0x544c534b, keys.toString('latin1'), 1]], `chunk ${chunk}`);
     assert.equal(anomalies, ['pcap.block_too_large'], `chunk ${chunk}`);
@@ -263,7 +338,10 @@ test('pcapng: a packet block longer than MAX_PCAPNG_READ is passed over with pca
     const out = ng(file, chunk);
     assert.equal(codes(out), ['pcap.block_too_large']);
     assert.is(out.anomalies[0]!.frame, 1);
-    assert.equal(out.recs.map((r) => [r.frame, r.data]), [[2, hex(f2)]]);
+    assert.equal(
+      out.recs.map((r) => [r.frame, r.data]),
+      [[2, hex(f2)]],
+    );
   }
 });
 
@@ -283,7 +361,11 @@ test('pcapng: a block whose two lengths differ, or whose length is impossible, s
       const out = ng(Buffer.concat([head, damaged, epb(le, 0, 2n, f2)]), chunk);
       assert.equal(codes(out), ['pcap.malformed'], what);
       assert.match(out.anomalies[0]!.message, /the rest of it is not read/, what);
-      assert.equal(out.recs.map((r) => r.data), [hex(f1)], what);
+      assert.equal(
+        out.recs.map((r) => r.data),
+        [hex(f1)],
+        what,
+      );
     }
   }
 });
@@ -303,28 +385,48 @@ test('pcapng: damage inside a well-framed block is reported and the next blocks 
   ]);
   const out = ng(file);
   assert.equal(codes(out), ['pcap.malformed', 'pcap.malformed', 'pcap.malformed', 'pcap.malformed', 'pcap.malformed']);
-  assert.equal(out.anomalies.map((a) => a.frame), [1, 1, 1, 2, 3]);
-  assert.equal(out.ifaces.map((i) => i.linkType), [1, -1]);
-  assert.equal(out.recs.map((r) => [r.frame, r.iface]), [
-    [5, 0],
-    [6, 1],
-  ]);
+  assert.equal(
+    out.anomalies.map((a) => a.frame),
+    [1, 1, 1, 2, 3],
+  );
+  assert.equal(
+    out.ifaces.map((i) => i.linkType),
+    [1, -1],
+  );
+  assert.equal(
+    out.recs.map((r) => [r.frame, r.iface]),
+    [
+      [5, 0],
+      [6, 1],
+    ],
+  );
 });
 
 test(`pcapng: more than MAX_PCAPNG_INTERFACES (${MAX_PCAPNG_INTERFACES}) interfaces in a section are reported once; the count starts again per section`, () => {
   const le = true;
   const one = idb(le, 1);
   const many = Buffer.concat(Array.from({ length: MAX_PCAPNG_INTERFACES + 3 }, () => one));
-  const file = Buffer.concat([shb(le), many, epb(le, MAX_PCAPNG_INTERFACES - 1, 1n, f1), epb(le, MAX_PCAPNG_INTERFACES + 1, 1n, f1), shb(le), idb(le, 101), epb(le, 0, 2n, f2)]);
+  const file = Buffer.concat([
+    shb(le),
+    many,
+    epb(le, MAX_PCAPNG_INTERFACES - 1, 1n, f1),
+    epb(le, MAX_PCAPNG_INTERFACES + 1, 1n, f1),
+    shb(le),
+    idb(le, 101),
+    epb(le, 0, 2n, f2),
+  ]);
   const out = ng(file);
   assert.is(out.ifaces.length, MAX_PCAPNG_INTERFACES + 1);
   assert.equal(codes(out), ['pcap.malformed', 'pcap.malformed']);
   assert.match(out.anomalies[0]!.message, /more than 65536 interfaces/);
   assert.match(out.anomalies[1]!.message, /frame 2: packets on interface 65537/);
-  assert.equal(out.recs.map((r) => [r.frame, r.section, r.iface]), [
-    [1, 0, MAX_PCAPNG_INTERFACES - 1],
-    [3, 1, 0],
-  ]);
+  assert.equal(
+    out.recs.map((r) => [r.frame, r.section, r.iface]),
+    [
+      [1, 0, MAX_PCAPNG_INTERFACES - 1],
+      [3, 1, 0],
+    ],
+  );
 });
 
 test('pcapng: undeclared interface ids are reported once each, for the first 64 ids of a section', () => {
@@ -366,11 +468,40 @@ test('pcapng: a file cut anywhere gives pcap.truncated (or nothing at a block bo
 // ---- chunking and robustness ----
 
 const SAMPLES: [string, Buffer, (b: Uint8Array, c?: number) => Framed][] = [
-  ['pcap LE µs', pcapFile([{ sec: 1, frac: 2, data: f1 }, { sec: 3, frac: 4, data: f3 }, { sec: 5, frac: 6, data: f2 }]), pcap],
-  ['pcap BE ns', pcapFile([{ sec: 1, frac: 2, data: f1 }, { sec: 3, frac: 4, data: f3 }], { le: false, nanos: true }), pcap],
+  [
+    'pcap LE µs',
+    pcapFile([
+      { sec: 1, frac: 2, data: f1 },
+      { sec: 3, frac: 4, data: f3 },
+      { sec: 5, frac: 6, data: f2 },
+    ]),
+    pcap,
+  ],
+  [
+    'pcap BE ns',
+    pcapFile(
+      [
+        { sec: 1, frac: 2, data: f1 },
+        { sec: 3, frac: 4, data: f3 },
+      ],
+      { le: false, nanos: true },
+    ),
+    pcap,
+  ],
   [
     'pcapng two sections',
-    Buffer.concat([shb(true), idb(true, 1, { tsresol: 9 }), epb(true, 0, 1n, f1), block(true, 5, Buffer.alloc(100)), shb(false), idb(false, 101), idb(false, 1), spb(false, f3), epb(false, 1, 2n, f2), opb(false, 0, 3n, f1)]),
+    Buffer.concat([
+      shb(true),
+      idb(true, 1, { tsresol: 9 }),
+      epb(true, 0, 1n, f1),
+      block(true, 5, Buffer.alloc(100)),
+      shb(false),
+      idb(false, 101),
+      idb(false, 1),
+      spb(false, f3),
+      epb(false, 1, 2n, f2),
+      opb(false, 0, 3n, f1),
+    ]),
     ng,
   ],
 ];

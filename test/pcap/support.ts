@@ -22,7 +22,8 @@ export function captureFiles(): { name: string; path: string }[] {
     }
   };
   if (haveShared) walk(CAPTURES);
-  if (existsSync(FIXTURES)) for (const e of readdirSync(FIXTURES).sort()) if (e.endsWith('.pcap')) out.push({ name: `fixtures/${e}`, path: join(FIXTURES, e) });
+  if (existsSync(FIXTURES))
+    for (const e of readdirSync(FIXTURES).sort()) if (e.endsWith('.pcap')) out.push({ name: `fixtures/${e}`, path: join(FIXTURES, e) });
   return out;
 }
 

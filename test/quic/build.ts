@@ -40,7 +40,17 @@ export function initial(s: InitialSpec): Buffer {
   const v = Buffer.alloc(4);
   v.writeUInt32BE(version);
   const token = s.token ?? Buffer.alloc(0);
-  const head = Buffer.concat([Buffer.from([0xc0 | (type << 4) | 0x01]), v, Buffer.from([s.dcid.length]), s.dcid, Buffer.from([s.scid.length]), s.scid, varint(token.length), token, varint(payload.length + 2 + 16)]);
+  const head = Buffer.concat([
+    Buffer.from([0xc0 | (type << 4) | 0x01]),
+    v,
+    Buffer.from([s.dcid.length]),
+    s.dcid,
+    Buffer.from([s.scid.length]),
+    s.scid,
+    varint(token.length),
+    token,
+    varint(payload.length + 2 + 16),
+  ]);
   const pnOffset = head.length;
   const header = Buffer.concat([head, Buffer.from([s.pn >> 8, s.pn & 0xff])]);
   const sealed = sealPayload(keys, s.pn, header, payload);
@@ -54,7 +64,14 @@ export function initial(s: InitialSpec): Buffer {
 
 /** A long header of another type with an opaque body (Handshake: type 2 in v1), as it appears on the wire. */
 export function opaqueLong(type: number, dcid: Buffer, scid: Buffer, bodyLength: number): Buffer {
-  return Buffer.concat([Buffer.from([0xc0 | (type << 4) | 0x01, 0, 0, 0, 1, dcid.length]), dcid, Buffer.from([scid.length]), scid, varint(bodyLength), Buffer.alloc(bodyLength, 0x5a)]);
+  return Buffer.concat([
+    Buffer.from([0xc0 | (type << 4) | 0x01, 0, 0, 0, 1, dcid.length]),
+    dcid,
+    Buffer.from([scid.length]),
+    scid,
+    varint(bodyLength),
+    Buffer.alloc(bodyLength, 0x5a),
+  ]);
 }
 
 /** RFC 9000 §17.2.1 Version Negotiation. */

@@ -18,8 +18,10 @@ const SERVER_CID = Buffer.from('5e5e5e5e5e5e5e5e', 'hex');
 
 const c2s = (payload: Buffer): Dgram => ({ src: '198.51.100.7', sport: 40000, dst: '203.0.113.9', dport: 443, payload });
 const s2c = (payload: Buffer): Dgram => ({ src: '203.0.113.9', sport: 443, dst: '198.51.100.7', dport: 40000, payload });
-const clientInitial = (pn: number, frames: Buffer, dcid = DCID, keyDcid = DCID) => initial({ keyDcid, dcid, scid: SCID, pn, frames, from: 'client', padTo: 1162 });
-const serverInitial = (pn: number, keyDcid = DCID) => initial({ keyDcid, dcid: SCID, scid: SERVER_CID, pn, frames: cryptoFrame(0, SERVER_HELLO), from: 'server' });
+const clientInitial = (pn: number, frames: Buffer, dcid = DCID, keyDcid = DCID) =>
+  initial({ keyDcid, dcid, scid: SCID, pn, frames, from: 'client', padTo: 1162 });
+const serverInitial = (pn: number, keyDcid = DCID) =>
+  initial({ keyDcid, dcid: SCID, scid: SERVER_CID, pn, frames: cryptoFrame(0, SERVER_HELLO), from: 'server' });
 const run = (ds: Dgram[]): Event[] => decodeAll(udpPcap(ds), ALL);
 const of = (evs: Event[], type: string) => evs.filter((e) => e.type === type);
 const codes = (evs: Event[]) => of(evs, 'anomaly').map((e) => e.code);
@@ -38,13 +40,22 @@ test('a ClientHello in three CRYPTO pieces over three datagrams, out of order an
   assert.is(hellos[0]!.sni, 'example.com');
   assert.not.ok(hellos[0]!.truncated);
   assert.equal(codes(evs), []);
-  assert.equal(of(evs, 'quic.packet').map((e) => e.packet_number), [0, 1, 2, 3]);
+  assert.equal(
+    of(evs, 'quic.packet').map((e) => e.packet_number),
+    [0, 1, 2, 3],
+  );
 });
 
 test('coalesced Initial and Handshake packets are reported with their place; a whole handshake is established', () => {
   const serverFlight = Buffer.concat([serverInitial(0), opaqueLong(2, SCID, SERVER_CID, 300)]);
   const oneRtt = (n: number) => Buffer.concat([Buffer.from([0x41]), Buffer.alloc(n, 0x33)]);
-  const evs = run([c2s(clientInitial(0, cryptoFrame(0, CLIENT_HELLO))), s2c(serverFlight), c2s(opaqueLong(2, SERVER_CID, SCID, 60)), s2c(oneRtt(80)), c2s(oneRtt(40))]);
+  const evs = run([
+    c2s(clientInitial(0, cryptoFrame(0, CLIENT_HELLO))),
+    s2c(serverFlight),
+    c2s(opaqueLong(2, SERVER_CID, SCID, 60)),
+    s2c(oneRtt(80)),
+    c2s(oneRtt(40)),
+  ]);
   const pk = of(evs, 'quic.packet');
   assert.equal(
     pk.map((e) => [e.dir, e.packet_type, e.coalesced, e.datagram_packets]),
@@ -73,14 +84,37 @@ test('Retry: the client Initial after it derives its keys from the Retry SCID, a
   const evs = run([
     c2s(clientInitial(0, cryptoFrame(0, CLIENT_HELLO))),
     s2c(retry(SCID, newDcid, Buffer.from('token!'))),
-    c2s(initial({ keyDcid: newDcid, dcid: newDcid, scid: SCID, pn: 1, frames: cryptoFrame(0, CLIENT_HELLO), from: 'client', token: Buffer.from('token!'), padTo: 1162 })),
+    c2s(
+      initial({
+        keyDcid: newDcid,
+        dcid: newDcid,
+        scid: SCID,
+        pn: 1,
+        frames: cryptoFrame(0, CLIENT_HELLO),
+        from: 'client',
+        token: Buffer.from('token!'),
+        padTo: 1162,
+      }),
+    ),
     s2c(serverInitial(0, newDcid)),
   ]);
   const pk = of(evs, 'quic.packet');
-  assert.equal(pk.map((e) => [e.packet_type, e.opened]), [['initial', true], ['retry', undefined], ['initial', true], ['initial', true]]);
+  assert.equal(
+    pk.map((e) => [e.packet_type, e.opened]),
+    [
+      ['initial', true],
+      ['retry', undefined],
+      ['initial', true],
+      ['initial', true],
+    ],
+  );
   assert.is(pk[1]!.retry_token_length, 6);
   assert.is(pk[2]!.token_length, 6);
-  assert.equal(of(evs, 'tls.handshake').map((e) => e.msg), ['client_hello', 'server_hello'], 'the repeated ClientHello bytes are not a second message');
+  assert.equal(
+    of(evs, 'tls.handshake').map((e) => e.msg),
+    ['client_hello', 'server_hello'],
+    'the repeated ClientHello bytes are not a second message',
+  );
   const s = of(evs, 'tls.session')[0]!;
   assert.is((s.quic as { retry: boolean }).retry, true);
   assert.is((s.quic as { initial_dcid: string }).initial_dcid, DCID.toString('hex'));
@@ -92,7 +126,10 @@ test('an unknown version gives quic.unknown_version once; Version Negotiation li
   const evs = run([c2s(unknown), c2s(unknown), s2c(versionNegotiation(SCID, DCID, [0x00000001, 0x6b3343cf]))]);
   assert.equal(codes(evs), ['quic.unknown_version']);
   const pk = of(evs, 'quic.packet');
-  assert.equal(pk.map((e) => e.packet_type), ['unknown', 'unknown', 'version_negotiation']);
+  assert.equal(
+    pk.map((e) => e.packet_type),
+    ['unknown', 'unknown', 'version_negotiation'],
+  );
   assert.equal(pk[2]!.versions, ['QUIC v1', 'QUIC v2']);
   const s = of(evs, 'tls.session');
   assert.is(s.length, 1, 'a QUIC flow gets its session even with no hello read');
@@ -108,15 +145,24 @@ test('a server Initial with no client Initial, and a damaged client Initial, giv
   bad[bad.length - 20] = bad[bad.length - 20]! ^ 0xff;
   const b = run([c2s(bad), c2s(bad)]);
   assert.equal(codes(b), ['quic.undecryptable'], 'once per side');
-  assert.equal(of(b, 'quic.packet').map((e) => e.opened), [false, false]);
+  assert.equal(
+    of(b, 'quic.packet').map((e) => e.opened),
+    [false, false],
+  );
 });
 
 test('CRYPTO bytes behind a hole that never fills give quic.crypto_incomplete; past the limit, quic.crypto_limit', () => {
-  const evs = run([c2s(clientInitial(0, cryptoFrame(0, CLIENT_HELLO.subarray(0, 100)))), c2s(clientInitial(1, cryptoFrame(150, CLIENT_HELLO.subarray(150))))]);
+  const evs = run([
+    c2s(clientInitial(0, cryptoFrame(0, CLIENT_HELLO.subarray(0, 100)))),
+    c2s(clientInitial(1, cryptoFrame(150, CLIENT_HELLO.subarray(150)))),
+  ]);
   assert.equal(codes(evs), ['quic.crypto_incomplete']);
   const ch = of(evs, 'tls.handshake')[0]!;
   assert.is(ch.truncated, true, 'the ClientHello is reported with what arrived');
-  const far = run([c2s(clientInitial(0, cryptoFrame(MAX_CRYPTO_HELD_BYTES, Buffer.alloc(900)))), c2s(clientInitial(1, cryptoFrame(1000, Buffer.alloc(900))))]);
+  const far = run([
+    c2s(clientInitial(0, cryptoFrame(MAX_CRYPTO_HELD_BYTES, Buffer.alloc(900)))),
+    c2s(clientInitial(1, cryptoFrame(1000, Buffer.alloc(900)))),
+  ]);
   assert.ok(codes(far).includes('quic.crypto_incomplete'));
   const over = run(Array.from({ length: 80 }, (_, i) => c2s(clientInitial(i, cryptoFrame(1000 + i * 1000, Buffer.alloc(1000))))));
   assert.ok(codes(over).includes('quic.crypto_limit'), codes(over).join());
@@ -125,8 +171,14 @@ test('CRYPTO bytes behind a hole that never fills give quic.crypto_incomplete; p
 test('a CONNECTION_CLOSE with a TLS alert in an Initial (RFC 9001 §4.8) gives a tls.alert and fails the session', () => {
   // CONNECTION_CLOSE (0x1c): error 0x128 (CRYPTO_ERROR + handshake_failure 40), frame type 6, no reason.
   const close = Buffer.from([0x1c, 0x41, 0x28, 0x06, 0x00]);
-  const evs = run([c2s(clientInitial(0, cryptoFrame(0, CLIENT_HELLO))), s2c(initial({ keyDcid: DCID, dcid: SCID, scid: SERVER_CID, pn: 0, frames: close, from: 'server', padTo: 40 }))]);
-  assert.equal(of(evs, 'tls.alert').map((a) => [a.dir, a.level, a.description, a.quic_error_code]), [['s2c', 'fatal', 'handshake_failure', 0x128]]);
+  const evs = run([
+    c2s(clientInitial(0, cryptoFrame(0, CLIENT_HELLO))),
+    s2c(initial({ keyDcid: DCID, dcid: SCID, scid: SERVER_CID, pn: 0, frames: close, from: 'server', padTo: 40 })),
+  ]);
+  assert.equal(
+    of(evs, 'tls.alert').map((a) => [a.dir, a.level, a.description, a.quic_error_code]),
+    [['s2c', 'fatal', 'handshake_failure', 0x128]],
+  );
   const s = of(evs, 'tls.session')[0]!;
   assert.is(s.established, false);
   const cc = (s.quic as { connection_close: { error: string; tls_alert: number; frame_type: number } }).connection_close;

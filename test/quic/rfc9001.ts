@@ -20,7 +20,6 @@ export const SERVER_PAYLOAD = h(`02000000000600405a020000560303eefce7f7b37ba1d16
   88cfc79825df566dc5430b9a045a1200130100002e00330024001d00209d3c94
   0d89690b84d08a60993c144eca684d1081287c834d5311bcf32bb9da1a002b00020304`);
 
-
 /** The ClientHello message (handshake header and body): the CRYPTO frame less its type, offset (0) and length. */
 export const CLIENT_HELLO = CLIENT_CRYPTO.subarray(4);
 /** The ServerHello: the server's payload less its ACK frame (5 bytes) and CRYPTO header (4 bytes). */

@@ -12,7 +12,6 @@ import { QUIC_V1, QUIC_V2 } from '../../lib/registry/quic.js';
 import { udpPcap } from '../udp/build.js';
 import { CLIENT_PAYLOAD, DCID, SERVER_PAYLOAD, h } from './rfc9001.js';
 
-
 const V1 = {
   version: QUIC_V1,
   clientHeader: h('c300000001088394c8f03e5157080000449e00000002'),
@@ -29,7 +28,8 @@ const V2 = {
   version: QUIC_V2,
   clientHeader: h('d36b3343cf088394c8f03e5157080000449e00000002'),
   clientPrefix: 'd76b3343cf088394c8f03e5157080000449ea0c95e82ffe67b6abcdb4298b485',
-  clientSuffix: '6f4c4938ae79324dc402894b44faf8afbab35282ab659d13c93f70412e85cb199a37ddec600545473cfb5a05e08d0b209973b2172b4d21fb69745a262ccde96ba18b2faa745b6fe189cf772a9f84cbfc',
+  clientSuffix:
+    '6f4c4938ae79324dc402894b44faf8afbab35282ab659d13c93f70412e85cb199a37ddec600545473cfb5a05e08d0b209973b2172b4d21fb69745a262ccde96ba18b2faa745b6fe189cf772a9f84cbfc',
   server: h(`dc6b3343cf0008f067a5502a4262b5004075d92faaf16f05d8a4398c47089698
     baeea26b91eb761d9b89237bbf87263017915358230035f7fd3945d88965cf17
     f9af6e16886c61bfc703106fbaf3cb4cfa52382dd16a393e42757507698075b2
@@ -67,7 +67,10 @@ test('initialKeys: no keys for a version without a known salt', () => {
   assert.is(initialKeys(0x1a2a3a4a, DCID), undefined);
 });
 
-for (const [name, v] of [['RFC 9001 (v1)', V1], ['RFC 9369 (v2)', V2]] as const) {
+for (const [name, v] of [
+  ['RFC 9001 (v1)', V1],
+  ['RFC 9369 (v2)', V2],
+] as const) {
   test(`${name} §A.2: the client Initial protected with these keys is the appendix's, byte for byte at both ends`, () => {
     const p = protect(v);
     assert.is(p.length, 1200);
@@ -137,7 +140,10 @@ for (const [name, v] of [['RFC 9001 (v1)', V1], ['RFC 9369 (v2)', V2]] as const)
     assert.is((s.quic as { initial_dcid: string }).initial_dcid, '8394c8f03e515708');
     assert.is((s.quic as { version_id: number }).version_id, v.version);
     assert.is(s.client_cert_requested, null);
-    assert.not.ok(evs.some((e) => e.type === 'anomaly'), JSON.stringify(evs.filter((e) => e.type === 'anomaly')));
+    assert.not.ok(
+      evs.some((e) => e.type === 'anomaly'),
+      JSON.stringify(evs.filter((e) => e.type === 'anomaly')),
+    );
   });
 }
 

@@ -61,8 +61,14 @@ test('html report: evil wire strings stay inside the JSON data block, sanitised,
   for (const s of EVIL_STRINGS) if (s.length > 4) assert.not.ok(rest.includes(s), s);
   // The strings are there, with controls and bidi marks made visible.
   const all = strings(data);
-  assert.ok(all.some((s) => s.includes(sanitize(EVIL_STRINGS[10]!))), 'the RLO string, sanitised');
-  assert.not.ok(all.some((s) => /[\u0000-\u001f\u202e]/.test(s)), 'no raw control or bidi character');
+  assert.ok(
+    all.some((s) => s.includes(sanitize(EVIL_STRINGS[10]!))),
+    'the RLO string, sanitised',
+  );
+  assert.not.ok(
+    all.some((s) => /[\u0000-\u001f\u202e]/.test(s)),
+    'no raw control or bidi character',
+  );
   assert.ok(all.some((s) => s.includes('<script>window.__pwned = 1</script>')));
   // The second connection refers to the first one's strings and certificates: nothing is written twice.
   const [a, b] = data as Record<string, unknown>[];
@@ -96,7 +102,15 @@ test('html report: a capture and its saved NDJSON give the same connections, lad
   assert.equal(b, a);
   const table = a[0]!.ns as string[];
   const titles = (a[0]!.st as unknown[][]).map((s) => table[s[3] as number]);
-  assert.equal(titles.slice(0, 7), ['ClientHello', 'ServerHello', 'Certificate', 'ServerKeyExchange', 'CertificateRequest', 'ServerHelloDone', 'Certificate']);
+  assert.equal(titles.slice(0, 7), [
+    'ClientHello',
+    'ServerHello',
+    'Certificate',
+    'ServerKeyExchange',
+    'CertificateRequest',
+    'ServerHelloDone',
+    'Certificate',
+  ]);
   assert.equal(Object.keys(a[0]!.ch as object).sort(), ['c2s', 's2c']);
   assert.is(Object.keys(a[0]!.nc as object).length, 3);
 });
@@ -110,7 +124,10 @@ async function pageVia(open: () => Readable): Promise<string> {
 
 test('cli report --html: writes the page, says how many connections on stderr; a missing FILE is one line and exit 2', () => {
   const out = join(tmp, 'r.html');
-  const r = spawnSync(process.execPath, [BIN, 'report', '--html', out, join(FIXTURES, 'many-flows.pcap'), join(FIXTURES, 'mtls12-nocert.pcap')], { encoding: 'utf8', cwd: ROOT });
+  const r = spawnSync(process.execPath, [BIN, 'report', '--html', out, join(FIXTURES, 'many-flows.pcap'), join(FIXTURES, 'mtls12-nocert.pcap')], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, '');
   assert.is(r.stderr, `tlsdump: wrote ${out}: 21 connections\n`);

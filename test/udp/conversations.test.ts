@@ -15,13 +15,34 @@ function dtlsRecord(type: number, n: number): Buffer {
 }
 
 function pkt(src: string, sport: number, dst: string, dport: number, payload: Buffer, time: number): Packet {
-  return { frame: time, time, ts: String(time), ipVersion: src.includes(':') ? 6 : 4, src, dst, sport, dport, proto: 'udp', seq: 0, ack: 0, flags: 0, win: 0, len: payload.length, payload, truncated: false };
+  return {
+    frame: time,
+    time,
+    ts: String(time),
+    ipVersion: src.includes(':') ? 6 : 4,
+    src,
+    dst,
+    sport,
+    dport,
+    proto: 'udp',
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    win: 0,
+    len: payload.length,
+    payload,
+    truncated: false,
+  };
 }
 
 function conv(opts: Partial<ReturnType<typeof defaultOptions>>, ps: Packet[]): { items: UdpItem[]; events: Event[] } {
   const items: UdpItem[] = [];
   const events: Event[] = [];
-  const c = new Conversations(defaultOptions(opts), (i) => items.push(i), (e) => events.push(e));
+  const c = new Conversations(
+    defaultOptions(opts),
+    (i) => items.push(i),
+    (e) => events.push(e),
+  );
   for (const p of ps) c.push(p);
   c.end();
   return { items, events };
@@ -59,7 +80,10 @@ test('datagrams of one address pair, either way, form one conversation; a DNS qu
 });
 
 test('after --idle-timeout seconds without datagrams a conversation closes with end timeout; the next one is new', () => {
-  const { items } = conv({ idleTimeout: 60 }, [pkt('10.0.0.1', 6000, '10.0.0.2', 4433, dtlsRecord(22, 20), 1), pkt('10.0.0.1', 6000, '10.0.0.2', 4433, dtlsRecord(22, 20), 100)]);
+  const { items } = conv({ idleTimeout: 60 }, [
+    pkt('10.0.0.1', 6000, '10.0.0.2', 4433, dtlsRecord(22, 20), 1),
+    pkt('10.0.0.1', 6000, '10.0.0.2', 4433, dtlsRecord(22, 20), 100),
+  ]);
   assert.equal(
     items.map((i) => [i.kind, i.flow, i.kind === 'close' ? i.end : undefined]),
     [
@@ -80,13 +104,26 @@ test('past --max-flows live conversations the least recently active is evicted w
     pkt('10.0.0.1', 6001, '10.0.0.2', 4433, dtlsRecord(22, 20), 3),
     pkt('10.0.0.1', 6003, '10.0.0.2', 4433, dtlsRecord(22, 20), 4),
   ]);
-  assert.equal(events.map((e) => [e.code, e.flow]), [['udp.evicted', 1]]);
+  assert.equal(
+    events.map((e) => [e.code, e.flow]),
+    [['udp.evicted', 1]],
+  );
   const closes = items.filter((i) => i.kind === 'close') as Extract<UdpItem, { kind: 'close' }>[];
-  assert.equal(closes.map((c) => [c.flow, c.end]), [[1, 'evicted'], [0, 'eof'], [2, 'eof']]);
+  assert.equal(
+    closes.map((c) => [c.flow, c.end]),
+    [
+      [1, 'evicted'],
+      [0, 'eof'],
+      [2, 'eof'],
+    ],
+  );
 });
 
 test('IPv6 conversations name their ends as [ip]:port; UDP flows are numbered apart from TCP flows', () => {
-  const evs = decodeAll(udpPcap([{ src: '2001:db8::1', sport: 6000, dst: '2001:db8::2', dport: 4433, payload: dtlsRecord(22, 20) }]), defaultOptions({ events: new Set(EVENT_TYPES) }));
+  const evs = decodeAll(
+    udpPcap([{ src: '2001:db8::1', sport: 6000, dst: '2001:db8::2', dport: 4433, payload: dtlsRecord(22, 20) }]),
+    defaultOptions({ events: new Set(EVENT_TYPES) }),
+  );
   const open = evs.find((e) => e.type === 'flow')!;
   assert.equal([open.flow, open.client, open.server, open.protocol], [0, '[2001:db8::1]:6000', '[2001:db8::2]:4433', 'dtls']);
 });
@@ -96,7 +133,10 @@ test('an IP fragment of a DTLS datagram gives udp.fragment once per address pair
   p.fragment = true;
   const { items, events } = conv({}, [p, { ...p, frame: 2 }]);
   assert.equal(items, []);
-  assert.equal(events.map((e) => e.code), ['udp.fragment']);
+  assert.equal(
+    events.map((e) => e.code),
+    ['udp.fragment'],
+  );
 });
 
 test.run();

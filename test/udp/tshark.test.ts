@@ -63,7 +63,7 @@ for (const name of SHARED_UDP) {
 const extra = process.env.TLSDUMP_EXTRA_CAPTURES;
 if (!extra || !existsSync(extra) || !haveTool('tshark')) {
   test.skip('tshark: captures of TLSDUMP_EXTRA_CAPTURES', () => {});
-  skipping('TLSDUMP_EXTRA_CAPTURES unset: other projects\' QUIC captures not compared');
+  skipping("TLSDUMP_EXTRA_CAPTURES unset: other projects' QUIC captures not compared");
 } else {
   for (const f of captureFiles(extra)) test(`tshark: extra capture ${f.slice(extra.length + 1)} gives tshark's facts`, () => compare(f));
 }
