@@ -34,6 +34,8 @@ export class CurrentPacket {
   blank = false;
 
   readonly frame = new Uint8Array(MAX_FRAME_BYTES);
+  /** The frame as a DataView, for the fast path's 32-bit writes. */
+  readonly frameView = new DataView(this.frame.buffer);
   /** The summary text after the timestamp, sum[0, sumLen). The buffer is handed on with the packet (SeqBases). */
   sum: Uint8Array = new Uint8Array(MAX_SUMMARY_BYTES);
   sumLen = 0;

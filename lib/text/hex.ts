@@ -121,25 +121,31 @@ export function parseHexGroups(buf: Uint8Array, p: number, end: number, dst: Uin
   return n;
 }
 
+/** Rows whose 4 offset digits the fast path knows: offsets below 0x10000, multiples of 16. */
+const ROW_OFFSETS = 0x10000;
+/** The 4 offset digits of row o >> 4 as tcpdump prints them (`%04x`, lower case), as a little-endian 32-bit word. */
+const OFFSET_DIGITS = new Uint32Array(ROW_OFFSETS >> 4);
+for (let r = 0; r < OFFSET_DIGITS.length; r++) {
+  const d = (r << 4).toString(16).padStart(4, '0');
+  OFFSET_DIGITS[r] = d.charCodeAt(0) | (d.charCodeAt(1) << 8) | (d.charCodeAt(2) << 16) | (d.charCodeAt(3) << 24);
+}
+
 /** Characters from a row's `0x` to the end of its 8 groups: `0x%04x:`, two spaces, the groups. */
 export const FULL_ROW_CHARS = 9 + FULL_LINE_CHARS;
 
 /**
  * The one fast path for hex lines: a full row at offset `o` in tcpdump's own layout, `0x%04x:`, two spaces,
  * 8 groups, then the line's end (-x, -xx) or two spaces and the 16-character ASCII column (-X, -XX), read from
- * buf[p] (its `0`) into dst[o, o + 16). `dv` views buf. The line ends at `end` or at a '\n' before it. Returns
+ * buf[p] (its `0`) into the bytes [o, o + 16) that `dst` views. `dv` views buf. The line ends at `end` or at a '\n' before it. Returns
  * where the line ends (`end`, or the index of its '\n'), or -1 for anything else (dst is then untouched).
  * Whatever it takes, parseHexOffset and parseHexGroups read the same way.
  */
-export function readFullRow(buf: Uint8Array, dv: DataView, p: number, end: number, o: number, dst: Uint8Array): number {
+export function readFullRow(buf: Uint8Array, dv: DataView, p: number, end: number, o: number, dst: DataView): number {
   const e = p + FULL_ROW_CHARS;
   if (e > end) return -1;
   // `0x` and `:  ` around the 4 offset digits (little-endian reads: the first character in the low byte).
   if (dv.getUint16(p, true) !== 0x7830 || dv.getUint32(p + 5, true) >>> 8 !== 0x20203a) return -1;
-  const w = dv.getUint32(p + 2, true);
-  const hi = HEXPAIR[w & 0xffff]!;
-  const lo = HEXPAIR[w >>> 16]!;
-  if ((hi | lo) > 255 || ((hi << 8) | lo) !== o) return -1;
+  if ((o & 15) !== 0 || o >= ROW_OFFSETS || dv.getUint32(p + 2, true) !== OFFSET_DIGITS[o >> 4]) return -1;
   let r = e;
   if (e < end && buf[e] !== 10) {
     // The ASCII column: tcpdump prints no '\n' in it, but damaged text may end a line inside it.
@@ -159,12 +165,12 @@ function newlineIn16(dv: DataView, at: number): boolean {
 }
 
 /**
- * The 8 groups of a full row at buf[p, p + FULL_LINE_CHARS): 4 hex digits each, one space between them, into
- * dst[at, at + 16). False when any character is out of place. Each group is one little-endian 32-bit read, whose
- * two halves index HEXPAIR: a quarter of the reads of a byte at a time (bench/: the row parse about 20% faster
- * than 16-bit reads).
+ * The 8 groups of a full row at buf[p, p + FULL_LINE_CHARS): 4 hex digits each, one space between them, into the
+ * bytes [at, at + 16) that `dst` views. False when any character is out of place (dst is then untouched). Each
+ * group is one little-endian 32-bit read, whose two halves index HEXPAIR, and the 16 bytes are written as four
+ * 32-bit words (bench/: about a quarter faster than 16-bit reads and byte stores).
  */
-function parseFullGroups(buf: Uint8Array, dv: DataView, p: number, dst: Uint8Array, at: number): boolean {
+function parseFullGroups(buf: Uint8Array, dv: DataView, p: number, dst: DataView, at: number): boolean {
   if ((buf[p + 4]! ^ SPACE) | (buf[p + 9]! ^ SPACE) | (buf[p + 14]! ^ SPACE) | (buf[p + 19]! ^ SPACE) | (buf[p + 24]! ^ SPACE) | (buf[p + 29]! ^ SPACE) | (buf[p + 34]! ^ SPACE)) return false;
   const w0 = dv.getUint32(p, true);
   const w1 = dv.getUint32(p + 5, true);
@@ -191,22 +197,10 @@ function parseFullGroups(buf: Uint8Array, dv: DataView, p: number, dst: Uint8Arr
   const b14 = HEXPAIR[w7 & 0xffff]!;
   const b15 = HEXPAIR[w7 >>> 16]!;
   if ((b0 | b1 | b2 | b3 | b4 | b5 | b6 | b7 | b8 | b9 | b10 | b11 | b12 | b13 | b14 | b15) > 255) return false;
-  dst[at] = b0;
-  dst[at + 1] = b1;
-  dst[at + 2] = b2;
-  dst[at + 3] = b3;
-  dst[at + 4] = b4;
-  dst[at + 5] = b5;
-  dst[at + 6] = b6;
-  dst[at + 7] = b7;
-  dst[at + 8] = b8;
-  dst[at + 9] = b9;
-  dst[at + 10] = b10;
-  dst[at + 11] = b11;
-  dst[at + 12] = b12;
-  dst[at + 13] = b13;
-  dst[at + 14] = b14;
-  dst[at + 15] = b15;
+  dst.setUint32(at, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24), true);
+  dst.setUint32(at + 4, b4 | (b5 << 8) | (b6 << 16) | (b7 << 24), true);
+  dst.setUint32(at + 8, b8 | (b9 << 8) | (b10 << 16) | (b11 << 24), true);
+  dst.setUint32(at + 12, b12 | (b13 << 8) | (b14 << 16) | (b15 << 24), true);
   return true;
 }
 

@@ -74,6 +74,8 @@ export class TextPackets implements LineSink {
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewed: Uint8Array | undefined;
   private readonly scratch = new Uint8Array(2 * HEX_BYTES_PER_LINE);
+  /** Where the packet being decoded came from, filled in per packet (framePacket copies the fields out). */
+  private readonly at: { line: number; ts: string | undefined; time: number | undefined; epoch: number | undefined } = { line: 0, ts: undefined, time: undefined, epoch: undefined };
   /** The -e link hint of the current packet's summary, for LinkChoice (made once, not per packet). */
   private readonly hint = (): number => (this.cur.summary ? linkHint(this.cur.sum, 0, this.cur.sumLen) : -1);
 
@@ -123,7 +125,7 @@ export class TextPackets implements LineSink {
       // The next full row of the packet being read: the same fast path as lines().
       const cur = this.cur;
       const o = cur.end;
-      if (cur.continuesAt(o) && readFullRow(buf, this.viewFor(buf), p, end, o, cur.frame) === end) {
+      if (cur.continuesAt(o) && readFullRow(buf, this.viewFor(buf), p, end, o, cur.frameView) === end) {
         this.rowsRead(1, o + HEX_BYTES_PER_LINE);
         return;
       }
@@ -161,7 +163,7 @@ export class TextPackets implements LineSink {
       const stop = this.completionCheckAt();
       let taken = 0;
       while (buf[p] === 9 /* \t */) {
-        const e = readFullRow(buf, dv, p + 1, end, o, cur.frame);
+        const e = readFullRow(buf, dv, p + 1, end, o, cur.frameView);
         if (e < 0 || e >= end) break;
         o += HEX_BYTES_PER_LINE;
         taken++;
@@ -436,7 +438,12 @@ export class TextPackets implements LineSink {
       return;
     }
     if (!r.tcp && !r.udp) return;
-    const p = framePacket(r, { line, ts: cur.ts, time: cur.time, epoch: cur.epoch }, this.payloads.copy(cur.frame, r.payloadStart, r.payloadEnd), cur.overflow)!;
+    const at = this.at;
+    at.line = line;
+    at.ts = cur.ts;
+    at.time = cur.time;
+    at.epoch = cur.epoch;
+    const p = framePacket(r, at, this.payloads.copy(cur.frame, r.payloadStart, r.payloadEnd), cur.overflow)!;
     if (p.truncated) {
       if (!this.truncRun) {
         this.truncRun = true;
@@ -572,11 +579,11 @@ export class TextPackets implements LineSink {
   }
 }
 
-/** Copies src[start, end) to dst[at…], as much as fits. Returns the count. */
+/** Copies src[start, end) to dst[at…], as much as fits; Buffer's native copy when it can. Returns the count. */
 function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
   const n = Math.max(0, Math.min(end - start, dst.length - at));
-  // A loop, not Buffer.copy: its view per call cost more than the copy for a summary's hundred bytes (bench/).
-  for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
+  if (n > 64 && typeof (src as Buffer).copy === 'function') (src as Buffer).copy(dst, at, start, start + n);
+  else for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
   return n;
 }
 

@@ -70,7 +70,7 @@ function fullRow(line: string, offset: number): string | null {
   const buf = Buffer.from(line, 'latin1');
   const p = buf.indexOf('0x');
   const dst = new Uint8Array(offset + 16);
-  if (p < 0 || readFullRow(buf, viewOf(buf), p, buf.length, offset, dst) !== buf.length) return null;
+  if (p < 0 || readFullRow(buf, viewOf(buf), p, buf.length, offset, viewOf(dst)) !== buf.length) return null;
   return Buffer.from(dst.subarray(offset)).toString('hex');
 }
 
