@@ -226,7 +226,7 @@ export class TextPackets implements LineSink {
     const cur = this.cur;
     if (stamped) this.clock.set(buf, this.stamp);
     cur.begin(this.lineNo, true, stamped ? this.clock : undefined);
-    cur.sumLen = copyBytes(buf, body, Math.min(end, body + MAX_SUMMARY_BYTES), cur.sum, 0);
+    cur.setSummary(buf, this.viewFor(buf), body, end);
     if (this.hexLines === 0 && this.summaries === NO_HEX_AFTER_SUMMARIES && !this.noHexSent) this.noHex();
   }
 
@@ -453,7 +453,7 @@ export class TextPackets implements LineSink {
     } else this.truncRun = false;
     const replaced = cur.summary && this.out.hasWaiting && this.replaceWaiting(p);
     // The summary goes to the recent-packet ring (no copy); cur.sum is a fresh buffer from here on.
-    cur.sum = this.seq.remember(p, cur.sum, cur.sumLen, cur.summary);
+    cur.adoptSummaryBuffer(this.seq.remember(p, cur.sum, cur.sumLen, cur.summary));
     if (!replaced) this.out.packet(p, true);
   }
 
@@ -579,11 +579,10 @@ export class TextPackets implements LineSink {
   }
 }
 
-/** Copies src[start, end) to dst[at…], as much as fits; Buffer's native copy when it can. Returns the count. */
+/** Copies src[start, end) to dst[at…], as much as fits. Returns the count. */
 function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
   const n = Math.max(0, Math.min(end - start, dst.length - at));
-  if (n > 64 && typeof (src as Buffer).copy === 'function') (src as Buffer).copy(dst, at, start, start + n);
-  else for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
+  for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
   return n;
 }
 

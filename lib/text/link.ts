@@ -6,6 +6,9 @@ import { Cursor } from '../cursor.js';
 import { decodeFrame, frameScore, isFrame, type Frame, type FrameError } from '../net/frame.js';
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/link.js';
 
+/** An Ethernet header without VLAN tags: two addresses and the EtherType. */
+const ETHER_HEADER_BYTES = 14;
+
 /** Link types tried, in this order, when nothing says which one the hex starts with. */
 const LINK_CANDIDATES = [LINKTYPE.RAW, LINKTYPE.ETHERNET, LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SLL2, LINKTYPE.NULL, LINKTYPE.PPP_ETHER];
 
@@ -63,17 +66,27 @@ export class LinkChoice {
    */
   expectedLength(frame: Uint8Array, n: number): number {
     if (this.sticky < 0) return 0;
-    const c = Cursor.of(frame, 0, n);
-    const link = decodeLink(c, this.sticky);
-    if (!link) return c.short ? -1 : 0;
-    const ip = c.pos;
-    if (link.etherType === ETHERTYPE_IPV4) {
+    let ip: number;
+    let etherType: number;
+    const plain = this.sticky === LINKTYPE.ETHERNET && n >= ETHER_HEADER_BYTES ? (frame[12]! << 8) | frame[13]! : 0;
+    if (plain === ETHERTYPE_IPV4 || plain === ETHERTYPE_IPV6) {
+      // The common case without a Cursor: an untagged Ethernet header (what decodeLink reads for it too).
+      ip = ETHER_HEADER_BYTES;
+      etherType = plain;
+    } else {
+      const c = Cursor.of(frame, 0, n);
+      const link = decodeLink(c, this.sticky);
+      if (!link) return c.short ? -1 : 0;
+      ip = c.pos;
+      etherType = link.etherType;
+    }
+    if (etherType === ETHERTYPE_IPV4) {
       if (ip + 4 > n) return -1;
       if (frame[ip]! >> 4 !== 4) return 0;
       const total = (frame[ip + 2]! << 8) | frame[ip + 3]!;
       return total === 0 ? 0 : ip + total;
     }
-    if (link.etherType === ETHERTYPE_IPV6) {
+    if (etherType === ETHERTYPE_IPV6) {
       if (ip + 6 > n) return -1;
       if (frame[ip]! >> 4 !== 6) return 0;
       const payload = (frame[ip + 4]! << 8) | frame[ip + 5]!;
