@@ -15,14 +15,14 @@ import { framePacket } from '../net/packet.js';
 import type { Options } from '../options.js';
 import type { Core } from '../stream.js';
 import { CurrentPacket, MAX_FRAME_BYTES, MAX_SUMMARY_BYTES } from './current.js';
-import { HEX_BYTES_PER_LINE, HexCursor, parseBareHex, parseHexGroups, parseHexOffset, readFullRow, viewOf } from './hex.js';
+import { FULL_ROW_CHARS, HEX_BYTES_PER_LINE, HexCursor, parseBareHex, parseHexGroups, parseHexOffset, readFullRow, viewOf } from './hex.js';
 import { HoldQueue, type Held } from './holdback.js';
 import { LinkChoice } from './link.js';
 import { LineSplitter, type LineSink } from './lines.js';
 import { Payloads } from './payloads.js';
 import { SeqBases } from './seqbase.js';
 import { Clock, latin1, parseStamp, Stamp } from './stamp.js';
-import { findEndpoints, linkHint, parseSummary } from './summary.js';
+import { findEndpoints, linkHint, parseSummary, saysIp, truncatedIpMissing } from './summary.js';
 
 export { MAX_FRAME_BYTES, MAX_SUMMARY_BYTES } from './current.js';
 export { HOLD_PACKETS } from './holdback.js';
@@ -162,7 +162,8 @@ export class TextPackets implements LineSink {
       // Rows are taken in runs up to the frame length at which checkComplete has something to do.
       const stop = this.completionCheckAt();
       let taken = 0;
-      while (buf[p] === 9 /* \t */) {
+      // A row the bulk path takes ends with its '\n' before `end`: at least the tab, FULL_ROW_CHARS and the '\n'.
+      while (p + 1 + FULL_ROW_CHARS < end && buf[p] === 9 /* \t */) {
         const e = readFullRow(buf, dv, p + 1, end, o, cur.frameView);
         if (e < 0 || e >= end) break;
         o += HEX_BYTES_PER_LINE;
@@ -584,29 +585,6 @@ function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array,
   const n = Math.max(0, Math.min(end - start, dst.length - at));
   for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
   return n;
-}
-
-const TRUNCATED_IP = Array.from('truncated-ip', (ch) => ch.charCodeAt(0));
-
-/** N in tcpdump's `truncated-ip - N bytes missing!` (print-ip.c; `truncated-ip6 - N` in print-ip6.c), or -1. */
-function truncatedIpMissing(sum: Uint8Array, len: number): number {
-  outer: for (let i = 0; i + TRUNCATED_IP.length < len; i++) {
-    for (let k = 0; k < TRUNCATED_IP.length; k++) if (sum[i + k] !== TRUNCATED_IP[k]) continue outer;
-    let j = i + TRUNCATED_IP.length;
-    if (sum[j] === 54 /* 6 */) j++;
-    if (sum[j] !== 32 || sum[j + 1] !== 45 || sum[j + 2] !== 32) return -1;
-    j += 3;
-    let n = 0;
-    const from = j;
-    while (j < len && sum[j]! >= 48 && sum[j]! <= 57) n = n * 10 + sum[j++]! - 48;
-    return j > from ? n : -1;
-  }
-  return -1;
-}
-
-/** A summary that says its packet is IP: `IP`/`IP6`, an IPv4/IPv6 EtherType (-e), or IP endpoints. */
-function saysIp(text: string): boolean {
-  return /^(IP6?|ip:) /.test(text) || /ethertype IPv[46] |\bIP6? \(|PPPoE .*\bIP6? /.test(text) || findEndpoints(text) !== undefined;
 }
 
 /** Where the text after a `-#` packet number (digits, then at least two spaces) starts, or -1. */
