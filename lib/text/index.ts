@@ -3,32 +3,30 @@
 // summary become packets with no bytes. Prose, markers and anything else pasted between the lines never
 // become packets: they give one `input.unparsed` anomaly per run.
 //
-// Hot path: hex lines are read from bytes with a lookup table straight into one reusable frame buffer; a
-// summary line costs a timestamp parse and a copy of its bytes; nothing is read as a string until a packet
-// needs it (summary-only packets, link-type hints, messy pasted dumps).
+// This module dispatches lines; the packet being read is CurrentPacket (current.ts), the link type LinkChoice
+// (link.ts), the order of what goes out HoldQueue (holdback.ts), payload memory Payloads (payloads.ts).
+// Hot path: full hex rows are read from bytes by readFullRow (hex.ts) straight into the frame, by lines() in runs
+// and by line() one at a time; a summary line costs a timestamp parse and a copy of its bytes; nothing is read as
+// a string until a packet needs it (summary-only packets, link-type hints, messy pasted dumps).
 
 import { anomaly, type Emit, type Event, type ExcerptItem, type Packet, type Sink } from '../events.js';
-import { Cursor } from '../cursor.js';
-import { decodeFrame, frameScore, isFrame, type Frame, type FrameError } from '../net/frame.js';
-import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LINKTYPE } from '../net/link.js';
+import { frameScore, isFrame, decodeFrame } from '../net/frame.js';
 import { framePacket } from '../net/packet.js';
 import type { Options } from '../options.js';
-import { FULL_LINE_CHARS, hex4, HexCursor, HEX_BYTES_PER_LINE, parseBareHex, parseFullGroups, parseHexGroups, parseHexOffset, viewOf } from './hex.js';
 import type { Core } from '../stream.js';
+import { CurrentPacket, MAX_FRAME_BYTES, MAX_SUMMARY_BYTES } from './current.js';
+import { FULL_ROW_CHARS, HEX_BYTES_PER_LINE, HexCursor, parseBareHex, parseHexGroups, parseHexOffset, readFullRow, viewOf } from './hex.js';
+import { HoldQueue, type Held } from './holdback.js';
+import { LinkChoice } from './link.js';
 import { LineSplitter, type LineSink } from './lines.js';
+import { Payloads } from './payloads.js';
 import { SeqBases } from './seqbase.js';
 import { Clock, latin1, parseStamp, Stamp } from './stamp.js';
-import { findEndpoints, linkHint, parseSummary } from './summary.js';
+import { findEndpoints, linkHint, parseSummary, saysIp, truncatedIpMissing } from './summary.js';
 
-/** Largest frame assembled from hex lines; bytes past it are dropped and the packet is marked truncated. */
-export const MAX_FRAME_BYTES = 256 * 1024;
-/** Longest summary text kept per packet (a -v header and its continuation line together). */
-export const MAX_SUMMARY_BYTES = 8 * 1024;
-/**
- * A packet shown only by its summary is held back while this many later packets arrive, in case its hex
- * comes later in a pasted dump (a "data minus headers" block, or the same summary quoted again with hex).
- */
-export const HOLD_PACKETS = 64;
+export { MAX_FRAME_BYTES, MAX_SUMMARY_BYTES } from './current.js';
+export { HOLD_PACKETS } from './holdback.js';
+
 /** After this many summary lines and no hex line at all, `input.no_hex` is reported without waiting for the end. */
 export const NO_HEX_AFTER_SUMMARIES = 32;
 /** Events from lines inside a packet held until the packet goes out; past this many they go out at once. */
@@ -37,28 +35,11 @@ export const MAX_DEFERRED_EVENTS = 1024;
 export const MAX_PENDING_PROSE = 64;
 /** Longest excerpt of an unparsed line quoted in its anomaly. */
 const QUOTE_CHARS = 60;
-
-/** Link types tried, in this order, when nothing says which one the hex starts with. */
-const LINK_CANDIDATES = [LINKTYPE.RAW, LINKTYPE.ETHERNET, LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SLL2, LINKTYPE.NULL, LINKTYPE.PPP_ETHER];
+/** The frame length from which the link and IP headers can announce the frame's length. */
+const HEADERS_BYTES = 32;
 
 const EMPTY = new Uint8Array(0);
-/** Where the groups of a full hex line start (`\t0x0010:  `), and where they end (the line's end with -x/-xx). */
-const FAST_HEX_GROUPS = 10;
-const FAST_HEX_LINE = FAST_HEX_GROUPS + FULL_LINE_CHARS;
 const utf8 = new TextDecoder('utf-8');
-
-interface Queued {
-  packet?: Packet;
-  event?: Event;
-  /** Excerpt rows (or a break) for the excerpt stage, kept in their place among packets and events. */
-  excerpt?: ExcerptItem;
-  /** False while a summary-only packet waits for its hex. */
-  ready: boolean;
-  /** The packet count when it was queued, for the hold limit. */
-  at: number;
-  /** Summary text (after the timestamp) of a waiting summary-only packet; its packet has the timestamp. */
-  text?: string;
-}
 
 const FLAGS_HELP = 'tcpdump -nn -XX (or -xx, -X, -x), e.g. `tcpdump -nn -XX -r capture.pcap | tlsdump`';
 
@@ -84,31 +65,19 @@ export class TextPackets implements LineSink {
   private readonly stamp = new Stamp();
   private readonly clock = new Clock();
   private readonly hc = new HexCursor();
-  private readonly frame = new Uint8Array(MAX_FRAME_BYTES);
+  private readonly cur = new CurrentPacket();
+  private readonly link = new LinkChoice();
+  private readonly out: HoldQueue;
   private readonly payloads = new Payloads();
-  /** A DataView of the chunk that lines() reads, made once per chunk. */
-  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-  private viewOf: Uint8Array | undefined;
-  private readonly scratch = new Uint8Array(2 * HEX_BYTES_PER_LINE);
-  private sum: Uint8Array = new Uint8Array(MAX_SUMMARY_BYTES);
-  private sumLen = 0;
   private readonly seq = new SeqBases(MAX_SUMMARY_BYTES);
-
-  // The packet being read: its summary, then its bytes frame[bStart, bEnd).
-  private curOpen = false;
-  private curSummary = false;
-  private curLine = 0;
-  private curTs: string | undefined;
-  private curTime: number | undefined;
-  private curEpoch: number | undefined;
-  private bStart = -1;
-  private bEnd = 0;
-  /** Decoded already (its bytes reached the IP length): later lines that continue it are padding. */
-  private curDone = false;
-  /** Frame length that the link and IP headers announce: -1 not known yet, 0 cannot tell. */
-  private curExpected = -1;
-  /** Hex past MAX_FRAME_BYTES was dropped. */
-  private curOverflow = false;
+  /** A DataView of the buffer that lines are read from, made once per buffer. */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewed: Uint8Array | undefined;
+  private readonly scratch = new Uint8Array(2 * HEX_BYTES_PER_LINE);
+  /** Where the packet being decoded came from, filled in per packet (framePacket copies the fields out). */
+  private readonly at: { line: number; ts: string | undefined; time: number | undefined; epoch: number | undefined } = { line: 0, ts: undefined, time: undefined, epoch: undefined };
+  /** The -e link hint of the current packet's summary, for LinkChoice (made once, not per packet). */
+  private readonly hint = (): number => (this.cur.summary ? linkHint(this.cur.sum, 0, this.cur.sumLen) : -1);
 
   /** The previous non-blank line was this packet's summary (or its continuation), with no hex yet. */
   private afterSummary = false;
@@ -119,23 +88,16 @@ export class TextPackets implements LineSink {
   private textAfterSummary = 0;
   private noHexSent = false;
   private truncRun = false;
-  /** The link type of the last packets, tried first. */
-  private sticky = -1;
-  /** Excerpt rows: the line of the last hex row, the last prose line since it, how the block began, and whether
-   *  fragments went out since the last packet. */
+  /** Excerpt rows: the line of the last hex row, the last prose line since it, and whether fragments went out
+   *  since the last packet. */
   private lastHexLine = 0;
   private prose: string | undefined;
-  private curNote: string | undefined;
-  private curBlank = false;
   private excerptOpen = false;
 
-  private readonly queue: Queued[] = [];
+  /** Events from lines inside the packet being read, held until it goes out. */
   private readonly deferred: Event[] = [];
   /** input.unparsed held back until it is clear that the input has hex (else it was -A payload). */
   private readonly pendingProse: Event[] = [];
-  private qHead = 0;
-  private packets = 0;
-  private waiting = 0;
 
   /**
    * `fragments`: where hex rows that belong to no packet go (the excerpt stage), with a break whenever a packet
@@ -146,7 +108,9 @@ export class TextPackets implements LineSink {
     readonly next: Sink<Packet>,
     readonly emit: Emit,
     readonly fragments?: Sink<ExcerptItem>,
-  ) {}
+  ) {
+    this.out = new HoldQueue(next, emit, fragments);
+  }
 
   line(buf: Uint8Array, start: number, end: number): void {
     this.lineNo++;
@@ -158,6 +122,13 @@ export class TextPackets implements LineSink {
     }
     const c = buf[p]!;
     if (c === 48 /* 0 */ && buf[p + 1] === 120 /* x */) {
+      // The next full row of the packet being read: the same fast path as lines().
+      const cur = this.cur;
+      const o = cur.end;
+      if (cur.continuesAt(o) && readFullRow(buf, this.viewFor(buf), p, end, o, cur.frameView) === end) {
+        this.rowsRead(1, o + HEX_BYTES_PER_LINE);
+        return;
+      }
       if (this.hexLine(buf, p, end)) return;
     } else if (c >= 48 && c <= 57) {
       let body = parseStamp(buf, p, end, this.stamp);
@@ -178,59 +149,41 @@ export class TextPackets implements LineSink {
   }
 
   /**
-   * The LineSink fast path: full hex lines that continue the packet being read, in tcpdump's own layout
-   * (`\t0x%04x:  `, 8 groups, then the line's end or two spaces and the 16-character ASCII column of -X/-XX),
-   * parsed straight into the frame without a search for the line's end. They are taken exactly as line() takes
-   * them (its fast path in hexLine); anything else, or anything out of place, is left to line().
+   * The LineSink bulk path: runs of full hex rows that continue the packet being read, each a tab then what
+   * readFullRow takes, read straight into the frame without a search for the line's end. Rows are taken as
+   * line() takes them (the same continuesAt, readFullRow and rowsRead); anything else is left to line().
    */
   lines(buf: Uint8Array, start: number, end: number): number {
     let p = start;
-    const frame = this.frame;
-    if (buf !== this.viewOf) {
-      this.view = viewOf(buf);
-      this.viewOf = buf;
-    }
-    const dv = this.view;
-    while (this.curOpen) {
-      // Lines are taken in runs up to the frame length at which checkComplete has something to do.
-      let o = this.bEnd;
-      if (this.bStart < 0 && !(o === 0 && this.curSummary)) break;
+    const cur = this.cur;
+    const dv = this.viewFor(buf);
+    while (cur.continuesAt(cur.end)) {
+      let o = cur.end;
+      // Rows are taken in runs up to the frame length at which checkComplete has something to do.
       const stop = this.completionCheckAt();
       let taken = 0;
-      while (p + FAST_HEX_LINE < end) {
-        // `\t0x` and `:  ` around the 4 offset digits, 4 bytes at a time (big-endian reads).
-        if (dv.getUint32(p) >>> 8 !== 0x093078 || (dv.getUint32(p + 6) & 0xffffff) !== 0x3a2020) break;
-        if (hex4(buf, p + 3) !== o || o + HEX_BYTES_PER_LINE > MAX_FRAME_BYTES) break;
-        let e = p + FAST_HEX_LINE;
-        if (buf[e] !== 10) {
-          if (e + 2 + HEX_BYTES_PER_LINE >= end || dv.getUint16(e) !== 0x2020 || buf[e + 2 + HEX_BYTES_PER_LINE] !== 10) break;
-          // The ASCII column: tcpdump prints no '\n' in it, but damaged text may end a line inside it.
-          if (newlineIn16(dv, e + 2)) break;
-          e += 2 + HEX_BYTES_PER_LINE;
-        }
-        if (!parseFullGroups(dv, p + FAST_HEX_GROUPS, frame, o)) break;
+      // A row the bulk path takes ends with its '\n' before `end`: at least the tab, FULL_ROW_CHARS and the '\n'.
+      while (p + 1 + FULL_ROW_CHARS < end && buf[p] === 9 /* \t */) {
+        const e = readFullRow(buf, dv, p + 1, end, o, cur.frameView);
+        if (e < 0 || e >= end) break;
         o += HEX_BYTES_PER_LINE;
         taken++;
         p = e + 1;
-        if (o >= stop) break;
+        if (o >= stop || o + HEX_BYTES_PER_LINE > MAX_FRAME_BYTES) break;
       }
       if (taken === 0) break;
-      // As line() would have left things after these lines (hexSeen is the same for each, once is enough).
       this.lineNo += taken;
-      this.hexSeen();
-      this.hexLines += taken - 1;
-      if (this.bStart < 0) this.bStart = 0;
-      this.bEnd = o;
-      this.checkComplete();
+      this.rowsRead(taken, o);
     }
     return p;
   }
 
   /** The frame length at which checkComplete next has work to do (it does nothing below it). */
   private completionCheckAt(): number {
-    if (this.curDone || this.sticky < 0) return Infinity;
-    if (this.curExpected < 0) return 32;
-    return this.curExpected > 0 ? this.curExpected : Infinity;
+    const cur = this.cur;
+    if (cur.done || this.link.sticky < 0) return Infinity;
+    if (cur.expected < 0) return HEADERS_BYTES;
+    return cur.expected > 0 ? cur.expected : Infinity;
   }
 
   overlong(length: number): void {
@@ -240,17 +193,26 @@ export class TextPackets implements LineSink {
   }
 
   end(): void {
-    if (this.curOpen && this.curSummary && this.bStart < 0 && this.hexLines > 0) {
+    const cur = this.cur;
+    if (cur.open && cur.summary && cur.start < 0 && this.hexLines > 0) {
       // In a hex dump every packet's summary is followed by its hex: input that ends right after a summary (or
       // inside one) was cut inside that packet. A cut summary often cannot even be read, and the packet vanished
       // without a word.
-      this.event(anomaly('input.truncated', `line ${this.curLine}: the input ends after this packet's summary line, before its hex dump (the text is cut short)`, this.origin()));
+      this.event(anomaly('input.truncated', `line ${cur.line}: the input ends after this packet's summary line, before its hex dump (the text is cut short)`, cur.origin()));
     }
     // Text with no hex at all: say so before the held summary-only packets go out, whose missing bytes would
     // otherwise come first as tcp.gap anomalies.
     if (this.hexLines === 0 && this.lineNo > 0 && !this.noHexSent) this.noHex();
     this.closeCur();
-    this.flush(true);
+    this.out.flush(true);
+  }
+
+  private viewFor(buf: Uint8Array): DataView {
+    if (buf !== this.viewed) {
+      this.view = viewOf(buf);
+      this.viewed = buf;
+    }
+    return this.view;
   }
 
   // ---- lines ----
@@ -262,44 +224,40 @@ export class TextPackets implements LineSink {
     if (this.firstSummaryLine === 0) this.firstSummaryLine = this.lineNo;
     this.unparsedRun = false;
     this.afterSummary = true;
-    this.curOpen = true;
-    this.curSummary = true;
-    this.curLine = this.lineNo;
-    this.bStart = -1;
-    this.bEnd = 0;
-    this.curDone = false;
-    this.curExpected = -1;
-    this.curOverflow = false;
-    if (stamped) {
-      this.clock.set(buf, this.stamp);
-      this.curTs = this.clock.ts;
-      this.curTime = this.clock.time;
-      this.curEpoch = this.clock.epoch;
-    } else {
-      this.curTs = undefined;
-      this.curTime = undefined;
-      this.curEpoch = undefined;
-    }
-    this.sumLen = copyBytes(buf, body, Math.min(end, body + MAX_SUMMARY_BYTES), this.sum, 0);
+    const cur = this.cur;
+    if (stamped) this.clock.set(buf, this.stamp);
+    cur.begin(this.lineNo, true, stamped ? this.clock : undefined);
+    cur.setSummary(buf, this.viewFor(buf), body, end);
     if (this.hexLines === 0 && this.summaries === NO_HEX_AFTER_SUMMARIES && !this.noHexSent) this.noHex();
   }
 
-  /** A hex line; false when the text after `0x…:` is not hex groups (then it is prose). */
+  /**
+   * Bookkeeping after `count` hex rows that continued the packet being read, read into the frame up to `end`
+   * (the same for the bulk path and the line-by-line path).
+   */
+  private rowsRead(count: number, end: number): void {
+    const cur = this.cur;
+    this.hexSeen();
+    this.hexLines += count - 1;
+    if (cur.start < 0) cur.start = 0;
+    cur.end = end;
+    this.checkComplete();
+  }
+
+  /** A hex line that readFullRow did not take; false when the text after `0x…:` is not hex groups (then it is prose). */
   private hexLine(buf: Uint8Array, p: number, end: number): boolean {
     const hc = this.hc;
+    const cur = this.cur;
     if (!parseHexOffset(buf, p, end, hc)) return false;
     const note = this.prose;
     const prevHexLine = this.lastHexLine;
     const o = hc.offset;
     const maxGroups = Math.max(1, 8 - hc.skippedGroups);
-    // Fast path: the next line of the packet being read, parsed straight into the frame.
-    if (this.curOpen && o === this.bEnd && (this.bStart >= 0 || (o === 0 && this.curSummary)) && o + HEX_BYTES_PER_LINE <= MAX_FRAME_BYTES) {
-      const n = parseHexGroups(buf, hc.pos, end, this.frame, o, maxGroups);
+    if (cur.continuesAt(o)) {
+      // A short row (a packet's last), or a full row in another layout: straight into the frame.
+      const n = parseHexGroups(buf, hc.pos, end, cur.frame, o, maxGroups);
       if (n < 0) return false;
-      this.hexSeen();
-      if (this.bStart < 0) this.bStart = 0;
-      this.bEnd = o + n;
-      this.checkComplete();
+      this.rowsRead(1, o + n);
       return true;
     }
     const n = parseHexGroups(buf, hc.pos, end, this.scratch, 0, maxGroups);
@@ -307,24 +265,24 @@ export class TextPackets implements LineSink {
     this.hexSeen();
     // A row at offset 0 after a packet that was complete starts the next packet, even when its bytes are the same as
     // that packet's first row (a cooked capture's header repeats from packet to packet when no summary is between).
-    if (this.curOpen && this.bStart >= 0 && o >= this.bStart && o <= this.bEnd && !(o === 0 && this.curDone)) {
+    if (cur.open && cur.start >= 0 && o >= cur.start && o <= cur.end && !(o === 0 && cur.done)) {
       if (o + n > MAX_FRAME_BYTES) {
-        this.curOverflow = true;
+        cur.overflow = true;
         return true;
       }
       // A repeated offset line (a pasted dump quoting a line again) repeats the same bytes: keep one copy.
-      const overlap = Math.min(n, this.bEnd - o);
+      const overlap = Math.min(n, cur.end - o);
       let same = true;
       for (let k = 0; k < overlap; k++) {
-        if (this.frame[o + k] !== this.scratch[k]) {
+        if (cur.frame[o + k] !== this.scratch[k]) {
           same = false;
           break;
         }
       }
       if (same) {
-        if (o + n > this.bEnd) {
-          this.frame.set(this.scratch.subarray(overlap, n), this.bEnd);
-          this.bEnd = o + n;
+        if (o + n > cur.end) {
+          cur.frame.set(this.scratch.subarray(overlap, n), cur.end);
+          cur.end = o + n;
           this.checkComplete();
         }
         return true;
@@ -336,26 +294,17 @@ export class TextPackets implements LineSink {
     this.lastHexLine = prevHexLine;
     this.closeCur();
     this.lastHexLine = thisLine;
-    this.curNote = note;
-    this.curBlank = hc.skippedGroups > 0;
-    this.curOpen = true;
-    this.curSummary = false;
-    this.curLine = this.lineNo;
-    this.curTs = undefined;
-    this.curTime = undefined;
-    this.curEpoch = undefined;
-    this.curDone = false;
-    this.curExpected = -1;
-    this.curOverflow = false;
+    cur.begin(this.lineNo, false, undefined);
+    cur.note = note;
+    cur.blank = hc.skippedGroups > 0;
     if (o + n > MAX_FRAME_BYTES) {
-      this.bStart = -1;
-      this.curOpen = false;
+      cur.open = false;
       this.event(anomaly('input.truncated', `line ${this.lineNo}: hex at offset 0x${o.toString(16)} is past the ${MAX_FRAME_BYTES}-byte frame limit: skipped`, { line: this.lineNo }));
       return true;
     }
-    this.frame.set(this.scratch.subarray(0, n), o);
-    this.bStart = o;
-    this.bEnd = o + n;
+    cur.frame.set(this.scratch.subarray(0, n), o);
+    cur.start = o;
+    cur.end = o + n;
     return true;
   }
 
@@ -373,15 +322,16 @@ export class TextPackets implements LineSink {
 
   /** Lines that are neither hex nor a stamped summary: unstamped summaries, -v continuations, tcpdump's own messages, prose. */
   private slowLine(buf: Uint8Array, p: number, end: number): void {
+    const cur = this.cur;
     const text = latin1(buf, p, Math.min(end, p + MAX_SUMMARY_BYTES));
     if (isChatter(text)) {
       this.unparsedRun = false;
       return;
     }
     // tcpdump -v puts the TCP part of an IPv4 packet on an indented line after the IP header.
-    if (this.curOpen && this.curSummary && this.bStart < 0 && this.afterSummary && findEndpoints(text) && !findEndpoints(latin1(this.sum, 0, this.sumLen))) {
-      if (this.sumLen < MAX_SUMMARY_BYTES) this.sum[this.sumLen++] = 32;
-      this.sumLen += copyBytes(buf, p, Math.min(end, p + MAX_SUMMARY_BYTES - this.sumLen), this.sum, this.sumLen);
+    if (cur.open && cur.summary && cur.start < 0 && this.afterSummary && findEndpoints(text) && !findEndpoints(latin1(cur.sum, 0, cur.sumLen))) {
+      if (cur.sumLen < MAX_SUMMARY_BYTES) cur.sum[cur.sumLen++] = 32;
+      cur.sumLen += copyBytes(buf, p, Math.min(end, p + MAX_SUMMARY_BYTES - cur.sumLen), cur.sum, cur.sumLen);
       return;
     }
     if (isSummaryText(text, buf, p, end)) {
@@ -389,13 +339,13 @@ export class TextPackets implements LineSink {
       return;
     }
     // tcpdump 3.x hex lines without offsets, right after their summary or each other.
-    if (this.curOpen && (this.afterSummary || (this.bStart === 0 && !this.curDone)) && this.bEnd + HEX_BYTES_PER_LINE <= MAX_FRAME_BYTES) {
-      const at = this.bStart < 0 ? 0 : this.bEnd;
-      const n = parseBareHex(buf, p, end, this.frame, at, this.bStart < 0 ? 4 : 1);
+    if (cur.open && (this.afterSummary || (cur.start === 0 && !cur.done)) && cur.end + HEX_BYTES_PER_LINE <= MAX_FRAME_BYTES) {
+      const at = cur.start < 0 ? 0 : cur.end;
+      const n = parseBareHex(buf, p, end, cur.frame, at, cur.start < 0 ? 4 : 1);
       if (n > 0) {
         this.hexSeen();
-        this.bStart = 0;
-        this.bEnd = at + n;
+        cur.start = 0;
+        cur.end = at + n;
         this.checkComplete();
         return;
       }
@@ -425,124 +375,93 @@ export class TextPackets implements LineSink {
 
   /** Decodes the packet as soon as its bytes reach the length its headers announce (live output stays timely). */
   private checkComplete(): void {
-    if (this.curDone || this.bStart !== 0 || this.sticky < 0) return;
-    if (this.curExpected < 0) {
-      if (this.bEnd < 32) return;
-      this.curExpected = expectedFrameLength(this.frame, this.bEnd, this.sticky);
-      if (this.curExpected < 0) {
-        this.curExpected = -1;
+    const cur = this.cur;
+    if (cur.done || cur.start !== 0 || this.link.sticky < 0) return;
+    if (cur.expected < 0) {
+      if (cur.end < HEADERS_BYTES) return;
+      cur.expected = this.link.expectedLength(cur.frame, cur.end);
+      if (cur.expected < 0) {
+        cur.expected = -1;
         return;
       }
     }
-    if (this.curExpected > 0 && this.bEnd >= this.curExpected) {
+    if (cur.expected > 0 && cur.end >= cur.expected) {
       this.fromBytes();
-      this.curDone = true;
+      cur.done = true;
       this.flushDeferred();
     }
   }
 
   private closeCur(): void {
-    if (!this.curOpen) return;
-    if (!this.curDone) {
-      if (this.bStart < 0) {
-        if (this.curSummary) this.summaryOnly();
-      } else if (this.bStart === 0) {
+    const cur = this.cur;
+    if (!cur.open) return;
+    if (!cur.done) {
+      if (cur.start < 0) {
+        if (cur.summary) this.summaryOnly();
+      } else if (cur.start === 0) {
         this.excerptBreak();
         this.fromBytes();
       } else this.orphan();
     }
-    this.curOpen = false;
+    cur.open = false;
     this.flushDeferred();
   }
 
-  /** The link type for frame[0, n): -e hint, the last packets' type, or the one the bytes fit best. */
-  private pickLink(n: number): Frame | FrameError {
-    let best: Frame | FrameError | undefined;
-    let bestScore = -1;
-    if (this.sticky >= 0) {
-      best = decodeFrame(this.frame, 0, n, this.sticky);
-      bestScore = frameScore(best);
-      if (bestScore === 4) return best;
-    }
-    const hint = this.curSummary ? linkHint(this.sum, 0, this.sumLen) : -1;
-    if (hint >= 0 && hint !== this.sticky) {
-      const r = decodeFrame(this.frame, 0, n, hint);
-      const s = frameScore(r);
-      if (s > bestScore) {
-        best = r;
-        bestScore = s;
-        if (s >= 3) {
-          this.sticky = hint;
-          return r;
-        }
-      }
-    }
-    if (bestScore === 3) return best!;
-    let bestType = -1;
-    for (const lt of LINK_CANDIDATES) {
-      if (lt === this.sticky || lt === hint) continue;
-      const r = decodeFrame(this.frame, 0, n, lt);
-      const s = frameScore(r);
-      // At the same score an IP packet wins over an error: an IP packet followed by other bytes (overlong, score 0)
-      // is how tcpdump reads it, ignoring the bytes past the IP length.
-      if (s > bestScore || (s === bestScore && isFrame(r) && !isFrame(best!))) {
-        best = r;
-        bestScore = s;
-        bestType = lt;
-      }
-    }
-    if (bestType >= 0 && (bestScore >= 3 || isFrame(best!))) this.sticky = bestType;
-    return best!;
-  }
-
   private fromBytes(): void {
-    let r = this.pickLink(this.bEnd);
-    const line = this.curLine;
-    if (isFrame(r) && r.truncated && this.curSummary && !r.tunnel) {
+    const cur = this.cur;
+    let r = this.link.decode(cur.frame, cur.end, this.hint);
+    const line = cur.line;
+    if (isFrame(r) && r.truncated && cur.summary && !r.tunnel) {
       // tcpdump says so when the frame on the wire was shorter than the IP length (not a snap length): the
       // packet ends where the frame did, as tshark reads it.
-      const missing = truncatedIpMissing(this.sum, this.sumLen);
-      if (missing > 0 && missing < r.ip.totalLen) r = decodeFrame(this.frame, 0, this.bEnd, r.link.linkType, r.ipStart + r.ip.totalLen - missing);
+      const missing = truncatedIpMissing(cur.sum, cur.sumLen);
+      if (missing > 0 && missing < r.ip.totalLen) r = decodeFrame(cur.frame, 0, cur.end, r.link.linkType, r.ipStart + r.ip.totalLen - missing);
     }
     if (!isFrame(r)) {
       // Hex with no summary line is no concern when its EtherType names a known non-IP protocol (ARP, LLDP, …). Hex
       // with no summary whose link header names nothing known is damaged or stray bytes: reported below, as every
       // skipped region must be, so that no input vanishes without a word. With a summary line, the summary decides
       // (below).
-      if (r.error === 'not_ip' && !this.curSummary && frameScore(r) > 0) return;
+      if (r.error === 'not_ip' && !cur.summary && frameScore(r) > 0) return;
       if (r.error === 'fragment') {
         if (r.ip && r.ip.proto === 6) {
-          this.event(anomaly('ip.fragment', `line ${line}: a later fragment of a TCP packet (IP offset ${r.ip.fragOffset}), not reassembled: skipped`, this.origin()));
+          this.event(anomaly('ip.fragment', `line ${line}: a later fragment of a TCP packet (IP offset ${r.ip.fragOffset}), not reassembled: skipped`, cur.origin()));
           return;
         }
         // A later fragment of another protocol is no concern, unless the summary line says the packet is TCP: then
         // the bytes are not what tcpdump printed (a dump cut inside the packet reads as a fragment on a wrong link
         // type), and that is reported below, so that the packet does not vanish without a word.
-        if (!this.curSummary || parseSummary(latin1(this.sum, 0, this.sumLen))?.proto !== 'tcp') return;
+        if (!cur.summary || parseSummary(latin1(cur.sum, 0, cur.sumLen))?.proto !== 'tcp') return;
       }
       // Other protocols (ARP, STP, LLDP, …) are no concern; hex that should be IP but is not, is.
-      if (this.curSummary && !saysIp(latin1(this.sum, 0, this.sumLen))) return;
-      this.event(anomaly('input.undecodable', `line ${line}: ${this.bEnd} bytes of hex that decode as no IP packet (${r.message}): skipped`, this.origin()));
+      if (cur.summary && !saysIp(latin1(cur.sum, 0, cur.sumLen))) return;
+      this.event(anomaly('input.undecodable', `line ${line}: ${cur.end} bytes of hex that decode as no IP packet (${r.message}): skipped`, cur.origin()));
       return;
     }
     if (!r.tcp && !r.udp) return;
-    const p = framePacket(r, { line, ts: this.curTs, time: this.curTime, epoch: this.curEpoch }, this.payloads.copy(this.frame, r.payloadStart, r.payloadEnd), this.curOverflow)!;
+    const at = this.at;
+    at.line = line;
+    at.ts = cur.ts;
+    at.time = cur.time;
+    at.epoch = cur.epoch;
+    const p = framePacket(r, at, this.payloads.copy(cur.frame, r.payloadStart, r.payloadEnd), cur.overflow)!;
     if (p.truncated) {
       if (!this.truncRun) {
         this.truncRun = true;
-        const why = this.curOverflow ? `longer than the ${MAX_FRAME_BYTES}-byte frame limit` : `the IP length says ${r.ip.totalLen} bytes, the hex has ${r.payloadEnd - r.ipStart}`;
-        this.event(anomaly('input.truncated', `line ${line}: packet cut short (${why}); the packets after it cut the same way are not reported one by one`, this.origin()));
+        const why = cur.overflow ? `longer than the ${MAX_FRAME_BYTES}-byte frame limit` : `the IP length says ${r.ip.totalLen} bytes, the hex has ${r.payloadEnd - r.ipStart}`;
+        this.event(anomaly('input.truncated', `line ${line}: packet cut short (${why}); the packets after it cut the same way are not reported one by one`, cur.origin()));
       }
     } else this.truncRun = false;
-    const replaced = this.waiting > 0 && this.curSummary && this.replaceWaiting(p);
-    // The summary goes to the recent-packet ring (no copy); this.sum is a fresh buffer from here on.
-    this.sum = this.seq.remember(p, this.sum, this.sumLen, this.curSummary);
-    if (!replaced) this.push(p, true);
+    const replaced = cur.summary && this.out.hasWaiting && this.replaceWaiting(p);
+    // The summary goes to the recent-packet ring (no copy); cur.sum is a fresh buffer from here on.
+    cur.adoptSummaryBuffer(this.seq.remember(p, cur.sum, cur.sumLen, cur.summary));
+    if (!replaced) this.out.packet(p, true);
   }
 
   /** A packet shown only by its summary: no bytes, numbers made absolute where the base is known. */
   private summaryOnly(): void {
-    const text = latin1(this.sum, 0, this.sumLen);
+    const cur = this.cur;
+    const text = latin1(cur.sum, 0, cur.sumLen);
     const s = parseSummary(text);
     if (!s || !s.proto || s.sport === undefined || s.dport === undefined) return;
     let seq = 0;
@@ -555,10 +474,10 @@ export class TextPackets implements LineSink {
       relative = r.relative;
     }
     const p: Packet = {
-      line: this.curLine,
-      ts: this.curTs,
-      time: this.curTime,
-      epoch: this.curEpoch,
+      line: cur.line,
+      ts: cur.ts,
+      time: cur.time,
+      epoch: cur.epoch,
       ipVersion: s.ipVersion,
       src: s.src,
       dst: s.dst,
@@ -574,8 +493,8 @@ export class TextPackets implements LineSink {
       truncated: true,
     };
     if (relative) p.seqRelative = true;
-    this.seq.remember(p, this.sum, 0, false);
-    this.push(p, false, text);
+    this.seq.remember(p, cur.sum, 0, false);
+    this.out.packet(p, false, text);
   }
 
   /**
@@ -583,29 +502,31 @@ export class TextPackets implements LineSink {
    * headers". It completes the waiting summary-only TCP packet whose length it matches, else it is reported.
    */
   private orphan(): void {
-    const count = this.bEnd - this.bStart;
-    for (let i = this.queue.length - 1; i >= this.qHead; i--) {
-      const q = this.queue[i]!;
-      const p = q.packet;
-      if (q.ready || !p || p.proto !== 'tcp' || p.payload.length !== 0 || p.len !== count) continue;
-      p.payload = this.payloads.copy(this.frame, this.bStart, this.bEnd);
+    const cur = this.cur;
+    const count = cur.end - cur.start;
+    const q = this.out.findWaiting((h: Held) => {
+      const p = h.packet;
+      return p !== undefined && p.proto === 'tcp' && p.payload.length === 0 && p.len === count;
+    });
+    if (q) {
+      const p = q.packet!;
+      p.payload = this.payloads.copy(cur.frame, cur.start, cur.end);
       p.truncated = false;
-      this.release(q);
-      this.flush(false);
+      this.out.settle(q);
       return;
     }
     if (this.fragments) {
       // Rows of a packet shown without its headers: the excerpt stage places them by their offsets.
       this.excerptOpen = true;
-      const bytes = this.frame.slice(this.bStart, this.bEnd);
-      this.toExcerpts({ kind: 'fragment', offset: this.bStart, bytes, line: this.curLine, lastLine: Math.max(this.curLine, this.lastHexLine), blankLead: this.curBlank, note: this.curNote });
+      const bytes = cur.frame.slice(cur.start, cur.end);
+      this.out.excerpt({ kind: 'fragment', offset: cur.start, bytes, line: cur.line, lastLine: Math.max(cur.line, this.lastHexLine), blankLead: cur.blank, note: cur.note });
       return;
     }
     this.event(
       anomaly(
         'input.orphan_hex',
-        `line ${this.curLine}: ${count} bytes of hex from offset 0x${this.bStart.toString(16).padStart(4, '0')} belong to no packet: no summary line before them, and no packet shown only by its summary has that length; skipped`,
-        { line: this.curLine },
+        `line ${cur.line}: ${count} bytes of hex from offset 0x${cur.start.toString(16).padStart(4, '0')} belong to no packet: no summary line before them, and no packet shown only by its summary has that length; skipped`,
+        { line: cur.line },
       ),
     );
   }
@@ -613,48 +534,18 @@ export class TextPackets implements LineSink {
   private excerptBreak(): void {
     if (!this.excerptOpen) return;
     this.excerptOpen = false;
-    this.toExcerpts({ kind: 'break' });
-  }
-
-  /** Excerpt items keep their place among the packets and events held back, as events do. */
-  private toExcerpts(item: ExcerptItem): void {
-    if (this.qHead === this.queue.length) this.fragments!(item);
-    else this.queue.push({ excerpt: item, ready: true, at: this.packets });
+    this.out.excerpt({ kind: 'break' });
   }
 
   /** The same summary quoted again, this time with hex: the bytes take the waiting packet's place. */
   private replaceWaiting(p: Packet): boolean {
-    const text = latin1(this.sum, 0, this.sumLen);
-    for (let i = this.queue.length - 1; i >= this.qHead; i--) {
-      const q = this.queue[i]!;
-      if (q.ready || q.text !== text || q.packet?.ts !== this.curTs) continue;
-      q.packet = p;
-      this.release(q);
-      this.flush(false);
-      return true;
-    }
-    return false;
-  }
-
-  private release(q: Queued): void {
-    q.ready = true;
-    q.text = undefined;
-    this.waiting--;
-  }
-
-  private push(p: Packet, ready: boolean, text?: string): void {
-    this.packets++;
-    if (ready && this.qHead === this.queue.length) {
-      this.next(p);
-      return;
-    }
-    const q: Queued = { packet: p, ready, at: this.packets };
-    if (!ready) {
-      q.text = text;
-      this.waiting++;
-    }
-    this.queue.push(q);
-    this.flush(false);
+    const cur = this.cur;
+    const text = latin1(cur.sum, 0, cur.sumLen);
+    const q = this.out.findWaiting((h: Held) => h.text === text && h.packet?.ts === cur.ts);
+    if (!q) return false;
+    q.packet = p;
+    this.out.settle(q);
+    return true;
   }
 
   /**
@@ -662,12 +553,12 @@ export class TextPackets implements LineSink {
    * among packets held back.
    */
   private event(ev: Event): void {
-    if (this.curOpen && !this.curDone && ev.line !== undefined && ev.line > this.curLine && this.deferred.length < MAX_DEFERRED_EVENTS) {
+    const cur = this.cur;
+    if (cur.open && !cur.done && ev.line !== undefined && ev.line > cur.line && this.deferred.length < MAX_DEFERRED_EVENTS) {
       this.deferred.push(ev);
       return;
     }
-    if (this.qHead === this.queue.length) this.emit(ev);
-    else this.queue.push({ event: ev, ready: true, at: this.packets });
+    this.out.event(ev);
   }
 
   /** Events deferred until the packet being read has gone out. */
@@ -675,30 +566,6 @@ export class TextPackets implements LineSink {
     if (this.deferred.length === 0) return;
     const evs = this.deferred.splice(0);
     for (const ev of evs) this.event(ev);
-  }
-
-  private flush(all: boolean): void {
-    const queue = this.queue;
-    while (this.qHead < queue.length) {
-      const q = queue[this.qHead]!;
-      if (!q.ready && !all && this.packets - q.at < HOLD_PACKETS) break;
-      this.qHead++;
-      if (!q.ready) this.release(q);
-      if (q.packet) this.next(q.packet);
-      else if (q.event) this.emit(q.event);
-      else if (q.excerpt) this.fragments!(q.excerpt);
-    }
-    if (this.qHead === queue.length) {
-      queue.length = 0;
-      this.qHead = 0;
-    } else if (this.qHead > 1024) {
-      queue.splice(0, this.qHead);
-      this.qHead = 0;
-    }
-  }
-
-  private origin(): { line: number; ts?: string } {
-    return this.curTs === undefined ? { line: this.curLine } : { line: this.curLine, ts: this.curTs };
   }
 
   private noHex(): void {
@@ -713,97 +580,11 @@ export class TextPackets implements LineSink {
   }
 }
 
-/**
- * Copies of frame[start, end) for packets' payloads. Small ones are carved from slabs of PAYLOAD_SLAB_BYTES that
- * are never written again once handed out (a fresh ArrayBuffer per packet costs more than the copy, and Node's
- * own 8 KiB pool makes one every few packets: bench/, createPool at 2% of a run). A slab lives as long as any
- * payload cut from it: stage 2 copies the bytes it keeps, so that is a few packets.
- */
-class Payloads {
-  private slab = Buffer.alloc(0);
-  private pos = 0;
-
-  copy(frame: Uint8Array, start: number, end: number): Uint8Array {
-    const n = end - start;
-    if (n <= 0) return EMPTY;
-    if (n >= POOLED_PAYLOAD_BYTES) return frame.slice(start, end);
-    if (this.pos + n > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(PAYLOAD_SLAB_BYTES);
-      this.pos = 0;
-    }
-    const out = this.slab.subarray(this.pos, this.pos + n);
-    this.pos = (this.pos + n + 7) & ~7;
-    if (n <= 32) for (let i = 0; i < n; i++) out[i] = frame[start + i]!;
-    else out.set(frame.subarray(start, end));
-    return out;
-  }
-}
-
-/** Payloads below this size are carved from slabs (Payloads); larger ones get an ArrayBuffer of their own. */
-const POOLED_PAYLOAD_BYTES = 4096;
-/** Size of one slab of small payloads. */
-const PAYLOAD_SLAB_BYTES = 256 * 1024;
-
-/** Whether the 16 bytes at dv[at] hold a '\n': per 32-bit word, a zero byte of word ^ 0x0a0a0a0a. */
-function newlineIn16(dv: DataView, at: number): boolean {
-  const a = dv.getUint32(at) ^ 0x0a0a0a0a;
-  const b = dv.getUint32(at + 4) ^ 0x0a0a0a0a;
-  const c = dv.getUint32(at + 8) ^ 0x0a0a0a0a;
-  const d = dv.getUint32(at + 12) ^ 0x0a0a0a0a;
-  return ((((a - 0x01010101) & ~a) | ((b - 0x01010101) & ~b) | ((c - 0x01010101) & ~c) | ((d - 0x01010101) & ~d)) & 0x80808080) !== 0;
-}
-
-
-/** Copies src[start, end) to dst[at…]; Buffer's native copy when it can. Returns the count. */
+/** Copies src[start, end) to dst[at…], as much as fits. Returns the count. */
 function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
   const n = Math.max(0, Math.min(end - start, dst.length - at));
-  if (n > 64 && typeof (src as Buffer).copy === 'function') (src as Buffer).copy(dst, at, start, start + n);
-  else for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
+  for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
   return n;
-}
-
-/** Frame length announced by the link and IP headers in frame[0, n): -1 need more bytes, 0 cannot tell. */
-function expectedFrameLength(frame: Uint8Array, n: number, linkType: number): number {
-  const c = Cursor.of(frame, 0, n);
-  const link = decodeLink(c, linkType);
-  if (!link) return c.short ? -1 : 0;
-  const ip = c.pos;
-  if (link.etherType === ETHERTYPE_IPV4) {
-    if (ip + 4 > n) return -1;
-    if (frame[ip]! >> 4 !== 4) return 0;
-    const total = (frame[ip + 2]! << 8) | frame[ip + 3]!;
-    return total === 0 ? 0 : ip + total;
-  }
-  if (link.etherType === ETHERTYPE_IPV6) {
-    if (ip + 6 > n) return -1;
-    if (frame[ip]! >> 4 !== 6) return 0;
-    const payload = (frame[ip + 4]! << 8) | frame[ip + 5]!;
-    return payload === 0 ? 0 : ip + 40 + payload;
-  }
-  return 0;
-}
-
-const TRUNCATED_IP = Array.from('truncated-ip', (ch) => ch.charCodeAt(0));
-
-/** N in tcpdump's `truncated-ip - N bytes missing!` (print-ip.c; `truncated-ip6 - N` in print-ip6.c), or -1. */
-function truncatedIpMissing(sum: Uint8Array, len: number): number {
-  outer: for (let i = 0; i + TRUNCATED_IP.length < len; i++) {
-    for (let k = 0; k < TRUNCATED_IP.length; k++) if (sum[i + k] !== TRUNCATED_IP[k]) continue outer;
-    let j = i + TRUNCATED_IP.length;
-    if (sum[j] === 54 /* 6 */) j++;
-    if (sum[j] !== 32 || sum[j + 1] !== 45 || sum[j + 2] !== 32) return -1;
-    j += 3;
-    let n = 0;
-    const from = j;
-    while (j < len && sum[j]! >= 48 && sum[j]! <= 57) n = n * 10 + sum[j++]! - 48;
-    return j > from ? n : -1;
-  }
-  return -1;
-}
-
-/** A summary that says its packet is IP: `IP`/`IP6`, an IPv4/IPv6 EtherType (-e), or IP endpoints. */
-function saysIp(text: string): boolean {
-  return /^(IP6?|ip:) /.test(text) || /ethertype IPv[46] |\bIP6? \(|PPPoE .*\bIP6? /.test(text) || findEndpoints(text) !== undefined;
 }
 
 /** Where the text after a `-#` packet number (digits, then at least two spaces) starts, or -1. */

@@ -265,3 +265,26 @@ export function linkHint(buf: Uint8Array, p: number, end: number): number {
   for (const d of DIRECTIONS) if (wordAt(buf, q, end, d)) return LINKTYPE.LINUX_SLL2;
   return -1;
 }
+
+const TRUNCATED_IP = Array.from('truncated-ip', (ch) => ch.charCodeAt(0));
+
+/** N in tcpdump's `truncated-ip - N bytes missing!` (print-ip.c; `truncated-ip6 - N` in print-ip6.c), or -1. */
+export function truncatedIpMissing(sum: Uint8Array, len: number): number {
+  outer: for (let i = 0; i + TRUNCATED_IP.length < len; i++) {
+    for (let k = 0; k < TRUNCATED_IP.length; k++) if (sum[i + k] !== TRUNCATED_IP[k]) continue outer;
+    let j = i + TRUNCATED_IP.length;
+    if (sum[j] === 54 /* 6 */) j++;
+    if (sum[j] !== 32 || sum[j + 1] !== 45 || sum[j + 2] !== 32) return -1;
+    j += 3;
+    let n = 0;
+    const from = j;
+    while (j < len && sum[j]! >= 48 && sum[j]! <= 57) n = n * 10 + sum[j++]! - 48;
+    return j > from ? n : -1;
+  }
+  return -1;
+}
+
+/** A summary that says its packet is IP: `IP`/`IP6`, an IPv4/IPv6 EtherType (-e), or IP endpoints. */
+export function saysIp(text: string): boolean {
+  return /^(IP6?|ip:) /.test(text) || /ethertype IPv[46] |\bIP6? \(|PPPoE .*\bIP6? /.test(text) || findEndpoints(text) !== undefined;
+}

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HexCursor, parseBareHex, parseHexGroups, parseHexOffset } from '../../lib/text/hex.js';
+import { HexCursor, parseBareHex, parseHexGroups, parseHexOffset, readFullRow, viewOf } from '../../lib/text/hex.js';
+import { rng } from '../support/rng.js';
 
 /** Parses one hex line (leading blanks already skipped, as TextPackets does): offset and bytes, or null. */
 function hexLine(line: string): { offset: number; bytes: string } | null {
@@ -62,6 +63,49 @@ test('hex: 3.x lines without offsets are only groups, nothing after them', () =>
     const b = Buffer.from(prose);
     assert.is(parseBareHex(b, 0, b.length, dst, 0), -1, prose);
   }
+});
+
+/** readFullRow on one line (no '\n'): the bytes at `offset` it took, or null. */
+function fullRow(line: string, offset: number): string | null {
+  const buf = Buffer.from(line, 'latin1');
+  const p = buf.indexOf('0x');
+  const dst = new Uint8Array(offset + 16);
+  if (p < 0 || readFullRow(buf, viewOf(buf), p, buf.length, offset, viewOf(dst)) !== buf.length) return null;
+  return Buffer.from(dst.subarray(offset)).toString('hex');
+}
+
+test('hex: the fast path takes full rows of -x and -X at the offset expected, and nothing else', () => {
+  const x = '\t0x0010:  4500 003c 8b01 4000 4006 bec1 d8b6 2df6';
+  assert.equal(fullRow(x, 16), '4500003c8b0140004006bec1d8b62df6');
+  assert.equal(fullRow(x + '  E..<..@.@.....-.', 16), '4500003c8b0140004006bec1d8b62df6');
+  assert.equal(fullRow(x, 32), null, 'another offset');
+  assert.equal(fullRow(x + ' ', 16), null, 'one space after the groups');
+  assert.equal(fullRow(x + '  E..<..@.@....', 16), null, 'a short ASCII column');
+  assert.equal(fullRow('\t0x0010:  4500 003c 8b01 4000 4006 bec1 d8b6 2d', 16), null, 'a short row');
+  assert.equal(fullRow('\t0x0010:   4500 003c 8b01 4000 4006 bec1 d8b6 2df', 16), null, 'three spaces');
+});
+
+test('hex: whatever the fast path takes, parseHexOffset and parseHexGroups read the same way (damaged rows)', () => {
+  const rand = rng(14);
+  const pool = ' \t0123456789abcdefABCDEFxX:.g\u00ff';
+  const rows = ['\t0x0010:  4500 003c 8b01 4000 4006 bec1 d8b6 2df6', '\t0x0010:  4500 003c 8b01 4000 4006 bec1 d8b6 2df6  E..<..@.@.....-.'];
+  let taken = 0;
+  for (let k = 0; k < 4000; k++) {
+    const b = Array.from(Buffer.from(rows[k % 2]!, 'latin1'));
+    for (let n = Math.floor(rand() * 3); n > 0; n--) {
+      const at = Math.floor(rand() * b.length);
+      const what = rand();
+      if (what < 0.6) b[at] = pool.charCodeAt(Math.floor(rand() * pool.length));
+      else if (what < 0.8) b.splice(at, 1);
+      else b.splice(at, 0, b[at]!);
+    }
+    const line = Buffer.from(b).toString('latin1');
+    const got = fullRow(line, 16);
+    if (got === null) continue;
+    taken++;
+    assert.equal(hexLine(line.slice(line.indexOf('0x'))), { offset: 16, bytes: got }, JSON.stringify(line));
+  }
+  assert.ok(taken > 500, `only ${taken} rows taken`);
 });
 
 test.run();
