@@ -1,0 +1,252 @@
+// --jobs N: the decoder with its per-flow work on worker threads, NDJSON bytes out. The main thread keeps stage 1
+// (text or pcap → packets), the TCP stage (lib/tcp: which flow, which id, when it ends, the limits, all global as
+// with one thread), UDP, hex excerpts and the `packet` events; each TCP flow's items go, by a hash of its address
+// pair, to one worker, which runs the TLS and sessions stages on it and serialises its events (worker.ts). Every
+// output comes from one op in the main thread's sequence, and the main thread writes each op's bytes in that
+// sequence: the output is the same bytes whatever N is. Workers start only once the input has shown START_ITEMS
+// flow items: a small input never pays for starting them, and its flows stay in the main thread to their end.
+
+import { Transform, type TransformCallback } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { Event, FlowItem } from '../events.js';
+import type { KeyStore } from '../keylog/index.js';
+import { resolveOptions, type Options, type OptionsInput } from '../options.js';
+import { createDecoder, type FlowDispatch } from '../pipeline.js';
+import type { Core } from '../stream.js';
+import { BATCH_BYTES, BatchWriter, type BatchObject } from './codec.js';
+import type { FromWorker, ToWorker, WorkerInput } from './worker.js';
+
+/** Flow items the main thread handles itself before it starts the workers (about as many packets with payload). */
+export const START_ITEMS = 4000;
+/** Batches a worker may have in hand before the main thread stops reading: bounds the memory of a fast input. */
+export const MAX_IN_FLIGHT = 4;
+
+/** FNV-1a of a flow's two endpoints: the worker of a connection depends on its address pair only. */
+export function pairHash(client: string, server: string): number {
+  let h = 0x811c9dc5;
+  const s = client + ' ' + server;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+interface Answer {
+  buf: Buffer;
+  ends: Uint32Array;
+  /** Slots already written. */
+  next: number;
+}
+
+export interface ParallelTuning {
+  /** Flow items before the workers start (START_ITEMS); 0 starts them with the first flow. */
+  startItems?: number;
+}
+
+/**
+ * bytes in (tcpdump text, pcap, pcapng), NDJSON bytes out: the events of `createDecoder` as `ndjson()` writes
+ * them, with `options.jobs` threads. With jobs 1 everything runs in this thread.
+ */
+export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?: KeyStore, stats?: { flows: number }, tuning: ParallelTuning = {}): Transform {
+  const options = resolveOptions(given);
+  const jobs = options.jobs;
+  const startItems = tuning.startItems ?? START_ITEMS;
+  let text = '';
+  const out = (ev: Event): void => {
+    text += (JSON.stringify(ev) ?? 'undefined') + '\n';
+  };
+  // ---- the order of the output: runs of slots, each the main thread's text or a count of one worker's slots
+  const kinds: number[] = [];
+  const vals: (string | number)[] = [];
+  let head = 0;
+  const answers: Answer[][] = [];
+  const queueText = (): void => {
+    if (text === '') return;
+    kinds.push(-1);
+    vals.push(text);
+    text = '';
+  };
+  const slot = (w: number): void => {
+    queueText();
+    const last = kinds.length - 1;
+    if (last >= head && kinds[last] === w) (vals[last] as number)++;
+    else {
+      kinds.push(w);
+      vals.push(1);
+    }
+  };
+  /** Writes out what is ready, in order. */
+  const drain = (): void => {
+    queueText();
+    const parts: Buffer[] = [];
+    while (head < kinds.length) {
+      const k = kinds[head]!;
+      if (k < 0) {
+        parts.push(Buffer.from(vals[head] as string, 'utf8'));
+        head++;
+        continue;
+      }
+      let count = vals[head] as number;
+      const q = answers[k]!;
+      while (count > 0 && q.length > 0) {
+        const a = q[0]!;
+        const m = Math.min(count, a.ends.length - a.next);
+        const from = a.next === 0 ? 0 : a.ends[a.next - 1]!;
+        const to = a.ends[a.next + m - 1]!;
+        if (to > from) parts.push(a.buf.subarray(from, to));
+        a.next += m;
+        count -= m;
+        if (a.next === a.ends.length) q.shift();
+      }
+      vals[head] = count;
+      if (count > 0) break;
+      head++;
+    }
+    if (head > 4096 && head * 2 > kinds.length) {
+      kinds.splice(0, head);
+      vals.splice(0, head);
+      head = 0;
+    }
+    if (parts.length === 1) t.push(parts[0]);
+    else if (parts.length > 1) t.push(Buffer.concat(parts));
+  };
+  // ---- the workers
+  let workers: Worker[] | undefined;
+  const writers: BatchWriter[] = [];
+  const inFlight: number[] = [];
+  let ended = 0;
+  let failed = false;
+  const owner = new Map<number, number>();
+  const secrets: BatchObject[] = [];
+  let items = 0;
+  let waiting: (() => void) | undefined;
+  let finishing: (() => void) | undefined;
+  const fail = (err: Error): void => {
+    if (failed) return;
+    failed = true;
+    stopWorkers();
+    t.destroy(err);
+  };
+  const stopWorkers = (): void => {
+    for (const w of workers ?? []) void w.terminate();
+  };
+  const start = (): void => {
+    workers = [];
+    const data: WorkerInput = { options };
+    for (let i = 0; i < jobs; i++) {
+      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
+      const index = i;
+      w.on('message', (msg: FromWorker) => {
+        if ('error' in msg) return fail(new Error(`worker ${index + 1} of ${jobs} failed: ${msg.error}`));
+        answers[index]!.push({ buf: Buffer.from(msg.out, 0, msg.length), ends: msg.ends, next: 0 });
+        if (msg.end) ended++;
+        else inFlight[index]!--;
+        drain();
+        if (waiting && inFlight.every((n) => n < MAX_IN_FLIGHT)) {
+          const go = waiting;
+          waiting = undefined;
+          go();
+        }
+        if (finishing && ended === jobs) finishing();
+      });
+      w.on('error', (err) => fail(new Error(`worker ${index + 1} of ${jobs} failed: ${err.message}`)));
+      w.on('exit', (code) => {
+        if (ended < jobs && !failed) fail(new Error(`worker ${index + 1} of ${jobs} stopped (exit code ${code}) before the end of the input`));
+      });
+      workers.push(w);
+      writers.push(new BatchWriter());
+      inFlight.push(0);
+      answers.push([]);
+      for (const s of secrets) writers[i]!.object(s);
+    }
+  };
+  const send = (w: number): void => {
+    const b = writers[w]!;
+    if (b.empty) return;
+    const batch = b.take();
+    inFlight[w]!++;
+    workers![w]!.postMessage({ batch } satisfies ToWorker, [batch.bytes]);
+  };
+  const sendAll = (): void => {
+    if (workers) for (let w = 0; w < jobs; w++) send(w);
+  };
+  const dispatch: FlowDispatch = {
+    item(item: FlowItem): boolean {
+      if (!workers) {
+        if (++items <= startItems) return false;
+        start();
+      }
+      let w: number | undefined;
+      if (item.kind === 'open') {
+        w = pairHash(item.client, item.server) % jobs;
+        owner.set(item.flow, w);
+      } else {
+        w = owner.get(item.flow);
+        if (w === undefined) return false;
+        if (item.kind === 'close') owner.delete(item.flow);
+      }
+      const b = writers[w]!;
+      if (item.kind === 'data') b.data(item);
+      else b.object({ item });
+      slot(w);
+      if (b.bytes >= BATCH_BYTES) send(w);
+      return true;
+    },
+    event(ev: Event): boolean {
+      const w = typeof ev.flow === 'number' ? owner.get(ev.flow) : undefined;
+      if (w === undefined) return false;
+      writers[w]!.object({ event: ev });
+      slot(w);
+      return true;
+    },
+    secrets(s: string, source: string): void {
+      const o: BatchObject = { secrets: s, source };
+      secrets.push(o);
+      for (const b of writers) b.object(o);
+    },
+  };
+  let core: Core;
+  const t = new Transform({
+    transform(chunk: Uint8Array, _enc: BufferEncoding, cb: TransformCallback) {
+      // As decodeStream: the chunk is decoded after write() returns, so the next read runs meanwhile.
+      setImmediate(() => {
+        try {
+          core.push(chunk);
+        } catch (err) {
+          return cb(err as Error);
+        }
+        sendAll();
+        drain();
+        if (workers && inFlight.some((n) => n >= MAX_IN_FLIGHT)) waiting = () => cb();
+        else cb();
+      });
+    },
+    flush(cb: TransformCallback) {
+      try {
+        core.end();
+      } catch (err) {
+        return cb(err as Error);
+      }
+      if (!workers) {
+        drain();
+        return cb();
+      }
+      sendAll();
+      for (let w = 0; w < jobs; w++) {
+        slot(w);
+        workers[w]!.postMessage({ end: true } satisfies ToWorker);
+      }
+      queueText();
+      finishing = () => {
+        finishing = undefined;
+        drain();
+        for (const w of workers!) void w.terminate();
+        cb();
+      };
+    },
+    destroy(err, cb) {
+      stopWorkers();
+      cb(err);
+    },
+  });
+  core = createDecoder(options, out, keys, stats, jobs > 1 ? dispatch : undefined);
+  return t;
+}

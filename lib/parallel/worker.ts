@@ -1,0 +1,90 @@
+// A worker thread of lib/parallel: the flows the main thread gives it (lib/parallel/stage.ts, the same code as the
+// main thread's), serialised here to NDJSON bytes. Each batch gives one answer: the bytes and, per output slot of
+// the batch (a flow item or event), where its lines end, so that the main thread can put every slot in its place.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Event } from '../events.js';
+import { KeyStore } from '../keylog/index.js';
+import type { Options } from '../options.js';
+import { readBatch, type Batch } from './codec.js';
+import { FlowStage } from './stage.js';
+
+export interface WorkerInput {
+  options: Readonly<Options>;
+}
+
+/** Messages to a worker: a batch, or the end of the input (one more slot: what the stages flush at the end). */
+export type ToWorker = { batch: Batch } | { end: true };
+/** Messages from a worker: a batch's output, or an error that ends the run. */
+export interface Answer {
+  out: ArrayBuffer;
+  length: number;
+  ends: Uint32Array;
+  end?: true;
+}
+export type FromWorker = Answer | { error: string };
+
+class Output {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  pos = 0;
+  private ends: number[] = [];
+
+  line(ev: Event): void {
+    const json = (JSON.stringify(ev) ?? 'undefined') + '\n';
+    if (this.pos + 3 * json.length > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + 3 * json.length));
+      this.buf.copy(next, 0, 0, this.pos);
+      this.buf = next;
+    }
+    this.pos += this.buf.write(json, this.pos, 'utf8');
+  }
+
+  slot(): void {
+    this.ends.push(this.pos);
+  }
+
+  /** The output so far, for one answer; the buffer goes with it (transferred). */
+  take(end?: true): Answer {
+    const out = this.buf.buffer.slice(this.buf.byteOffset, this.buf.byteOffset + this.pos);
+    const msg: Answer = { out, length: this.pos, ends: Uint32Array.from(this.ends), ...(end ? { end } : {}) };
+    this.pos = 0;
+    this.ends = [];
+    return msg;
+  }
+}
+
+function run(): void {
+  const port = parentPort;
+  if (!port) throw new Error('lib/parallel/worker.js runs as a worker thread');
+  const { options } = workerData as WorkerInput;
+  const keys = new KeyStore(options.keylog);
+  const output = new Output();
+  const stage = new FlowStage(options, (ev) => output.line(ev), keys);
+  const onBatch = {
+    data(item: Parameters<FlowStage['item']>[0]) {
+      stage.item(item);
+      output.slot();
+    },
+    object(o: Parameters<Parameters<typeof readBatch>[1]['object']>[0]) {
+      if ('secrets' in o) return keys.addText(o.secrets, o.source);
+      if ('item' in o) stage.item(o.item);
+      else stage.event(o.event);
+      output.slot();
+    },
+  };
+  port.on('message', (msg: ToWorker) => {
+    try {
+      if ('batch' in msg) readBatch(msg.batch, onBatch);
+      else {
+        stage.end();
+        output.slot();
+      }
+      const answer = output.take('end' in msg ? true : undefined);
+      port.postMessage(answer, [answer.out]);
+    } catch (err) {
+      port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+    }
+  });
+}
+
+run();
