@@ -26,6 +26,8 @@ export interface FlowDispatch {
   item(item: FlowItem): boolean;
   /** An event that names a flow, from the TCP stage: it goes where that flow's items went. */
   event(ev: Event): boolean;
+  /** A packet whose `packet` event is wanted: its event may be written elsewhere, in its place. */
+  packet(p: Packet): boolean;
   /** Key log text of a pcapng secrets block, in its place between the items. */
   secrets(text: string, source: string): void;
 }
@@ -75,7 +77,7 @@ export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit
   });
   const wantPackets = wants.has('packet');
   const toTcp = (p: Packet): void => {
-    if (wantPackets) out(packetEvent(p));
+    if (wantPackets && !dispatch?.packet(p)) out(packetEvent(p));
     if (p.proto === 'udp') udp.push(p);
     else tcp.push(p);
   };

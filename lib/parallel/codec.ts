@@ -3,11 +3,12 @@
 // objects beside it for the structured clone. One batch is posted with its buffer transferred, not copied
 // (bench/README.md, "Both cores": transfer measured against copying and against shared memory).
 
-import type { Dir, FlowData, FlowItem, Event } from '../events.js';
+import type { Dir, FlowData, FlowItem, Event, Packet } from '../events.js';
 
 /** Op tags in the byte buffer. DATA is a flow data item; OBJ takes the next object of the batch. */
 const DATA = 1;
 const OBJ = 2;
+const PACKET = 3;
 
 /** Presence bits of a data item's optional fields. */
 const AFTER_GAP = 1;
@@ -18,6 +19,20 @@ const TIME = 16;
 const EPOCH = 32;
 const HOLE = 64;
 const S2C = 128;
+
+/** Presence bits of a packet (what its `packet` event shows). */
+const P_UDP = 1;
+const P_TRUNCATED = 2;
+const P_SEQ_RELATIVE = 4;
+const P_FRAGMENT = 8;
+const P_LINE = 16;
+const P_FRAME = 32;
+const P_TS = 64;
+
+/** The fields of a packet its `packet` event shows (lib/output/render.ts packetEvent), `captured` for the payload. */
+export interface PacketView extends Omit<Packet, 'payload' | 'ipVersion' | 'time' | 'epoch'> {
+  payload: { length: number };
+}
 
 /** What a batch carries besides data items. An `item` and an `event` each give one output slot; `secrets` none. */
 export type BatchObject = { item: FlowItem } | { event: Event } | { secrets: string; source: string };
@@ -60,7 +75,7 @@ export class BatchWriter {
   data(item: FlowData): void {
     const ts = item.ts;
     const n = item.bytes.length;
-    this.room(64 + (ts === undefined ? 0 : ts.length) + n);
+    this.room(64 + (ts === undefined ? 0 : 3 * ts.length) + n);
     const v = this.view;
     let p = this.pos;
     let bits = item.afterGap ? AFTER_GAP : 0;
@@ -81,16 +96,51 @@ export class BatchWriter {
     if (item.epoch !== undefined) (v.setFloat64(p, item.epoch, true), (p += 8));
     if (item.hole !== undefined) (v.setFloat64(p, item.hole, true), (p += 8));
     if (ts !== undefined) {
-      // Times are ASCII (lib/text, lib/pcap write them); a longer one than 65535 bytes does not occur.
-      const k = this.buf.write(ts, p + 2, 'utf8');
-      v.setUint16(p, k, true);
-      p += 2 + k;
+      p = this.str(p, ts);
     }
     v.setUint32(p, n, true);
     p += 4;
     this.buf.set(item.bytes, p);
     this.pos = p + n;
     this.slots++;
+  }
+
+  /** A packet, for its `packet` event (one output slot). */
+  packet(p: Packet): void {
+    this.room(96 + 3 * (p.src.length + p.dst.length + (p.ts === undefined ? 0 : p.ts.length)));
+    const v = this.view;
+    let pos = this.pos;
+    let bits = p.proto === 'udp' ? P_UDP : 0;
+    if (p.truncated) bits |= P_TRUNCATED;
+    if (p.seqRelative) bits |= P_SEQ_RELATIVE;
+    if (p.fragment) bits |= P_FRAGMENT;
+    if (p.line !== undefined) bits |= P_LINE;
+    if (p.frame !== undefined) bits |= P_FRAME;
+    if (p.ts !== undefined) bits |= P_TS;
+    v.setUint8(pos, PACKET);
+    v.setUint8(pos + 1, bits);
+    v.setUint16(pos + 2, p.sport, true);
+    v.setUint16(pos + 4, p.dport, true);
+    v.setFloat64(pos + 6, p.seq, true);
+    v.setFloat64(pos + 14, p.ack, true);
+    v.setFloat64(pos + 22, p.len, true);
+    v.setFloat64(pos + 30, p.payload.length, true);
+    v.setUint8(pos + 38, p.flags);
+    v.setFloat64(pos + 39, p.win, true);
+    pos += 47;
+    if (p.line !== undefined) (v.setFloat64(pos, p.line, true), (pos += 8));
+    if (p.frame !== undefined) (v.setFloat64(pos, p.frame, true), (pos += 8));
+    pos = this.str(pos, p.src);
+    pos = this.str(pos, p.dst);
+    if (p.ts !== undefined) pos = this.str(pos, p.ts);
+    this.pos = pos;
+    this.slots++;
+  }
+
+  private str(pos: number, s: string): number {
+    const k = this.buf.write(s, pos + 2, 'utf8');
+    this.view.setUint16(pos, k, true);
+    return pos + 2 + k;
   }
 
   object(o: BatchObject): void {
@@ -114,7 +164,7 @@ export class BatchWriter {
 }
 
 /** Reads a batch back, op by op, in order. */
-export function readBatch(b: Batch, on: { data(item: FlowData): void; object(o: BatchObject): void }): void {
+export function readBatch(b: Batch, on: { data(item: FlowData): void; packet(p: PacketView): void; object(o: BatchObject): void }): void {
   const bytes = new Uint8Array(b.bytes, 0, b.length);
   const v = new DataView(b.bytes, 0, b.length);
   const latin = Buffer.from(b.bytes, 0, b.length);
@@ -125,6 +175,44 @@ export function readBatch(b: Batch, on: { data(item: FlowData): void; object(o: 
     if (tag === OBJ) {
       p++;
       on.object(b.objects[o++]!);
+      continue;
+    }
+    if (tag === PACKET) {
+      const bits = bytes[p + 1]!;
+      const pk = {
+        line: undefined as number | undefined,
+        frame: undefined as number | undefined,
+        ts: undefined as string | undefined,
+        src: '',
+        dst: '',
+        sport: v.getUint16(p + 2, true),
+        dport: v.getUint16(p + 4, true),
+        proto: bits & P_UDP ? 'udp' : 'tcp',
+        seq: v.getFloat64(p + 6, true),
+        ack: v.getFloat64(p + 14, true),
+        len: v.getFloat64(p + 22, true),
+        payload: { length: v.getFloat64(p + 30, true) },
+        flags: bytes[p + 38]!,
+        win: v.getFloat64(p + 39, true),
+        truncated: (bits & P_TRUNCATED) !== 0,
+        seqRelative: (bits & P_SEQ_RELATIVE) !== 0,
+        fragment: (bits & P_FRAGMENT) !== 0,
+      } satisfies PacketView;
+      p += 47;
+      if (bits & P_LINE) (pk.line = v.getFloat64(p, true)), (p += 8);
+      if (bits & P_FRAME) (pk.frame = v.getFloat64(p, true)), (p += 8);
+      let k = v.getUint16(p, true);
+      pk.src = latin.toString('utf8', p + 2, p + 2 + k);
+      p += 2 + k;
+      k = v.getUint16(p, true);
+      pk.dst = latin.toString('utf8', p + 2, p + 2 + k);
+      p += 2 + k;
+      if (bits & P_TS) {
+        k = v.getUint16(p, true);
+        pk.ts = latin.toString('utf8', p + 2, p + 2 + k);
+        p += 2 + k;
+      }
+      on.packet(pk);
       continue;
     }
     if (tag !== DATA) throw new Error(`parallel batch: unknown op ${tag} at byte ${p}`);

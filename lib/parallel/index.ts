@@ -8,25 +8,40 @@
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { Event, FlowItem } from '../events.js';
+import type { Event, FlowItem, Packet } from '../events.js';
 import type { KeyStore } from '../keylog/index.js';
 import { resolveOptions, type Options, type OptionsInput } from '../options.js';
 import { createDecoder, type FlowDispatch } from '../pipeline.js';
 import type { Core } from '../stream.js';
 import { BATCH_BYTES, BatchWriter, type BatchObject } from './codec.js';
-import type { FromWorker, ToWorker, WorkerInput } from './worker.js';
+import type { FromWorker, ToWorker } from './worker.js';
 
 /** Flow items the main thread handles itself before it starts the workers (about as many packets with payload). */
 export const START_ITEMS = 4000;
 /** Batches a worker may have in hand before the main thread stops reading: bounds the memory of a fast input. */
 export const MAX_IN_FLIGHT = 4;
 
-/** FNV-1a of a flow's two endpoints: the worker of a connection depends on its address pair only. */
-export function pairHash(client: string, server: string): number {
+/** A hash of one endpoint (FNV-1a of the address, the port mixed in). */
+function endpointHash(addr: string, port: number): number {
   let h = 0x811c9dc5;
-  const s = client + ' ' + server;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr.charCodeAt(i), 0x01000193);
+  return (h ^ Math.imul(port, 0x9e3779b1)) >>> 0;
+}
+
+/** The worker of an address pair, the same both ways round: a connection's packets and flow items go to one. */
+export function pairWorker(a: string, aPort: number, b: string, bPort: number, jobs: number): number {
+  let h = (endpointHash(a, aPort) + endpointHash(b, bPort)) >>> 0;
+  // murmur3's finaliser: every input bit reaches the low bits taken by the modulo.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) % jobs;
+}
+
+/** `ip:port` or `[ip]:port` (lib/tcp's endpoint names) as address and port. */
+function endpoint(s: string): [string, number] {
+  const i = s.lastIndexOf(':');
+  const addr = s.startsWith('[') ? s.slice(1, i - 1) : s.slice(0, i);
+  return [addr, Number(s.slice(i + 1))];
 }
 
 interface Answer {
@@ -36,9 +51,40 @@ interface Answer {
   next: number;
 }
 
+/** The worker script. */
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/**
+ * Worker threads kept for one input after another (tests, a library decoding many inputs): each decoder takes
+ * them with `take` and gives them back at its end. `close()` ends them. Without a pool, a decoder starts its own
+ * workers and ends them with its input.
+ */
+export class WorkerPool {
+  private readonly idle: Worker[] = [];
+
+  take(n: number): Worker[] {
+    // A worker that ended while idle (threadId -1) would never answer.
+    for (let i = this.idle.length - 1; i >= 0; i--) if (this.idle[i]!.threadId < 0) this.idle.splice(i, 1);
+    while (this.idle.length < n) this.idle.push(new Worker(WORKER_URL));
+    return this.idle.splice(0, n);
+  }
+
+  give(workers: Worker[]): void {
+    this.idle.push(...workers);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
+  }
+}
+
 export interface ParallelTuning {
   /** Flow items before the workers start (START_ITEMS); 0 starts them with the first flow. */
   startItems?: number;
+  /** Workers to borrow instead of starting new ones. */
+  pool?: WorkerPool;
+  /** Called with the workers once they start (tests: a worker that fails). */
+  onStart?: (workers: readonly Worker[]) => void;
 }
 
 /**
@@ -122,19 +168,25 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
   const fail = (err: Error): void => {
     if (failed) return;
     failed = true;
-    stopWorkers();
+    stopWorkers(false);
     t.destroy(err);
   };
-  const stopWorkers = (): void => {
-    for (const w of workers ?? []) void w.terminate();
+  const listeners: [Worker, (msg: FromWorker) => void, (err: Error) => void, (code: number) => void][] = [];
+  let stopped = false;
+  /** The workers end, or go back to the pool when they finished this input (`clean`), without its listeners. */
+  const stopWorkers = (clean: boolean): void => {
+    if (!workers || stopped) return;
+    stopped = true;
+    for (const [w, m, e, x] of listeners.splice(0)) w.off('message', m).off('error', e).off('exit', x);
+    if (tuning.pool && clean) tuning.pool.give(workers);
+    else for (const w of workers) void w.terminate();
   };
   const start = (): void => {
-    workers = [];
-    const data: WorkerInput = { options };
+    workers = tuning.pool ? tuning.pool.take(jobs) : Array.from({ length: jobs }, () => new Worker(WORKER_URL));
     for (let i = 0; i < jobs; i++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
+      const w = workers[i]!;
       const index = i;
-      w.on('message', (msg: FromWorker) => {
+      const onMessage = (msg: FromWorker): void => {
         if ('error' in msg) return fail(new Error(`worker ${index + 1} of ${jobs} failed: ${msg.error}`));
         answers[index]!.push({ buf: Buffer.from(msg.out, 0, msg.length), ends: msg.ends, next: 0 });
         if (msg.end) ended++;
@@ -146,17 +198,20 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
           go();
         }
         if (finishing && ended === jobs) finishing();
-      });
-      w.on('error', (err) => fail(new Error(`worker ${index + 1} of ${jobs} failed: ${err.message}`)));
-      w.on('exit', (code) => {
-        if (ended < jobs && !failed) fail(new Error(`worker ${index + 1} of ${jobs} stopped (exit code ${code}) before the end of the input`));
-      });
-      workers.push(w);
+      };
+      const onError = (err: Error): void => fail(new Error(`worker ${index + 1} of ${jobs} failed: ${err.message}`));
+      const onExit = (code: number): void => {
+        if (ended < jobs) fail(new Error(`worker ${index + 1} of ${jobs} stopped (exit code ${code}) before the end of the input`));
+      };
+      w.on('message', onMessage).on('error', onError).on('exit', onExit);
+      listeners.push([w, onMessage, onError, onExit]);
+      w.postMessage({ begin: { options } } satisfies ToWorker);
       writers.push(new BatchWriter());
       inFlight.push(0);
       answers.push([]);
       for (const s of secrets) writers[i]!.object(s);
     }
+    tuning.onStart?.(workers);
   };
   const send = (w: number): void => {
     const b = writers[w]!;
@@ -176,7 +231,7 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
       }
       let w: number | undefined;
       if (item.kind === 'open') {
-        w = pairHash(item.client, item.server) % jobs;
+        w = pairWorker(...endpoint(item.client), ...endpoint(item.server), jobs);
         owner.set(item.flow, w);
       } else {
         w = owner.get(item.flow);
@@ -195,6 +250,15 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
       if (w === undefined) return false;
       writers[w]!.object({ event: ev });
       slot(w);
+      return true;
+    },
+    packet(p: Packet): boolean {
+      if (!workers) return false;
+      const w = pairWorker(p.src, p.sport, p.dst, p.dport, jobs);
+      const b = writers[w]!;
+      b.packet(p);
+      slot(w);
+      if (b.bytes >= BATCH_BYTES) send(w);
       return true;
     },
     secrets(s: string, source: string): void {
@@ -238,12 +302,12 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
       finishing = () => {
         finishing = undefined;
         drain();
-        for (const w of workers!) void w.terminate();
+        stopWorkers(true);
         cb();
       };
     },
     destroy(err, cb) {
-      stopWorkers();
+      stopWorkers(false);
       cb(err);
     },
   });

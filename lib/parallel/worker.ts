@@ -2,19 +2,21 @@
 // main thread's), serialised here to NDJSON bytes. Each batch gives one answer: the bytes and, per output slot of
 // the batch (a flow item or event), where its lines end, so that the main thread can put every slot in its place.
 
-import { parentPort, workerData } from 'node:worker_threads';
-import type { Event } from '../events.js';
+import { parentPort } from 'node:worker_threads';
+import type { Event, FlowData, Packet } from '../events.js';
 import { KeyStore } from '../keylog/index.js';
 import type { Options } from '../options.js';
-import { readBatch, type Batch } from './codec.js';
+import { packetEvent } from '../output/render.js';
+import { readBatch, type Batch, type BatchObject, type PacketView } from './codec.js';
 import { FlowStage } from './stage.js';
 
 export interface WorkerInput {
   options: Readonly<Options>;
 }
 
-/** Messages to a worker: a batch, or the end of the input (one more slot: what the stages flush at the end). */
-export type ToWorker = { batch: Batch } | { end: true };
+/** Messages to a worker: the start of an input (its options), a batch, or the end of the input (one more slot:
+ *  what the stages flush at the end). A worker of a pool (WorkerPool) takes one input after another. */
+export type ToWorker = { begin: WorkerInput } | { batch: Batch } | { end: true };
 /** Messages from a worker: a batch's output, or an error that ends the run. */
 export interface Answer {
   out: ArrayBuffer;
@@ -56,16 +58,19 @@ class Output {
 function run(): void {
   const port = parentPort;
   if (!port) throw new Error('lib/parallel/worker.js runs as a worker thread');
-  const { options } = workerData as WorkerInput;
-  const keys = new KeyStore(options.keylog);
+  let keys: KeyStore;
+  let stage: FlowStage;
   const output = new Output();
-  const stage = new FlowStage(options, (ev) => output.line(ev), keys);
   const onBatch = {
-    data(item: Parameters<FlowStage['item']>[0]) {
+    data(item: FlowData) {
       stage.item(item);
       output.slot();
     },
-    object(o: Parameters<Parameters<typeof readBatch>[1]['object']>[0]) {
+    packet(p: PacketView) {
+      output.line(packetEvent(p as unknown as Packet));
+      output.slot();
+    },
+    object(o: BatchObject) {
       if ('secrets' in o) return keys.addText(o.secrets, o.source);
       if ('item' in o) stage.item(o.item);
       else stage.event(o.event);
@@ -74,6 +79,12 @@ function run(): void {
   };
   port.on('message', (msg: ToWorker) => {
     try {
+      if ('begin' in msg) {
+        const { options } = msg.begin;
+        keys = new KeyStore(options.keylog);
+        stage = new FlowStage(options, (ev) => output.line(ev), keys);
+        return;
+      }
       if ('batch' in msg) readBatch(msg.batch, onBatch);
       else {
         stage.end();
