@@ -53,6 +53,10 @@ interface Answer {
 
 /** The worker script. */
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** A worker's young generation, in MB: each worker is its own V8 heap, and V8's default lets each grow a young
+ *  generation of up to 48 MB. 16 measured 299 → 249 MB peak RSS on bench hs.pcap with --jobs 2, no more CPU. */
+export const WORKER_YOUNG_MB = 16;
+const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } };
 
 /**
  * Worker threads kept for one input after another (tests, a library decoding many inputs): each decoder takes
@@ -65,7 +69,7 @@ export class WorkerPool {
   take(n: number): Worker[] {
     // A worker that ended while idle (threadId -1) would never answer.
     for (let i = this.idle.length - 1; i >= 0; i--) if (this.idle[i]!.threadId < 0) this.idle.splice(i, 1);
-    while (this.idle.length < n) this.idle.push(new Worker(WORKER_URL));
+    while (this.idle.length < n) this.idle.push(new Worker(WORKER_URL, WORKER_OPTIONS));
     return this.idle.splice(0, n);
   }
 
@@ -182,7 +186,7 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
     else for (const w of workers) void w.terminate();
   };
   const start = (): void => {
-    workers = tuning.pool ? tuning.pool.take(jobs) : Array.from({ length: jobs }, () => new Worker(WORKER_URL));
+    workers = tuning.pool ? tuning.pool.take(jobs) : Array.from({ length: jobs }, () => new Worker(WORKER_URL, WORKER_OPTIONS));
     for (let i = 0; i < jobs; i++) {
       const w = workers[i]!;
       const index = i;
