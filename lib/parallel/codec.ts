@@ -47,6 +47,8 @@ export interface Batch {
 
 /** Bytes a batch is sent at (or at the end of each input chunk, whichever first). */
 export const BATCH_BYTES = 256 * 1024;
+/** Objects (flow opens and closes, events) a batch is sent at. */
+export const BATCH_OBJECTS = 1024;
 
 /** Builds one batch; `take()` hands it over and starts the next. */
 export class BatchWriter {
@@ -62,6 +64,12 @@ export class BatchWriter {
 
   get empty(): boolean {
     return this.pos === 0;
+  }
+
+  /** The batch is big enough to send: BATCH_BYTES, or BATCH_OBJECTS objects (the end of the input closes every
+   *  live flow at once: one batch of them all would come back as one answer holding all their events). */
+  get full(): boolean {
+    return this.pos >= BATCH_BYTES || this.objects.length >= BATCH_OBJECTS;
   }
 
   private room(n: number): void {

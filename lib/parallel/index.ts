@@ -13,11 +13,13 @@ import type { KeyStore } from '../keylog/index.js';
 import { resolveOptions, type Options, type OptionsInput } from '../options.js';
 import { createDecoder, type FlowDispatch } from '../pipeline.js';
 import type { Core } from '../stream.js';
-import { BATCH_BYTES, BatchWriter, type BatchObject } from './codec.js';
+import { BatchWriter, type BatchObject } from './codec.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
 /** Flow items the main thread handles itself before it starts the workers (about as many packets with payload). */
 export const START_ITEMS = 4000;
+/** Output pieces of at least this many bytes are pushed on their own, not joined with others. */
+const BIG_PIECE = 64 * 1024;
 /** Batches a worker may have in hand before the main thread stops reading: bounds the memory of a fast input. */
 export const MAX_IN_FLIGHT = 4;
 
@@ -155,8 +157,26 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
       vals.splice(0, head);
       head = 0;
     }
-    if (parts.length === 1) t.push(parts[0]);
-    else if (parts.length > 1) t.push(Buffer.concat(parts));
+    // Small pieces are joined into one chunk; big ones go as they are (no second copy of a big answer).
+    let small: Buffer[] = [];
+    let smallBytes = 0;
+    const joined = (): void => {
+      if (small.length === 1) t.push(small[0]);
+      else if (small.length > 1) t.push(Buffer.concat(small, smallBytes));
+      small = [];
+      smallBytes = 0;
+    };
+    for (const p of parts) {
+      if (p.length >= BIG_PIECE) {
+        joined();
+        t.push(p);
+      } else {
+        small.push(p);
+        smallBytes += p.length;
+        if (smallBytes >= BIG_PIECE) joined();
+      }
+    }
+    joined();
   };
   // ---- the workers
   let workers: Worker[] | undefined;
@@ -246,14 +266,16 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
       if (item.kind === 'data') b.data(item);
       else b.object({ item });
       slot(w);
-      if (b.bytes >= BATCH_BYTES) send(w);
+      if (b.full) send(w);
       return true;
     },
     event(ev: Event): boolean {
       const w = typeof ev.flow === 'number' ? owner.get(ev.flow) : undefined;
       if (w === undefined) return false;
-      writers[w]!.object({ event: ev });
+      const b = writers[w]!;
+      b.object({ event: ev });
       slot(w);
+      if (b.full) send(w);
       return true;
     },
     packet(p: Packet): boolean {
@@ -262,7 +284,7 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
       const b = writers[w]!;
       b.packet(p);
       slot(w);
-      if (b.bytes >= BATCH_BYTES) send(w);
+      if (b.full) send(w);
       return true;
     },
     secrets(s: string, source: string): void {

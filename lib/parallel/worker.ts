@@ -26,8 +26,11 @@ export interface Answer {
 }
 export type FromWorker = Answer | { error: string };
 
+/** The output buffer's size; it grows for a bigger answer and shrinks back after it. */
+const OUTPUT_BYTES = 1 << 20;
+
 class Output {
-  private buf = Buffer.allocUnsafe(1 << 20);
+  private buf = Buffer.allocUnsafe(OUTPUT_BYTES);
   pos = 0;
   private ends: number[] = [];
 
@@ -51,6 +54,8 @@ class Output {
     const msg: Answer = { out, length: this.pos, ends: Uint32Array.from(this.ends), ...(end ? { end } : {}) };
     this.pos = 0;
     this.ends = [];
+    // A big answer (the end of a flood's input) does not keep its buffer's size for the rest of the run.
+    if (this.buf.length > OUTPUT_BYTES) this.buf = Buffer.allocUnsafe(OUTPUT_BYTES);
     return msg;
   }
 }
