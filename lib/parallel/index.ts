@@ -1,7 +1,8 @@
 // --jobs N: the decoder with its per-flow work on worker threads, NDJSON bytes out. The main thread keeps stage 1
 // (text or pcap → packets), the TCP stage (lib/tcp: which flow, which id, when it ends, the limits, all global as
-// with one thread), UDP, hex excerpts and the `packet` events; each TCP flow's items go, by a hash of its address
-// pair, to one worker, which runs the TLS and sessions stages on it and serialises its events (worker.ts). Every
+// with one thread), UDP and hex excerpts; each TCP flow's items go, by a hash of its address pair, to one worker,
+// which runs the TLS and sessions stages on it and serialises its events (worker.ts), and so do the `packet`
+// events of that address pair. Every
 // output comes from one op in the main thread's sequence, and the main thread writes each op's bytes in that
 // sequence: the output is the same bytes whatever N is. Workers start only once the input has shown START_ITEMS
 // flow items: a small input never pays for starting them, and its flows stay in the main thread to their end.
@@ -320,6 +321,8 @@ export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?
         return cb();
       }
       sendAll();
+      // Each worker's end (its TLS and sessions stages flushed) is one slot after everything else. With one thread
+      // it comes before the UDP stage's end; both are empty, since the TCP stage's end has closed every flow.
       for (let w = 0; w < jobs; w++) {
         slot(w);
         workers[w]!.postMessage({ end: true } satisfies ToWorker);
