@@ -34,14 +34,18 @@ class Output {
   pos = 0;
   private ends: number[] = [];
 
+  /** One event's NDJSON line, as lib/output/ndjson.ts writes it. */
   line(ev: Event): void {
-    const json = (JSON.stringify(ev) ?? 'undefined') + '\n';
-    if (this.pos + 3 * json.length > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + 3 * json.length));
+    const json = JSON.stringify(ev) ?? 'undefined';
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8, and the line end one.
+    const max = 3 * json.length + 1;
+    if (this.pos + max > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + max));
       this.buf.copy(next, 0, 0, this.pos);
       this.buf = next;
     }
     this.pos += this.buf.write(json, this.pos, 'utf8');
+    this.buf[this.pos++] = 0x0a;
   }
 
   slot(): void {
