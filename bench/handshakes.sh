@@ -6,6 +6,7 @@
 # others, the CPU time much less so.
 #
 # usage: bench/handshakes.sh CAPTURE.pcap [ROUNDS]       (CAPTURE.txt is made beside it when missing)
+#        JOBS="1 2" bench/handshakes.sh CAPTURE.pcap      runs tlsdump with each --jobs N in turn (lib/parallel)
 # The capture: bench/record-handshakes.sh REC.pcap (as root), then node dist/bench/replay.js REC.pcap CAPTURE.pcap.
 set -euo pipefail
 PCAP=${1:?usage: handshakes.sh CAPTURE.pcap [ROUNDS]}
@@ -41,15 +42,24 @@ run() { # NAME CMD...
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "round $r (load $(uptime | sed 's/.*load average: //'))"
   run tshark tshark "${TARGS[@]}"
-  run text node "$ROOT/bin/tlsdump.js" --events all "$TEXT"
-  run pcap node "$ROOT/bin/tlsdump.js" --events all "$PCAP"
+  for j in ${JOBS:-default}; do
+    jobs=(); sfx=
+    [[ $j == default ]] || { jobs=(--jobs "$j"); sfx=-j$j; }
+    run text$sfx node "$ROOT/bin/tlsdump.js" "${jobs[@]}" --events all "$TEXT"
+    run pcap$sfx node "$ROOT/bin/tlsdump.js" "${jobs[@]}" --events all "$PCAP"
+  done
+done
+names=(tshark)
+for j in ${JOBS:-default}; do
+  [[ $j == default ]] && names+=(text pcap) || names+=(text-j$j pcap-j$j)
 done
 echo
 echo "| command | best of $ROUNDS | ratio to tshark | MB/s of text | packets/s | connections/s | peak RSS | CPU s (best) | CPU ratio |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for n in tshark text pcap; do
+for n in "${names[@]}"; do
   s=${best[$n]}
-  case $n in tshark) label='tshark, TLS fields, on the pcap' ;; text) label='`tlsdump --events all` on the `-XX` text' ;; pcap) label='`tlsdump --events all` on the pcap' ;; esac
+  j=${n#*-j}; [[ $j == "$n" ]] && j='' || j=" --jobs $j"
+  case $n in tshark) label='tshark, TLS fields, on the pcap' ;; text*) label="\`tlsdump$j --events all\` on the \`-XX\` text" ;; pcap*) label="\`tlsdump$j --events all\` on the pcap" ;; esac
   printf '| %s | %.2f s | %.2f | %.0f | %.0f | %.0f | %s MB | %.2f | %.2f |\n' "$label" "$s" "$(echo "$s / ${best[tshark]}" | bc -l)" "$(echo "$tbytes / 1000000 / $s" | bc -l)" "$(echo "$packets / $s" | bc -l)" "$(echo "$conns / $s" | bc -l)" "${rss[$n]}" "${cpu[$n]}" "$(echo "${cpu[$n]} / ${cpu[tshark]}" | bc -l)"
 done
 echo "load after: $(uptime | sed 's/.*load average: //')"

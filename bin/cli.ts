@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
-import { defaultOptions, LIMITS, type Options } from '../lib/options.js';
+import { DEFAULT_JOBS, defaultOptions, LIMITS, MAX_JOBS, type Options } from '../lib/options.js';
+import { decodeNdjson, START_ITEMS } from '../lib/parallel/index.js';
 import { decodeStream } from '../lib/pipeline.js';
 import { KeyStore } from '../lib/keylog/index.js';
 import { ProgressLine } from '../lib/progress.js';
@@ -57,6 +58,12 @@ options:
                      data record as escaped text (off by default: it prints user data)
                      e.g. tlsdump --keylog keys.log --events tls.data --data-preview 80 capture.pcap
 ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
+  --jobs N           threads decoding TCP connections, each connection in one thread chosen by its
+                     address pair (default: the number of cores, here ${DEFAULT_JOBS}); 1: one thread.
+                     The output bytes are the same whatever N is. Threads start once an input has
+                     shown ${START_ITEMS} TCP items (small inputs stay in one thread); UDP (QUIC, DTLS),
+                     hex excerpts and --format text, ecs and mermaid always run in one thread
+                     e.g. --jobs 1
   --progress         a progress line on stderr (bytes read of the total, MB/s, connections, time
                      left), redrawn a few times a second and erased at the end; shown by default
                      when stderr is a terminal, stdout is not, and the input is a file.
@@ -164,6 +171,13 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     }
     if (flag === '--keylog') {
       keylog.push(value());
+      continue;
+    }
+    if (flag === '--jobs') {
+      const v = value();
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1 || n > MAX_JOBS) throw new UsageError(`--jobs takes a number of threads from 1 to ${MAX_JOBS}, not '${v}'`);
+      overrides.jobs = n;
       continue;
     }
     if (flag === '--data-preview') {
@@ -320,15 +334,20 @@ async function main(argv: string[]): Promise<void> {
     const input: Readable = file === '-' ? stdinInput() : createReadStream(file, { highWaterMark: 1 << 20 });
     let bytes = 0;
     input.on('data', (chunk: Uint8Array) => (bytes += chunk.length));
-    // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
-    const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
-    out.pipe(process.stdout, { end: false });
     const progress = wantProgress(args.progress, file) ? new ProgressLine(process.stderr, file === '-' ? undefined : statSync(file).size) : undefined;
     if (progress) input.on('data', (chunk: Buffer) => progress.add(chunk.length));
     try {
-      await pipeline(input, decodeStream(decodeOptions, keys, progress?.counts), out);
-      // Its last bytes reach stdout before the next input starts (and its listeners on stdout are gone then).
-      await finished(out);
+      if (format === 'ndjson' && decodeOptions.jobs > 1) {
+        // NDJSON with more than one thread: the workers write the bytes themselves (lib/parallel).
+        await pipeline(input, decodeNdjson(decodeOptions, keys, progress?.counts), process.stdout, { end: false });
+      } else {
+        // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
+        const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
+        out.pipe(process.stdout, { end: false });
+        await pipeline(input, decodeStream(decodeOptions, keys, progress?.counts), out);
+        // Its last bytes reach stdout before the next input starts (and its listeners on stdout are gone then).
+        await finished(out);
+      }
     } finally {
       progress?.end();
     }

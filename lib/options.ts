@@ -1,6 +1,7 @@
 // Every option of the decoder, with its named default, CLI flag and help text: one table, read by the CLI
 // (bin/cli.ts) and by the docs. Options are resolved once, copied and frozen; stages never mutate them.
 
+import { availableParallelism } from 'node:os';
 import { EVENT_TYPES, type EventType } from './events.js';
 
 export interface Options {
@@ -33,10 +34,13 @@ export interface Options {
   keylog: readonly string[];
   /** Bytes of decrypted application data shown as escaped text in `tls.data` (--data-preview); 0 shows none. */
   dataPreview: number;
+  /** Threads decoding TCP flows (lib/parallel, NDJSON output): by default the number of cores; 1 keeps all in one
+   *  thread. The output bytes are the same whatever the number. */
+  jobs: number;
 }
 
 export interface OptionSpec {
-  key: Exclude<keyof Options, 'events' | 'input' | 'format' | 'keylog' | 'dataPreview'>;
+  key: Exclude<keyof Options, 'events' | 'input' | 'format' | 'keylog' | 'dataPreview' | 'jobs'>;
   flag: string;
   default: number;
   help: string;
@@ -56,8 +60,11 @@ export const LIMITS: readonly OptionSpec[] = [
   { key: 'gapGracePackets', flag: '--gap-grace', default: 16, help: 'packets to wait after the peer acknowledges past a hole (or after a RST) before the missing bytes are declared lost', example: '--gap-grace 64' },
 ];
 
+/** The default of `jobs`: the cores this process may use. */
+export const DEFAULT_JOBS = Math.max(1, availableParallelism());
+
 export function defaultOptions(overrides: Partial<Options> = {}): Readonly<Options> {
-  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto', format: 'ndjson', keylog: [], dataPreview: 0 };
+  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto', format: 'ndjson', keylog: [], dataPreview: 0, jobs: DEFAULT_JOBS };
   for (const spec of LIMITS) o[spec.key] = spec.default;
   return Object.freeze({ ...(o as unknown as Options), ...overrides });
 }
@@ -71,6 +78,9 @@ export type OptionsInput = Partial<Omit<Options, 'events' | 'keylog' | 'format'>
   keylog?: string | readonly string[];
   format?: Options['format'] | 'mermaid';
 };
+
+/** The most threads `jobs` takes. */
+export const MAX_JOBS = 64;
 
 const INPUTS: readonly string[] = ['auto', 'text', 'pcap'];
 const FORMAT_NAMES: readonly string[] = ['ndjson', 'text', 'ecs', 'mermaid'];
@@ -107,6 +117,11 @@ export function resolveOptions(input: OptionsInput | Readonly<Options> = {}): Re
     const n = out.dataPreview;
     if (typeof n !== 'number') throw optionError(TypeError, 'dataPreview', 'takes a number of bytes', n);
     if (!Number.isInteger(n) || n < 0) throw optionError(RangeError, 'dataPreview', 'takes a whole number of bytes, 0 or more', n);
+  }
+  if (out.jobs !== undefined) {
+    const n = out.jobs;
+    if (typeof n !== 'number') throw optionError(TypeError, 'jobs', 'takes a number of threads', n);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_JOBS) throw optionError(RangeError, 'jobs', `takes a whole number of threads from 1 to ${MAX_JOBS}`, n);
   }
   for (const spec of LIMITS) {
     const n = out[spec.key];

@@ -6,39 +6,46 @@ import { anomaly, type Emit, type Event, type FlowItem, type Packet } from './ev
 import { Excerpts } from './excerpt/index.js';
 import { KeyStore } from './keylog/index.js';
 import { defaultOptions, resolveOptions, type Options, type OptionsInput } from './options.js';
-import { packetEvent, flowEvent } from './output/render.js';
+import { packetEvent } from './output/render.js';
+import { FlowStage } from './parallel/stage.js';
 import { PcapPackets, sniffing } from './pcap/index.js';
 import { createUdpDecoder } from './pipeline-udp.js';
-import { Sessions } from './session/index.js';
 import { toTransform, type Core } from './stream.js';
 import { Reassembler } from './tcp/index.js';
 import { textInput } from './text/index.js';
-import { TlsDecoder } from './tls/index.js';
 
 /** The Decryption Secrets Block type of a TLS key log ('TLSK'). */
 export const TLS_KEY_LOG = 0x544c534b;
 
 /**
+ * Where the flows of lib/tcp go when not to this thread's FlowStage: lib/parallel hands them to worker threads.
+ * Each method returns false to leave the item or event to this thread.
+ */
+export interface FlowDispatch {
+  /** A TCP flow item (the excerpt stage's flows always stay in this thread). */
+  item(item: FlowItem): boolean;
+  /** An event that names a flow, from the TCP stage: it goes where that flow's items went. */
+  event(ev: Event): boolean;
+  /** A packet whose `packet` event is wanted: its event may be written elsewhere, in its place. */
+  packet(p: Packet): boolean;
+  /** Key log text of a pcapng secrets block, in its place between the items. */
+  secrets(text: string, source: string): void;
+}
+
+/**
  * A decoder for one input: push bytes of tcpdump text, pcap or pcapng, then end. Events go to `out` as they are
  * found. `keys` shares one key log index between inputs; by default it is read from `options.keylog`.
- * `stats.flows`, when given, counts the TCP flows opened (the progress line).
+ * `stats.flows`, when given, counts the TCP flows opened (the progress line). `dispatch` (lib/parallel) may take
+ * TCP flows to other threads; without it everything runs here, in order.
  */
-export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit, givenKeys?: KeyStore, stats?: { flows: number }): Core {
+export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit, givenKeys?: KeyStore, stats?: { flows: number }, dispatch?: FlowDispatch): Core {
   const options = resolveOptions(given);
   const keys = givenKeys ?? new KeyStore(options.keylog);
   const wants = options.events;
   // Events of excerpt flows are marked as such (and their sessions say only what the excerpt shows).
   let excerpts: Excerpts | undefined;
-  const emit: Emit = (ev) => {
-    if (excerpts && ev.flow !== undefined && ev.type !== 'flow' && excerpts.has(ev.flow as number)) excerpts.annotate(ev);
-    sessions.observe(ev);
-    if (wants.has(ev.type)) out(ev);
-  };
-  const sessions = new Sessions(options, (ev: Event) => {
-    if (excerpts && ev.type === 'tls.session' && excerpts.has(ev.flow as number)) ev = excerpts.verdict(ev);
-    if (wants.has(ev.type)) out(ev);
-  });
-  const tls = new TlsDecoder(options, emit, keys);
+  const local = new FlowStage(options, out, keys, () => excerpts);
+  const emit: Emit = dispatch ? (ev) => dispatch.event(ev) || local.event(ev) : (ev) => local.event(ev);
   // Key log lines that could not be read: one anomaly each, with the file and line.
   const keyProblems = (): void => {
     for (const p of keys.takeProblems()) emit(anomaly('keylog.malformed', `${p.source} line ${p.line}: ${p.message}; line skipped`, {}, { keylog: p.source, keylog_line: p.line }));
@@ -47,19 +54,19 @@ export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit
   // pcapng Decryption Secrets Blocks of type TLSK carry key log text (draft-ietf-opsawg-pcapng §4.7).
   const secrets = (type: number, data: Uint8Array, frame: number): void => {
     if (type !== TLS_KEY_LOG) return;
-    keys.addText(Buffer.from(data).toString('latin1'), `secrets block before frame ${frame}`);
+    const text = Buffer.from(data).toString('latin1');
+    const source = `secrets block before frame ${frame}`;
+    keys.addText(text, source);
+    dispatch?.secrets(text, source);
     keyProblems();
   };
+  const toLocal = (item: FlowItem): void => {
+    if (item.kind === 'open' && stats) stats.flows++;
+    local.item(item);
+  };
   const toTls = (item: FlowItem): void => {
-    if (item.kind === 'open') {
-      emit(flowEvent(item));
-      if (stats) stats.flows++;
-    }
-    tls.push(item);
-    if (item.kind === 'close') {
-      emit(flowEvent(item));
-      sessions.close(item);
-    }
+    if (!dispatch?.item(item)) toLocal(item);
+    else if (item.kind === 'open' && stats) stats.flows++;
   };
   let nextFlow = 0;
   const flowIds = (): number => nextFlow++;
@@ -70,7 +77,7 @@ export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit
   });
   const wantPackets = wants.has('packet');
   const toTcp = (p: Packet): void => {
-    if (wantPackets) out(packetEvent(p));
+    if (wantPackets && !dispatch?.packet(p)) out(packetEvent(p));
     if (p.proto === 'udp') udp.push(p);
     else tcp.push(p);
   };
@@ -78,7 +85,7 @@ export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit
   // With --input auto, the first SNIFF_BYTES bytes (or all of a shorter input) choose, by their magic bytes.
   const open = (kind: 'text' | 'pcap'): Core => {
     if (kind === 'pcap') return new PcapPackets(options, toTcp, emit, secrets);
-    const ex = new Excerpts(toTls, emit, flowIds);
+    const ex = new Excerpts(toLocal, emit, flowIds);
     excerpts = ex;
     return textInput(options, toTcp, emit, (item) => ex.push(item), () => ex.end());
   };
@@ -89,8 +96,7 @@ export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit
     end() {
       input.end();
       tcp.end();
-      tls.end();
-      sessions.end();
+      local.end();
       udp.end();
     },
   };

@@ -5,47 +5,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
 import { decodeStream, decoderEvents, EVENT_TYPES, type OptionsInput } from '../../lib/index.js';
 import { TEXT_DEFAULT_SHOW } from '../../lib/output/text.js';
 import * as streams from '../../lib/streams.js';
+import { chunks, files, keylogOf, run } from '../support/streams.js';
 import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, tcpdumpText, testIf } from '../support/shared.js';
 
-function files(dir: string, ok: (f: string) => boolean): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((f) => join(dir, f))
-    .filter((f) => statSync(f).isFile() && ok(f))
-    .sort();
-}
 const isCapture = (f: string): boolean => /\.(pcap|pcapng|cap)$/.test(f);
 
-function chunks(buf: Buffer, size: number): Buffer[] {
-  if (size >= buf.length) return [buf];
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
-  return out;
-}
-
-async function run(parts: Buffer[], stages: Transform[]): Promise<Buffer> {
-  const got: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      got.push(Buffer.from(chunk));
-      cb();
-    },
-  });
-  await pipeline([Readable.from(parts, { objectMode: false }), ...stages, sink]);
-  return Buffer.concat(got);
-}
-
-function keylogOf(f: string): string[] {
-  const k = f.replace(/\.(pcap|pcapng|cap)$/, '.keylog');
-  return existsSync(k) ? [k] : [];
-}
 
 /** Fused and composed NDJSON of one input cut into `size`-byte chunks, with every event type. */
 async function both(input: Buffer, size: number, o: OptionsInput): Promise<{ fused: Buffer; composed: Buffer }> {

@@ -1,0 +1,345 @@
+// --jobs N: the decoder with its per-flow work on worker threads, NDJSON bytes out. The main thread keeps stage 1
+// (text or pcap → packets), the TCP stage (lib/tcp: which flow, which id, when it ends, the limits, all global as
+// with one thread), UDP and hex excerpts; each TCP flow's items go, by a hash of its address pair, to one worker,
+// which runs the TLS and sessions stages on it and serialises its events (worker.ts), and so do the `packet`
+// events of that address pair. Every
+// output comes from one op in the main thread's sequence, and the main thread writes each op's bytes in that
+// sequence: the output is the same bytes whatever N is. Workers start only once the input has shown START_ITEMS
+// flow items: a small input never pays for starting them, and its flows stay in the main thread to their end.
+
+import { Transform, type TransformCallback } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { Event, FlowItem, Packet } from '../events.js';
+import type { KeyStore } from '../keylog/index.js';
+import { resolveOptions, type Options, type OptionsInput } from '../options.js';
+import { createDecoder, type FlowDispatch } from '../pipeline.js';
+import type { Core } from '../stream.js';
+import { BatchWriter, type BatchObject } from './codec.js';
+import type { FromWorker, ToWorker } from './worker.js';
+
+/** Flow items the main thread handles itself before it starts the workers (about as many packets with payload). */
+export const START_ITEMS = 4000;
+/** Output pieces of at least this many bytes are pushed on their own, not joined with others. */
+const BIG_PIECE = 64 * 1024;
+/** Batches a worker may have in hand before the main thread stops reading: bounds the memory of a fast input. */
+export const MAX_IN_FLIGHT = 4;
+
+/** A hash of one endpoint (FNV-1a of the address, the port mixed in). */
+function endpointHash(addr: string, port: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr.charCodeAt(i), 0x01000193);
+  return (h ^ Math.imul(port, 0x9e3779b1)) >>> 0;
+}
+
+/** The worker of an address pair, the same both ways round: a connection's packets and flow items go to one. */
+export function pairWorker(a: string, aPort: number, b: string, bPort: number, jobs: number): number {
+  let h = (endpointHash(a, aPort) + endpointHash(b, bPort)) >>> 0;
+  // murmur3's finaliser: every input bit reaches the low bits taken by the modulo.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) % jobs;
+}
+
+/** `ip:port` or `[ip]:port` (lib/tcp's endpoint names) as address and port. */
+function endpoint(s: string): [string, number] {
+  const i = s.lastIndexOf(':');
+  const addr = s.startsWith('[') ? s.slice(1, i - 1) : s.slice(0, i);
+  return [addr, Number(s.slice(i + 1))];
+}
+
+interface Answer {
+  buf: Buffer;
+  ends: Uint32Array;
+  /** Slots already written. */
+  next: number;
+}
+
+/** The worker script. */
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** A worker's young generation, in MB: each worker is its own V8 heap, and V8's default lets each grow a young
+ *  generation of up to 48 MB. 16 measured 299 → 249 MB peak RSS on bench hs.pcap with --jobs 2, no more CPU. */
+export const WORKER_YOUNG_MB = 16;
+const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } };
+
+/**
+ * Worker threads kept for one input after another (tests, a library decoding many inputs): each decoder takes
+ * them with `take` and gives them back at its end. `close()` ends them. Without a pool, a decoder starts its own
+ * workers and ends them with its input.
+ */
+export class WorkerPool {
+  private readonly idle: Worker[] = [];
+
+  take(n: number): Worker[] {
+    // A worker that ended while idle (threadId -1) would never answer.
+    for (let i = this.idle.length - 1; i >= 0; i--) if (this.idle[i]!.threadId < 0) this.idle.splice(i, 1);
+    while (this.idle.length < n) this.idle.push(new Worker(WORKER_URL, WORKER_OPTIONS));
+    return this.idle.splice(0, n);
+  }
+
+  give(workers: Worker[]): void {
+    this.idle.push(...workers);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
+  }
+}
+
+export interface ParallelTuning {
+  /** Flow items before the workers start (START_ITEMS); 0 starts them with the first flow. */
+  startItems?: number;
+  /** Workers to borrow instead of starting new ones. */
+  pool?: WorkerPool;
+  /** Called with the workers once they start (tests: a worker that fails). */
+  onStart?: (workers: readonly Worker[]) => void;
+}
+
+/**
+ * bytes in (tcpdump text, pcap, pcapng), NDJSON bytes out: the events of `createDecoder` as `ndjson()` writes
+ * them, with `options.jobs` threads. With jobs 1 everything runs in this thread.
+ */
+export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?: KeyStore, stats?: { flows: number }, tuning: ParallelTuning = {}): Transform {
+  const options = resolveOptions(given);
+  const jobs = options.jobs;
+  const startItems = tuning.startItems ?? START_ITEMS;
+  let text = '';
+  const out = (ev: Event): void => {
+    text += (JSON.stringify(ev) ?? 'undefined') + '\n';
+  };
+  // ---- the order of the output: runs of slots, each the main thread's text or a count of one worker's slots
+  const kinds: number[] = [];
+  const vals: (string | number)[] = [];
+  let head = 0;
+  const answers: Answer[][] = [];
+  const queueText = (): void => {
+    if (text === '') return;
+    kinds.push(-1);
+    vals.push(text);
+    text = '';
+  };
+  const slot = (w: number): void => {
+    queueText();
+    const last = kinds.length - 1;
+    if (last >= head && kinds[last] === w) (vals[last] as number)++;
+    else {
+      kinds.push(w);
+      vals.push(1);
+    }
+  };
+  /** Writes out what is ready, in order. */
+  const drain = (): void => {
+    queueText();
+    const parts: Buffer[] = [];
+    while (head < kinds.length) {
+      const k = kinds[head]!;
+      if (k < 0) {
+        parts.push(Buffer.from(vals[head] as string, 'utf8'));
+        head++;
+        continue;
+      }
+      let count = vals[head] as number;
+      const q = answers[k]!;
+      while (count > 0 && q.length > 0) {
+        const a = q[0]!;
+        const m = Math.min(count, a.ends.length - a.next);
+        const from = a.next === 0 ? 0 : a.ends[a.next - 1]!;
+        const to = a.ends[a.next + m - 1]!;
+        if (to > from) parts.push(a.buf.subarray(from, to));
+        a.next += m;
+        count -= m;
+        if (a.next === a.ends.length) q.shift();
+      }
+      vals[head] = count;
+      if (count > 0) break;
+      head++;
+    }
+    if (head > 4096 && head * 2 > kinds.length) {
+      kinds.splice(0, head);
+      vals.splice(0, head);
+      head = 0;
+    }
+    // Small pieces are joined into one chunk; big ones go as they are (no second copy of a big answer).
+    let small: Buffer[] = [];
+    let smallBytes = 0;
+    const joined = (): void => {
+      if (small.length === 1) t.push(small[0]);
+      else if (small.length > 1) t.push(Buffer.concat(small, smallBytes));
+      small = [];
+      smallBytes = 0;
+    };
+    for (const p of parts) {
+      if (p.length >= BIG_PIECE) {
+        joined();
+        t.push(p);
+      } else {
+        small.push(p);
+        smallBytes += p.length;
+        if (smallBytes >= BIG_PIECE) joined();
+      }
+    }
+    joined();
+  };
+  // ---- the workers
+  let workers: Worker[] | undefined;
+  const writers: BatchWriter[] = [];
+  const inFlight: number[] = [];
+  let ended = 0;
+  let failed = false;
+  const owner = new Map<number, number>();
+  const secrets: BatchObject[] = [];
+  let items = 0;
+  let waiting: (() => void) | undefined;
+  let finishing: (() => void) | undefined;
+  const fail = (err: Error): void => {
+    if (failed) return;
+    failed = true;
+    stopWorkers(false);
+    t.destroy(err);
+  };
+  const listeners: [Worker, (msg: FromWorker) => void, (err: Error) => void, (code: number) => void][] = [];
+  let stopped = false;
+  /** The workers end, or go back to the pool when they finished this input (`clean`), without its listeners. */
+  const stopWorkers = (clean: boolean): void => {
+    if (!workers || stopped) return;
+    stopped = true;
+    for (const [w, m, e, x] of listeners.splice(0)) w.off('message', m).off('error', e).off('exit', x);
+    if (tuning.pool && clean) tuning.pool.give(workers);
+    else for (const w of workers) void w.terminate();
+  };
+  const start = (): void => {
+    workers = tuning.pool ? tuning.pool.take(jobs) : Array.from({ length: jobs }, () => new Worker(WORKER_URL, WORKER_OPTIONS));
+    for (let i = 0; i < jobs; i++) {
+      const w = workers[i]!;
+      const index = i;
+      const onMessage = (msg: FromWorker): void => {
+        if ('error' in msg) return fail(new Error(`worker ${index + 1} of ${jobs} failed: ${msg.error}`));
+        answers[index]!.push({ buf: Buffer.from(msg.out, 0, msg.length), ends: msg.ends, next: 0 });
+        if (msg.end) ended++;
+        else inFlight[index]!--;
+        drain();
+        if (waiting && inFlight.every((n) => n < MAX_IN_FLIGHT)) {
+          const go = waiting;
+          waiting = undefined;
+          go();
+        }
+        if (finishing && ended === jobs) finishing();
+      };
+      const onError = (err: Error): void => fail(new Error(`worker ${index + 1} of ${jobs} failed: ${err.message}`));
+      const onExit = (code: number): void => {
+        if (ended < jobs) fail(new Error(`worker ${index + 1} of ${jobs} stopped (exit code ${code}) before the end of the input`));
+      };
+      w.on('message', onMessage).on('error', onError).on('exit', onExit);
+      listeners.push([w, onMessage, onError, onExit]);
+      w.postMessage({ begin: { options } } satisfies ToWorker);
+      writers.push(new BatchWriter());
+      inFlight.push(0);
+      answers.push([]);
+      for (const s of secrets) writers[i]!.object(s);
+    }
+    tuning.onStart?.(workers);
+  };
+  const send = (w: number): void => {
+    const b = writers[w]!;
+    if (b.empty) return;
+    const batch = b.take();
+    inFlight[w]!++;
+    workers![w]!.postMessage({ batch } satisfies ToWorker, [batch.bytes]);
+  };
+  const sendAll = (): void => {
+    if (workers) for (let w = 0; w < jobs; w++) send(w);
+  };
+  const dispatch: FlowDispatch = {
+    item(item: FlowItem): boolean {
+      if (!workers) {
+        if (++items <= startItems) return false;
+        start();
+      }
+      let w: number | undefined;
+      if (item.kind === 'open') {
+        w = pairWorker(...endpoint(item.client), ...endpoint(item.server), jobs);
+        owner.set(item.flow, w);
+      } else {
+        w = owner.get(item.flow);
+        if (w === undefined) return false;
+        if (item.kind === 'close') owner.delete(item.flow);
+      }
+      const b = writers[w]!;
+      if (item.kind === 'data') b.data(item);
+      else b.object({ item });
+      slot(w);
+      if (b.full) send(w);
+      return true;
+    },
+    event(ev: Event): boolean {
+      const w = typeof ev.flow === 'number' ? owner.get(ev.flow) : undefined;
+      if (w === undefined) return false;
+      const b = writers[w]!;
+      b.object({ event: ev });
+      slot(w);
+      if (b.full) send(w);
+      return true;
+    },
+    packet(p: Packet): boolean {
+      if (!workers) return false;
+      const w = pairWorker(p.src, p.sport, p.dst, p.dport, jobs);
+      const b = writers[w]!;
+      b.packet(p);
+      slot(w);
+      if (b.full) send(w);
+      return true;
+    },
+    secrets(s: string, source: string): void {
+      const o: BatchObject = { secrets: s, source };
+      secrets.push(o);
+      for (const b of writers) b.object(o);
+    },
+  };
+  let core: Core;
+  const t = new Transform({
+    transform(chunk: Uint8Array, _enc: BufferEncoding, cb: TransformCallback) {
+      // As decodeStream: the chunk is decoded after write() returns, so the next read runs meanwhile.
+      setImmediate(() => {
+        try {
+          core.push(chunk);
+        } catch (err) {
+          return cb(err as Error);
+        }
+        sendAll();
+        drain();
+        if (workers && inFlight.some((n) => n >= MAX_IN_FLIGHT)) waiting = () => cb();
+        else cb();
+      });
+    },
+    flush(cb: TransformCallback) {
+      try {
+        core.end();
+      } catch (err) {
+        return cb(err as Error);
+      }
+      if (!workers) {
+        drain();
+        return cb();
+      }
+      sendAll();
+      // Each worker's end (its TLS and sessions stages flushed) is one slot after everything else. With one thread
+      // it comes before the UDP stage's end; both are empty, since the TCP stage's end has closed every flow.
+      for (let w = 0; w < jobs; w++) {
+        slot(w);
+        workers[w]!.postMessage({ end: true } satisfies ToWorker);
+      }
+      queueText();
+      finishing = () => {
+        finishing = undefined;
+        drain();
+        stopWorkers(true);
+        cb();
+      };
+    },
+    destroy(err, cb) {
+      stopWorkers(false);
+      cb(err);
+    },
+  });
+  core = createDecoder(options, out, keys, stats, jobs > 1 ? dispatch : undefined);
+  return t;
+}

@@ -1,0 +1,110 @@
+// A worker thread of lib/parallel: the flows the main thread gives it (lib/parallel/stage.ts, the same code as the
+// main thread's), serialised here to NDJSON bytes. Each batch gives one answer: the bytes and, per output slot of
+// the batch (a flow item or event), where its lines end, so that the main thread can put every slot in its place.
+
+import { parentPort } from 'node:worker_threads';
+import type { Event, FlowData, Packet } from '../events.js';
+import { KeyStore } from '../keylog/index.js';
+import type { Options } from '../options.js';
+import { packetEvent } from '../output/render.js';
+import { readBatch, type Batch, type BatchObject, type PacketView } from './codec.js';
+import { FlowStage } from './stage.js';
+
+export interface WorkerInput {
+  options: Readonly<Options>;
+}
+
+/** Messages to a worker: the start of an input (its options), a batch, or the end of the input (one more slot:
+ *  what the stages flush at the end). A worker of a pool (WorkerPool) takes one input after another. */
+export type ToWorker = { begin: WorkerInput } | { batch: Batch } | { end: true };
+/** Messages from a worker: a batch's output, or an error that ends the run. */
+export interface Answer {
+  out: ArrayBuffer;
+  length: number;
+  ends: Uint32Array;
+  end?: true;
+}
+export type FromWorker = Answer | { error: string };
+
+/** The output buffer's size; it grows for a bigger answer and shrinks back after it. */
+const OUTPUT_BYTES = 1 << 20;
+
+class Output {
+  private buf = Buffer.allocUnsafe(OUTPUT_BYTES);
+  pos = 0;
+  private ends: number[] = [];
+
+  /** One event's NDJSON line, as lib/output/ndjson.ts writes it. */
+  line(ev: Event): void {
+    const json = JSON.stringify(ev) ?? 'undefined';
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8, and the line end one.
+    const max = 3 * json.length + 1;
+    if (this.pos + max > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + max));
+      this.buf.copy(next, 0, 0, this.pos);
+      this.buf = next;
+    }
+    this.pos += this.buf.write(json, this.pos, 'utf8');
+    this.buf[this.pos++] = 0x0a;
+  }
+
+  slot(): void {
+    this.ends.push(this.pos);
+  }
+
+  /** The output so far, for one answer; the buffer goes with it (transferred). */
+  take(end?: true): Answer {
+    const out = this.buf.buffer.slice(this.buf.byteOffset, this.buf.byteOffset + this.pos);
+    const msg: Answer = { out, length: this.pos, ends: Uint32Array.from(this.ends), ...(end ? { end } : {}) };
+    this.pos = 0;
+    this.ends = [];
+    // A big answer (the end of a flood's input) does not keep its buffer's size for the rest of the run.
+    if (this.buf.length > OUTPUT_BYTES) this.buf = Buffer.allocUnsafe(OUTPUT_BYTES);
+    return msg;
+  }
+}
+
+function run(): void {
+  const port = parentPort;
+  if (!port) throw new Error('lib/parallel/worker.js runs as a worker thread');
+  let keys: KeyStore;
+  let stage: FlowStage;
+  const output = new Output();
+  const onBatch = {
+    data(item: FlowData) {
+      stage.item(item);
+      output.slot();
+    },
+    packet(p: PacketView) {
+      output.line(packetEvent(p as unknown as Packet));
+      output.slot();
+    },
+    object(o: BatchObject) {
+      if ('secrets' in o) return keys.addText(o.secrets, o.source);
+      if ('item' in o) stage.item(o.item);
+      else stage.event(o.event);
+      output.slot();
+    },
+  };
+  port.on('message', (msg: ToWorker) => {
+    try {
+      if ('begin' in msg) {
+        const { options } = msg.begin;
+        keys = new KeyStore(options.keylog);
+        stage = new FlowStage(options, (ev) => output.line(ev), keys);
+        return;
+      }
+      if ('batch' in msg) readBatch(msg.batch, onBatch);
+      else {
+        stage.end();
+        output.slot();
+      }
+      const answer = output.take('end' in msg ? true : undefined);
+      port.postMessage(answer, [answer.out]);
+    } catch (err) {
+      port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+    }
+  });
+}
+
+run();

@@ -1,0 +1,83 @@
+// --jobs: the NDJSON bytes of the worker threads (lib/parallel) equal the one-thread decoder's, on every fixture
+// capture and text and the public captures, for several --events sets, in whole inputs and in chunks; a worker that
+// fails ends the run with one error instead of a hang.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeStream, type OptionsInput } from '../../lib/index.js';
+import { decodeNdjson, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
+import * as streams from '../../lib/streams.js';
+import { chunks, files, keylogOf, run } from '../support/streams.js';
+import { CAPTURES, FIXTURES, haveShared, testIf } from '../support/shared.js';
+
+const isInput = (f: string): boolean => /\.(pcap|pcapng|cap|txt)$/.test(f);
+
+
+/** The --events sets compared: the default, all, the verdicts alone, and packets with flows and anomalies. */
+const EVENT_SETS: (OptionsInput['events'] | undefined)[] = [undefined, 'all', ['tls.session'], ['packet', 'flow', 'anomaly']];
+
+const pool = new WorkerPool();
+
+/** One thread against 2 workers (started at once, the input whole) and, for the default and all events, 3 workers
+ *  (started after 7 flow items: the first flows stay in the main thread; the input in 4 KB chunks). Returns the
+ *  lines compared. */
+async function same(name: string, input: Buffer): Promise<number> {
+  let lines = 0;
+  for (const events of EVENT_SETS) {
+    const o: OptionsInput = { keylog: keylogOf(name), ...(events ? { events } : {}) };
+    const one = await run([input], [decodeStream({ ...o, jobs: 1 }), streams.ndjson()]);
+    const runs: [number, ParallelTuning, Buffer[]][] = [[2, { startItems: 0, pool }, [input]]];
+    if (events === undefined || events === 'all') runs.push([3, { startItems: 7, pool }, chunks(input, 4096)]);
+    for (const [jobs, tuning, parts] of runs) {
+      const got = await run(parts, [decodeNdjson({ ...o, jobs }, undefined, undefined, tuning)]);
+      if (!got.equals(one)) {
+        const a = one.toString().split('\n');
+        const b = got.toString().split('\n');
+        const i = a.findIndex((l, k) => l !== b[k]);
+        assert.unreachable(`${name}, --events ${String(events ?? 'default')}, --jobs ${jobs}: line ${i + 1} differs\none thread: ${a[i]}\n--jobs ${jobs}:    ${b[i]}`);
+      }
+    }
+    lines += one.toString().split('\n').length - 1;
+  }
+  return lines;
+}
+
+test('parallel: every fixture capture and text gives the same NDJSON with --jobs 1, 2 and 3', async () => {
+  const inputs = files(FIXTURES, isInput);
+  let lines = 0;
+  for (const f of inputs) lines += await same(f, readFileSync(f));
+  assert.ok(inputs.length >= 60 && lines > 10000, `${inputs.length} inputs, ${lines} lines`);
+});
+
+testIf(haveShared, '../shared/captures absent')('parallel: ../shared/captures give the same NDJSON with --jobs 1, 2 and 3', async () => {
+  const inputs = files(CAPTURES, isInput);
+  let lines = 0;
+  for (const f of inputs) lines += await same(f, readFileSync(f));
+  assert.ok(inputs.length >= 100 && lines > 10000, `${inputs.length} inputs, ${lines} lines`);
+});
+
+test('parallel: a worker that stops mid-input ends the run with one error naming it', async () => {
+  const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
+  const tuning: ParallelTuning = { startItems: 0, onStart: (ws) => void ws[1]!.terminate() };
+  let err: unknown;
+  try {
+    await run(chunks(input, 2048), [decodeNdjson({ jobs: 2 }, undefined, undefined, tuning)]);
+  } catch (e) {
+    err = e;
+  }
+  assert.instance(err, Error);
+  assert.match((err as Error).message, /worker 2 of 2 stopped \(exit code \d+\) before the end of the input/);
+});
+
+test('parallel: jobs is checked like the other options', () => {
+  assert.throws(() => decodeNdjson({ jobs: 0 }), /option jobs: takes a whole number of threads from 1 to 64, not 0/);
+  assert.throws(() => decodeNdjson({ jobs: 1.5 }), /option jobs/);
+});
+
+test.after(async () => {
+  await pool.close();
+});
+
+test.run();
