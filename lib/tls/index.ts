@@ -4,7 +4,7 @@
 // state (ChangeCipherSpec; TLS 1.3 after ServerHello), finds TLS after STARTTLS plaintext, and resynchronises
 // after capture gaps. Damage becomes anomaly events; nothing here throws on input.
 
-import { anomaly, origin, type Dir, type Emit, type Event, type FlowItem, type Origin } from '../events.js';
+import { anomaly, type Dir, type Emit, type Event, type FlowItem, type Origin } from '../events.js';
 import { own } from '../bytes.js';
 import { Cursor } from '../cursor.js';
 import type { Options } from '../options.js';
@@ -15,7 +15,7 @@ import { decodeMessage, isTls13, type Fields, type HsContext } from './handshake
 import { ByteQueue } from './queue.js';
 import { ConnectionDecryptor, type KeyStore } from '../decrypt/index.js';
 import { decryptedRecord, previewText } from './decrypted.js';
-import { named } from './render.js';
+import { nameInto } from './render.js';
 import { looksLikeSslv2ClientHello, looksLikeSslv2ServerReply, sslv2ClientHello, sslv2ClientMasterKey, sslv2Error, sslv2Header, sslv2ServerHello } from './sslv2.js';
 
 /** RFC 5246 §6.2.3: TLSCiphertext.length must not exceed 2^14 + 2048. Records longer than this are not records. */
@@ -175,6 +175,8 @@ export class TlsDecoder {
     }
     d.q.append(bytes);
     this.process(f, d, item);
+    // The queue framed what it could from the item's own bytes; a partial record left is copied out of them.
+    d.q.settle();
   }
 
   /**
@@ -214,8 +216,15 @@ export class TlsDecoder {
     return f;
   }
 
+  /** The fields every TLS event starts with, in this order: type, line, frame, ts (those known), flow, dir. */
   private base(type: Event['type'], f: FlowState, d: DirState, at: Origin): Event {
-    return { type, ...origin(at), flow: f.flow, dir: d.dir };
+    const ev: Event = { type };
+    if (at.line !== undefined) ev.line = at.line;
+    if (at.frame !== undefined) ev.frame = at.frame;
+    if (at.ts !== undefined) ev.ts = at.ts;
+    ev.flow = f.flow;
+    ev.dir = d.dir;
+    return ev;
   }
 
   private anomaly(code: string, message: string, f: FlowState, d: DirState | undefined, at: Origin, extra?: Record<string, unknown>): void {
@@ -580,6 +589,8 @@ export class TlsDecoder {
     }
     d.hs.append(body);
     this.cutMessages(f, d, at);
+    // `body` is a view of the record queue (or of decrypted bytes): a partial message left is copied out of it.
+    d.hs.settle();
   }
 
   /** Cuts messages from the handshake buffer by their own length (RFC 8446 §4, RFC 5246 §7.4). */
@@ -639,7 +650,7 @@ export class TlsDecoder {
     const cut = !complete && !malformed;
     if (type === 1) this.clientHello(f, fields, cut);
     if (type === 2) this.serverHello(f, fields, cut);
-    Object.assign(ev, named(fields));
+    nameInto(ev, fields);
     if (!complete) {
       if (malformed) ev.malformed = true;
       else ev.truncated = true;
@@ -757,7 +768,7 @@ export class TlsDecoder {
       f.version = 0x0002;
       f.c2s.sslv2 = true;
     }
-    Object.assign(ev, named(fields));
+    nameInto(ev, fields);
     if (c.short) ev.truncated = body.length < recordLength;
     if (c.short && !ev.truncated) {
       ev.malformed = true;
