@@ -7,6 +7,8 @@
 // whole messages): records are framed straight from the caller's bytes, and only a partial record left at the end
 // is copied, by settle(), which the caller runs before its bytes may change or be let go.
 
+import { Cursor } from '../cursor.js';
+
 const EMPTY = new Uint8Array(0);
 
 export class ByteQueue {
@@ -70,6 +72,11 @@ export class ByteQueue {
   at(i: number): number | undefined {
     const p = this.start + i;
     return p < this.end ? this.buf[p] : undefined;
+  }
+
+  /** A cursor over the bytes from offset i to the end (valid until the next append, consume or settle). */
+  cursor(i = 0): Cursor {
+    return new Cursor(this.buf, this.start + i, this.end);
   }
 
   /** A view of n bytes from offset i (valid until the next append, consume or settle). */

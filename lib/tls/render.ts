@@ -7,8 +7,14 @@ import type { Extension } from './extensions.js';
 import type { Fields, Unreadable } from './handshake.js';
 
 /** Field `<x>_id` / `<x>_ids` holding registry numbers → the name field placed after it. */
-const NAMED = new Map<string, [string, (v: number) => string]>(([
+type Namer = (v: number) => string;
 
+/** Rows of [id field, name field, namer] as a map from the id field. */
+function byIdField(rows: [string, string, Namer][]): Map<string, [string, Namer]> {
+  return new Map(rows.map(([id, name, fn]) => [id, [name, fn]]));
+}
+
+const NAMED = byIdField([
   ['version_id', 'version', R.versionName],
   ['legacy_version_id', 'legacy_version', R.versionName],
   ['selected_version_id', 'selected_version', R.versionName],
@@ -21,10 +27,10 @@ const NAMED = new Map<string, [string, (v: number) => string]>(([
   ['status_type_id', 'status_type', R.certificateStatusTypeName],
   ['algorithm_id', 'algorithm', R.certificateCompressionName],
   ['compression_id', 'compression', R.compressionMethodName],
-] as [string, string, (v: number) => string][]).map(([id, name, fn]) => [id, [name, fn]]));
+]);
 
-const NAMED_LISTS = new Map<string, [string, (v: number) => string]>(([
-
+/** Field `<x>_ids` holding a list of registry numbers → the list of names placed after it. */
+const NAMED_LISTS = byIdField([
   ['cipher_ids', 'ciphers', R.cipherName],
   ['version_ids', 'versions', R.versionName],
   ['group_ids', 'groups', R.groupName],
@@ -34,7 +40,7 @@ const NAMED_LISTS = new Map<string, [string, (v: number) => string]>(([
   ['algorithm_ids', 'algorithms', R.certificateCompressionName],
   ['cert_type_ids', 'cert_types', R.clientCertificateTypeName],
   ['compression_ids', 'compressions', R.compressionMethodName],
-] as [string, string, (v: number) => string][]).map(([id, name, fn]) => [id, [name, fn]]));
+]);
 
 /**
  * Writes the fields of `f` into `out`, in their order, with a name beside every registry number, certificates
