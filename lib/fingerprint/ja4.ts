@@ -122,11 +122,11 @@ function count2(n: number): string {
   return String(Math.min(n, 99)).padStart(2, '0');
 }
 
-/** The parts every JA4 form shares: section a, and the lists without GREASE as hex (JA4.md). */
+/** The parts every JA4 form shares: section a, and the lists without GREASE (JA4.md). */
 interface Ja4Parts {
   a: string;
-  ciphers: string[];
-  exts: string[];
+  ciphers: number[];
+  exts: number[];
   sigList: string;
 }
 
@@ -142,7 +142,7 @@ function parts(input: Ja4Input): Ja4Parts {
     count2(ciphers.length) +
     count2(exts.length) +
     ja4Alpn(input.alpn);
-  return { a, ciphers: ciphers.map(hex4), exts: exts.map(hex4), sigList: withoutGrease(input.sigAlgs ?? []).map(hex4).join(',') };
+  return { a, ciphers, exts, sigList: withoutGrease(input.sigAlgs ?? []).map(hex4).join(',') };
 }
 
 /** The extension list of section c: `exts` joined, then `_` and the signature algorithms when both are there. */
@@ -150,17 +150,20 @@ function withSigs(extList: string, sigList: string): string {
   return extList !== '' && sigList !== '' ? `${extList}_${sigList}` : extList;
 }
 
+/**
+ * The values as 4-digit hex, sorted as strings (JA4.md) and joined by ','. For 16-bit values the numeric order is
+ * the order of their 4-digit hex, so they are sorted as numbers; a wider value (never from the wire) sorts as text.
+ */
+function sortedHex(values: readonly number[]): string {
+  if (values.every((v) => v >= 0 && v <= 0xffff && Number.isInteger(v))) return values.slice().sort((x, y) => x - y).map(hex4).join(',');
+  return values.map(hex4).sort().join(',');
+}
+
 /** Sorted ciphers, and sorted extensions without SNI (0x0000) and ALPN (0x0010), as sections b and c list them. */
 function sorted(p: Ja4Parts): { ciphers: string; exts: string } {
   return {
-    ciphers: [...p.ciphers].sort().join(','),
-    exts: withSigs(
-      p.exts
-        .filter((e) => e !== '0000' && e !== '0010')
-        .sort()
-        .join(','),
-      p.sigList,
-    ),
+    ciphers: sortedHex(p.ciphers),
+    exts: withSigs(sortedHex(p.exts.filter((e) => e !== 0x0000 && e !== 0x0010)), p.sigList),
   };
 }
 
@@ -168,8 +171,8 @@ function sorted(p: Ja4Parts): { ciphers: string; exts: string } {
 export function ja4All(input: Ja4Input): Ja4All {
   const p = parts(input);
   const s = sorted(p);
-  const cipherOrig = p.ciphers.join(',');
-  const extOrig = withSigs(p.exts.join(','), p.sigList);
+  const cipherOrig = p.ciphers.map(hex4).join(',');
+  const extOrig = withSigs(p.exts.map(hex4).join(','), p.sigList);
   return {
     ja4: `${p.a}_${hash12(s.ciphers)}_${hash12(s.exts)}`,
     ja4_r: `${p.a}_${s.ciphers}_${s.exts}`,

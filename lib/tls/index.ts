@@ -148,13 +148,17 @@ function looseHeader(q: ByteQueue, i: number, max: number): Verdict {
 
 export class TlsDecoder {
   private readonly flows = new Map<number, FlowState>();
+  /** No output shows tls.handshake events (only the session verdict reads them): they are named lean (nameInto). */
+  private readonly leanHandshakes: boolean;
 
   constructor(
     readonly opts: Readonly<Options>,
     readonly emit: Emit,
     /** Logged secrets (lib/keylog); without them, or while empty, nothing is decrypted. */
     readonly keys?: KeyStore,
-  ) {}
+  ) {
+    this.leanHandshakes = !opts.events.has('tls.handshake');
+  }
 
   push(item: FlowItem): void {
     if (item.kind === 'open') {
@@ -670,7 +674,7 @@ export class TlsDecoder {
     const cut = !complete && !malformed;
     if (type === MSG.client_hello) this.clientHello(f, fields, cut);
     if (type === MSG.server_hello) this.serverHello(f, fields, cut);
-    nameInto(ev, fields);
+    nameInto(ev, fields, this.leanHandshakes);
     if (!complete) {
       if (malformed) ev.malformed = true;
       else ev.truncated = true;
@@ -725,7 +729,7 @@ export class TlsDecoder {
       f.version = 0x0002;
       f.c2s.sslv2 = true;
     }
-    nameInto(ev, fields);
+    nameInto(ev, fields, this.leanHandshakes);
     if (c.short) ev.truncated = body.length < recordLength;
     if (c.short && !ev.truncated) {
       ev.malformed = true;

@@ -46,8 +46,12 @@ const NAMED_LISTS = byIdField([
  * Writes the fields of `f` into `out`, in their order, with a name beside every registry number, certificates
  * described and DNs as RFC 4514 strings. A key `out` has already keeps its place and takes the new value (as
  * Object.assign would): the event is filled in place, with no copy of the message in between.
+ *
+ * `lean`: for an event that no output shows, only the session verdict reads (lib/session): extensions keep their
+ * ids and decoded values without names, and the offered cipher suites their ids without the list of names. Every
+ * other field, and every `_id` field, is as in the full event.
  */
-export function nameInto(out: Fields, f: Fields): Fields {
+export function nameInto(out: Fields, f: Fields, lean = false): Fields {
   for (const k in f) {
     const v = f[k];
     if (v === undefined) continue;
@@ -70,7 +74,7 @@ export function nameInto(out: Fields, f: Fields): Fields {
       }
       case 'extensions':
         // Parse boundary: decodeExtensions() gives `extensions` as Extension[].
-        out.extensions = (v as Extension[]).map(namedExtension);
+        out.extensions = lean ? v : (v as Extension[]).map(namedExtension);
         continue;
       case 'shares':
         // Parse boundary: the key_share decoder gives `shares` as plain field records.
@@ -87,6 +91,7 @@ export function nameInto(out: Fields, f: Fields): Fields {
       if (typeof v === 'number') out[single[0]] = single[1](v);
       continue;
     }
+    if (lean && k === 'cipher_ids') continue;
     const list = NAMED_LISTS.get(k);
     if (list !== undefined) out[list[0]] = Array.isArray(v) ? v.map((x: number) => list[1](x)) : undefined;
   }
