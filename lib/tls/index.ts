@@ -329,14 +329,16 @@ export class TlsDecoder {
     if (b0 !== HANDSHAKE && b0 !== ALERT) return 'no';
     const v = looseHeader(q, i, MAX_RECORD);
     if (v !== 'yes') return v;
-    const len = (b(3)! << 8) | b(4)!;
-    const t = b(5);
+    const c = q.cursor(i);
+    const len = recordHeader(c)!.length;
+    const t = c.peek(0);
     if (t === undefined) return 'more';
     // An alert's first byte is its level: warning (1) or fatal (2), RFC 5246 §7.2.
     if (b0 === ALERT) return d.dir === 's2c' && len === 2 && (t === 1 || t === 2) ? 'yes' : 'no';
     if (t !== (d.dir === 'c2s' ? MSG.client_hello : MSG.server_hello)) return 'no';
-    if (b(6) === undefined || b(7) === undefined || b(8) === undefined) return 'more';
-    const hsLen = (b(6)! << 16) | (b(7)! << 8) | b(8)!;
+    const m = messageHeader(c);
+    if (m === undefined) return 'more';
+    const hsLen = m.length;
     return len >= 4 && hsLen >= 38 && hsLen <= this.opts.maxHandshakeBytes && (hsLen + 4 <= len || len >= 1 << 14) ? 'yes' : 'no';
   }
 
