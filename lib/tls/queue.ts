@@ -81,7 +81,11 @@ export class ByteQueue {
 
   /** A view of n bytes from offset i (valid until the next append, consume or settle). */
   view(i: number, n: number): Uint8Array {
-    return this.buf.subarray(this.start + i, Math.min(this.start + i + n, this.end));
+    // A plain Uint8Array over the same memory, also when the bytes are a borrowed Buffer (whose subarray() builds
+    // a Buffer, at several times the cost).
+    const from = Math.min(this.start + i, this.end);
+    const to = Math.max(from, Math.min(this.start + i + n, this.end));
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + from, to - from);
   }
 
   /** Views taken before stay valid: an emptied queue lets its buffer go instead of writing over it. */
