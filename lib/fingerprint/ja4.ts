@@ -66,11 +66,12 @@ function hash12(s: string): string {
   return h;
 }
 
-/** Four lower-case hex digits of each 16-bit value, made once per value seen (at most 65,536 short strings). */
-const HEX4: string[] = [];
+/** Two lower-case hex digits of each byte value. */
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
+/** Four lower-case hex digits (more for a value wider than 16 bits, never from the wire). */
 function hex4(v: number): string {
-  return (HEX4[v] ??= v.toString(16).padStart(4, '0'));
+  return v >= 0 && v <= 0xffff && Number.isInteger(v) ? HEX2[v >> 8]! + HEX2[v & 0xff]! : v.toString(16).padStart(4, '0');
 }
 
 function isAlnum(b: number): boolean {

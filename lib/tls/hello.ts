@@ -35,6 +35,14 @@ function ids(exts: readonly Extension[]): number[] {
   return out;
 }
 
+/**
+ * JA4 of recent ClientHellos, by the text of what it is computed from (see enrichClientHello): clients of one
+ * kind send the same hello, random and key shares apart, in connection after connection. At most
+ * JA4_CACHE_ENTRIES are kept; the oldest goes first.
+ */
+export const JA4_CACHE_ENTRIES = 1024;
+const ja4Cache = new Map<string, string>();
+
 /** What the TLS stage keeps of a ClientHello for later records (early data, ChangeCipherSpec, ServerHello). */
 export interface ClientHelloKept {
   session_id: unknown;
@@ -93,10 +101,20 @@ export function enrichClientHello(fields: Fields, cut: boolean): ClientHelloKept
   fields.ja3 = j.ja3;
   fields.ja3_hash = j.ja3_hash;
   const alpnFirst = alpn?.[0];
-  // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
-  const alpnBytes = alpnFirst !== undefined ? wireBytes(alpnFirst) : undefined;
   const sigAlgs = numbers(find(exts, EXT.signature_algorithms)?.sig_alg_ids) ?? [];
-  fields.ja4 = ja4({ version, supportedVersions: svExt ? sv : undefined, ciphers, extensions: extIds, alpn: alpnBytes, sigAlgs });
+  // Everything JA4 reads: JA3's text holds the version and the suites and extensions in order (GREASE left out, as
+  // JA4 leaves it out); `|` parts cannot be confused, since only the ALPN text may hold one and the last part
+  // (digits and '-') cannot.
+  const key = `${j.ja3}|${svExt ? sv.join('-') : 'none'}|${alpnFirst === undefined ? 'none' : '=' + alpnFirst}|${sigAlgs.join('-')}`;
+  let fp = ja4Cache.get(key);
+  if (fp === undefined) {
+    // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
+    const alpnBytes = alpnFirst !== undefined ? wireBytes(alpnFirst) : undefined;
+    fp = ja4({ version, supportedVersions: svExt ? sv : undefined, ciphers, extensions: extIds, alpn: alpnBytes, sigAlgs });
+    if (ja4Cache.size >= JA4_CACHE_ENTRIES) ja4Cache.delete(ja4Cache.keys().next().value!);
+    ja4Cache.set(key, fp);
+  }
+  fields.ja4 = fp;
   return kept;
 }
 
