@@ -66,8 +66,12 @@ function hash12(s: string): string {
   return h;
 }
 
+/** Two lower-case hex digits of each byte value. */
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Four lower-case hex digits (more for a value wider than 16 bits, never from the wire). */
 function hex4(v: number): string {
-  return v.toString(16).padStart(4, '0');
+  return v >= 0 && v <= 0xffff && Number.isInteger(v) ? HEX2[v >> 8]! + HEX2[v & 0xff]! : v.toString(16).padStart(4, '0');
 }
 
 function isAlnum(b: number): boolean {
@@ -119,14 +123,19 @@ function count2(n: number): string {
   return String(Math.min(n, 99)).padStart(2, '0');
 }
 
-/** All four JA4 forms of one ClientHello. */
-export function ja4All(input: Ja4Input): Ja4All {
+/** The parts every JA4 form shares: section a, and the lists without GREASE (JA4.md). */
+interface Ja4Parts {
+  a: string;
+  ciphers: number[];
+  exts: number[];
+  sigList: string;
+}
+
+function parts(input: Ja4Input): Ja4Parts {
   const proto = input.proto ?? 't';
   const ciphers = withoutGrease(input.ciphers);
   const exts = withoutGrease(input.extensions);
-  const sigs = withoutGrease(input.sigAlgs ?? []);
   const sni = input.sni ?? exts.includes(0x0000);
-
   const a =
     proto +
     ja4Version(proto, input.version, input.supportedVersions) +
@@ -134,30 +143,50 @@ export function ja4All(input: Ja4Input): Ja4All {
     count2(ciphers.length) +
     count2(exts.length) +
     ja4Alpn(input.alpn);
+  return { a, ciphers, exts, sigList: withoutGrease(input.sigAlgs ?? []).map(hex4).join(',') };
+}
 
-  const sigList = sigs.map(hex4).join(',');
-  const withSigs = (extList: string): string => (extList !== '' && sigList !== '' ? `${extList}_${sigList}` : extList);
+/** The extension list of section c: `exts` joined, then `_` and the signature algorithms when both are there. */
+function withSigs(extList: string, sigList: string): string {
+  return extList !== '' && sigList !== '' ? `${extList}_${sigList}` : extList;
+}
 
-  const cipherSorted = ciphers.map(hex4).sort().join(',');
-  const extSorted = exts
-    .filter((e) => e !== 0x0000 && e !== 0x0010)
-    .map(hex4)
-    .sort()
-    .join(',');
-  const cipherOrig = ciphers.map(hex4).join(',');
-  const extOrig = exts.map(hex4).join(',');
+/**
+ * The values as 4-digit hex, sorted as strings (JA4.md) and joined by ','. For 16-bit values the numeric order is
+ * the order of their 4-digit hex, so they are sorted as numbers; a wider value (never from the wire) sorts as text.
+ */
+function sortedHex(values: readonly number[]): string {
+  if (values.every((v) => v >= 0 && v <= 0xffff && Number.isInteger(v))) return values.slice().sort((x, y) => x - y).map(hex4).join(',');
+  return values.map(hex4).sort().join(',');
+}
 
+/** Sorted ciphers, and sorted extensions without SNI (0x0000) and ALPN (0x0010), as sections b and c list them. */
+function sorted(p: Ja4Parts): { ciphers: string; exts: string } {
   return {
-    ja4: `${a}_${hash12(cipherSorted)}_${hash12(withSigs(extSorted))}`,
-    ja4_r: `${a}_${cipherSorted}_${withSigs(extSorted)}`,
-    ja4_o: `${a}_${hash12(cipherOrig)}_${hash12(withSigs(extOrig))}`,
-    ja4_ro: `${a}_${cipherOrig}_${withSigs(extOrig)}`,
+    ciphers: sortedHex(p.ciphers),
+    exts: withSigs(sortedHex(p.exts.filter((e) => e !== 0x0000 && e !== 0x0010)), p.sigList),
   };
 }
 
-/** The JA4 fingerprint of one ClientHello. */
+/** All four JA4 forms of one ClientHello. */
+export function ja4All(input: Ja4Input): Ja4All {
+  const p = parts(input);
+  const s = sorted(p);
+  const cipherOrig = p.ciphers.map(hex4).join(',');
+  const extOrig = withSigs(p.exts.map(hex4).join(','), p.sigList);
+  return {
+    ja4: `${p.a}_${hash12(s.ciphers)}_${hash12(s.exts)}`,
+    ja4_r: `${p.a}_${s.ciphers}_${s.exts}`,
+    ja4_o: `${p.a}_${hash12(cipherOrig)}_${hash12(extOrig)}`,
+    ja4_ro: `${p.a}_${cipherOrig}_${extOrig}`,
+  };
+}
+
+/** The JA4 fingerprint of one ClientHello: ja4All(input).ja4, without the other three forms' work. */
 export function ja4(input: Ja4Input): string {
-  return ja4All(input).ja4;
+  const p = parts(input);
+  const s = sorted(p);
+  return `${p.a}_${hash12(s.ciphers)}_${hash12(s.exts)}`;
 }
 
 /**

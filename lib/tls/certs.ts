@@ -1,14 +1,16 @@
 // Certificates and distinguished names for stage 3, through lib/x509 (ground floor): each DER becomes the
 // contract's certificate description (or {error, sha256} when it does not parse), each CA name an RFC 4514 string.
 
-import { parseCertificate, parseDistinguishedName, sha256Hex } from '../x509/index.js';
+import { parseCertificate, parseDistinguishedName } from '../x509/index.js';
 
 /**
- * Descriptions of recently seen certificates, by the SHA-256 of their DER: a capture shows the same server
- * chain in connection after connection, and decoding one certificate costs tens of microseconds (bench/, a
- * capture of short connections). At most CERT_CACHE_ENTRIES are kept; the oldest goes first.
+ * Descriptions of recently seen certificates, by their DER (its bytes as a latin1 string: an exact key, and no
+ * hash to compute on a hit): a capture shows the same server chain in connection after connection, and decoding
+ * one certificate costs tens of microseconds (bench/, a capture of short connections). At most CERT_CACHE_ENTRIES
+ * are kept, the oldest going first, and only certificates of at most CERT_CACHE_MAX_DER bytes (a few KB each).
  */
 export const CERT_CACHE_ENTRIES = 512;
+export const CERT_CACHE_MAX_DER = 8 * 1024;
 const cache = new Map<string, Record<string, unknown>>();
 
 /**
@@ -17,7 +19,8 @@ const cache = new Map<string, Record<string, unknown>>();
  * certificate in an earlier event: treat them as read-only.
  */
 export function describeCertificate(der: Uint8Array): Record<string, unknown> {
-  const key = sha256Hex(der);
+  if (der.length > CERT_CACHE_MAX_DER) return { ...parseCertificate(der) };
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
   let d = cache.get(key);
   if (d === undefined) {
     d = { ...parseCertificate(der) };

@@ -55,8 +55,14 @@ function extensionsBlock(c: Cursor, f: Fields, ctx: ExtContext, required = false
   if (short) c.short = true;
 }
 
+/** The extensions of a decoded message; an empty list when it has none. */
+export function extensionsOf(f: Fields): Extension[] {
+  // Parse boundary: `extensions` is only ever written by extensionsBlock() above, from decodeExtensions().
+  return Array.isArray(f.extensions) ? (f.extensions as Extension[]) : [];
+}
+
 function ext(f: Fields, id: number): Extension | undefined {
-  return (f.extensions as Extension[] | undefined)?.find((e) => e.id === id);
+  return extensionsOf(f).find((e) => e.id === id);
 }
 
 // RFC 8446 §4.1.2 (RFC 5246 §7.4.1.2):
@@ -95,8 +101,8 @@ export const clientHello: MessageDecoder = (c, hs) => {
 //   struct { ProtocolVersion version; Random random; CipherSuite cipher_suite; Extension extensions<0..2^16-1>; }
 export const serverHello: MessageDecoder = (c, hs) => {
   const f: Fields = {};
-  f.legacy_version_id = c.u16();
-  const v = f.legacy_version_id as number | undefined;
+  const v = c.u16();
+  f.legacy_version_id = v;
   if (v !== undefined && v >> 8 === 0x7f && (v & 0xff) < 22) {
     const random = c.sub(32);
     f.random = bytesHex(random);
@@ -455,6 +461,7 @@ function decodeWithHoles(type: number, body: Uint8Array, declared: number, ctx: 
   const itemKeys = ['cert_ders', 'ca_names_der'] as const;
   const spans: [number, number][] = [];
   for (const k of itemKeys) {
+    // Parse boundary: the Certificate and CertificateRequest decoders write these keys as lists of DER views.
     for (const der of (f[k] as Uint8Array[] | undefined) ?? []) spans.push([der.byteOffset - body.byteOffset, der.byteOffset - body.byteOffset + der.length]);
   }
   // Items are laid end to end in order, so an item that starts before the first stray hole was cut by real lengths.
@@ -471,6 +478,7 @@ function decodeWithHoles(type: number, body: Uint8Array, declared: number, ctx: 
     return { fields: cut.fields, complete: false, malformed: false };
   }
   for (const k of itemKeys) {
+    // Parse boundary, as above: a list of DER views (the decoder's, before holes are marked).
     const ders = f[k] as Uint8Array[] | undefined;
     if (!ders) continue;
     const kept: (Uint8Array | Unreadable)[] = [];

@@ -4,18 +4,18 @@
 // state (ChangeCipherSpec; TLS 1.3 after ServerHello), finds TLS after STARTTLS plaintext, and resynchronises
 // after capture gaps. Damage becomes anomaly events; nothing here throws on input.
 
-import { anomaly, origin, type Dir, type Emit, type Event, type FlowItem, type Origin } from '../events.js';
+import { anomaly, type Dir, type Emit, type Event, type FlowItem, type Origin } from '../events.js';
 import { own } from '../bytes.js';
 import { Cursor } from '../cursor.js';
 import type { Options } from '../options.js';
 import * as R from '../registry/index.js';
-import { ja3, ja3s, ja4, sslv2SpecsAsSuites } from '../fingerprint/index.js';
-import { wireBytes, type Extension } from './extensions.js';
-import { decodeMessage, isTls13, type Fields, type HsContext } from './handshake.js';
+import { enrichClientHello, enrichServerHello, type ClientHelloKept } from './hello.js';
+import { CONTENT, EXT, MSG, SSLV2_MSG } from './ids.js';
+import { decodeMessage, extensionsOf, isTls13, type Fields, type HsContext } from './handshake.js';
 import { ByteQueue } from './queue.js';
 import { ConnectionDecryptor, type KeyStore } from '../decrypt/index.js';
 import { decryptedRecord, previewText } from './decrypted.js';
-import { named } from './render.js';
+import { nameInto } from './render.js';
 import { looksLikeSslv2ClientHello, looksLikeSslv2ServerReply, sslv2ClientHello, sslv2ClientMasterKey, sslv2Error, sslv2Header, sslv2ServerHello } from './sslv2.js';
 
 /** RFC 5246 §6.2.3: TLSCiphertext.length must not exceed 2^14 + 2048. Records longer than this are not records. */
@@ -30,10 +30,32 @@ export const SSLV2_CONTENT_ID = 0x80;
 /** An encrypted TLS 1.3 alert record: 2 alert bytes, the inner content type and a 16-byte AEAD tag. */
 const TLS13_ALERT_RECORD = 19;
 
-const CCS = 20;
-const ALERT = 21;
-const HANDSHAKE = 22;
-const APPLICATION_DATA = 23;
+const CCS = CONTENT.change_cipher_spec;
+const ALERT = CONTENT.alert;
+const HANDSHAKE = CONTENT.handshake;
+const APPLICATION_DATA = CONTENT.application_data;
+
+/** A TLS record header (RFC 8446 §5.1, RFC 5246 §6.2.1): ContentType type; ProtocolVersion version; uint16 length. */
+interface RecordHeader {
+  content: number;
+  version: number;
+  length: number;
+}
+
+/** The record header at the cursor; undefined when fewer than its 5 bytes are there. */
+function recordHeader(c: Cursor): RecordHeader | undefined {
+  const content = c.u8();
+  const version = c.u16();
+  const length = c.u16();
+  return content === undefined || version === undefined || length === undefined ? undefined : { content, version, length };
+}
+
+/** A handshake message header (RFC 8446 §4): HandshakeType msg_type; uint24 length. Undefined when cut. */
+function messageHeader(c: Cursor): { type: number; length: number } | undefined {
+  const type = c.u8();
+  const length = c.u24();
+  return type === undefined || length === undefined ? undefined : { type, length };
+}
 
 type Mode = 'search' | 'tls' | 'resync';
 type Verdict = 'yes' | 'no' | 'more';
@@ -90,7 +112,7 @@ interface FlowState {
   /** TLS 1.3 was negotiated: every record after the ServerHello is protected (RFC 8446 §5). */
   tls13: boolean;
   sslv2Encrypted: boolean;
-  clientHello?: Fields;
+  clientHello?: ClientHelloKept;
   /** TLS 1.3 flight inference: the line of the client's first protected record, then done. */
   clientFlight?: { line: number | undefined; done: boolean };
   /** Decryption with logged secrets (--keylog, pcapng secrets blocks): set at the ClientHello when keys are on. */
@@ -107,32 +129,36 @@ function newDir(dir: Dir): DirState {
   return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(), hsSkip: 0, hsAligned: true, hsDecrypted: false };
 }
 
+/** Whether a plausible record header starts at offset i: a known content type, version 3.0–3.4, length ≤ max. */
 function looseHeader(q: ByteQueue, i: number, max: number): Verdict {
-  const t = q.at(i);
+  const c = q.cursor(i);
+  const t = c.u8();
   if (t === undefined) return 'more';
-  if (t < CCS || t > 24) return 'no';
-  const major = q.at(i + 1);
+  if (t < CCS || t > CONTENT.heartbeat) return 'no';
+  const major = c.u8();
   if (major === undefined) return 'more';
   if (major !== 3) return 'no';
-  const minor = q.at(i + 2);
+  const minor = c.u8();
   if (minor === undefined) return 'more';
   if (minor > 4) return 'no';
-  const l0 = q.at(i + 3);
-  const l1 = q.at(i + 4);
-  if (l0 === undefined || l1 === undefined) return 'more';
-  const len = (l0 << 8) | l1;
+  const len = c.u16();
+  if (len === undefined) return 'more';
   return len <= max ? 'yes' : 'no';
 }
 
 export class TlsDecoder {
   private readonly flows = new Map<number, FlowState>();
+  /** No output shows tls.handshake events (only the session verdict reads them): they are named lean (nameInto). */
+  private readonly leanHandshakes: boolean;
 
   constructor(
     readonly opts: Readonly<Options>,
     readonly emit: Emit,
     /** Logged secrets (lib/keylog); without them, or while empty, nothing is decrypted. */
     readonly keys?: KeyStore,
-  ) {}
+  ) {
+    this.leanHandshakes = !opts.events.has('tls.handshake');
+  }
 
   push(item: FlowItem): void {
     if (item.kind === 'open') {
@@ -175,6 +201,8 @@ export class TlsDecoder {
     }
     d.q.append(bytes);
     this.process(f, d, item);
+    // The queue framed what it could from the item's own bytes; a partial record left is copied out of them.
+    d.q.settle();
   }
 
   /**
@@ -214,8 +242,15 @@ export class TlsDecoder {
     return f;
   }
 
+  /** The fields every TLS event starts with, in this order: type, line, frame, ts (those known), flow, dir. */
   private base(type: Event['type'], f: FlowState, d: DirState, at: Origin): Event {
-    return { type, ...origin(at), flow: f.flow, dir: d.dir };
+    const ev: Event = { type };
+    if (at.line !== undefined) ev.line = at.line;
+    if (at.frame !== undefined) ev.frame = at.frame;
+    if (at.ts !== undefined) ev.ts = at.ts;
+    ev.flow = f.flow;
+    ev.dir = d.dir;
+    return ev;
   }
 
   private anomaly(code: string, message: string, f: FlowState, d: DirState | undefined, at: Origin, extra?: Record<string, unknown>): void {
@@ -294,13 +329,16 @@ export class TlsDecoder {
     if (b0 !== HANDSHAKE && b0 !== ALERT) return 'no';
     const v = looseHeader(q, i, MAX_RECORD);
     if (v !== 'yes') return v;
-    const len = (b(3)! << 8) | b(4)!;
-    const t = b(5);
+    const c = q.cursor(i);
+    const len = recordHeader(c)!.length;
+    const t = c.peek(0);
     if (t === undefined) return 'more';
+    // An alert's first byte is its level: warning (1) or fatal (2), RFC 5246 §7.2.
     if (b0 === ALERT) return d.dir === 's2c' && len === 2 && (t === 1 || t === 2) ? 'yes' : 'no';
-    if (t !== (d.dir === 'c2s' ? 1 : 2)) return 'no';
-    if (b(6) === undefined || b(7) === undefined || b(8) === undefined) return 'more';
-    const hsLen = (b(6)! << 16) | (b(7)! << 8) | b(8)!;
+    if (t !== (d.dir === 'c2s' ? MSG.client_hello : MSG.server_hello)) return 'no';
+    const m = messageHeader(c);
+    if (m === undefined) return 'more';
+    const hsLen = m.length;
     return len >= 4 && hsLen >= 38 && hsLen <= this.opts.maxHandshakeBytes && (hsLen + 4 <= len || len >= 1 << 14) ? 'yes' : 'no';
   }
 
@@ -311,8 +349,7 @@ export class TlsDecoder {
   private strictAt(q: ByteQueue, i: number): Verdict {
     const v = looseHeader(q, i, MAX_RECORD_RESYNC);
     if (v !== 'yes') return v;
-    const t = q.at(i)!;
-    const len = (q.at(i + 3)! << 8) | q.at(i + 4)!;
+    const { content: t, length: len } = recordHeader(q.cursor(i))!;
     if (len === 0 || (t === CCS && len !== 1) || (t === ALERT && len < 2)) return 'no';
     const next = i + 5 + len;
     if (next === q.length) return 'yes';
@@ -326,11 +363,13 @@ export class TlsDecoder {
    */
   private strictAcrossHole(d: DirState, q: ByteQueue, i: number): Verdict {
     if (q.at(i) !== HANDSHAKE || looseHeader(q, i, MAX_RECORD_RESYNC) !== 'yes') return 'no';
-    const len = (q.at(i + 3)! << 8) | q.at(i + 4)!;
+    const c = q.cursor(i);
+    const len = recordHeader(c)!.length;
     const next = q.taken + i + 5 + len;
     if (holesIn(d.missing!, q.taken + i, q.taken + i + 9).length > 0 || holesIn(d.missing!, next, next + 5).length === 0) return 'no';
-    const t = q.at(i + 5);
-    const hsLen = ((q.at(i + 6) ?? 0) << 16) | ((q.at(i + 7) ?? 0) << 8) | (q.at(i + 8) ?? 0);
+    // The message header may run past the bytes queued so far: its missing length bytes count as zeros.
+    const t = c.peek(0);
+    const hsLen = ((c.peek(1) ?? 0) << 16) | ((c.peek(2) ?? 0) << 8) | (c.peek(3) ?? 0);
     return t !== undefined && R.HANDSHAKE_TYPES.has(t) && len >= 4 && hsLen + 4 <= len ? 'yes' : 'no';
   }
 
@@ -377,9 +416,7 @@ export class TlsDecoder {
       d.hsAligned = false;
       return true;
     }
-    const content = b0;
-    const version = (q.at(1)! << 8) | q.at(2)!;
-    const length = (q.at(3)! << 8) | q.at(4)!;
+    const { content, version, length } = recordHeader(q.cursor())!;
     const needBody =
       content === CCS || content === ALERT || (content === HANDSHAKE && !this.protectedRecord(f, d, content)) || (f.dec !== undefined && f.dec.wantsBody(d.dir) && this.protectedRecord(f, d, content));
     if (needBody) {
@@ -568,9 +605,8 @@ export class TlsDecoder {
     if (!d.hsAligned) {
       // After a gap the buffer has lost its place: wait for a record that starts with a message header.
       if (holes && holes[0]! < 4) return;
-      const t = body[0];
-      const len = body.length >= 4 ? (body[1]! << 16) | (body[2]! << 8) | body[3]! : -1;
-      if (t === undefined || !R.HANDSHAKE_TYPES.has(t) || len < 0 || len > this.opts.maxHandshakeBytes) return;
+      const m = messageHeader(Cursor.of(body));
+      if (m === undefined || !R.HANDSHAKE_TYPES.has(m.type) || m.length > this.opts.maxHandshakeBytes) return;
       d.hsAligned = true;
     }
     if (holes) {
@@ -580,6 +616,8 @@ export class TlsDecoder {
     }
     d.hs.append(body);
     this.cutMessages(f, d, at);
+    // `body` is a view of the record queue (or of decrypted bytes): a partial message left is copied out of it.
+    d.hs.settle();
   }
 
   /** Cuts messages from the handshake buffer by their own length (RFC 8446 §4, RFC 5246 §7.4). */
@@ -600,8 +638,7 @@ export class TlsDecoder {
         d.hsAligned = false;
         return;
       }
-      const type = hs.at(0)!;
-      const length = (hs.at(1)! << 16) | (hs.at(2)! << 8) | hs.at(3)!;
+      const { type, length } = messageHeader(hs.cursor())!;
       if (length > this.opts.maxHandshakeBytes) {
         const ev = this.base('tls.handshake', f, d, at);
         ev.msg_id = type;
@@ -637,9 +674,9 @@ export class TlsDecoder {
     ev.msg = R.handshakeTypeName(type);
     ev.length = length;
     const cut = !complete && !malformed;
-    if (type === 1) this.clientHello(f, fields, cut);
-    if (type === 2) this.serverHello(f, fields, cut);
-    Object.assign(ev, named(fields));
+    if (type === MSG.client_hello) this.clientHello(f, fields, cut);
+    if (type === MSG.server_hello) this.serverHello(f, fields, cut);
+    nameInto(ev, fields, this.leanHandshakes);
     if (!complete) {
       if (malformed) ev.malformed = true;
       else ev.truncated = true;
@@ -652,89 +689,26 @@ export class TlsDecoder {
     if (d.hsDecrypted && complete) f.dec?.handshakeMessage(d.dir, type);
   }
 
-  /**
-   * Facts of the ClientHello gathered at the top of its event, for fingerprints and for the session verdict. A
-   * hello cut short (`cut`) gives the facts of its complete extensions but no JA3/JA4: a fingerprint of a cut list
-   * would be a wrong one (docs/fingerprints.md).
-   */
+  /** A ClientHello: its facts and fingerprints (enrichClientHello); decryption starts here when keys are on. */
   private clientHello(f: FlowState, fields: Fields, cut = false): void {
     if (this.keys?.active && !f.dec && typeof fields.random === 'string' && fields.random.length === 64) {
       f.dec = new ConnectionDecryptor(this.keys);
-      f.dec.clientHello(fields.random, (fields.extensions as Extension[] | undefined)?.some((e) => e.id === 42) ?? false);
+      f.dec.clientHello(fields.random, extensionsOf(fields).some((e) => e.id === EXT.early_data));
     }
-    const exts = (fields.extensions as Extension[] | undefined) ?? [];
-    const get = (id: number): Extension | undefined => exts.find((e) => e.id === id);
-    const sni = get(0)?.server_names as string[] | undefined;
-    fields.sni = sni?.[0] ?? null;
-    const alpn = get(16)?.protocols as string[] | undefined;
-    fields.alpn = alpn ?? [];
-    const sv = (get(43)?.version_ids as number[] | undefined) ?? [];
-    fields.supported_version_ids = sv;
-    fields.supported_versions = sv.filter((v) => !R.isGrease(v)).map(R.versionName);
-    const ks = (get(51)?.shares as { group_id: number }[] | undefined) ?? [];
-    fields.key_share_groups = ks.filter((s) => !R.isGrease(s.group_id)).map((s) => R.groupName(s.group_id));
-    const psk = get(41);
-    if (psk) fields.psk_identities = psk.identities;
-    const modes = get(45)?.mode_ids as number[] | undefined;
-    if (modes) fields.psk_modes = modes.map(R.pskModeName);
-    const groups = (get(10)?.group_ids as number[] | undefined) ?? [];
-    const formats = (get(11)?.format_ids as number[] | undefined) ?? [];
-    const sigAlgs = (get(13)?.sig_alg_ids as number[] | undefined) ?? [];
-    fields.extension_ids = exts.map((e) => e.id);
-    if (exts.some((e) => e.grease) || (fields.cipher_ids as number[] | undefined)?.some(R.isGrease)) fields.grease = true;
-    const ticket = get(35);
-    if (ticket) fields.session_ticket_length = ticket.length;
-    if (get(42)) fields.early_data = true;
     // What the flow reads again later (isTls13Offer, early data, serverHello), not the whole message, which would
     // stay resident with every live flow.
-    f.clientHello = { session_id: fields.session_id, supported_version_ids: sv, early_data: fields.early_data };
-    const ech = get(0xfe0d);
-    if (ech) fields.ech = ech.ech_type ?? true;
-    const version = fields.version_id as number | undefined;
-    const ciphers = (fields.cipher_ids as number[] | undefined) ?? [];
-    if (version === undefined || cut) return;
-    const alpnFirst = alpn?.[0];
-    // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
-    const alpnBytes = alpnFirst !== undefined ? wireBytes(alpnFirst) : undefined;
-    if (fields.sslv2) {
-      fields.ja4 = ja4({ version, ciphers: sslv2SpecsAsSuites(ciphers), extensions: [] });
-      return;
-    }
-    const j = ja3(version, ciphers, exts.map((e) => e.id), groups, formats);
-    fields.ja3 = j.ja3;
-    fields.ja3_hash = j.ja3_hash;
-    fields.ja4 = ja4({ version, supportedVersions: get(43) ? sv : undefined, ciphers, extensions: exts.map((e) => e.id), alpn: alpnBytes, sigAlgs });
+    f.clientHello = enrichClientHello(fields, cut);
   }
 
+  /** A ServerHello (not a HelloRetryRequest) sets the connection's version and suite; its facts are enriched. */
   private serverHello(f: FlowState, fields: Fields, cut = false): void {
-    const hrr = fields.hello_retry_request === true;
-    const version = fields.version_id as number | undefined;
-    const cipher = fields.cipher_id as number | undefined;
-    const exts = (fields.extensions as Extension[] | undefined) ?? [];
-    const get = (id: number): Extension | undefined => exts.find((e) => e.id === id);
-    if (!hrr) {
-      f.version = version;
-      f.cipher = cipher;
-      if (isTls13(version)) f.tls13 = true;
-      else if (cipher !== undefined) f.nullMac = R.nullCipherMacLength(cipher);
-      // encrypt_then_mac (RFC 7366 §2) applies when the server echoes it.
-      if (f.dec && version !== undefined && cipher !== undefined && typeof fields.random === 'string') f.dec.serverHello(version, cipher, fields.random, exts.some((e) => e.id === 22), f.tls13);
-    }
-    const alpn = get(16)?.protocols as string[] | undefined;
-    if (alpn) fields.alpn = alpn;
-    const ks = get(51);
-    if (ks?.group_id !== undefined) fields.key_share_group = R.groupName(ks.group_id as number);
-    if (ks?.selected_group_id !== undefined) fields.key_share_group = R.groupName(ks.selected_group_id as number);
-    const psk = get(41);
-    if (psk) fields.psk_selected_identity = psk.selected_identity;
-    const chId = f.clientHello?.session_id;
-    if (typeof chId === 'string' && chId.length > 0) fields.session_id_match = chId === fields.session_id;
-    const legacy = fields.legacy_version_id as number | undefined;
-    if (legacy !== undefined && cipher !== undefined && !cut) {
-      const j = ja3s(legacy, cipher, exts.map((e) => e.id));
-      fields.ja3s = j.ja3s;
-      fields.ja3s_hash = j.ja3s_hash;
-    }
+    const sh = enrichServerHello(fields, f.clientHello?.session_id, cut);
+    if (fields.hello_retry_request === true) return;
+    f.version = sh.version;
+    f.cipher = sh.cipher;
+    if (isTls13(sh.version)) f.tls13 = true;
+    else if (sh.cipher !== undefined) f.nullMac = R.nullCipherMacLength(sh.cipher);
+    if (f.dec && sh.version !== undefined && sh.cipher !== undefined && sh.random !== undefined) f.dec.serverHello(sh.version, sh.cipher, sh.random, sh.encryptThenMac, f.tls13);
   }
 
   /** SSL 2.0 messages: one per record, the first byte its type (draft-hickman §2.6). */
@@ -743,21 +717,21 @@ export class TlsDecoder {
     const type = c.u8();
     if (type === undefined) return;
     let fields: Fields;
-    if (type === 1 && d.dir === 'c2s') fields = sslv2ClientHello(c);
-    else if (type === 4 && d.dir === 's2c') fields = sslv2ServerHello(c);
-    else if (type === 2 && d.dir === 'c2s') fields = sslv2ClientMasterKey(c);
-    else if (type === 0) fields = sslv2Error(c);
+    if (type === SSLV2_MSG.client_hello && d.dir === 'c2s') fields = sslv2ClientHello(c);
+    else if (type === SSLV2_MSG.server_hello && d.dir === 's2c') fields = sslv2ServerHello(c);
+    else if (type === SSLV2_MSG.client_master_key && d.dir === 'c2s') fields = sslv2ClientMasterKey(c);
+    else if (type === SSLV2_MSG.error) fields = sslv2Error(c);
     else fields = { sslv2: true };
     const ev = this.base('tls.handshake', f, d, at);
     ev.msg_id = type;
     ev.msg = R.sslv2MessageName(type);
     ev.length = body.length - 1;
-    if (type === 1 && d.dir === 'c2s') this.clientHello(f, fields, c.short && body.length < recordLength);
-    if (type === 4 && d.dir === 's2c') {
+    if (type === SSLV2_MSG.client_hello && d.dir === 'c2s') this.clientHello(f, fields, c.short && body.length < recordLength);
+    if (type === SSLV2_MSG.server_hello && d.dir === 's2c') {
       f.version = 0x0002;
       f.c2s.sslv2 = true;
     }
-    Object.assign(ev, named(fields));
+    nameInto(ev, fields, this.leanHandshakes);
     if (c.short) ev.truncated = body.length < recordLength;
     if (c.short && !ev.truncated) {
       ev.malformed = true;
@@ -765,7 +739,7 @@ export class TlsDecoder {
     }
     this.emit(ev);
     // draft-hickman §2.6: after CLIENT-MASTER-KEY both sides switch to the session keys.
-    if (type === 2 && d.dir === 'c2s') f.sslv2Encrypted = true;
+    if (type === SSLV2_MSG.client_master_key && d.dir === 'c2s') f.sslv2Encrypted = true;
   }
 
   // --- cuts: gaps, close, end of input ------------------------------------------------------------------------
@@ -780,8 +754,7 @@ export class TlsDecoder {
     } else if (d.mode === 'tls' && q.length > 0) {
       const b0 = q.at(0)!;
       if (q.length >= 5 && looseHeader(q, 0, MAX_RECORD) === 'yes') {
-        const length = (q.at(3)! << 8) | q.at(4)!;
-        const version = (q.at(1)! << 8) | q.at(2)!;
+        const { version, length } = recordHeader(q.cursor())!;
         const holes = d.missing ? relative(holesIn(d.missing, q.taken + 5, q.taken + q.length), q.taken + 5) : undefined;
         this.record(f, d, b0, version, length, q.view(5, q.length - 5), at, false, q.length - 5, holes);
       } else if (d.sslv2 && b0 & 0x80 && q.length >= 2) {
@@ -801,8 +774,7 @@ export class TlsDecoder {
   private flushHandshake(f: FlowState, d: DirState, at: Origin): void {
     const hs = d.hs;
     if (d.hsSkip === 0 && hs.length >= 4) {
-      const type = hs.at(0)!;
-      const length = (hs.at(1)! << 16) | (hs.at(2)! << 8) | hs.at(3)!;
+      const { type, length } = messageHeader(hs.cursor())!;
       const headerLost = d.hsMissing !== undefined && holesIn(d.hsMissing, hs.taken, hs.taken + 4).length > 0;
       if (!headerLost) this.message(f, d, type, length, hs.view(4, Math.min(length, hs.length - 4)), at, this.bodyHoles(d, Math.min(length, hs.length - 4)));
     }
@@ -823,9 +795,8 @@ export class TlsDecoder {
 }
 
 /** The ClientHello offers TLS 1.3 (supported_versions holds 0x0304 or a draft), so early data may follow it. */
-function isTls13Offer(ch: Fields): boolean {
-  const sv = ch.supported_version_ids as number[] | undefined;
-  return Boolean(sv?.some((v) => isTls13(v)));
+function isTls13Offer(ch: ClientHelloKept): boolean {
+  return ch.supported_version_ids.some((v) => isTls13(v));
 }
 
 /** The parts of the holes (flat [start, end) pairs, in order) that fall in [from, to), as flat pairs. */

@@ -6,12 +6,15 @@ import { describeCertificate, describeName } from './certs.js';
 import type { Extension } from './extensions.js';
 import type { Fields, Unreadable } from './handshake.js';
 
-const names = (ids: unknown, name: (v: number) => string): string[] | undefined =>
-  Array.isArray(ids) ? (ids as number[]).map(name) : undefined;
-
 /** Field `<x>_id` / `<x>_ids` holding registry numbers → the name field placed after it. */
-const NAMED = new Map<string, [string, (v: number) => string]>(([
+type Namer = (v: number) => string;
 
+/** Rows of [id field, name field, namer] as a map from the id field. */
+function byIdField(rows: [string, string, Namer][]): Map<string, [string, Namer]> {
+  return new Map(rows.map(([id, name, fn]) => [id, [name, fn]]));
+}
+
+const NAMED = byIdField([
   ['version_id', 'version', R.versionName],
   ['legacy_version_id', 'legacy_version', R.versionName],
   ['selected_version_id', 'selected_version', R.versionName],
@@ -24,10 +27,10 @@ const NAMED = new Map<string, [string, (v: number) => string]>(([
   ['status_type_id', 'status_type', R.certificateStatusTypeName],
   ['algorithm_id', 'algorithm', R.certificateCompressionName],
   ['compression_id', 'compression', R.compressionMethodName],
-] as [string, string, (v: number) => string][]).map(([id, name, fn]) => [id, [name, fn]]));
+]);
 
-const NAMED_LISTS = new Map<string, [string, (v: number) => string]>(([
-
+/** Field `<x>_ids` holding a list of registry numbers → the list of names placed after it. */
+const NAMED_LISTS = byIdField([
   ['cipher_ids', 'ciphers', R.cipherName],
   ['version_ids', 'versions', R.versionName],
   ['group_ids', 'groups', R.groupName],
@@ -37,49 +40,70 @@ const NAMED_LISTS = new Map<string, [string, (v: number) => string]>(([
   ['algorithm_ids', 'algorithms', R.certificateCompressionName],
   ['cert_type_ids', 'cert_types', R.clientCertificateTypeName],
   ['compression_ids', 'compressions', R.compressionMethodName],
-] as [string, string, (v: number) => string][]).map(([id, name, fn]) => [id, [name, fn]]));
+]);
 
-/** Copies `f` with a name beside every registry number, certificates described and DNs as RFC 4514 strings. */
-export function named(f: Fields): Fields {
-  const out: Fields = {};
-  for (const [k, v] of Object.entries(f)) {
+/**
+ * Writes the fields of `f` into `out`, in their order, with a name beside every registry number, certificates
+ * described and DNs as RFC 4514 strings. A key `out` has already keeps its place and takes the new value (as
+ * Object.assign would): the event is filled in place, with no copy of the message in between.
+ *
+ * `lean`: for an event that no output shows, only the session verdict reads (lib/session): extensions keep their
+ * ids and decoded values without names, and the offered cipher suites their ids without the list of names. Every
+ * other field, and every `_id` field, is as in the full event.
+ */
+export function nameInto(out: Fields, f: Fields, lean = false): Fields {
+  for (const k in f) {
+    const v = f[k];
     if (v === undefined) continue;
-    // Items with bytes missing from an excerpt (Unreadable) are described by what is known: their size.
-    if (k === 'cert_ders') {
-      out.certs = (v as (Uint8Array | Unreadable)[]).map((d) =>
-        d instanceof Uint8Array ? describeCertificate(d) : { error: `${d.missing_bytes} of its ${d.length} bytes are missing from the excerpt`, length: d.length, missing_bytes: d.missing_bytes },
-      );
-      continue;
-    }
-    if (k === 'ca_names_der') {
-      const list = v as (Uint8Array | Unreadable)[];
-      out.ca_names = list.filter((d): d is Uint8Array => d instanceof Uint8Array).map(describeName);
-      const unreadable = list.length - (out.ca_names as string[]).length;
-      if (unreadable > 0) out.ca_names_unreadable = unreadable;
-      continue;
-    }
-    if (k === 'extensions') {
-      out.extensions = (v as Extension[]).map(namedExtension);
-      continue;
-    }
-    if (k === 'shares') {
-      out.shares = (v as Fields[]).map(named);
-      continue;
-    }
-    if (k === 'cert_extensions') {
-      out.cert_extensions = (v as Extension[][]).map((list) => list.map(namedExtension));
-      continue;
+    switch (k) {
+      case 'cert_ders':
+        // Items with bytes missing from an excerpt (Unreadable) are described by what is known: their size.
+        // Parse boundary: handshake.ts fills `cert_ders` with DER views and, in excerpts, Unreadable records.
+        out.certs = (v as (Uint8Array | Unreadable)[]).map((d) =>
+          d instanceof Uint8Array ? describeCertificate(d) : { error: `${d.missing_bytes} of its ${d.length} bytes are missing from the excerpt`, length: d.length, missing_bytes: d.missing_bytes },
+        );
+        continue;
+      case 'ca_names_der': {
+        // Parse boundary: handshake.ts fills `ca_names_der` with DER views (Unreadable ones in excerpts).
+        const list = v as (Uint8Array | Unreadable)[];
+        const cas: string[] = [];
+        for (const d of list) if (d instanceof Uint8Array) cas.push(describeName(d));
+        out.ca_names = cas;
+        if (list.length > cas.length) out.ca_names_unreadable = list.length - cas.length;
+        continue;
+      }
+      case 'extensions':
+        // Parse boundary: decodeExtensions() gives `extensions` as Extension[].
+        out.extensions = lean ? v : (v as Extension[]).map(namedExtension);
+        continue;
+      case 'shares':
+        // Parse boundary: the key_share decoder gives `shares` as plain field records.
+        out.shares = (v as Fields[]).map((x) => nameInto({}, x));
+        continue;
+      case 'cert_extensions':
+        // Parse boundary: the TLS 1.3 Certificate decoder gives one Extension[] per entry.
+        out.cert_extensions = (v as Extension[][]).map((list) => list.map(namedExtension));
+        continue;
     }
     out[k] = v;
     const single = NAMED.get(k);
-    if (single && typeof v === 'number') out[single[0]] = single[1](v);
+    if (single !== undefined) {
+      if (typeof v === 'number') out[single[0]] = single[1](v);
+      continue;
+    }
+    if (lean && k === 'cipher_ids') continue;
     const list = NAMED_LISTS.get(k);
-    if (list) out[list[0]] = names(v, list[1]);
+    if (list !== undefined) out[list[0]] = Array.isArray(v) ? v.map((x: number) => list[1](x)) : undefined;
   }
   return out;
 }
 
+/** A copy of `f` with names added (nameInto a new object). */
+export function named(f: Fields): Fields {
+  return nameInto({}, f);
+}
+
 function namedExtension(e: Extension): Fields {
-  const { id, length, ...rest } = e;
-  return { id, name: R.extensionName(id), length, ...named(rest) };
+  // `id` and `length` are written again in place by nameInto, with the same values; `name` goes between them.
+  return nameInto({ id: e.id, name: R.extensionName(e.id), length: e.length }, e);
 }

@@ -240,4 +240,11 @@ testIf(canTshark, '../shared/captures or tshark absent: JA4 against Arkime')('ja
   assert.ok(compared >= 10, `only ${compared} compared`);
 });
 
+test('ja4: lists are sorted as their hex text, also for values wider than 16 bits', () => {
+  const input = { version: 0x0303, ciphers: [0xffff, 0x10000, 0x0a, 0x1301], extensions: [0x002b, 0x12345, 0x000d] };
+  const all = ja4All(input);
+  assert.is(all.ja4_r.split('_')[1], ['ffff', '10000', '000a', '1301'].sort().join(','));
+  assert.is(ja4(input), all.ja4);
+});
+
 test.run();

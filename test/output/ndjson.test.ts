@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import ndjson from 'ndjson';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NDJSON_BATCH_BYTES, ndjsonOut } from '../../lib/output/ndjson.js';
+import { CERT_JSON_ENTRIES, EventJson, NDJSON_BATCH_BYTES, ndjsonOut } from '../../lib/output/ndjson.js';
 
 async function written(events: object[], out = ndjsonOut()): Promise<string> {
   const chunks: Buffer[] = [];
@@ -72,6 +72,30 @@ test('ndjson: an event is written out without waiting for more events or for the
   await new Promise((r) => setImmediate(r));
   assert.equal(got, ['{"type":"packet","line":1}\n']);
   out.end();
+});
+
+test('ndjson: certificate events written from cached certificate text give JSON.stringify\'s bytes', () => {
+  const j = new EventJson();
+  const leaf = { subject: 'CN=a', san: ['a.test'], sha256: 'aa', is_ca: false };
+  const ca = { subject: 'CN=ca "quoted"', sha256: 'bb', path_len: 0, extensions: [{ oid: '2.5.29.19', critical: true }] };
+  const ev = (certs: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({ type: 'tls.handshake', frame: 3, flow: 0, dir: 's2c', msg_id: 11, msg: 'certificate', length: 9, certs, ...extra, after: 'x' });
+  const same = (e: unknown): void => assert.is(j.stringify(e), JSON.stringify(e));
+  for (let i = 0; i < 3; i++) same(ev([{ ...leaf }, { ...ca }]));
+  // A description changed since its text was made is written as it is now, and the event keeps its list.
+  const changed = { ...leaf, san: ['b.test'] };
+  const e = ev([changed, { ...ca }]);
+  same(e);
+  assert.is((e.certs as unknown[])[0], changed);
+  same(ev([{ ...leaf, extra: 1 }]));
+  same(ev([{ sha256: 'aa', subject: 'CN=a', san: leaf.san, is_ca: false }]));
+  same(ev([{ error: 'unreadable', length: 5, missing_bytes: 2 }, undefined, null, 'text', [1]]));
+  same(ev([{ ...leaf }], { note: '"certs":"\u0000certs\u0000"' }));
+  same(Object.freeze(ev([{ ...leaf }])));
+  same({ ...ev([{ ...leaf }]), toJSON: () => 'own' });
+  same({ type: 'tls.session', certs: [{ ...leaf }] });
+  // More certificates than the cache holds: the oldest go, the text stays right.
+  for (let i = 0; i < CERT_JSON_ENTRIES + 10; i++) same(ev([{ ...leaf, sha256: `k${i}` }]));
+  same(ev([{ ...leaf }]));
 });
 
 test.run();

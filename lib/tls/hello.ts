@@ -1,0 +1,150 @@
+// Hello enrichment (stage 3): the facts of a decoded ClientHello or ServerHello that the session verdict and users
+// read at the top of the event (SNI, ALPN, offered versions, key share groups, …) and its fingerprints (JA3, JA4,
+// JA3S), computed in this one step after the message decoder, not inside it. Input: the decoder's fields.
+
+import * as R from '../registry/index.js';
+import { ja3, ja3s, ja4, sslv2SpecsAsSuites } from '../fingerprint/index.js';
+import { wireBytes, type Extension } from './extensions.js';
+import { extensionsOf, type Fields } from './handshake.js';
+import { EXT } from './ids.js';
+
+// ---- typed reads of decoder fields (parse boundary: handshake.ts and extensions.ts write these shapes) -------
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
+function numbers(v: unknown): number[] | undefined {
+  // Parse boundary: list fields named `*_ids` are written by the decoders as arrays of numbers.
+  return Array.isArray(v) ? (v as number[]) : undefined;
+}
+
+function strings(v: unknown): string[] | undefined {
+  // Parse boundary: `server_names` and `protocols` are written by the decoders as arrays of strings (wireText).
+  return Array.isArray(v) ? (v as string[]) : undefined;
+}
+
+function find(exts: readonly Extension[], id: number): Extension | undefined {
+  for (const e of exts) if (e.id === id) return e;
+  return undefined;
+}
+
+function ids(exts: readonly Extension[]): number[] {
+  const out: number[] = [];
+  for (const e of exts) out.push(e.id);
+  return out;
+}
+
+/**
+ * JA4 of recent ClientHellos, by the text of what it is computed from (see enrichClientHello): clients of one
+ * kind send the same hello, random and key shares apart, in connection after connection. At most
+ * JA4_CACHE_ENTRIES are kept; the oldest goes first.
+ */
+export const JA4_CACHE_ENTRIES = 1024;
+const ja4Cache = new Map<string, string>();
+
+/** What the TLS stage keeps of a ClientHello for later records (early data, ChangeCipherSpec, ServerHello). */
+export interface ClientHelloKept {
+  session_id: unknown;
+  supported_version_ids: number[];
+  early_data: unknown;
+}
+
+/** What the TLS stage takes from a ServerHello: the negotiated version and suite, and what decryption needs. */
+export interface ServerHelloTaken {
+  version?: number;
+  cipher?: number;
+  random?: string;
+  /** encrypt_then_mac echoed (RFC 7366 §2). */
+  encryptThenMac: boolean;
+}
+
+/**
+ * Facts of the ClientHello gathered at the top of its event, for the session verdict, and its fingerprints. A
+ * hello cut short (`cut`) gives the facts of its complete extensions but no JA3/JA4: a fingerprint of a cut list
+ * would be a wrong one (docs/fingerprints.md). Returns what the flow keeps of it.
+ */
+export function enrichClientHello(fields: Fields, cut: boolean): ClientHelloKept {
+  const exts = extensionsOf(fields);
+  const sni = strings(find(exts, EXT.server_name)?.server_names);
+  fields.sni = sni?.[0] ?? null;
+  const alpn = strings(find(exts, EXT.alpn)?.protocols);
+  fields.alpn = alpn ?? [];
+  const svExt = find(exts, EXT.supported_versions);
+  const sv = numbers(svExt?.version_ids) ?? [];
+  fields.supported_version_ids = sv;
+  fields.supported_versions = sv.filter((v) => !R.isGrease(v)).map(R.versionName);
+  // Parse boundary: the key_share decoder writes `shares` as {group_id, key_bytes} records.
+  const ks = (find(exts, EXT.key_share)?.shares as { group_id: number }[] | undefined) ?? [];
+  fields.key_share_groups = ks.filter((s) => !R.isGrease(s.group_id)).map((s) => R.groupName(s.group_id));
+  const psk = find(exts, EXT.pre_shared_key);
+  if (psk) fields.psk_identities = psk.identities;
+  const modes = numbers(find(exts, EXT.psk_key_exchange_modes)?.mode_ids);
+  if (modes) fields.psk_modes = modes.map(R.pskModeName);
+  const extIds = ids(exts);
+  fields.extension_ids = extIds;
+  const ciphers = numbers(fields.cipher_ids) ?? [];
+  if (exts.some((e) => e.grease) || ciphers.some(R.isGrease)) fields.grease = true;
+  const ticket = find(exts, EXT.session_ticket);
+  if (ticket) fields.session_ticket_length = ticket.length;
+  if (find(exts, EXT.early_data)) fields.early_data = true;
+  const kept: ClientHelloKept = { session_id: fields.session_id, supported_version_ids: sv, early_data: fields.early_data };
+  const ech = find(exts, EXT.encrypted_client_hello);
+  if (ech) fields.ech = ech.ech_type ?? true;
+  const version = num(fields.version_id);
+  if (version === undefined || cut) return kept;
+  if (fields.sslv2) {
+    fields.ja4 = ja4({ version, ciphers: sslv2SpecsAsSuites(ciphers), extensions: [] });
+    return kept;
+  }
+  const j = ja3(version, ciphers, extIds, numbers(find(exts, EXT.supported_groups)?.group_ids) ?? [], numbers(find(exts, EXT.ec_point_formats)?.format_ids) ?? []);
+  fields.ja3 = j.ja3;
+  fields.ja3_hash = j.ja3_hash;
+  const alpnFirst = alpn?.[0];
+  const sigAlgs = numbers(find(exts, EXT.signature_algorithms)?.sig_alg_ids) ?? [];
+  // Everything JA4 reads: JA3's text holds the version and the suites and extensions in order (GREASE left out, as
+  // JA4 leaves it out); `|` parts cannot be confused, since only the ALPN text may hold one and the last part
+  // (digits and '-') cannot.
+  const key = `${j.ja3}|${svExt ? sv.join('-') : 'none'}|${alpnFirst === undefined ? 'none' : '=' + alpnFirst}|${sigAlgs.join('-')}`;
+  let fp = ja4Cache.get(key);
+  if (fp === undefined) {
+    // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
+    const alpnBytes = alpnFirst !== undefined ? wireBytes(alpnFirst) : undefined;
+    fp = ja4({ version, supportedVersions: svExt ? sv : undefined, ciphers, extensions: extIds, alpn: alpnBytes, sigAlgs });
+    if (ja4Cache.size >= JA4_CACHE_ENTRIES) ja4Cache.delete(ja4Cache.keys().next().value!);
+    ja4Cache.set(key, fp);
+  }
+  fields.ja4 = fp;
+  return kept;
+}
+
+/**
+ * Facts of the ServerHello at the top of its event (ALPN, key share group, the PSK chosen, whether the session
+ * id echoes the client's) and its JA3S (not for a hello cut short). `clientSessionId`: the ClientHello's.
+ */
+export function enrichServerHello(fields: Fields, clientSessionId: unknown, cut: boolean): ServerHelloTaken {
+  const exts = extensionsOf(fields);
+  const cipher = num(fields.cipher_id);
+  const alpn = strings(find(exts, EXT.alpn)?.protocols);
+  if (alpn) fields.alpn = alpn;
+  const ks = find(exts, EXT.key_share);
+  const group = num(ks?.group_id);
+  if (group !== undefined) fields.key_share_group = R.groupName(group);
+  const selected = num(ks?.selected_group_id);
+  if (selected !== undefined) fields.key_share_group = R.groupName(selected);
+  const psk = find(exts, EXT.pre_shared_key);
+  if (psk) fields.psk_selected_identity = psk.selected_identity;
+  if (typeof clientSessionId === 'string' && clientSessionId.length > 0) fields.session_id_match = clientSessionId === fields.session_id;
+  const legacy = num(fields.legacy_version_id);
+  if (legacy !== undefined && cipher !== undefined && !cut) {
+    const j = ja3s(legacy, cipher, ids(exts));
+    fields.ja3s = j.ja3s;
+    fields.ja3s_hash = j.ja3s_hash;
+  }
+  return {
+    version: num(fields.version_id),
+    cipher,
+    random: typeof fields.random === 'string' ? fields.random : undefined,
+    encryptThenMac: find(exts, EXT.encrypt_then_mac) !== undefined,
+  };
+}
