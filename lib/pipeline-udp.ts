@@ -13,9 +13,8 @@
 // Finished flight, 1-RTT packets are application data (RFC 9001 §4: the handshake travels in Handshake packets),
 // the other long headers are handshake records.
 
-import { type Emit, type Event, type FlowItem, type Packet, type TlsFeed, type UdpItem, type UdpProtocol } from './events.js';
+import { flowEvent, type Emit, type Event, type FlowItem, type Packet, type TlsFeed, type UdpItem, type UdpProtocol } from './events.js';
 import type { Options } from './options.js';
-import { flowEvent } from './output/render.js';
 import { DtlsDecoder } from './dtls/index.js';
 import { QuicDecoder, type QuicFacts } from './quic/index.js';
 import { alertDescriptionName } from './registry/index.js';
