@@ -116,9 +116,10 @@ export function createUdpDecoder(options: Readonly<Options>, out: Emit): UdpCore
 function sessionView(ev: Event): Event {
   const t = ev.packet_type;
   const base = { type: 'tls.record' as const, line: ev.line, frame: ev.frame, ts: ev.ts, flow: ev.flow, dir: ev.dir, length: typeof ev.length === 'number' ? ev.length : 0 };
-  if (t === 'handshake') return { ...base, content: 'application_data', flight: ev.dir === 's2c' ? 'server_handshake' : 'client_finished', inferred: true };
-  if (t === '1rtt' || t === '0rtt') return { ...base, content: 'application_data' };
+  // The session stage reads content_id (RFC 8446 §5.1: 22 handshake, 23 application_data); the names are for show.
+  if (t === 'handshake') return { ...base, content_id: 23, content: 'application_data', flight: ev.dir === 's2c' ? 'server_handshake' : 'client_finished', inferred: true };
+  if (t === '1rtt' || t === '0rtt') return { ...base, content_id: 23, content: 'application_data' };
   // Initial, Retry, Version Negotiation and unreadable long headers carry the (plaintext) handshake: with them a
   // QUIC flow gets its tls.session even when no hello could be read.
-  return { ...base, content: 'handshake' };
+  return { ...base, content_id: 22, content: 'handshake' };
 }
