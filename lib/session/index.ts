@@ -156,7 +156,9 @@ interface ServerHelloFacts extends Seen {
 
 function clientHelloFacts(ev: TlsHandshakeEvent): ClientHelloFacts {
   return {
-    ...origin(ev),
+    line: ev.line,
+    frame: ev.frame,
+    ts: ev.ts,
     version: ev.version,
     sni: ev.sni,
     alpn: ev.alpn,
@@ -172,7 +174,9 @@ function clientHelloFacts(ev: TlsHandshakeEvent): ClientHelloFacts {
 
 function serverHelloFacts(ev: TlsHandshakeEvent): ServerHelloFacts {
   return {
-    ...origin(ev),
+    line: ev.line,
+    frame: ev.frame,
+    ts: ev.ts,
     version: ev.version,
     version_id: ev.version_id,
     cipher: ev.cipher,
