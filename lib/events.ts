@@ -1,5 +1,7 @@
 // The shapes that flow between pipeline stages, defined once. Stages import this module, never each other:
-// text|pcap → Packet → tcp → FlowItem → tls → events. Output events are plain JSON objects with a `type`.
+// text|pcap → Packet → tcp → FlowItem → tls → events. Output events are JSON objects, one interface per `type`.
+
+import type { CertificateMessage, CertificateRequest, ClientHello, HandshakeMessages, HelloVerifyRequest, KeyUpdate, NewSessionTicket, ServerHello, ServerKeyExchange, Sslv2Messages } from './messages.js';
 
 /** Where an item came from: the input line (text) or frame (pcap) that completed it, and its time. */
 export interface Origin {
@@ -148,26 +150,223 @@ export interface TlsFeed extends Origin {
   fields?: Record<string, unknown>;
 }
 
-/** An output event: one JSON object on one NDJSON line. */
-export interface Event {
+// --- output events ----------------------------------------------------------------------------------------------
+// One interface per event type, `Event` their union, discriminated on `type`. Events are open JSON objects: the
+// fields named here are typed, and a stage may add others (DTLS's message_seq, an excerpt's marks), read as
+// `unknown`. A field is optional wherever some writer leaves it out (a message cut by a gap keeps what was decoded
+// before the cut). Numbers (`…_id`) are the data the stages pass and decide on; the name beside each is added where
+// the event is written (lib/tls/render.ts). docs/events.md is the prose of this contract.
+
+/** Fields every event may carry. */
+export interface EventBase extends EventOrigin {
   type: EventType;
+  /** Flow-scoped events: the flow, numbered from 0 in order of first appearance. */
+  flow?: number;
+  /** Flow-scoped events: who sent it. */
+  dir?: Dir;
+  /** On every event of a UDP flow. */
+  protocol?: UdpProtocol;
+  [field: string]: unknown;
+}
+
+/** The origin fields an event carries (Origin less the clocks, which are not written). */
+export interface EventOrigin {
   line?: number;
   frame?: number;
   ts?: string;
-  [field: string]: unknown;
 }
+
+/** An event of one flow and direction: the TLS stage always writes `flow` and `dir` (docs/events.md). */
+type FlowScoped = EventBase;
+
+export interface PacketEvent extends EventBase {
+  type: 'packet';
+  src?: string;
+  dst?: string;
+  sport?: number;
+  dport?: number;
+  proto?: 'tcp' | 'udp';
+  seq?: number;
+  ack?: number;
+  /** tcpdump's letters: `S`, `S.`, `P.`, `F.`, `R`, `.`. */
+  flags?: string;
+  win?: number;
+  len?: number;
+  captured?: number;
+  truncated?: boolean;
+  seq_relative?: boolean;
+  fragment?: boolean;
+}
+
+export interface FlowEvent extends EventBase {
+  type: 'flow';
+  flow?: number;
+  event?: 'open' | 'close';
+  client?: string;
+  server?: string;
+  bytes?: { c2s: number; s2c: number };
+  gaps?: number;
+  end?: FlowEnd;
+}
+
+export interface TlsRecordEvent extends FlowScoped {
+  type: 'tls.record';
+  content_id?: number;
+  content?: string;
+  version_id?: number;
+  version?: string;
+  length?: number;
+  encrypted?: boolean;
+  /** A TLS 1.3 application_data record's role, inferred from its order: `server_handshake`, `client_finished`,
+   *  `early_data`. */
+  flight?: string;
+  inferred?: boolean;
+  truncated?: boolean;
+  captured?: number;
+  missing_bytes?: number;
+  after_plaintext?: number;
+  decrypted?: boolean;
+  inner_content_id?: number;
+  inner_content?: string;
+  records_skipped?: number;
+  keys_missing?: string;
+}
+
+/** Fields of every handshake message. */
+export interface HandshakeCommon {
+  msg_id?: number;
+  msg?: string;
+  length?: number;
+  truncated?: boolean;
+  malformed?: boolean;
+  over_limit?: boolean;
+  decrypted?: boolean;
+  /** An SSL 2.0 message: `msg_id` in SSL 2.0's numbering (lib/messages.ts SSLV2). */
+  sslv2?: boolean;
+}
+
+/**
+ * A handshake message of any type: the common fields, and each message's own (lib/messages.ts) typed for reading.
+ * isHandshake() narrows an event to one message by its `msg_id`.
+ */
+export interface TlsHandshakeEvent
+  extends FlowScoped,
+    HandshakeCommon,
+    Partial<ClientHello & Omit<ServerHello, 'alpn'> & CertificateMessage & CertificateRequest & ServerKeyExchange & NewSessionTicket & HelloVerifyRequest & KeyUpdate> {
+  type: 'tls.handshake';
+  /** ClientHello: the protocols offered; ServerHello: the one chosen. */
+  alpn?: string[];
+}
+
+/** A `tls.handshake` event of one message type: its own fields (lib/messages.ts). */
+export type HandshakeEvent<K extends keyof HandshakeMessages> = TlsHandshakeEvent & HandshakeMessages[K] & { msg_id: K };
+export type Sslv2HandshakeEvent<K extends keyof Sslv2Messages> = TlsHandshakeEvent & Sslv2Messages[K] & { msg_id: K; sslv2: true };
+
+/** The event is a TLS handshake message of type `id` (not an SSL 2.0 one, which numbers its messages apart). */
+export function isHandshake<K extends keyof HandshakeMessages>(ev: Event, id: K): ev is HandshakeEvent<K> {
+  return ev.type === 'tls.handshake' && ev.msg_id === id && ev.sslv2 !== true;
+}
+
+/** The event is an SSL 2.0 message of type `id`. */
+export function isSslv2Message<K extends keyof Sslv2Messages>(ev: Event, id: K): ev is Sslv2HandshakeEvent<K> {
+  return ev.type === 'tls.handshake' && ev.msg_id === id && ev.sslv2 === true;
+}
+
+export interface TlsAlertEvent extends FlowScoped {
+  type: 'tls.alert';
+  level_id?: number;
+  level?: string;
+  description_id?: number;
+  description?: string;
+  encrypted?: boolean;
+  decrypted?: boolean;
+}
+
+export interface TlsDataEvent extends FlowScoped {
+  type: 'tls.data';
+  length?: number;
+  decrypted?: boolean;
+  preview?: string;
+}
+
+/** An alert as a tls.session lists it. */
+export interface SessionAlert {
+  dir: Dir;
+  level?: string;
+  description?: string;
+  encrypted?: true;
+  inferred?: true;
+}
+
+/** A diagnosis as a tls.session carries it (lib/session/diagnosis.ts). */
+export interface SessionDiagnosis {
+  code: string;
+  /** `error`, `warning` or `info`. */
+  severity: string;
+  message: string;
+  side?: 'server' | 'client';
+}
+
+export interface TlsSessionEvent extends EventBase {
+  type: 'tls.session';
+  flow?: number;
+  client?: string;
+  server?: string;
+  version?: string | null;
+  cipher?: string | null;
+  cipher_id?: number | null;
+  sni?: string | null;
+  alpn?: string[];
+  /** null for an excerpt, whose rows do not show the outcome. */
+  established?: boolean | null;
+  resumed?: boolean | null;
+  client_cert_requested?: boolean | null;
+  client_cert_sent?: boolean | null;
+  server_certs?: (string | null)[];
+  client_certs?: (string | null)[];
+  alerts?: SessionAlert[];
+  alerts_omitted?: number;
+  ja3_hash?: string | null;
+  ja3s_hash?: string | null;
+  ja4?: string | null;
+  history?: string;
+  end?: FlowEnd;
+  diagnoses?: SessionDiagnosis[];
+  requested_ca_names?: string[];
+}
+
+export interface QuicPacketEvent extends EventBase {
+  type: 'quic.packet';
+  packet_type?: string;
+  length?: number;
+}
+
+/** An `anomaly` event as readers see it (docs/events.md lists the codes). */
+export interface AnomalyEvent extends EventBase {
+  type: 'anomaly';
+  code?: string;
+  message?: string;
+  /** tcp.gap: the hole is at the end of its direction. */
+  at_end?: boolean;
+}
+
+/** An `anomaly` as anomaly() makes it: code and message always set. */
+export interface Anomaly extends AnomalyEvent {
+  code: string;
+  message: string;
+}
+
+/** An output event: one JSON object on one NDJSON line, told apart by `type`. */
+export type Event = PacketEvent | FlowEvent | TlsRecordEvent | TlsHandshakeEvent | TlsAlertEvent | TlsDataEvent | TlsSessionEvent | QuicPacketEvent | AnomalyEvent;
+
+/** The event of one type. */
+export type EventOf<T extends EventType> = Extract<Event, { type: T }>;
 
 export const EVENT_TYPES = ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.data', 'tls.session', 'quic.packet', 'anomaly'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The default `--events` set (../shared/CONTRACT.md). */
 export const DEFAULT_EVENTS: readonly EventType[] = ['tls.handshake', 'tls.alert', 'tls.session', 'anomaly'];
-
-export interface Anomaly extends Event {
-  type: 'anomaly';
-  code: string;
-  message: string;
-}
 
 /** Copies the origin fields of an item onto an event, leaving out those that are absent. */
 export function origin(from: Origin): { line?: number; frame?: number; ts?: string } {
@@ -180,6 +379,74 @@ export function origin(from: Origin): { line?: number; frame?: number; ts?: stri
 
 export function anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): Anomaly {
   return { type: 'anomaly', ...origin(at), code, message, ...extra };
+}
+
+// --- the events of the packet and flow stages ---------------------------------------------------------------
+
+// tcpdump's order and letters for TCP flags (print-tcp.c tcp_flag_values): F S R P . U E W
+const FLAG_LETTERS: readonly [number, string][] = [
+  [0x01, 'F'],
+  [0x02, 'S'],
+  [0x04, 'R'],
+  [0x08, 'P'],
+  [0x10, '.'],
+  [0x20, 'U'],
+  [0x40, 'E'],
+  [0x80, 'W'],
+];
+
+const FLAG_STRINGS: string[] = [];
+for (let f = 0; f < 256; f++) {
+  let s = '';
+  for (const [bit, letter] of FLAG_LETTERS) if (f & bit) s += letter;
+  FLAG_STRINGS.push(s || 'none');
+}
+
+/** TCP flag bits as tcpdump prints them: `S`, `S.`, `P.`, `F.`, `R`, `.`. */
+export function flagLetters(flags: number): string {
+  return FLAG_STRINGS[flags & 0xff]!;
+}
+
+/** The `packet` event of a packet (docs/events.md, "packet"). */
+export function packetEvent(p: Packet): PacketEvent {
+  const ev: PacketEvent = {
+    type: 'packet',
+    ...origin(p),
+    src: p.src,
+    dst: p.dst,
+    sport: p.sport,
+    dport: p.dport,
+    proto: p.proto,
+  };
+  if (p.proto === 'tcp') {
+    ev.seq = p.seq;
+    ev.ack = p.ack;
+    ev.flags = flagLetters(p.flags);
+    ev.win = p.win;
+  }
+  ev.len = p.len;
+  ev.captured = p.payload.length;
+  if (p.truncated) ev.truncated = true;
+  if (p.seqRelative) ev.seq_relative = true;
+  if (p.fragment) ev.fragment = true;
+  return ev;
+}
+
+/** The `flow` event of a flow's open or close (docs/events.md, "flow"); data items have none. */
+export function flowEvent(item: FlowItem): FlowEvent {
+  if (item.kind === 'open') {
+    return { type: 'flow', ...origin(item), flow: item.flow, event: 'open', client: item.client, server: item.server };
+  }
+  if (item.kind === 'close') {
+    return { type: 'flow', ...origin(item), flow: item.flow, event: 'close', client: item.client, server: item.server, bytes: item.bytes, gaps: item.gaps, end: item.end };
+  }
+  throw new TypeError('flowEvent takes open and close items');
+}
+
+/** A JSON object (not null, not an array): what a field of an event read back from NDJSON must be before its own
+ *  fields are read, each checked for its type. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Where a stage sends its results: the next stage's items, and output events. */

@@ -13,9 +13,8 @@
 // Finished flight, 1-RTT packets are application data (RFC 9001 §4: the handshake travels in Handshake packets),
 // the other long headers are handshake records.
 
-import { type Emit, type Event, type FlowItem, type Packet, type TlsFeed, type UdpItem, type UdpProtocol } from './events.js';
+import { flowEvent, type Emit, type Event, type FlowItem, type Packet, type TlsFeed, type UdpItem, type UdpProtocol } from './events.js';
 import type { Options } from './options.js';
-import { flowEvent } from './output/render.js';
 import { DtlsDecoder } from './dtls/index.js';
 import { QuicDecoder, type QuicFacts } from './quic/index.js';
 import { alertDescriptionName } from './registry/index.js';
@@ -141,10 +140,17 @@ function sessionView(ev: Event): Event {
     dir: ev.dir,
     length: typeof ev.length === 'number' ? ev.length : 0,
   };
+  // The session stage reads content_id (RFC 8446 §5.1: 22 handshake, 23 application_data); the names are for show.
   if (t === 'handshake')
-    return { ...base, content: 'application_data', flight: ev.dir === 's2c' ? 'server_handshake' : 'client_finished', inferred: true };
-  if (t === '1rtt' || t === '0rtt') return { ...base, content: 'application_data' };
+    return {
+      ...base,
+      content_id: 23,
+      content: 'application_data',
+      flight: ev.dir === 's2c' ? 'server_handshake' : 'client_finished',
+      inferred: true,
+    };
+  if (t === '1rtt' || t === '0rtt') return { ...base, content_id: 23, content: 'application_data' };
   // Initial, Retry, Version Negotiation and unreadable long headers carry the (plaintext) handshake: with them a
   // QUIC flow gets its tls.session even when no hello could be read.
-  return { ...base, content: 'handshake' };
+  return { ...base, content_id: 22, content: 'handshake' };
 }

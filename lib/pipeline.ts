@@ -2,11 +2,10 @@
 // shown without packet headers take a side road: text → fragments → excerpt stage → flows, numbered with TCP's.
 // The stages run synchronously inside one core, so there is no stream boundary per item.
 
-import { anomaly, type Emit, type Event, type FlowItem, type Packet } from './events.js';
+import { anomaly, flowEvent, packetEvent, type Emit, type Event, type FlowItem, type Packet } from './events.js';
 import { Excerpts } from './excerpt/index.js';
 import { KeyStore } from './keylog/index.js';
 import { defaultOptions, resolveOptions, type Options, type OptionsInput } from './options.js';
-import { packetEvent } from './output/render.js';
 import { FlowStage } from './parallel/stage.js';
 import { PcapPackets, sniffing } from './pcap/index.js';
 import { createUdpDecoder } from './pipeline-udp.js';

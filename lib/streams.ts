@@ -14,13 +14,12 @@
 // where `options.events` is applied, as the fused decoder applies it at its output.
 
 import { Transform } from 'node:stream';
-import { anomaly, type Emit, type Event, type EventType, type ExcerptItem, type FlowClose, type FlowItem, type Packet } from './events.js';
+import { anomaly, flowEvent, packetEvent, type Emit, type Event, type EventType, type ExcerptItem, type FlowEvent, type FlowClose, type FlowItem, type Packet } from './events.js';
 import { Excerpts } from './excerpt/index.js';
 import { KeyStore } from './keylog/index.js';
 import { resolveOptions, type Options, type OptionsInput } from './options.js';
 import { formatStream, type FormatOptions } from './output/formats.js';
 import { TEXT_DEFAULT_SHOW } from './output/text.js';
-import { flowEvent, packetEvent } from './output/render.js';
 import { PcapPackets, sniffing } from './pcap/index.js';
 import { TLS_KEY_LOG } from './pipeline.js';
 import { createUdpDecoder } from './pipeline-udp.js';
@@ -66,7 +65,7 @@ export const FLOW_CLOSE: unique symbol = Symbol('tlsdump.flowClose');
 /** On the `flow` close event of a hex excerpt: how its tls.session is cut down to what the rows show. */
 export const EXCERPT_VERDICT: unique symbol = Symbol('tlsdump.excerptVerdict');
 
-interface CloseEvent extends Event {
+interface CloseEvent extends FlowEvent {
   [FLOW_CLOSE]?: FlowClose;
   [EXCERPT_VERDICT]?: (session: Event) => Event;
 }

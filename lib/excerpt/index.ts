@@ -202,7 +202,7 @@ export class Excerpts {
    */
   verdict(ev: Event): Event {
     const c = this.closed.get(ev.flow as number);
-    if (!c) return ev;
+    if (!c || ev.type !== 'tls.session') return ev;
     this.closed.delete(ev.flow as number);
     this.flows.delete(ev.flow as number);
     const s2c = c.s2c?.msgs ?? [];

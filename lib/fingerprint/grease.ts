@@ -1,17 +1,4 @@
-// GREASE values (RFC 8701): reserved code points that clients sprinkle into their lists so that servers learn
-// to ignore unknown values. Every fingerprint here drops them. Ground floor: imports nothing of ours.
+// GREASE values (RFC 8701), which every fingerprint here drops: the rule lives in lib/registry/grease.ts (the
+// registry names them too); fingerprints read it from there.
 
-/**
- * True for the 16 GREASE values of RFC 8701 §2 (0x0a0a, 0x1a1a, … 0xfafa): both bytes equal and of the form
- * 0x?a. The same pattern is reserved for cipher suites, extensions, groups, signature algorithms and versions.
- */
-export function isGrease(v: number): boolean {
-  return (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff) && v <= 0xffff;
-}
-
-/** The list without GREASE values, order kept. */
-export function withoutGrease(values: readonly number[]): number[] {
-  const out: number[] = [];
-  for (const v of values) if (!isGrease(v)) out.push(v);
-  return out;
-}
+export { isGrease, withoutGrease } from '../registry/grease.js';

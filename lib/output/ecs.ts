@@ -2,7 +2,9 @@
 // hello, key exchange and certificate events before it. Field names and types follow ECS 9.4.0 (vendored in
 // data/ecs/, documented in docs/ecs.md); what ECS has no field for goes under the custom field set `tlsdump.*`.
 
-import type { Event, EventType } from '../events.js';
+import { isHandshake, isSslv2Message, type Event, type EventType, type TlsSessionEvent } from '../events.js';
+import { EXT, HS, SSLV2 } from '../messages.js';
+import { worstDiagnosis } from '../session/diagnosis.js';
 import { dnAttributes } from '../x509/index.js';
 
 export const ECS_VERSION = '9.4.0';
@@ -134,8 +136,9 @@ export function dnFields(dn: string): Record<string, unknown> {
 export function x509Fields(c: CertLike): Record<string, unknown> | undefined {
   if (c.error !== undefined || typeof c.subject !== 'string') return undefined;
   const x: Record<string, unknown> = {};
-  x.subject = dnFields(c.subject);
-  if (Array.isArray(c.subject_cn) && c.subject_cn.length) (x.subject as Record<string, unknown>).common_name = c.subject_cn.filter((v) => typeof v === 'string');
+  const subject = dnFields(c.subject);
+  if (Array.isArray(c.subject_cn) && c.subject_cn.length) subject.common_name = c.subject_cn.filter((v) => typeof v === 'string');
+  x.subject = subject;
   if (typeof c.issuer === 'string') x.issuer = dnFields(c.issuer);
   const serial = str(c.serial);
   if (serial) x.serial_number = serial.toUpperCase();
@@ -173,39 +176,13 @@ function peerFields(certs: CertLike[] | undefined, into: Record<string, unknown>
   if (x.not_after) into.not_after = x.not_after;
 }
 
-const SEVERITY_RANK: Record<string, number> = { error: 3, warning: 2, info: 1 };
-
-export interface DiagnosisLike {
-  code?: unknown;
-  severity?: unknown;
-  message?: unknown;
-}
-
-/** Codes that say that something failed rather than why; among equal severities another code names the cause. */
-const GENERIC_CODES = new Set(['handshake_alert', 'handshake_incomplete', 'reset', 'capture_gap', 'no_close_notify']);
-
-function rank(d: DiagnosisLike): number {
-  return 2 * (SEVERITY_RANK[String(d.severity)] ?? 0) + (GENERIC_CODES.has(String(d.code)) ? 0 : 1);
-}
-
-/**
- * The diagnosis that best says what went wrong: the highest severity and, among those, a specific cause
- * (no_shared_cipher) before a generic one (handshake_alert); the first in order among equals.
- */
-export function worstDiagnosis(diagnoses: unknown): DiagnosisLike | undefined {
-  if (!Array.isArray(diagnoses)) return undefined;
-  let best: DiagnosisLike | undefined;
-  for (const d of diagnoses as DiagnosisLike[]) if (!best || rank(d) > rank(best)) best = d;
-  return best;
-}
-
 /** One ECS document from a tls.session and what was kept of its flow. */
-export function ecsDocument(session: Event, facts: FlowFacts, now: Date): EcsDocument {
+export function ecsDocument(session: TlsSessionEvent, facts: FlowFacts, now: Date): EcsDocument {
   const created = now.toISOString();
   const start = isoDate(facts.start);
   const end = isoDate(session.ts);
   const established = session.established === true;
-  const diagnoses = Array.isArray(session.diagnoses) ? (session.diagnoses as DiagnosisLike[]) : [];
+  const diagnoses = session.diagnoses ?? [];
   const failed = diagnoses.some((d) => d.severity === 'error');
   const worst = worstDiagnosis(diagnoses);
 
@@ -333,7 +310,7 @@ export class EcsDocuments {
       if (ev.event === 'open') this.flows.set(flow, { start: typeof ev.ts === 'string' ? ev.ts : undefined });
       else if (ev.event === 'close') {
         const f = this.flows.get(flow);
-        if (f && ev.bytes && typeof ev.bytes === 'object') f.bytes = ev.bytes as { c2s: number; s2c: number };
+        if (f && ev.bytes && typeof ev.bytes === 'object') f.bytes = ev.bytes;
         this.closing = flow;
       }
       return;
@@ -347,40 +324,33 @@ export class EcsDocuments {
     }
     if (!f || ev.type !== 'tls.handshake') return;
     const client = ev.dir === 'c2s';
-    switch (ev.msg) {
-      case 'client_hello':
-        if (!client) break;
-        if (Array.isArray(ev.ciphers)) {
-          const ids = Array.isArray(ev.cipher_ids) ? (ev.cipher_ids as unknown[]) : [];
-          // GREASE values (RFC 8701) are not ciphers the client supports; unknown ones keep their number.
-          f.ciphers = (ev.ciphers as unknown[])
-            .map((n, i) => (n === 'GREASE' ? undefined : typeof n === 'string' ? n : `0x${Number(ids[i] ?? 0).toString(16).padStart(4, '0')}`))
-            .filter((n): n is string => n !== undefined);
-        }
-        f.ja3 = str(ev.ja3_hash);
-        break;
-      case 'server_hello': {
-        if (client || ev.hello_retry_request === true) break;
-        // An SSL 2.0 SERVER-HELLO carries the server's certificate itself.
-        if (ev.sslv2 === true && Array.isArray(ev.certs)) f.serverCerts = (ev.certs as CertLike[]).slice(0, 1);
-        const exts = Array.isArray(ev.extensions) ? (ev.extensions as Record<string, unknown>[]) : [];
-        for (const e of exts) {
-          if (e.id === 16 && Array.isArray(e.protocols) && typeof e.protocols[0] === 'string') f.nextProtocol = e.protocols[0];
-          if (e.id === 51 && typeof e.group === 'string') f.curve = e.group;
-        }
-        break;
+    if (isHandshake(ev, HS.client_hello) || isSslv2Message(ev, SSLV2.client_hello)) {
+      if (!client) return;
+      if (Array.isArray(ev.ciphers)) {
+        const ids = ev.cipher_ids ?? [];
+        // GREASE values (RFC 8701) are not ciphers the client supports; a suite without a name keeps its number.
+        f.ciphers = ev.ciphers
+          .map((n, i) => (n === 'GREASE' ? undefined : typeof n === 'string' ? n : `0x${(ids[i] ?? 0).toString(16).padStart(4, '0')}`))
+          .filter((n): n is string => n !== undefined);
       }
-      case 'server_key_exchange':
-        if (!client && typeof ev.named_group === 'string') f.curve = ev.named_group;
-        break;
-      case 'certificate':
-        if (Array.isArray(ev.certs)) {
-          // Only the leaf is described by ECS; the session lists every certificate's hash.
-          const leaf = (ev.certs as CertLike[]).slice(0, 1);
-          if (client) f.clientCerts = leaf;
-          else f.serverCerts = leaf;
-        }
-        break;
+      f.ja3 = str(ev.ja3_hash);
+    } else if (isHandshake(ev, HS.server_hello) || isSslv2Message(ev, SSLV2.server_hello)) {
+      if (client || ev.hello_retry_request === true) return;
+      // An SSL 2.0 SERVER-HELLO carries the server's certificate itself.
+      if (ev.sslv2 === true && Array.isArray(ev.certs)) f.serverCerts = ev.certs.slice(0, 1);
+      for (const e of ev.extensions ?? []) {
+        if (e.id === EXT.alpn && typeof e.protocols?.[0] === 'string') f.nextProtocol = e.protocols[0];
+        if (e.id === EXT.key_share && typeof e.group === 'string') f.curve = e.group;
+      }
+    } else if (isHandshake(ev, HS.server_key_exchange)) {
+      if (!client && typeof ev.named_group === 'string') f.curve = ev.named_group;
+    } else if (isHandshake(ev, HS.certificate)) {
+      if (Array.isArray(ev.certs)) {
+        // Only the leaf is described by ECS; the session lists every certificate's hash.
+        const leaf = ev.certs.slice(0, 1);
+        if (client) f.clientCerts = leaf;
+        else f.serverCerts = leaf;
+      }
     }
   }
 

@@ -76,7 +76,7 @@ function liveText(make: (out: (s: string) => void) => TextFormatter, idleMs: num
       try {
         core.push(ev);
       } catch (err) {
-        cb(err as Error);
+        cb(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       if (idle) idle.refresh();
@@ -91,7 +91,7 @@ function liveText(make: (out: (s: string) => void) => TextFormatter, idleMs: num
         core.end();
         cb();
       } catch (err) {
-        cb(err as Error);
+        cb(err instanceof Error ? err : new Error(String(err)));
       }
     },
   });

@@ -2,7 +2,7 @@
 // alerts, resets, capture gaps) with their key facts, then the verdict. The model behind `--format mermaid` and
 // the HTML report; it holds raw strings, and each renderer escapes them for its own medium.
 
-import type { Dir, Event, EventType } from '../events.js';
+import { isRecord, type Dir, type Event, type EventType, type TlsSessionEvent } from '../events.js';
 import { isTls13Id } from '../registry/index.js';
 
 /** The event types a ladder reads (the decoder must emit them for --format mermaid and report --html). */
@@ -42,7 +42,7 @@ export interface Ladder {
   steps: Step[];
   omitted: number;
   /** The connection's `tls.session` event, when it carried TLS. */
-  session?: Event;
+  session?: TlsSessionEvent;
   /** How the flow ended (`fin`, `rst`, `timeout`, `eof`). */
   end?: string;
   tls: boolean;
@@ -91,13 +91,15 @@ export function messageFacts(ev: Event): string[] {
       if (ev.session_id_match === true) f.push(isTls13Id(num(ev.version_id)) ? 'session id echoed (compatibility mode)' : 'session id echoed (resumption)');
       break;
     case 'certificate': {
-      const certs = list(ev.certs) as Record<string, unknown>[];
+      const certs = list(ev.certs);
       if (certs.length === 0) {
         f.push('EMPTY: no certificate sent');
         break;
       }
       f.push(plural(certs.length, 'certificate'));
-      for (const c of certs.slice(0, MAX_LADDER_CERTS)) {
+      for (const item of certs.slice(0, MAX_LADDER_CERTS)) {
+        // Events read back from NDJSON (`tlsdump report --html`) may hold anything here: a non-object shows as '?'.
+        const c = isRecord(item) ? item : {};
         if (c.error !== undefined) f.push(`(not decoded: ${String(c.error)})`);
         else f.push(`${String(c.subject ?? '?')} ← issued by ${String(c.issuer ?? '?')}`);
       }
@@ -264,8 +266,8 @@ export class Ladders {
    * AES-GCM). The last single-record run of that direction becomes an alert step saying it is an inference.
    */
   private markInferredAlerts(l: Building, s: Event): void {
-    for (const a of list(s.alerts) as Record<string, unknown>[]) {
-      if (a.inferred !== true) continue;
+    for (const a of list(s.alerts)) {
+      if (!isRecord(a) || a.inferred !== true) continue;
       for (let i = l.steps.length - 1; i >= 0; i--) {
         const st = l.steps[i]!;
         if (st.kind === 'alert' && st.dir === a.dir) break;

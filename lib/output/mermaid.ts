@@ -102,10 +102,10 @@ function verdictLines(l: Ladder): string[] {
     `verdict (${whereOf(s)}): ${established ? 'established' : 'NOT established'} · ${String(s.version ?? 'no version')} · ${String(s.cipher ?? 'no cipher')}${typeof s.sni === 'string' ? ` · SNI ${s.sni}` : ''}${s.resumed === true ? ' · resumed' : ''}`,
     `client certificate: requested ${yesNo(s.client_cert_requested)}, sent ${yesNo(s.client_cert_sent)}`,
   ];
-  const alerts = Array.isArray(s.alerts) ? (s.alerts as Record<string, unknown>[]) : [];
+  const alerts = Array.isArray(s.alerts) ? s.alerts : [];
   if (alerts.length) phrases.push(`alerts: ${alerts.map((a) => `${a.dir === 's2c' ? 'server' : 'client'} ${a.encrypted === true ? `encrypted${a.inferred === true ? ' (inferred)' : ''}` : `${String(a.level)} ${String(a.description)}`}`).join('; ')}`);
   phrases.push(`history ${String(s.history ?? '')} · end ${String(s.end ?? l.end ?? '?')}`);
-  const diagnoses = (Array.isArray(s.diagnoses) ? (s.diagnoses as Record<string, unknown>[]) : [])
+  const diagnoses = (Array.isArray(s.diagnoses) ? s.diagnoses : [])
     .map((d, i) => ({ d, i }))
     .sort((a, b) => (SEVERITY_ORDER[String(a.d.severity)] ?? 3) - (SEVERITY_ORDER[String(b.d.severity)] ?? 3) || a.i - b.i)
     .map((x) => x.d);

@@ -12,7 +12,7 @@
 //   unless earlier bytes arrive before any is delivered);
 // - a packet's place is that of the first copy seen; a retransmission with other bytes is not told apart.
 
-import type { Dir, Event } from '../events.js';
+import type { Dir, Event, FlowEvent } from '../events.js';
 
 /** Most segments remembered per flow direction; older ones are forgotten (their bytes then have no position). */
 export const MAX_SEGMENTS_PER_DIR = 4096;
@@ -104,8 +104,9 @@ export class Positions {
     }
   }
 
-  private open(ev: Event): { flow: number; dir: Dir } | undefined {
-    const flow = ev.flow as number;
+  private open(ev: FlowEvent): { flow: number; dir: Dir } | undefined {
+    const flow = ev.flow;
+    if (flow === undefined) return undefined;
     const c = splitEndpoint(ev.client);
     const s = splitEndpoint(ev.server);
     if (!c || !s) return undefined;
@@ -128,11 +129,12 @@ export class Positions {
     return undefined;
   }
 
-  private close(ev: Event): void {
-    const f = this.flows.get(ev.flow as number);
-    if (!f) return;
-    for (const k of f.keys) if (this.byTuple.get(k)?.flow === ev.flow) this.byTuple.delete(k);
-    this.flows.delete(ev.flow as number);
+  private close(ev: FlowEvent): void {
+    const flow = ev.flow;
+    const f = flow === undefined ? undefined : this.flows.get(flow);
+    if (!f || flow === undefined) return;
+    for (const k of f.keys) if (this.byTuple.get(k)?.flow === flow) this.byTuple.delete(k);
+    this.flows.delete(flow);
   }
 
   private dir(ev: Event): DirTrack | undefined {

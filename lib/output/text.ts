@@ -3,7 +3,7 @@
 // key fields, then the verdict and its diagnoses. Events without a flow are printed as they come. Every string
 // that came from the input goes through sanitize() before it is printed; colours come only from here.
 
-import type { Dir, Event, EventType } from '../events.js';
+import type { Dir, Event, EventType, FlowEvent, TlsHandshakeEvent, TlsSessionEvent } from '../events.js';
 import { isTls13Id } from '../registry/index.js';
 import { paint, type Paint } from './color.js';
 import { Positions, type Place, type RecordSpan } from './positions.js';
@@ -45,7 +45,7 @@ interface Block {
   /** The last record of each direction with its span, for the SSLv2 message that follows it. */
   lastRecord: { c2s?: RecordSpan; s2c?: RecordSpan };
   closeLine?: string;
-  session?: Event;
+  session?: TlsSessionEvent;
   /** Lines of this block already written by drain(); the rest follows under a `(continued)` header. */
   drained?: boolean;
 }
@@ -313,8 +313,8 @@ export class TextFormatter {
     return [this.row(ev, dir, this.p.dim(`packet ${show(ev.flags)}${range} (${plural(len, 'byte')}${ev.truncated === true && len > 0 ? `, ${num(ev.captured) ?? 0} captured` : ''})`))];
   }
 
-  private closeText(ev: Event): string {
-    const bytes = (ev.bytes ?? {}) as { c2s?: unknown; s2c?: unknown };
+  private closeText(ev: FlowEvent): string {
+    const bytes: { c2s?: number; s2c?: number } = ev.bytes ?? {};
     const gaps = num(ev.gaps) ?? 0;
     return this.row(ev, undefined, this.p.dim(`closed (${show(ev.end)}): ${plural(num(bytes.c2s) ?? 0, 'byte')} C→S, ${plural(num(bytes.s2c) ?? 0, 'byte')} S→C${gaps ? `, ${plural(gaps, 'gap')}` : ''}`));
   }
@@ -346,7 +346,7 @@ export class TextFormatter {
     return lines;
   }
 
-  private handshakeLines(ev: Event, dir: Dir, flow: number, rel: ((r: number) => number | undefined) | undefined): string[] {
+  private handshakeLines(ev: TlsHandshakeEvent, dir: Dir, flow: number, rel: ((r: number) => number | undefined) | undefined): string[] {
     const p = this.p;
     const msg = show(ev.msg);
     const length = num(ev.length) ?? 0;
@@ -364,7 +364,7 @@ export class TextFormatter {
   }
 
   /** The fields of a ClientHello/ServerHello in wire order (RFC 8446 §4.1.2–4.1.3, RFC 5246 §7.4.1.2–7.4.1.3). */
-  private helloExplain(ev: Event, at: (r: number) => string): string[] {
+  private helloExplain(ev: TlsHandshakeEvent, at: (r: number) => string): string[] {
     const out: string[] = [];
     const client = ev.msg === 'client_hello';
     const vid = num(client ? ev.version_id : ev.legacy_version_id ?? ev.version_id) ?? 0;
@@ -392,7 +392,7 @@ export class TextFormatter {
       out.push(this.sub(`CompressionMethod ${hex(num(ev.compression_id) ?? 0, 2)} (${show(ev.compression)}) ${at(o)}`, 2));
       o += 1;
     }
-    const exts = Array.isArray(ev.extensions) ? (ev.extensions as { id?: unknown; name?: unknown; length?: unknown }[]) : [];
+    const exts = Array.isArray(ev.extensions) ? ev.extensions : [];
     if (exts.length === 0 && o >= 4 + (num(ev.length) ?? 0)) return out;
     const total = exts.reduce((s, e) => s + 4 + (num(e.length) ?? 0), 0);
     out.push(this.sub(`Extensions length ${hex(total, 4)} (${total}) ${at(o)}`, 2));
@@ -501,7 +501,7 @@ export class TextFormatter {
     return out;
   }
 
-  private verdictLines(s: Event): string[] {
+  private verdictLines(s: TlsSessionEvent): string[] {
     const p = this.p;
     const out: string[] = [];
     const yesNo = (v: unknown): string => (v === true ? 'yes' : v === false ? 'no' : 'not visible');
@@ -513,13 +513,13 @@ export class TextFormatter {
     if (typeof s.sni === 'string') facts.push(`SNI ${show(s.sni)}`);
     out.push(`  ${p.bold('verdict')}  ${head} · ${facts.join(' · ')}`);
     out.push(`           client certificate: requested ${yesNo(s.client_cert_requested)}, sent ${yesNo(s.client_cert_sent)}`);
-    const alerts = Array.isArray(s.alerts) ? (s.alerts as Record<string, unknown>[]) : [];
+    const alerts = Array.isArray(s.alerts) ? s.alerts : [];
     if (alerts.length) {
       const text = alerts.map((a) => `${a.dir === 's2c' ? 'server' : 'client'} ${a.encrypted === true ? `encrypted${a.inferred === true ? ' (inferred)' : ''}` : `${show(a.level)} ${show(a.description)}`}`).join('; ');
       out.push(`           alerts: ${text}`);
     }
     out.push(p.dim(`           history ${show(s.history)} · end ${show(s.end)} · ${where(s)}`));
-    const diagnoses = (Array.isArray(s.diagnoses) ? (s.diagnoses as Record<string, unknown>[]) : [])
+    const diagnoses = (Array.isArray(s.diagnoses) ? s.diagnoses : [])
       .map((d, i) => ({ d, i }))
       .sort((a, b) => (SEVERITY_ORDER[String(a.d.severity)] ?? 3) - (SEVERITY_ORDER[String(b.d.severity)] ?? 3) || a.i - b.i)
       .map((x) => x.d);

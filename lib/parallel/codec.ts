@@ -29,7 +29,7 @@ const P_LINE = 16;
 const P_FRAME = 32;
 const P_TS = 64;
 
-/** The fields of a packet its `packet` event shows (lib/output/render.ts packetEvent), `captured` for the payload. */
+/** The fields of a packet its `packet` event shows (packetEvent in lib/events.ts), `captured` for the payload. */
 export interface PacketView extends Omit<Packet, 'payload' | 'ipVersion' | 'time' | 'epoch'> {
   payload: { length: number };
 }

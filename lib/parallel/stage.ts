@@ -2,11 +2,10 @@
 // tls.session verdict (lib/session). Its state is per flow, so any set of flows may be given to one FlowStage and
 // another set to another (a worker thread, lib/parallel/worker.ts) with the same events for each flow.
 
-import type { Emit, Event, FlowItem } from '../events.js';
+import { flowEvent, type Emit, type Event, type FlowItem } from '../events.js';
 import type { Excerpts } from '../excerpt/index.js';
 import type { KeyStore } from '../keylog/index.js';
 import type { Options } from '../options.js';
-import { flowEvent } from '../output/render.js';
 import { Sessions } from '../session/index.js';
 import { TlsDecoder } from '../tls/index.js';
 

@@ -3,10 +3,9 @@
 // the batch (a flow item or event), where its lines end, so that the main thread can put every slot in its place.
 
 import { parentPort } from 'node:worker_threads';
-import type { Event, FlowData, Packet } from '../events.js';
+import { packetEvent, type Event, type FlowData, type Packet } from '../events.js';
 import { KeyStore } from '../keylog/index.js';
 import type { Options } from '../options.js';
-import { packetEvent } from '../output/render.js';
 import { readBatch, type Batch, type BatchObject, type PacketView } from './codec.js';
 import { FlowStage } from './stage.js';
 

@@ -18,10 +18,10 @@ import { SIGNATURE_SCHEMES, TLS12_HASH_ALGORITHMS, TLS12_SIGNATURE_ALGORITHMS } 
 import { SSLV2_CIPHER_SPECS } from './sslv2-cipher-specs.js';
 import { SSLV2_MESSAGE_TYPES } from './sslv2-message-types.js';
 import { VERSIONS } from './versions.js';
-import { isGrease } from '../fingerprint/grease.js';
+import { isGrease, isGreaseByte, withoutGrease } from './grease.js';
 
-/** RFC 8701 §2 GREASE for two-byte fields: one rule for the whole project, kept in lib/fingerprint. */
-export { isGrease };
+/** RFC 8701 §2 GREASE: one rule for the whole project (./grease.ts); lib/fingerprint reads it from here too. */
+export { isGrease, isGreaseByte, withoutGrease };
 
 export {
   ALERT_DESCRIPTIONS,
@@ -45,11 +45,6 @@ export {
   VERSIONS,
 };
 
-
-/** RFC 8701 §2: GREASE values for one-byte fields (PskKeyExchangeModes): 0x0b, 0x2a, 0x49 … 0xe4. */
-export function isGreaseByte(v: number): boolean {
-  return v <= 0xff && (v - 0x0b) % 0x1f === 0;
-}
 
 function hexName(v: number, width: number): string {
   return 'unknown_0x' + v.toString(16).padStart(width, '0');
@@ -104,6 +99,24 @@ export function signatureSchemeName(id: number): string {
  *  labels read ids, never display names, so that "TLS 1.3 (draft 23)" counts as TLS 1.3. */
 export function isTls13Id(v: number | undefined): boolean {
   return v === 0x0304 || v === 0xfefc || (v !== undefined && (v >> 8 === 0x7f || v >> 8 === 0xfb));
+}
+
+/** SSL 2.0's version id (draft-hickman: the CLIENT-HELLO's version 0x0002). */
+export const SSL2_VERSION = 0x0002;
+
+/** Versions deprecated by RFC 8996 (TLS 1.0, 1.1) and RFC 6176 / RFC 7568 (SSL 2.0, 3.0). */
+const WEAK_VERSION_IDS: ReadonlySet<number> = new Set([SSL2_VERSION, 0x0300, 0x0301, 0x0302]);
+
+export function isWeakVersionId(v: number | undefined): boolean {
+  return v !== undefined && WEAK_VERSION_IDS.has(v);
+}
+
+/** Cipher suites whose names show a NULL, EXPORT, anonymous, RC4, DES/3DES or MD5-based construction. */
+const WEAK_CIPHER = /_NULL_|_EXPORT|_anon_|_RC4_|_DES_|_3DES_|DES_192|DES_64|_MD5$|WITH_NULL|_WITH_DES|RC2/;
+
+/** A weak cipher suite (or SSL 2.0 cipher kind), told by the construction its registry name shows. */
+export function isWeakCipherId(id: number | undefined): boolean {
+  return id !== undefined && WEAK_CIPHER.test(cipherName(id));
 }
 
 export function versionName(v: number): string {

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Event } from '../events.js';
+import { isRecord, type Event, type TlsSessionEvent } from '../events.js';
 import { defaultOptions } from '../options.js';
-import { worstDiagnosis } from '../output/ecs.js';
+import { diagnosesOf, worstDiagnosis } from '../session/diagnosis.js';
 import { Ladders, LADDER_NEEDS, type Ladder } from '../output/ladder.js';
 import { decodeStream } from '../pipeline.js';
 import { sanitize } from '../output/sanitize.js';
@@ -76,7 +76,9 @@ export class HtmlReport {
   }
 
   push(value: unknown): void {
-    if (!value || typeof value !== 'object') return;
+    if (!isRecord(value) || typeof value.type !== 'string') return;
+    // Parse boundary: NDJSON read back is taken for tlsdump's own events (docs/events.md); the ladder and this page
+    // still check each field's type where they read it, so a foreign or damaged value shows as missing, not wrong.
     const ev = value as Event;
     if (ev.type === 'tls.handshake' && ev.msg === 'certificate' && typeof ev.flow === 'number') this.chain(ev);
     this.ladders.push(ev);
@@ -128,21 +130,19 @@ export class HtmlReport {
     const flow = String(ev.flow);
     let byDir = this.certs.get(flow);
     if (!byDir) this.certs.set(flow, (byDir = new Map()));
-    const list = Array.isArray(ev.certs) ? (ev.certs as Cert[]) : [];
+    const list: unknown[] = Array.isArray(ev.certs) ? ev.certs : [];
     const shas: string[] = [];
     for (const c of list) {
+      if (!isRecord(c)) continue;
       const sha = typeof c.sha256 === 'string' ? c.sha256 : '';
       shas.push(sha);
       if (this.seen.has(sha) || this.pending.has(sha)) continue;
       const keep: Cert = {};
-      for (const k of CERT_KEYS)
-        if (c[k] !== undefined)
-          keep[k] =
-            typeof c[k] === 'string'
-              ? sanitize(c[k] as string)
-              : Array.isArray(c[k])
-                ? (c[k] as unknown[]).map((x) => (typeof x === 'string' ? sanitize(x) : x))
-                : c[k];
+      for (const k of CERT_KEYS) {
+        const v = c[k];
+        if (v !== undefined)
+          keep[k] = typeof v === 'string' ? sanitize(v) : Array.isArray(v) ? v.map((x: unknown) => (typeof x === 'string' ? sanitize(x) : x)) : v;
+      }
       this.pending.set(sha, keep);
     }
     byDir.set(String(ev.dir), shas);
@@ -164,8 +164,8 @@ export class HtmlReport {
   private connection(l: Ladder): void {
     if (!l.tls) return;
     this.start();
-    const s = l.session ?? ({} as Event);
-    const diagnoses = Array.isArray(s.diagnoses) ? (s.diagnoses as Record<string, unknown>[]) : [];
+    const s: Partial<TlsSessionEvent> = l.session ?? {};
+    const diagnoses = diagnosesOf(s.diagnoses);
     const worst = worstDiagnosis(diagnoses);
     const byDir = this.certs.get(String(l.flow));
     this.certs.delete(String(l.flow));
@@ -201,13 +201,9 @@ export class HtmlReport {
       w: worst ? [this.s(worst.severity), this.s(worst.code)] : undefined,
       d: diagnoses.map((d) => [this.s(d.severity), this.s(d.code), this.s(d.message), this.s(d.side)]),
       al: Array.isArray(s.alerts)
-        ? (s.alerts as Record<string, unknown>[]).map((a) => ({
-            dir: a.dir,
-            level: this.s(a.level),
-            description: this.s(a.description),
-            encrypted: a.encrypted,
-            inferred: a.inferred,
-          }))
+        ? s.alerts
+            .filter(isRecord)
+            .map((a) => ({ dir: a.dir, level: this.s(a.level), description: this.s(a.description), encrypted: a.encrypted, inferred: a.inferred }))
         : undefined,
       st: l.steps.map((st) => [this.s(st.kind), st.dir ?? '', st.at, this.s(st.title), st.facts.map((f) => this.s(f))]),
       om: l.omitted || undefined,
@@ -230,13 +226,13 @@ const HTML_DROP =
 async function peek(input: Readable): Promise<{ head: Buffer; stream: Readable }> {
   const it = input[Symbol.asyncIterator]();
   const first = await it.next();
-  const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value as Uint8Array);
+  const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
   const rest = async function* () {
     if (!first.done) yield head;
     for (;;) {
       const n = await it.next();
       if (n.done) return;
-      yield Buffer.from(n.value as Uint8Array);
+      yield Buffer.from(n.value);
     }
   };
   return { head, stream: Readable.from(rest(), { objectMode: false }) };

@@ -8,7 +8,8 @@ import { parser } from 'stream-json';
 import { ignore } from 'stream-json/filters/ignore.js';
 import { streamValues } from 'stream-json/streamers/stream-values.js';
 import { paint, type Paint } from '../output/color.js';
-import { worstDiagnosis } from '../output/ecs.js';
+import { isRecord } from '../events.js';
+import { diagnosesOf, worstDiagnosis } from '../session/diagnosis.js';
 import { sanitize } from '../output/sanitize.js';
 
 /**
@@ -73,9 +74,8 @@ export class Report {
 
   push(value: unknown): void {
     this.values++;
-    if (!value || typeof value !== 'object') return;
-    const ev = value as Record<string, unknown>;
-    if (ev.type !== 'tls.session') return;
+    if (!isRecord(value) || value.type !== 'tls.session') return;
+    const ev = value;
     if (this.rows === 0)
       this.out(
         this.p.bold(
@@ -87,7 +87,7 @@ export class Report {
     this.rows++;
     const established = ev.established === true;
     if (established) this.established++;
-    const diagnoses = Array.isArray(ev.diagnoses) ? (ev.diagnoses as Record<string, unknown>[]) : [];
+    const diagnoses = diagnosesOf(ev.diagnoses);
     const worst = worstDiagnosis(diagnoses);
     for (const d of diagnoses) {
       const code = String(d.code);
@@ -144,7 +144,7 @@ export async function readValues(input: Readable, drop: RegExp, r: { push(v: unk
         r.push(item.value);
         cb();
       } catch (err) {
-        cb(err as Error);
+        cb(err instanceof Error ? err : new Error(String(err)));
       }
     },
     final(cb: (err?: Error | null) => void) {

@@ -43,9 +43,15 @@ export function handshakeLetter(msgId: number): string {
   return HANDSHAKE_LETTERS[msgId] ?? 'Q';
 }
 
-/** SSL 2.0 messages have their own numbering; the letters follow their TLS counterparts. */
-export function sslv2Letter(msg: string): string {
-  return msg === 'client_hello' ? 'C' : msg === 'server_hello' ? 'S' : msg === 'client_master_key' ? 'G' : 'Q';
+/** SSL 2.0 messages have their own numbering (draft-hickman §2.6); the letters follow their TLS counterparts. */
+const SSLV2_LETTERS: Record<number, string> = {
+  1: 'C', // client_hello
+  4: 'S', // server_hello
+  2: 'G', // client_master_key
+};
+
+export function sslv2Letter(msgId: number): string {
+  return SSLV2_LETTERS[msgId] ?? 'Q';
 }
 
 export class History {

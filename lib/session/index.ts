@@ -2,10 +2,11 @@
 // the negotiated facts, the mutual-TLS chain of evidence and the `diagnoses`. It reads only events, so it
 // sees exactly what a user of the NDJSON would see.
 
-import type { Dir, Emit, Event, FlowClose } from '../events.js';
-import { origin } from '../events.js';
+import type { Dir, Emit, Event, FlowClose, TlsAlertEvent, TlsHandshakeEvent, TlsRecordEvent, TlsSessionEvent } from '../events.js';
+import { isHandshake, isSslv2Message, origin } from '../events.js';
+import { ALERT, CONTENT, EXT, HS, SSLV2, type CertificateRequest, type Extension } from '../messages.js';
 import type { Options } from '../options.js';
-import { isTls13Id } from '../registry/index.js';
+import { isTls13Id, isWeakCipherId, isWeakVersionId, SSL2_VERSION } from '../registry/index.js';
 import { checkChain, type CertFacts, type Clock } from './chain.js';
 import type { Diagnosis } from './diagnosis.js';
 import { History, LETTER, handshakeLetter, sslv2Letter } from './history.js';
@@ -19,8 +20,10 @@ interface Seen {
 
 interface AlertSeen extends Seen {
   dir: Dir;
+  /** Names as the event wrote them, for the session's `alerts` and messages; verdicts read the id. */
   level?: string;
   description?: string;
+  descriptionId?: number;
   fatal: boolean;
   encrypted: boolean;
   /** Inferred from an encrypted record's size (TLS 1.3): not a fact. */
@@ -34,7 +37,7 @@ interface GapSeen extends Seen {
 }
 
 interface LastRecord {
-  content: string;
+  contentId: number;
   length: number;
   /** Part of a TLS 1.3 handshake flight (labelled by the TLS stage). */
   flight: boolean;
@@ -49,12 +52,12 @@ interface FlowState {
   server: string;
   tls: boolean;
   history: History;
-  clientHello?: Event;
-  serverHello?: Event;
+  clientHello?: ClientHelloFacts;
+  serverHello?: ServerHelloFacts;
   helloRetry: boolean;
-  serverCerts?: { certs: CertFacts[]; at: Seen };
-  clientCerts?: { certs: CertFacts[]; at: Seen };
-  certRequest?: { ev: Event; at: Seen };
+  serverCerts?: { certs: readonly CertFacts[]; at: Seen };
+  clientCerts?: { certs: readonly CertFacts[]; at: Seen };
+  certRequest?: { ev: CertificateRequest & { truncated?: boolean }; at: Seen };
   serverHelloDone?: Seen;
   clientKeyExchange?: Seen;
   certVerify?: Seen;
@@ -84,9 +87,6 @@ interface FlowState {
   keysMissing?: string;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-
 function at(s: Seen | undefined): string {
   if (s?.line !== undefined) return `at line ${s.line}`;
   if (s?.frame !== undefined) return `at frame ${s.frame}`;
@@ -98,23 +98,21 @@ function who(dir: Dir): string {
 }
 
 /** Alerts that a server sends when it rejects the client's certificate (RFC 8446 §6.2). */
-const CERT_REJECT_ALERTS = new Set([
-  'bad_certificate',
-  'unsupported_certificate',
-  'certificate_revoked',
-  'certificate_expired',
-  'certificate_unknown',
-  'unknown_ca',
-  'access_denied',
-  'decrypt_error',
+const CERT_REJECT_ALERTS: ReadonlySet<number> = new Set([
+  ALERT.bad_certificate,
+  ALERT.unsupported_certificate,
+  ALERT.certificate_revoked,
+  ALERT.certificate_expired,
+  ALERT.certificate_unknown,
+  ALERT.unknown_ca,
+  ALERT.access_denied,
+  ALERT.decrypt_error,
 ]);
 
 /** Alerts that a client sends when it rejects the server's chain. */
-const CHAIN_REJECT_ALERTS = new Set(['unknown_ca', 'bad_certificate', 'certificate_unknown']);
+const CHAIN_REJECT_ALERTS: ReadonlySet<number> = new Set([ALERT.unknown_ca, ALERT.bad_certificate, ALERT.certificate_unknown]);
 
-const WEAK_VERSIONS = new Set(['SSL 2.0', 'SSL 3.0', 'TLS 1.0', 'TLS 1.1']);
-/** Cipher suites whose names show a NULL, EXPORT, anonymous, RC4, DES/3DES or MD5-based construction. */
-const WEAK_CIPHER = /_NULL_|_EXPORT|_anon_|_RC4_|_DES_|_3DES_|DES_192|DES_64|_MD5$|WITH_NULL|_WITH_DES|RC2/;
+const rejects = (set: ReadonlySet<number>, a: AlertSeen): boolean => a.descriptionId !== undefined && set.has(a.descriptionId);
 
 /** Alerts kept per connection for its tls.session (`alerts_omitted` counts the others). */
 export const MAX_ALERTS = 64;
@@ -131,14 +129,67 @@ function sideName(dir: Dir): string {
 
 /** The fields of the hellos that the verdict reads (see session(), resumed(), shape(), hostname()): a flow keeps
  *  these, not the whole event, whose extension lists would stay resident with every live flow. */
-const CLIENT_HELLO_FACTS = ['line', 'frame', 'ts', 'version', 'sni', 'alpn', 'session_id', 'supported_versions', 'cipher_ids', 'ja3_hash', 'ja4', 'random', 'sslv2', 'truncated'];
-const SERVER_HELLO_FACTS = ['line', 'frame', 'ts', 'version', 'version_id', 'cipher', 'cipher_id', 'session_id', 'ja3s_hash', 'extensions', 'sslv2', 'truncated'];
-
-function keep(ev: Event, names: readonly string[]): Event {
-  const out: Record<string, unknown> = { type: ev.type };
-  for (const k of names) if (ev[k] !== undefined) out[k] = k === 'extensions' && Array.isArray(ev[k]) ? (ev[k] as { id?: number }[]).map((e) => ({ id: e.id })) : ev[k];
-  return out as Event;
+interface ClientHelloFacts extends Seen {
+  version?: string;
+  sni?: string | null;
+  alpn?: string[];
+  session_id?: string;
+  supported_versions?: string[];
+  ciphers: number;
+  ja3_hash?: string;
+  ja4?: string;
+  random?: string;
+  sslv2?: boolean;
 }
+
+interface ServerHelloFacts extends Seen {
+  version?: string;
+  version_id?: number;
+  cipher?: string;
+  cipher_id?: number;
+  session_id?: string;
+  ja3s_hash?: string;
+  /** The extension ids only. */
+  extensionIds: number[];
+  sslv2?: boolean;
+}
+
+function clientHelloFacts(ev: TlsHandshakeEvent): ClientHelloFacts {
+  return {
+    line: ev.line,
+    frame: ev.frame,
+    ts: ev.ts,
+    version: ev.version,
+    sni: ev.sni,
+    alpn: ev.alpn,
+    session_id: ev.session_id,
+    supported_versions: ev.supported_versions,
+    ciphers: ev.cipher_ids?.length ?? 0,
+    ja3_hash: ev.ja3_hash,
+    ja4: ev.ja4,
+    random: ev.random,
+    sslv2: ev.sslv2,
+  };
+}
+
+function serverHelloFacts(ev: TlsHandshakeEvent): ServerHelloFacts {
+  return {
+    line: ev.line,
+    frame: ev.frame,
+    ts: ev.ts,
+    version: ev.version,
+    version_id: ev.version_id,
+    cipher: ev.cipher,
+    cipher_id: ev.cipher_id,
+    session_id: ev.session_id,
+    ja3s_hash: ev.ja3s_hash,
+    extensionIds: (ev.extensions ?? []).map((e: Extension) => e.id),
+    sslv2: ev.sslv2,
+  };
+}
+
+/** A list field of an event as the TLS stage writes it: an array, or absent. */
+const listOf = <T>(v: readonly T[] | undefined): readonly T[] => (Array.isArray(v) ? v : []);
 
 export class Sessions {
   private readonly flows = new Map<number, FlowState>();
@@ -150,10 +201,10 @@ export class Sessions {
 
   /** Sees every event the earlier stages emit, in order. */
   observe(ev: Event): void {
-    const flow = num(ev.flow);
+    const flow = ev.flow;
     if (flow === undefined) return;
     if (ev.type === 'flow') {
-      if (ev.event === 'open') this.flows.set(flow, this.fresh(flow, str(ev.client) ?? '', str(ev.server) ?? ''));
+      if (ev.event === 'open') this.flows.set(flow, this.fresh(flow, ev.client ?? '', ev.server ?? ''));
       return;
     }
     const s = this.flows.get(flow);
@@ -216,29 +267,29 @@ export class Sessions {
     };
   }
 
-  private record(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
+  private record(s: FlowState, dir: Dir, ev: TlsRecordEvent, seen: Seen): void {
     s.tls = true;
     s.firstRecord ??= seen;
-    const content = str(ev.content) ?? '';
-    const length = num(ev.length) ?? 0;
+    const content = ev.content_id ?? -1;
+    const length = ev.length ?? 0;
     const client = dir === 'c2s';
-    s.lastRecord[dir] = { content, length, flight: typeof ev.flight === 'string', at: seen };
+    s.lastRecord[dir] = { contentId: content, length, flight: typeof ev.flight === 'string', at: seen };
     if (typeof ev.keys_missing === 'string') s.keysMissing ??= ev.keys_missing;
     if (ev.decrypted === true) {
       s.lastRecord[dir]!.decrypted = true;
-      this.decryptedRecord(s, dir, str(ev.inner_content) ?? '', seen);
+      this.decryptedRecord(s, dir, ev.inner_content_id ?? -1, seen);
       return;
     }
-    if (content === 'change_cipher_spec') {
+    if (content === CONTENT.change_cipher_spec) {
       s.ccs[dir] ??= seen;
       s.history.add(LETTER.changeCipherSpec, client);
       s.lastSpeaker = { dir, what: 'ChangeCipherSpec', at: seen };
-    } else if (content === 'handshake' && ev.encrypted === true) {
+    } else if (content === CONTENT.handshake && ev.encrypted === true) {
       s.encryptedRecords[dir]++;
       if (s.ccs[dir] && !s.finished[dir]) s.finished[dir] = seen;
       s.history.add(LETTER.encryptedHandshake, client);
       s.lastSpeaker = { dir, what: 'an encrypted handshake record (Finished)', at: seen };
-    } else if (content === 'application_data') {
+    } else if (content === CONTENT.application_data) {
       // TLS 1.3 hides the handshake in application_data records (RFC 8446 §5.2); the TLS stage labels the
       // server's first encrypted flight and the client's Finished flight (inferred from their order).
       if (ev.flight === 'server_handshake' || ev.flight === 'client_finished') {
@@ -256,7 +307,7 @@ export class Sessions {
       }
       s.history.add(LETTER.applicationData, client, true);
       s.lastSpeaker = { dir, what: 'application data', at: seen };
-    } else if (content === 'sslv2') {
+    } else if (content === CONTENT.sslv2) {
       // SSL 2.0 encrypts everything after CLIENT-MASTER-KEY: the first encrypted record of each side is its
       // SERVER-VERIFY / CLIENT-FINISHED, what follows is data.
       if (ev.encrypted === true) {
@@ -268,7 +319,7 @@ export class Sessions {
       }
       s.history.add(ev.encrypted === true ? LETTER.applicationData : LETTER.sslv2, client, true);
       s.lastSpeaker = { dir, what: 'an SSLv2 record', at: seen };
-    } else if (content === 'heartbeat') {
+    } else if (content === CONTENT.heartbeat) {
       s.history.add(LETTER.heartbeat, client);
     }
   }
@@ -278,61 +329,70 @@ export class Sessions {
    * here only the record counts: a protected handshake record, or data (which after both Finished messages,
    * from the server, shows the handshake was accepted).
    */
-  private decryptedRecord(s: FlowState, dir: Dir, inner: string, seen: Seen): void {
-    if (inner === 'handshake') s.encryptedRecords[dir]++;
-    if (inner !== 'application_data') return;
+  private decryptedRecord(s: FlowState, dir: Dir, inner: number, seen: Seen): void {
+    if (inner === CONTENT.handshake) s.encryptedRecords[dir]++;
+    if (inner !== CONTENT.application_data) return;
     s.appData[dir]++;
     if (s.finished.c2s && s.finished.s2c && (!this.isTls13(s) || dir === 's2c')) s.firstAppData ??= seen;
     s.history.add(LETTER.applicationData, dir === 'c2s', true);
     s.lastSpeaker = { dir, what: 'application data', at: seen };
   }
 
-  private handshake(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
+  private handshake(s: FlowState, dir: Dir, ev: TlsHandshakeEvent, seen: Seen): void {
     s.tls = true;
-    const msg = str(ev.msg) ?? '';
-    const id = num(ev.msg_id) ?? -1;
+    const id = ev.msg_id ?? -1;
+    const sslv2 = ev.sslv2 === true;
     const client = dir === 'c2s';
-    if (msg === 'server_hello' && ev.hello_retry_request === true) {
+    const hrr = isHandshake(ev, HS.server_hello) && ev.hello_retry_request === true;
+    if (hrr) {
       s.helloRetry = true;
       s.history.add(LETTER.helloRetryRequest, client);
     } else {
-      s.history.add(ev.sslv2 === true ? sslv2Letter(msg) : handshakeLetter(id), client);
+      s.history.add(sslv2 ? sslv2Letter(id) : handshakeLetter(id), client);
     }
-    s.lastSpeaker = { dir, what: msg, at: seen };
+    // The message's name, as the event wrote it, only for the text of a diagnosis.
+    s.lastSpeaker = { dir, what: ev.msg ?? '', at: seen };
     s.handshakes++;
-    switch (msg) {
-      case 'client_hello':
-        if (client) s.clientHello = keep(ev, CLIENT_HELLO_FACTS);
-        break;
-      case 'server_hello':
-        if (!client && ev.hello_retry_request !== true) s.serverHello = keep(ev, SERVER_HELLO_FACTS);
+    if (sslv2) {
+      if (client && isSslv2Message(ev, SSLV2.client_hello)) s.clientHello = clientHelloFacts(ev);
+      if (!client && isSslv2Message(ev, SSLV2.server_hello)) {
+        s.serverHello = serverHelloFacts(ev);
         // An SSL 2.0 SERVER-HELLO carries the server's certificate itself.
-        if (!client && ev.sslv2 === true && Array.isArray(ev.certs)) s.serverCerts = { certs: ev.certs as CertFacts[], at: seen };
+        if (ev.certs) s.serverCerts = { certs: listOf(ev.certs), at: seen };
+      }
+      return;
+    }
+    switch (id) {
+      case HS.client_hello:
+        if (client) s.clientHello = clientHelloFacts(ev);
         break;
-      case 'certificate': {
-        const certs = Array.isArray(ev.certs) ? (ev.certs as CertFacts[]) : [];
+      case HS.server_hello:
+        if (!client && !hrr) s.serverHello = serverHelloFacts(ev);
+        break;
+      case HS.certificate: {
+        const certs = listOf(ev.certs);
         if (client) s.clientCerts = { certs, at: seen };
         else s.serverCerts = { certs, at: seen };
         break;
       }
-      case 'certificate_request':
+      case HS.certificate_request:
         if (!client) s.certRequest = { ev, at: seen };
         break;
-      case 'server_hello_done':
+      case HS.server_hello_done:
         s.serverHelloDone = seen;
         break;
-      case 'client_key_exchange':
+      case HS.client_key_exchange:
         s.clientKeyExchange = seen;
         break;
-      case 'certificate_verify':
+      case HS.certificate_verify:
         if (client) s.certVerify = seen;
         break;
-      case 'new_session_ticket':
+      case HS.new_session_ticket:
         s.newSessionTicket = true;
         // A decrypted TLS 1.3 ticket after the client's Finished: the server accepted its flight.
         if (ev.decrypted === true && !client && s.finished.c2s && s.finished.s2c) s.firstAppData ??= seen;
         break;
-      case 'finished':
+      case HS.finished:
         // A Finished decrypted with logged secrets, or in plaintext: a NULL cipher suite protects records with a
         // MAC only (RFC 5246 §6.2.3.1).
         if (ev.decrypted === true) s.decryptedFinished[dir] ??= seen;
@@ -341,15 +401,16 @@ export class Sessions {
     }
   }
 
-  private alert(s: FlowState, dir: Dir, ev: Event, seen: Seen): void {
+  private alert(s: FlowState, dir: Dir, ev: TlsAlertEvent, seen: Seen): void {
     s.tls = true;
     const encrypted = ev.encrypted === true;
-    const level = str(ev.level);
+    const level = ev.level;
     // Fields written out, not `...seen`: under a flood of alerts the spread made this 25 times slower.
-    const a: AlertSeen = { line: seen.line, frame: seen.frame, ts: seen.ts, dir, fatal: level === 'fatal', encrypted };
+    const a: AlertSeen = { line: seen.line, frame: seen.frame, ts: seen.ts, dir, fatal: ev.level_id === ALERT.fatal, encrypted };
     if (level) a.level = level;
-    const d = str(ev.description);
+    const d = ev.description;
     if (d) a.description = d;
+    if (ev.description_id !== undefined) a.descriptionId = ev.description_id;
     s.alerts.push(a);
     if (a.fatal) s.firstFatal ??= a;
     if (s.alerts.length > MAX_ALERTS) {
@@ -365,14 +426,14 @@ export class Sessions {
   }
 
   private isTls13(s: FlowState): boolean {
-    return isTls13Id(num(s.serverHello?.version_id));
+    return isTls13Id(s.serverHello?.version_id);
   }
 
-  private session(s: FlowState, close: FlowClose): Event {
+  private session(s: FlowState, close: FlowClose): TlsSessionEvent {
     const ch = s.clientHello;
     const sh = s.serverHello;
     const tls13 = this.isTls13(s);
-    const version = str(sh?.version) ?? null;
+    const version = sh?.version ?? null;
     const fatal = s.alerts.find((a) => a.fatal);
     const handshakeDone = Boolean(s.finished.c2s && s.finished.s2c);
     // A capture that began after the handshake has no handshake message in it: `established` stays false (records
@@ -422,30 +483,30 @@ export class Sessions {
       diagnoses.push({
         code: 'keys_missing',
         severity: 'info',
-        message: `a key log was given but holds no ${s.keysMissing} for this connection (client random ${str(ch?.random) ?? '?'}), so its protected records stay opaque`,
+        message: `a key log was given but holds no ${s.keysMissing} for this connection (client random ${ch?.random ?? '?'}), so its protected records stay opaque`,
       });
     }
     if (s.serverCerts) diagnoses.push(...checkChain('server', s.serverCerts.certs, clock, at(s.serverCerts.at)));
     if (s.clientCerts) {
       const whole = s.certRequest?.ev.truncated !== true;
-      const cas = whole && Array.isArray(s.certRequest?.ev.ca_names) ? (s.certRequest.ev.ca_names as string[]) : undefined;
+      const cas = whole ? s.certRequest?.ev.ca_names : undefined;
       diagnoses.push(...checkChain('client', s.clientCerts.certs, clock, at(s.clientCerts.at), cas));
     }
     this.chainRejected(s, diagnoses);
     this.hostname(s, diagnoses);
     this.shape(s, close, fatal, established, handshakeDone, notCaptured, diagnoses);
-    this.hygiene(s, version, diagnoses);
+    this.hygiene(s, diagnoses);
 
-    const ev: Event = {
+    const ev: TlsSessionEvent = {
       type: 'tls.session',
       ...origin(close),
       flow: s.flow,
       client: s.client,
       server: s.server,
       version,
-      cipher: str(sh?.cipher) ?? null,
-      cipher_id: num(sh?.cipher_id) ?? null,
-      sni: str(ch?.sni) ?? null,
+      cipher: sh?.cipher ?? null,
+      cipher_id: sh?.cipher_id ?? null,
+      sni: ch?.sni ?? null,
       alpn: Array.isArray(ch?.alpn) ? ch.alpn : [],
       established,
       resumed,
@@ -454,16 +515,16 @@ export class Sessions {
       server_certs: (s.serverCerts?.certs ?? []).map((c) => c.sha256 ?? null),
       client_certs: (s.clientCerts?.certs ?? []).map((c) => c.sha256 ?? null),
       alerts: s.alerts.map((a) => (a.inferred ? { dir: a.dir, encrypted: true, inferred: true } : a.encrypted ? { dir: a.dir, encrypted: true } : { dir: a.dir, level: a.level, description: a.description })),
-      ja3_hash: str(ch?.ja3_hash) ?? null,
-      ja3s_hash: str(sh?.ja3s_hash) ?? null,
-      ja4: str(ch?.ja4) ?? null,
+      ja3_hash: ch?.ja3_hash ?? null,
+      ja3s_hash: sh?.ja3s_hash ?? null,
+      ja4: ch?.ja4 ?? null,
       history: s.history.toString(),
       end: close.end,
       diagnoses,
     };
     if (s.alertsOmitted > 0) ev.alerts_omitted = s.alertsOmitted;
     if (s.certRequest) {
-      ev.requested_ca_names = Array.isArray(s.certRequest.ev.ca_names) ? s.certRequest.ev.ca_names : [];
+      ev.requested_ca_names = listOf(s.certRequest.ev.ca_names).slice();
     }
     return ev;
   }
@@ -472,11 +533,10 @@ export class Sessions {
     const sh = s.serverHello;
     if (!sh) return false;
     if (tls13) {
-      const exts = Array.isArray(sh.extensions) ? (sh.extensions as { id?: number }[]) : [];
-      return exts.some((e) => e.id === 41); // pre_shared_key selected (RFC 8446 §4.2.11)
+      return sh.extensionIds.includes(EXT.pre_shared_key); // pre_shared_key selected (RFC 8446 §4.2.11)
     }
-    const chId = str(s.clientHello?.session_id);
-    const shId = str(sh.session_id);
+    const chId = s.clientHello?.session_id;
+    const shId = sh.session_id;
     if (chId && shId && chId === shId) return true;
     // An abbreviated handshake: the server goes from ServerHello straight to ChangeCipherSpec (RFC 5246 §7.3).
     return Boolean(s.ccs.s2c && !s.serverCerts && !s.serverHelloDone);
@@ -538,9 +598,9 @@ export class Sessions {
     }
     if (!req) return;
     // TLS 1.3's CertificateRequest has no certificate_types (RFC 8446 §4.3.2): the part is left out there.
-    const typeList = Array.isArray(req.ev.cert_types) ? (req.ev.cert_types as unknown[]) : undefined;
+    const typeList = req.ev.cert_types;
     const types = typeList === undefined ? 'types ?; ' : typeList.length > 0 ? `types ${typeList.join(', ')}; ` : '';
-    const cas = Array.isArray(req.ev.ca_names) ? (req.ev.ca_names as string[]) : [];
+    const cas = listOf(req.ev.ca_names);
     const cut = req.ev.truncated === true ? ' before the capture cut the message' : '';
     const names = cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}${cut}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : cut ? `no CA name${cut}` : 'any CA';
     const asked = `the server asked for a client certificate ${at(req.at)} (${types}${names})`;
@@ -563,7 +623,7 @@ export class Sessions {
     // Accepted issuers: any CA name of the request that issued a sent certificate or is one of them.
     const listed = (dn: string) => cas.some((ca) => namesMatch(ca, dn));
     const issuerListed = certs.some((c) => listed(c.issuer) || listed(c.subject));
-    const rejectAlert = fatal && fatal.dir === 's2c' && (fatal.encrypted || CERT_REJECT_ALERTS.has(fatal.description ?? '')) ? fatal : undefined;
+    const rejectAlert = fatal && fatal.dir === 's2c' && (fatal.encrypted || rejects(CERT_REJECT_ALERTS, fatal)) ? fatal : undefined;
     // A CA list cut by the capture may hold the issuer after the cut: only a whole list shows it is absent.
     const unlisted = cas.length > 0 && !issuerListed && !cut;
     if (unlisted || rejectAlert) {
@@ -593,7 +653,7 @@ export class Sessions {
   private inferTls13Alerts(s: FlowState): void {
     for (const dir of ['c2s', 's2c'] as const) {
       const last = s.lastRecord[dir];
-      if (last && last.content === 'application_data' && !last.flight && !last.decrypted && last.length === TLS13_ALERT_RECORD) {
+      if (last && last.contentId === CONTENT.application_data && !last.flight && !last.decrypted && last.length === TLS13_ALERT_RECORD) {
         s.alerts.push({ ...last.at, dir, fatal: false, encrypted: true, inferred: true });
       }
     }
@@ -607,7 +667,7 @@ export class Sessions {
 
   /** A client's fatal alert right after the server's chain points at that chain. */
   private chainRejected(s: FlowState, out: Diagnosis[]): void {
-    const a = s.alerts.find((x) => x.fatal && x.dir === 'c2s' && CHAIN_REJECT_ALERTS.has(x.description ?? ''));
+    const a = s.alerts.find((x) => x.fatal && x.dir === 'c2s' && rejects(CHAIN_REJECT_ALERTS, x));
     if (!a || !s.serverCerts) return;
     const inc = out.find((d) => d.code === 'chain_incomplete' && d.side === 'server');
     if (inc) {
@@ -617,7 +677,7 @@ export class Sessions {
   }
 
   private hostname(s: FlowState, out: Diagnosis[]): void {
-    const sni = str(s.clientHello?.sni);
+    const sni = s.clientHello?.sni;
     const leaf = s.serverCerts?.certs[0];
     if (!sni || !leaf || !isCertificate(leaf)) return;
     if (!hostnameMatches(sni, leaf)) {
@@ -645,7 +705,7 @@ export class Sessions {
     const sh = s.serverHello;
     const tls13 = this.isTls13(s);
     for (const a of s.alerts) {
-      if (a.encrypted || (a.description === 'close_notify' && !a.fatal)) continue;
+      if (a.encrypted || (a.descriptionId === ALERT.close_notify && !a.fatal)) continue;
       if (!a.fatal && handshakeDone) continue;
       out.push({
         code: 'handshake_alert',
@@ -654,15 +714,15 @@ export class Sessions {
       });
     }
     if (fatal && !sh && ch) {
-      if (fatal.description === 'protocol_version') {
-        const offered = Array.isArray(ch.supported_versions) && ch.supported_versions.length ? (ch.supported_versions as string[]).join(', ') : str(ch.version);
+      if (fatal.descriptionId === ALERT.protocol_version) {
+        const offered = ch.supported_versions?.length ? ch.supported_versions.join(', ') : ch.version;
         out.push({
           code: 'protocol_version_mismatch',
           severity: 'error',
           message: `the ${who(fatal.dir)} refused the protocol versions offered (${offered}) with protocol_version ${at(fatal)}`,
         });
-      } else if (fatal.description === 'handshake_failure' || fatal.description === 'insufficient_security') {
-        const n = Array.isArray(ch.cipher_ids) ? ch.cipher_ids.length : 0;
+      } else if (fatal.descriptionId === ALERT.handshake_failure || fatal.descriptionId === ALERT.insufficient_security) {
+        const n = ch.ciphers;
         out.push({
           code: 'no_shared_cipher',
           severity: 'error',
@@ -714,9 +774,9 @@ export class Sessions {
       out.push({ code: 'reset', severity: established ? 'warning' : 'error', message: `the connection was reset ${at(close)}` });
     }
     // SSL 2.0 has no close_notify (RFC 6176 lists its flaws; truncation attacks among them).
-    if (established && (close.end === 'fin' || close.end === 'rst') && str(sh?.version) !== 'SSL 2.0') {
+    if (established && (close.end === 'fin' || close.end === 'rst') && sh?.version_id !== SSL2_VERSION) {
       for (const dir of ['s2c', 'c2s'] as const) {
-        if (s.alerts.some((a) => a.dir === dir && (a.encrypted || a.description === 'close_notify'))) continue;
+        if (s.alerts.some((a) => a.dir === dir && (a.encrypted || a.descriptionId === ALERT.close_notify))) continue;
         out.push({
           code: 'no_close_notify',
           severity: 'info',
@@ -734,12 +794,13 @@ export class Sessions {
     }
   }
 
-  private hygiene(s: FlowState, version: string | null, out: Diagnosis[]): void {
-    if (version && WEAK_VERSIONS.has(version)) {
-      out.push({ code: 'weak_protocol', severity: 'warning', message: `the connection negotiated ${version}, which is deprecated (RFC 8996)` });
+  private hygiene(s: FlowState, out: Diagnosis[]): void {
+    const sh = s.serverHello;
+    if (isWeakVersionId(sh?.version_id)) {
+      out.push({ code: 'weak_protocol', severity: 'warning', message: `the connection negotiated ${sh?.version}, which is deprecated (RFC 8996)` });
     }
-    const cipher = str(s.serverHello?.cipher);
-    if (cipher && WEAK_CIPHER.test(cipher)) {
+    const cipher = sh?.cipher;
+    if (isWeakCipherId(sh?.cipher_id)) {
       out.push({ code: 'weak_cipher', severity: 'warning', message: `the server chose ${cipher}, a weak cipher suite` });
     }
   }

@@ -139,7 +139,7 @@ test('decrypt: without a key log nothing changes; with keys for other connection
     const stripped = other.map((e) => {
       const c: Event = { ...e };
       delete c.keys_missing;
-      if (c.type === 'tls.session') c.diagnoses = (c.diagnoses as { code: string }[]).filter((d) => d.code !== 'keys_missing');
+      if (c.type === 'tls.session') c.diagnoses = (c.diagnoses ?? []).filter((d) => d.code !== 'keys_missing');
       return c;
     });
     assert.equal(withoutKeys(stripped), withoutKeys(plain), name);

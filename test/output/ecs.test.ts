@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { dnFields, EcsDocuments, ECS_NEEDS, ECS_VERSION, splitVersion, worstDiagnosis, x509Fields, type EcsDocument } from '../../lib/output/ecs.js';
+import { dnFields, EcsDocuments, ECS_NEEDS, ECS_VERSION, splitVersion, x509Fields, type EcsDocument } from '../../lib/output/ecs.js';
+import { worstDiagnosis } from '../../lib/session/diagnosis.js';
 import { CAPTURES, FIXTURES, captureFiles, haveShared, haveTool, ROOT, testIf, tcpdumpText } from '../support/shared.js';
 import { loadAllowed, loadEcsFields, validateEcs } from './ecs-fields.js';
 
@@ -266,9 +267,10 @@ test('ecs: supported_ciphers leave GREASE out and keep unknown suites by number;
   const docs: EcsDocument[] = [];
   const b = new EcsDocuments((d) => docs.push(d));
   b.push({ type: 'flow', event: 'open', flow: 3, client: '10.0.0.1:5000', server: '10.0.0.2:443' });
-  b.push({ type: 'tls.handshake', flow: 3, dir: 'c2s', msg: 'client_hello', cipher_ids: [0x0a0a, 0xc02f, 0x5600], ciphers: ['GREASE', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', null], ja3_hash: 'abc' });
-  b.push({ type: 'tls.handshake', flow: 3, dir: 's2c', msg: 'server_hello', extensions: [{ id: 16, name: 'application_layer_protocol_negotiation', length: 5, protocols: ['H2'] }] });
-  b.push({ type: 'tls.handshake', flow: 3, dir: 's2c', msg: 'server_key_exchange', named_group: 'secp256r1' });
+  // A name missing from the list (null) stands for a suite the writer could not name: it keeps its number.
+  b.push({ type: 'tls.handshake', flow: 3, dir: 'c2s', msg_id: 1, msg: 'client_hello', cipher_ids: [0x0a0a, 0xc02f, 0x5600], ciphers: ['GREASE', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', null], ja3_hash: 'abc' } as Event);
+  b.push({ type: 'tls.handshake', flow: 3, dir: 's2c', msg_id: 2, msg: 'server_hello', extensions: [{ id: 16, name: 'application_layer_protocol_negotiation', length: 5, protocols: ['H2'] }] });
+  b.push({ type: 'tls.handshake', flow: 3, dir: 's2c', msg_id: 12, msg: 'server_key_exchange', named_group: 'secp256r1' });
   b.push({ type: 'flow', event: 'close', flow: 3, bytes: { c2s: 1, s2c: 2 } });
   b.push({ type: 'tls.session', flow: 3, client: '10.0.0.1:5000', server: '10.0.0.2:443', version: 'TLS 1.2', established: true, diagnoses: [] });
   assert.is(docs.length, 1);

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Event } from '../../lib/events.js';
+import type { CertificateEntry } from '../../lib/messages.js';
 import { FIXTURES } from '../support/shared.js';
 import { HOSTILE } from './mutate.js';
 
@@ -31,7 +32,8 @@ export const EVIL_STRINGS: readonly string[] = [
 export function evilConnection(flow = 0): Event[] {
   const client = `10.0.0.1:${40000 + flow}`;
   const server = '10.0.0.2:443';
-  const certs = EVIL_STRINGS.slice(0, 4).map((s, i) => ({ subject: `CN=${s}`, issuer: `CN=${EVIL_STRINGS[i + 4]}`, sha256: String(i).repeat(64), not_before: '2020-01-01T00:00:00Z', not_after: '2030-01-01T00:00:00Z', san: [s] }));
+  // Only the fields the formatters print: a decoded certificate has more (lib/x509), so the list is cast.
+  const certs = EVIL_STRINGS.slice(0, 4).map((s, i) => ({ subject: `CN=${s}`, issuer: `CN=${EVIL_STRINGS[i + 4]}`, sha256: String(i).repeat(64), not_before: '2020-01-01T00:00:00Z', not_after: '2030-01-01T00:00:00Z', san: [s] })) as unknown as CertificateEntry[];
   return [
     { type: 'flow', line: 1, flow, event: 'open', client, server },
     { type: 'tls.handshake', line: 2, flow, dir: 'c2s', msg_id: 1, msg: 'client_hello', length: 200, version: 'TLS 1.2', sni: EVIL_STRINGS.join(' | '), cipher_ids: [4865], alpn: [EVIL_STRINGS[5]!] },

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../../lib/events.js';
+import type { CertificateEntry } from '../../lib/messages.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { Ladders, type Ladder } from '../../lib/output/ladder.js';
@@ -136,7 +137,7 @@ test('mermaid: evil certificate subjects, CA names, SNI and diagnosis text stay 
 test('mermaid: a connection with very many steps stays under Mermaid\'s 50,000-character limit and says how many it left out', () => {
   const events: Event[] = [{ type: 'flow', line: 1, flow: 0, event: 'open', client: '10.0.0.1:1', server: '10.0.0.2:443' }];
   const subject = 'CN=' + 'x'.repeat(200);
-  for (let i = 0; i < 400; i++) events.push({ type: 'tls.handshake', line: 2 + i, flow: 0, dir: i % 2 ? 's2c' : 'c2s', msg_id: 11, msg: 'certificate', length: 900, certs: [{ subject, issuer: subject }, { subject, issuer: subject }] });
+  for (let i = 0; i < 400; i++) events.push({ type: 'tls.handshake', line: 2 + i, flow: 0, dir: i % 2 ? 's2c' : 'c2s', msg_id: 11, msg: 'certificate', length: 900, certs: [{ subject, issuer: subject }, { subject, issuer: subject }] as unknown as CertificateEntry[] });
   events.push({ type: 'tls.session', line: 500, flow: 0, client: '10.0.0.1:1', server: '10.0.0.2:443', established: false, diagnoses: [] });
   const text = mermaidOf(events);
   checkStatements(text);
