@@ -50,8 +50,9 @@ export interface HalfHost {
   data(bytes: Uint8Array, at: Origin, afterGap: boolean, pos: number, waitFor: number | undefined, notes: Note[] | undefined, owned: boolean): void;
   anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): void;
   /** Bytes this direction holds changed by `delta` (for the total memory bound); `kept`: delivered bytes kept
-   *  for overlap checks, the first to go under pressure. */
-  memory(delta: number, kept?: boolean): void;
+   *  for overlap checks, the first to go under pressure; `pieces`: the change in the number of separately held
+   *  pieces (each a few objects besides its bytes, counted by the memory budget). */
+  memory(delta: number, kept: boolean, pieces: number): void;
 }
 
 export interface HalfLimits {
@@ -379,7 +380,7 @@ export class HalfStream {
       if (first && first.pos <= this.next) {
         this.pending.shift();
         this.pendingBytes -= first.bytes.length;
-        this.host.memory(-first.bytes.length);
+        if (first.bytes.length > 0) this.host.memory(-first.bytes.length, false, -1);
         if (first.end > this.next) this.deliver(first, true);
         this.markLost(first.extent, first.at);
         continue;
@@ -505,7 +506,7 @@ export class HalfStream {
 
   /** Forgets the delivered bytes kept for overlap checks (total memory bound). */
   dropKept(): void {
-    if (this.keptBytes > 0) this.host.memory(-this.keptBytes, true);
+    if (this.kept.length > 0) this.host.memory(-this.keptBytes, true, -this.kept.length);
     this.kept = NONE;
     this.keptBytes = 0;
     this.arena = EMPTY;
@@ -532,7 +533,9 @@ export class HalfStream {
   }
 
   private dropPending(): void {
-    if (this.pendingBytes > 0) this.host.memory(-this.pendingBytes);
+    let pieces = 0;
+    for (const s of this.pending) if (s.bytes.length > 0) pieces++;
+    if (pieces > 0) this.host.memory(-this.pendingBytes, false, -pieces);
     this.pending = NONE;
     this.pendingBytes = 0;
   }
@@ -602,11 +605,11 @@ export class HalfStream {
     if (this.kept === NONE) this.kept = [];
     this.kept.push({ pos, bytes: copy });
     this.keptBytes += copy.length;
-    this.host.memory(copy.length, true);
+    this.host.memory(copy.length, true, 1);
     while (this.kept.length > 1 && this.keptBytes - this.kept[0]!.bytes.length >= window) {
       const k = this.kept.shift()!;
       this.keptBytes -= k.bytes.length;
-      this.host.memory(-k.bytes.length, true);
+      this.host.memory(-k.bytes.length, true, -1);
     }
   }
 
@@ -671,7 +674,7 @@ export class HalfStream {
     if (this.pending === NONE) this.pending = [];
     this.pending.splice(i, 0, { pos: from, end: to, extent: to, bytes: copy, at, waitFor });
     this.pendingBytes += copy.length;
-    this.host.memory(copy.length);
+    this.host.memory(copy.length, false, 1);
   }
 
   /** Buffers a marker of uncaptured bytes, after any buffered bytes that already cover its start. */
