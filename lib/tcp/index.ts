@@ -53,10 +53,10 @@ import { tlsRoleHint } from './hint.js';
  * 2 KB in this stage and as much again after it; rounded up, since a flow's objects outlive the flow until the
  * next major GC.
  */
-export const FLOW_BYTES = 6144;
+export const FLOW_BYTES = 8192;
 /** What each separately held piece of bytes costs besides its bytes: its entry object, the typed array and its
  *  own ArrayBuffer (with the allocator's header), and the origin it keeps. */
-export const PIECE_BYTES = 320;
+export const PIECE_BYTES = 384;
 
 /** The Reassembler's bookkeeping for one live flow: the flow's host (where its output goes and its held bytes are
  *  counted), its place in the eviction clock, and whether it waits in the lingering queue or a holders queue. */
