@@ -4,7 +4,7 @@
 import { ACK, FIN, RST, SYN, anomaly, type Dir, type Emit, type FlowEnd, type FlowItem, type Origin, type Packet, type Sink } from '../events.js';
 import { own } from '../bytes.js';
 import { seqAdd } from '../seq.js';
-import { HalfStream, type HalfHost, type HalfLimits, type Note } from './half.js';
+import { HalfStream, type HalfHost, type HalfLimits, type Note, type TotalLimit } from './half.js';
 
 export type Side = 0 | 1;
 
@@ -248,9 +248,9 @@ export class Flow {
   }
 
   /** Declares the oldest holes lost and releases queued output, to get under the total bound. */
-  relieve(limit: number): void {
+  relieve(name: TotalLimit, limit: number): void {
     for (const h of this.halves) h.dropKept();
-    for (const h of this.halves) h.relieve(this.pkts, limit);
+    for (const h of this.halves) h.relieve(this.pkts, name, limit);
     this.release(true);
     if (this.clientSide === undefined && this.queuedBytes > 0) this.decide(this.byPorts());
   }

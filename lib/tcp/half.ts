@@ -64,6 +64,9 @@ export interface HalfLimits {
   gapGracePackets: number;
 }
 
+/** The bounds over all flows under which a hole may be given up: held bytes, or the memory budget. */
+export type TotalLimit = 'maxTotalBufferBytes' | 'maxMemoryBytes';
+
 /** How hard `flush` pushes: only certain holes, holes until under the buffer limit, or every hole. */
 export type FlushMode = 'normal' | 'limit' | 'force';
 
@@ -138,7 +141,7 @@ export class HalfStream {
   /** Counts kept for the close: retransmitted, late (out-of-order) and before-start segments; made on first use
    *  (this object exists once per direction of up to maxFlows flows, so it stays small). */
   private tallies: { retrans?: Tally; late?: Tally; beforeStart?: Tally } | undefined;
-  /** Buffer limits already reported (bit 1: per flow, bit 2: total). */
+  /** Buffer limits already reported (bit 1: per flow, bit 2: total, bit 4: memory budget). */
   private limitsHit = 0;
   private lastAt: Origin | undefined;
 
@@ -476,13 +479,13 @@ export class HalfStream {
     this.dropKept();
   }
 
-  /** Declares the oldest hole lost and delivers what follows, to free buffer (total memory bound). */
-  relieve(now: number, limit: number): void {
+  /** Declares the oldest hole lost and delivers what follows, to free buffer (a bound over all flows: `name`). */
+  relieve(now: number, name: TotalLimit, limit: number): void {
     const before = this.pendingBytes;
     const first = this.pending[0];
     if (!first) return;
     if (first.pos > this.next) {
-      this.limitHit('maxTotalBufferBytes', limit);
+      this.limitHit(name, limit);
       this.declare(first.pos - this.next, this.lastAt);
       this.next = first.pos;
     }
@@ -491,8 +494,8 @@ export class HalfStream {
   }
 
   /** A buffer limit made us give up on a hole: said once per direction and limit, since it is not a capture loss. */
-  private limitHit(name: 'maxFlowBufferBytes' | 'maxTotalBufferBytes', value: number): void {
-    const bit = name === 'maxFlowBufferBytes' ? 1 : 2;
+  private limitHit(name: 'maxFlowBufferBytes' | TotalLimit, value: number): void {
+    const bit = name === 'maxFlowBufferBytes' ? 1 : name === 'maxTotalBufferBytes' ? 2 : 4;
     if (this.limitsHit & bit) return;
     this.limitsHit |= bit;
     const what = name === 'maxFlowBufferBytes' ? 'this direction' : 'all flows';

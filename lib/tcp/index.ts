@@ -42,7 +42,7 @@ import { ACK, SYN, anomaly, type Emit, type FlowItem, type Packet, type Sink } f
 import type { Options } from '../options.js';
 import { seqGe } from '../seq.js';
 import { Flow, endpoint, originOf, type Closed, type FlowHost, type RoleHint, type Side } from './flow.js';
-import type { HalfLimits } from './half.js';
+import type { HalfLimits, TotalLimit } from './half.js';
 import { tlsRoleHint } from './hint.js';
 
 /**
@@ -201,7 +201,7 @@ export class Reassembler {
       t.lingerDue = this.pkts + this.limits.gapGracePackets;
       this.lingering.push({ t, due: t.lingerDue });
     }
-    if (this.total > this.opts.maxTotalBufferBytes) this.relieve();
+    if (this.total > this.opts.maxTotalBufferBytes) this.relieve('maxTotalBufferBytes', this.opts.maxTotalBufferBytes, () => this.total);
     if (this.footprint > this.opts.maxMemoryBytes) this.shed(t);
   }
 
@@ -226,12 +226,13 @@ export class Reassembler {
   }
 
   /**
-   * Over the memory budget (maxMemoryBytes): evicts the least recently active flows, never the one at hand
-   * (`current`), until live flows fit. The limits on held bytes act first (relieve), so what is evicted here is
-   * mostly flows that are many, not flows that hold much.
+   * Over the memory budget (maxMemoryBytes): first the held bytes go as under maxTotalBufferBytes (kept bytes, then
+   * the oldest holders' holes declared lost: a flow loses the chance that a hole fills, not its future), then the
+   * least recently active flows are evicted, never the one at hand (`current`), until live flows fit.
    */
   private shed(current: Tracked): void {
     const max = this.opts.maxMemoryBytes;
+    this.relieve('maxMemoryBytes', max, () => this.footprint);
     const why = `live flows passed maxMemoryBytes (${max}): the least recently active one was closed`;
     while (this.footprint > max && this.live.size > 1) {
       if (!this.evictOne(current, why)) break;
@@ -327,18 +328,18 @@ export class Reassembler {
     }
   }
 
-  /** Over maxTotalBufferBytes: forget kept bytes, then declare the oldest holders' holes lost. */
-  private relieve(): void {
-    const max = this.opts.maxTotalBufferBytes;
-    while (this.total > max) {
+  /** Over a bound on all flows (`name`, `max`; `used` measures against it): forget kept bytes, then declare the
+   *  oldest holders' holes lost. */
+  private relieve(name: TotalLimit, max: number, used: () => number): void {
+    while (used() > max) {
       const t = this.keptQueue.take();
       if (!t) break;
       t.flow.dropKept();
     }
-    for (let n = this.bufferQueue.size; n > 0 && this.total > max; n--) {
+    for (let n = this.bufferQueue.size; n > 0 && used() > max; n--) {
       const t = this.bufferQueue.take();
       if (!t) break;
-      t.flow.relieve(max);
+      t.flow.relieve(name, max);
       if (t.held - t.keptHeld > 0 && !t.inBufferQueue) this.bufferQueue.add(t, this.live.size);
     }
   }
