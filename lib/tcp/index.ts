@@ -233,6 +233,12 @@ export class Reassembler {
   private shed(current: Tracked): void {
     const max = this.opts.maxMemoryBytes;
     this.relieve('maxMemoryBytes', max, () => this.footprint);
+    // Bytes delivered past the declared holes were kept for overlap checks: let them go too before evicting.
+    while (this.footprint > max) {
+      const t = this.keptQueue.take();
+      if (!t) break;
+      t.flow.dropKept();
+    }
     const why = `live flows passed maxMemoryBytes (${max}): the least recently active one was closed`;
     while (this.footprint > max && this.live.size > 1) {
       if (!this.evictOne(current, why)) break;

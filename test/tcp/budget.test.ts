@@ -51,6 +51,21 @@ test('budget: over maxMemoryBytes the least recently active flows are evicted, a
   for (const f of evicted) assert.ok(items.some((i) => i.kind === 'data' && i.flow === f && i.dir === 'c2s'));
 });
 
+test('budget: held bytes go before flows: holes are declared lost (tcp.buffer_limit, maxMemoryBytes) while that suffices', () => {
+  // Room for every flow's fixed cost and part of what they hold.
+  const max = 40 * FLOW_BYTES + 20 * 2000;
+  let most = 0;
+  const { items, events } = run(halfOpen(40), { maxMemoryBytes: max }, (r) => (most = Math.max(most, r.footprint)));
+  assert.ok(most <= max, `footprint ${most} within ${max}`);
+  const limits = events.filter((e) => e.code === 'tcp.buffer_limit');
+  assert.ok(limits.length > 0);
+  assert.is(limits[0]!.limit, 'maxMemoryBytes');
+  assert.equal(events.filter((e) => e.code === 'tcp.evicted'), []);
+  // The oldest flows' server bytes were delivered after a declared hole; all flows closed at the end of input.
+  assert.ok(items.some((i) => i.kind === 'data' && i.flow === 0 && i.dir === 's2c' && i.afterGap));
+  assert.ok(items.filter((i) => i.kind === 'close').every((c) => c.kind === 'close' && c.end === 'eof'));
+});
+
 test('budget: with the default budget the same flows all stay live to the end', () => {
   const { items, events } = run(halfOpen(40), {});
   assert.ok(items.filter((i) => i.kind === 'close').every((c) => c.kind === 'close' && c.end === 'eof'));
