@@ -21,6 +21,10 @@ export interface Options {
   maxTotalBufferBytes: number;
   /** Live flows kept at once, TCP and UDP each; beyond it the least recently active flow is evicted. */
   maxFlows: number;
+  /** Memory live TCP flows may take, per decoder instance (a caller that runs several splits it between them): a
+   *  fixed cost per flow for its state in every stage plus the bytes it holds, each piece at its footprint
+   *  (lib/tcp/index.ts FLOW_BYTES, PIECE_BYTES); beyond it the least recently active flows are evicted. */
+  maxMemoryBytes: number;
   /** Largest TLS handshake message accepted, in bytes. */
   maxHandshakeBytes: number;
   /** Most certificates decoded per chain. */
@@ -54,6 +58,7 @@ export const LIMITS: readonly OptionSpec[] = [
   { key: 'maxFlowBufferBytes', flag: '--max-flow-buffer', default: 1 << 20, help: 'out-of-order bytes buffered per flow direction before a hole is declared lost', example: '--max-flow-buffer 262144' },
   { key: 'maxTotalBufferBytes', flag: '--max-total-buffer', default: 64 << 20, help: 'out-of-order bytes buffered across all flows', example: '--max-total-buffer 16777216' },
   { key: 'maxFlows', flag: '--max-flows', default: 20000, help: 'live TCP flows tracked at once (a few KB each), and as many UDP flows; the least recently active is evicted beyond it', example: '--max-flows 100000' },
+  { key: 'maxMemoryBytes', flag: '--max-memory', default: 32 << 20, help: 'memory live TCP flows may take: about 8 KB per flow plus the bytes each holds; the least recently active flows are evicted beyond it', example: '--max-memory 268435456' },
   { key: 'maxHandshakeBytes', flag: '--max-handshake-bytes', default: 1 << 18, help: 'largest TLS handshake message decoded', example: '--max-handshake-bytes 65536' },
   { key: 'maxCertsPerChain', flag: '--max-certs', default: 16, help: 'most certificates decoded per Certificate message', example: '--max-certs 8' },
   { key: 'overlapWindowBytes', flag: '--overlap-window', default: 65536, help: 'delivered bytes kept per flow direction to compare retransmissions against (overlap conflicts)', example: '--overlap-window 16384' },

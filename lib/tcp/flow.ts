@@ -4,7 +4,7 @@
 import { ACK, FIN, RST, SYN, anomaly, type Dir, type Emit, type FlowEnd, type FlowItem, type Origin, type Packet, type Sink } from '../events.js';
 import { own } from '../bytes.js';
 import { seqAdd } from '../seq.js';
-import { HalfStream, type HalfHost, type HalfLimits, type Note } from './half.js';
+import { HalfStream, type HalfHost, type HalfLimits, type Note, type TotalLimit } from './half.js';
 
 export type Side = 0 | 1;
 
@@ -25,34 +25,11 @@ export function endpoint(ip: string, port: number): string {
 }
 
 /**
- * The start of a ClientHello: a TLS handshake record (0x16 0x03 …) whose first message is client_hello (1), or
- * an SSLv2 two-byte record header (high bit set) with CLIENT-HELLO (1) and a version 0.2 or 3.x (RFC 6101 E.1).
+ * Which end sent a payload, as the layer above TCP judges from its first bytes (for TLS: a ClientHello, or the
+ * start of the server's flight, lib/tcp/hint.ts): 'client', 'server', or undefined when the bytes do not tell.
+ * The TCP stage asks it only while a flow's roles are unknown (no SYN seen), for packets that are not RSTs.
  */
-export function looksLikeClientHello(b: Uint8Array): boolean {
-  if (b.length >= 3 && b[0] === 0x16 && b[1] === 0x03 && b[2]! <= 0x04) return b.length < 6 || b[5] === 0x01;
-  if (b.length >= 5 && (b[0]! & 0x80) !== 0 && b[2] === 0x01) return b[3] === 0x03 || (b[3] === 0x00 && b[4] === 0x02);
-  return false;
-}
-
-/**
- * The start of the server's flight: a TLS handshake record whose first message only a server sends, ServerHello
- * (2), NewSessionTicket (4, RFC 5077 §3.3), ServerKeyExchange (12), CertificateRequest (13) or ServerHelloDone (14)
- * (RFC 5246 §7.4), with a handshake
- * length that fits the record (an encrypted Finished starts with random bytes); or an SSLv2 SERVER-HELLO (4).
- */
-export function looksLikeServerFlight(b: Uint8Array): boolean {
-  if (b.length >= 6 && b[0] === 0x16 && b[1] === 0x03 && b[2]! <= 0x04) {
-    const t = b[5]!;
-    if (t !== 2 && t !== 4 && t !== 12 && t !== 13 && t !== 14) return false;
-    if (b.length < 9) return true;
-    const recLen = (b[3]! << 8) | b[4]!;
-    const hsLen = (b[6]! << 16) | (b[7]! << 8) | b[8]!;
-    return hsLen + 4 <= recLen || (recLen >= 1 << 14 && hsLen < 1 << 16);
-  }
-  // draft-hickman §2.6: SERVER-HELLO is msg 4, then session-id-hit, certificate type, version 0.2.
-  if (b.length >= 7 && (b[0]! & 0x80) !== 0 && b[2] === 0x04) return b[5] === 0x00 && b[6] === 0x02;
-  return false;
-}
+export type RoleHint = (payload: Uint8Array) => 'client' | 'server' | undefined;
 
 /** Ports on which TLS servers listen (IANA; implicit TLS and STARTTLS protocols), to guess roles without TLS evidence. */
 const SERVER_PORTS = new Set([21, 25, 110, 143, 389, 443, 465, 563, 587, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 3306, 5061, 5222, 5223, 5269, 5432, 5671, 6514, 8443, 8883]);
@@ -91,11 +68,13 @@ export interface Closed {
   reopens: boolean;
 }
 
-/** Where a flow sends its items and events, and reports the bytes it holds. */
+/** Where a flow sends its items and events, and reports the bytes it holds (for the Reassembler's bounds). */
 export interface FlowHost {
   next: Sink<FlowItem>;
   emit: Emit;
-  memory(flow: Flow, delta: number, kept: boolean): void;
+  /** Held bytes changed by `delta` (`kept`: delivered bytes kept for overlap checks), in `pieces` more or fewer
+   *  separately held pieces. */
+  memory(delta: number, kept: boolean, pieces: number): void;
 }
 
 /** What one direction of a flow calls back into (one small object per direction, not three closures). */
@@ -113,8 +92,8 @@ class SideHost implements HalfHost {
     this.flow.fromSide(this.side, { kind: 'anomaly', pos: this.flow.halfNext(this.side), code, message, at, extra });
   }
 
-  memory(delta: number, kept?: boolean): void {
-    this.flow.held_(delta, kept === true);
+  memory(delta: number, kept: boolean, pieces: number): void {
+    this.flow.held_(delta, kept, pieces);
   }
 }
 
@@ -136,20 +115,9 @@ export class Flow {
    *  object exists for each of up to maxFlows flows. */
   private hold: [Held[], Held[]] | undefined;
   private heldBytes = 0;
-  /** Bytes held (buffered, kept, queued), for the total bound; `keptHeld` of them kept for overlap checks. */
-  held = 0;
-  keptHeld = 0;
-  /** In the Reassembler's queues of holders (kept bytes; other bytes). */
-  inKeptQueue = false;
-  inBufferQueue = false;
   /** Packets seen, in all and per side. */
   pkts = 0;
   private readonly sidePkts: [number, number] = [0, 0];
-  /** The Reassembler's packet count at this flow's last packet, and when it was last queued for eviction. */
-  touched = 0;
-  queuedAt = 0;
-  /** Set when the flow ended (FIN/RST) with something still missing: the packet count at which it is finished. */
-  lingerDue: number | undefined;
   readonly first: Origin;
   last: Origin;
   lastTime: number | undefined;
@@ -165,6 +133,7 @@ export class Flow {
     p: Packet,
     private readonly limits: HalfLimits,
     private readonly host: FlowHost,
+    private readonly hint: RoleHint,
   ) {
     this.names = [endpoint(p.src, p.sport), endpoint(p.dst, p.dport)];
     this.src0 = p.src;
@@ -185,8 +154,8 @@ export class Flow {
   }
 
   /** From a direction (SideHost): bytes held changed. */
-  held_(delta: number, kept: boolean): void {
-    this.memory(delta, kept);
+  held_(delta: number, kept: boolean, pieces: number): void {
+    this.host.memory(delta, kept, pieces);
   }
 
   sideOf(p: Packet): Side {
@@ -241,8 +210,11 @@ export class Flow {
       const sa = flags & (SYN | ACK);
       if (sa === SYN) this.decide(side);
       else if (sa === (SYN | ACK)) this.decide(other);
-      else if (!(flags & RST) && looksLikeClientHello(p.payload)) this.decide(side);
-      else if (!(flags & RST) && looksLikeServerFlight(p.payload)) this.decide(other);
+      else if (!(flags & RST)) {
+        const role = this.hint(p.payload);
+        if (role === 'client') this.decide(side);
+        else if (role === 'server') this.decide(other);
+      }
     }
     if (flags & RST) this.rstSeen = true;
     if (flags & FIN) half.finSent = true;
@@ -276,9 +248,9 @@ export class Flow {
   }
 
   /** Declares the oldest holes lost and releases queued output, to get under the total bound. */
-  relieve(limit: number): void {
+  relieve(name: TotalLimit, limit: number): void {
     for (const h of this.halves) h.dropKept();
-    for (const h of this.halves) h.relieve(this.pkts, limit);
+    for (const h of this.halves) h.relieve(this.pkts, name, limit);
     this.release(true);
     if (this.clientSide === undefined && this.queuedBytes > 0) this.decide(this.byPorts());
   }
@@ -335,7 +307,9 @@ export class Flow {
       if (e.kind === 'data') this.data(e.side, e.bytes, e.at, e.afterGap, e.owned);
       else this.anomaly(e.side, e.code, e.message, e.at, e.extra);
     }
-    this.memory(-this.queuedBytes);
+    let pieces = 0;
+    for (const e of q) if (e.kind === 'data') pieces++;
+    this.memory(-this.queuedBytes, -pieces);
     this.queuedBytes = 0;
   }
 
@@ -360,7 +334,7 @@ export class Flow {
         item.owned = true;
       }
       this.heldBytes += item.bytes.length;
-      this.memory(item.bytes.length);
+      this.memory(item.bytes.length, 1);
     }
     item.since = this.pkts;
     h.push(item);
@@ -417,7 +391,7 @@ export class Flow {
     const item = this.hold![side].shift()!;
     if (item.kind === 'data') {
       this.heldBytes -= item.bytes.length;
-      this.memory(-item.bytes.length);
+      this.memory(-item.bytes.length, -1);
     }
     return item;
   }
@@ -441,7 +415,7 @@ export class Flow {
       const copy = owned ? bytes : own(bytes);
       (this.queue ??= []).push({ side, kind: 'data', bytes: copy, at, afterGap, owned: true });
       this.queuedBytes += copy.length;
-      this.memory(copy.length);
+      this.memory(copy.length, 1);
       return;
     }
     this.host.next({ kind: 'data', ...at, flow: this.id, dir: this.dir(side), bytes, afterGap });
@@ -457,10 +431,9 @@ export class Flow {
     this.host.emit(anomaly(code, message, at, { ...fields, ...extra }));
   }
 
-  private memory(delta: number, kept = false): void {
-    this.held += delta;
-    if (kept) this.keptHeld += delta;
-    this.host.memory(this, delta, kept);
+  /** Output this flow holds (held back for causal order, or queued until the roles are known) changed. */
+  private memory(delta: number, pieces: number): void {
+    this.host.memory(delta, false, pieces);
   }
 
   /** Undecided roles have held more output than one direction may buffer: fall back to the ports. */

@@ -50,8 +50,9 @@ export interface HalfHost {
   data(bytes: Uint8Array, at: Origin, afterGap: boolean, pos: number, waitFor: number | undefined, notes: Note[] | undefined, owned: boolean): void;
   anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): void;
   /** Bytes this direction holds changed by `delta` (for the total memory bound); `kept`: delivered bytes kept
-   *  for overlap checks, the first to go under pressure. */
-  memory(delta: number, kept?: boolean): void;
+   *  for overlap checks, the first to go under pressure; `pieces`: the change in the number of separately held
+   *  pieces (each a few objects besides its bytes, counted by the memory budget). */
+  memory(delta: number, kept: boolean, pieces: number): void;
 }
 
 export interface HalfLimits {
@@ -62,6 +63,9 @@ export interface HalfLimits {
   /** Packets of the flow to wait, after the peer acknowledged past a hole, before declaring it lost. */
   gapGracePackets: number;
 }
+
+/** The bounds over all flows under which a hole may be given up: held bytes, or the memory budget. */
+export type TotalLimit = 'maxTotalBufferBytes' | 'maxMemoryBytes';
 
 /** How hard `flush` pushes: only certain holes, holes until under the buffer limit, or every hole. */
 export type FlushMode = 'normal' | 'limit' | 'force';
@@ -137,7 +141,7 @@ export class HalfStream {
   /** Counts kept for the close: retransmitted, late (out-of-order) and before-start segments; made on first use
    *  (this object exists once per direction of up to maxFlows flows, so it stays small). */
   private tallies: { retrans?: Tally; late?: Tally; beforeStart?: Tally } | undefined;
-  /** Buffer limits already reported (bit 1: per flow, bit 2: total). */
+  /** Buffer limits already reported (bit 1: per flow, bit 2: total, bit 4: memory budget). */
   private limitsHit = 0;
   private lastAt: Origin | undefined;
 
@@ -379,7 +383,7 @@ export class HalfStream {
       if (first && first.pos <= this.next) {
         this.pending.shift();
         this.pendingBytes -= first.bytes.length;
-        this.host.memory(-first.bytes.length);
+        if (first.bytes.length > 0) this.host.memory(-first.bytes.length, false, -1);
         if (first.end > this.next) this.deliver(first, true);
         this.markLost(first.extent, first.at);
         continue;
@@ -475,13 +479,13 @@ export class HalfStream {
     this.dropKept();
   }
 
-  /** Declares the oldest hole lost and delivers what follows, to free buffer (total memory bound). */
-  relieve(now: number, limit: number): void {
+  /** Declares the oldest hole lost and delivers what follows, to free buffer (a bound over all flows: `name`). */
+  relieve(now: number, name: TotalLimit, limit: number): void {
     const before = this.pendingBytes;
     const first = this.pending[0];
     if (!first) return;
     if (first.pos > this.next) {
-      this.limitHit('maxTotalBufferBytes', limit);
+      this.limitHit(name, limit);
       this.declare(first.pos - this.next, this.lastAt);
       this.next = first.pos;
     }
@@ -490,8 +494,8 @@ export class HalfStream {
   }
 
   /** A buffer limit made us give up on a hole: said once per direction and limit, since it is not a capture loss. */
-  private limitHit(name: 'maxFlowBufferBytes' | 'maxTotalBufferBytes', value: number): void {
-    const bit = name === 'maxFlowBufferBytes' ? 1 : 2;
+  private limitHit(name: 'maxFlowBufferBytes' | TotalLimit, value: number): void {
+    const bit = name === 'maxFlowBufferBytes' ? 1 : name === 'maxTotalBufferBytes' ? 2 : 4;
     if (this.limitsHit & bit) return;
     this.limitsHit |= bit;
     const what = name === 'maxFlowBufferBytes' ? 'this direction' : 'all flows';
@@ -505,7 +509,7 @@ export class HalfStream {
 
   /** Forgets the delivered bytes kept for overlap checks (total memory bound). */
   dropKept(): void {
-    if (this.keptBytes > 0) this.host.memory(-this.keptBytes, true);
+    if (this.kept.length > 0) this.host.memory(-this.keptBytes, true, -this.kept.length);
     this.kept = NONE;
     this.keptBytes = 0;
     this.arena = EMPTY;
@@ -532,7 +536,9 @@ export class HalfStream {
   }
 
   private dropPending(): void {
-    if (this.pendingBytes > 0) this.host.memory(-this.pendingBytes);
+    let pieces = 0;
+    for (const s of this.pending) if (s.bytes.length > 0) pieces++;
+    if (pieces > 0) this.host.memory(-this.pendingBytes, false, -pieces);
     this.pending = NONE;
     this.pendingBytes = 0;
   }
@@ -602,11 +608,11 @@ export class HalfStream {
     if (this.kept === NONE) this.kept = [];
     this.kept.push({ pos, bytes: copy });
     this.keptBytes += copy.length;
-    this.host.memory(copy.length, true);
+    this.host.memory(copy.length, true, 1);
     while (this.kept.length > 1 && this.keptBytes - this.kept[0]!.bytes.length >= window) {
       const k = this.kept.shift()!;
       this.keptBytes -= k.bytes.length;
-      this.host.memory(-k.bytes.length, true);
+      this.host.memory(-k.bytes.length, true, -1);
     }
   }
 
@@ -671,7 +677,7 @@ export class HalfStream {
     if (this.pending === NONE) this.pending = [];
     this.pending.splice(i, 0, { pos: from, end: to, extent: to, bytes: copy, at, waitFor });
     this.pendingBytes += copy.length;
-    this.host.memory(copy.length);
+    this.host.memory(copy.length, false, 1);
   }
 
   /** Buffers a marker of uncaptured bytes, after any buffered bytes that already cover its start. */

@@ -41,53 +41,128 @@
 import { ACK, SYN, anomaly, type Emit, type FlowItem, type Packet, type Sink } from '../events.js';
 import type { Options } from '../options.js';
 import { seqGe } from '../seq.js';
-import { Flow, endpoint, originOf, type Closed, type FlowHost, type Side } from './flow.js';
-import type { HalfLimits } from './half.js';
+import { Flow, endpoint, originOf, type Closed, type FlowHost, type RoleHint, type Side } from './flow.js';
+import type { HalfLimits, TotalLimit } from './half.js';
+import { tlsRoleHint } from './hint.js';
+
+/**
+ * What a live flow costs besides the bytes it holds, in bytes, for the memory budget (maxMemoryBytes): its objects
+ * in this stage (the flow, its two directions, their origins, its key and names, its entries in the tables) and,
+ * behind it, the TLS and session stages' state for it (record and handshake queues, hello facts, session facts).
+ * Measured with heap snapshots on a flood of half-open TLS flows (bench/RESULTS.md, "Half-open flood"): about
+ * 2 KB in this stage and as much again after it; rounded up, since a flow's objects outlive the flow until the
+ * next major GC.
+ */
+export const FLOW_BYTES = 8192;
+/** What each separately held piece of bytes costs besides its bytes: its entry object, the typed array and its
+ *  own ArrayBuffer (with the allocator's header), and the origin it keeps. */
+export const PIECE_BYTES = 384;
+
+/** The Reassembler's bookkeeping for one live flow: the flow's host (where its output goes and its held bytes are
+ *  counted), its place in the eviction clock, and whether it waits in the lingering queue or a holders queue. */
+class Tracked implements FlowHost {
+  readonly flow: Flow;
+  /** The Reassembler's packet count at this flow's last packet, and when it was last queued for eviction. */
+  touched = 0;
+  queuedAt = 0;
+  /** Set when the flow ended (FIN/RST) with something still missing: the packet count at which it is finished. */
+  lingerDue: number | undefined;
+  /** Bytes held (buffered, kept, queued), for the total bound; `keptHeld` of them kept for overlap checks;
+   *  `pieces`, how many separate pieces hold them. */
+  held = 0;
+  keptHeld = 0;
+  pieces = 0;
+  /** In the queues of holders (kept bytes; other bytes). */
+  inKeptQueue = false;
+  inBufferQueue = false;
+  readonly next: Sink<FlowItem>;
+  readonly emit: Emit;
+
+  constructor(
+    private readonly owner: Reassembler,
+    readonly key: string,
+    id: number,
+    p: Packet,
+    limits: HalfLimits,
+    hint: RoleHint,
+  ) {
+    this.next = owner.next;
+    this.emit = owner.emit;
+    this.flow = new Flow(id, key, p, limits, this, hint);
+  }
+
+  memory(delta: number, kept: boolean, pieces: number): void {
+    this.held += delta;
+    this.pieces += pieces;
+    if (kept) this.keptHeld += delta;
+    this.owner.counted(this, delta, kept, pieces);
+  }
+}
+
+export interface ReassemblerInput {
+  /** Numbers new flows (the pipeline shares it with the excerpt stage); by default 0, 1, 2, … */
+  ids?: () => number;
+  /** Tells a flow's roles from payload bytes when no SYN did; by default TLS's (lib/tcp/hint.ts). */
+  hint?: RoleHint;
+}
 
 export class Reassembler {
-  private readonly live = new Map<string, Flow>();
+  private readonly live = new Map<string, Tracked>();
   /** Live flows in eviction order (closed ones are skipped when met, and swept when the queue doubles). */
-  private readonly order = new Fifo<Flow>();
+  private readonly order = new Fifo<Tracked>();
   /** Closed flows in the order they closed (entries replaced or dropped from `closed` are skipped when met). */
   private readonly closedOrder = new Fifo<Closed>();
   private readonly closed = new Map<string, Closed>();
   /** Flows holding kept bytes, and flows holding other bytes, oldest first (entries of flows that no longer hold
    *  are skipped when met, and swept out when the queue grows past twice the live flows). */
-  private readonly keptQueue = new Holders((f) => f.keptHeld > 0, (f, v) => (f.inKeptQueue = v));
-  private readonly bufferQueue = new Holders((f) => f.held - f.keptHeld > 0, (f, v) => (f.inBufferQueue = v));
+  private readonly keptQueue = new Holders((t) => t.keptHeld > 0, (t, v) => (t.inKeptQueue = v));
+  private readonly bufferQueue = new Holders((t) => t.held - t.keptHeld > 0, (t, v) => (t.inBufferQueue = v));
   /** Capture time before which idle flows are not looked for again. */
   private nextExpiry = -Infinity;
   /** Flows that ended (FIN both ways with holes left, or RST) and wait for late packets: the packet count at
    *  which each is finished. A RST ends one side only; the other's bytes in flight may still come. */
-  private readonly lingering = new Fifo<{ flow: Flow; due: number }>();
+  private readonly lingering = new Fifo<{ t: Tracked; due: number }>();
   private pkts = 0;
+  /** Bytes held by all live flows, and the pieces that hold them. */
   private total = 0;
+  private pieces = 0;
   private readonly limits: HalfLimits;
-  private readonly host: FlowHost;
+  private readonly ids: () => number;
+  private readonly hint: RoleHint;
 
-  /** `ids` numbers new flows (the pipeline shares it with the excerpt stage); by default 0, 1, 2, … */
+  /**
+   * `input.ids` numbers new flows; `input.hint` tells roles from payload bytes. A function in place of `input`
+   * is taken as `ids` (the earlier signature).
+   */
   constructor(
     readonly opts: Readonly<Options>,
     readonly next: Sink<FlowItem>,
     readonly emit: Emit,
-    private readonly ids: () => number = counter(),
+    input: ReassemblerInput | (() => number) = {},
   ) {
+    const given = typeof input === 'function' ? { ids: input } : input;
+    this.ids = given.ids ?? counter();
+    this.hint = given.hint ?? tlsRoleHint;
     this.limits = {
       maxBufferBytes: opts.maxFlowBufferBytes,
       overlapWindowBytes: opts.overlapWindowBytes,
       gapGracePackets: opts.gapGracePackets,
     };
-    this.host = {
-      next,
-      emit,
-      memory: (flow, delta, kept) => {
-        this.total += delta;
-        if (delta <= 0) return;
-        if (kept) {
-          if (!flow.inKeptQueue) this.keptQueue.add(flow, this.live.size);
-        } else if (!flow.inBufferQueue) this.bufferQueue.add(flow, this.live.size);
-      },
-    };
+  }
+
+  /** What live flows cost in all, by the memory budget's measure (FLOW_BYTES, PIECE_BYTES and the bytes held). */
+  get footprint(): number {
+    return this.live.size * FLOW_BYTES + this.pieces * PIECE_BYTES + this.total;
+  }
+
+  /** From a flow's Tracked: the bytes it holds changed. */
+  counted(t: Tracked, delta: number, kept: boolean, pieces: number): void {
+    this.total += delta;
+    this.pieces += pieces;
+    if (delta <= 0) return;
+    if (kept) {
+      if (!t.inKeptQueue) this.keptQueue.add(t, this.live.size);
+    } else if (!t.inBufferQueue) this.bufferQueue.add(t, this.live.size);
   }
 
   push(p: Packet): void {
@@ -99,14 +174,14 @@ export class Reassembler {
     if (p.time !== undefined) this.expire(p.time, key);
     for (let e = this.lingering.peek(); e && e.due <= this.pkts; e = this.lingering.peek()) {
       this.lingering.shift();
-      if (e.flow.lingerDue === e.due && this.live.get(e.flow.key) === e.flow) this.finish(e.flow, 'eof');
+      if (e.t.lingerDue === e.due && this.live.get(e.t.key) === e.t) this.finish(e.t, 'eof');
     }
     const pureSyn = (p.flags & (SYN | ACK)) === SYN && !p.seqRelative;
-    let flow = this.live.get(key);
-    if (flow) {
-      if (pureSyn && flow.reusedBy(p)) {
-        this.finish(flow, 'evicted', { code: 'tcp.port_reuse', message: 'a new connection (SYN with another sequence number) reused these ports' });
-        flow = undefined;
+    let t = this.live.get(key);
+    if (t) {
+      if (pureSyn && t.flow.reusedBy(p)) {
+        this.finish(t, 'evicted', { code: 'tcp.port_reuse', message: 'a new connection (SYN with another sequence number) reused these ports' });
+        t = undefined;
       }
     } else {
       const c = this.closed.get(key);
@@ -115,67 +190,93 @@ export class Reassembler {
         this.closed.delete(key);
       }
     }
-    if (!flow) flow = this.open(key, p);
-    flow.touched = this.pkts;
+    if (!t) t = this.open(key, p);
+    t.touched = this.pkts;
+    const flow = t.flow;
     flow.packet(p);
     if (flow.overQueued(this.limits.maxBufferBytes)) flow.fallback();
     const ended = flow.ended;
-    if (ended === 'fin' && flow.complete()) this.finish(flow, 'eof');
-    else if (ended !== undefined && flow.lingerDue === undefined) {
-      flow.lingerDue = this.pkts + this.limits.gapGracePackets;
-      this.lingering.push({ flow, due: flow.lingerDue });
+    if (ended === 'fin' && flow.complete()) this.finish(t, 'eof');
+    else if (ended !== undefined && t.lingerDue === undefined) {
+      t.lingerDue = this.pkts + this.limits.gapGracePackets;
+      this.lingering.push({ t, due: t.lingerDue });
     }
-    if (this.total > this.opts.maxTotalBufferBytes) this.relieve();
+    if (this.total > this.opts.maxTotalBufferBytes) this.relieve('maxTotalBufferBytes', this.opts.maxTotalBufferBytes, () => this.total);
+    if (this.footprint > this.opts.maxMemoryBytes) this.shed(t);
   }
 
   /** End of input: every live flow closes, in flow order. */
   end(): void {
-    const flows = [...this.live.values()].sort((a, b) => a.id - b.id);
-    for (const f of flows) this.finish(f, 'eof');
+    const flows = [...this.live.values()].sort((a, b) => a.flow.id - b.flow.id);
+    for (const t of flows) this.finish(t, 'eof');
     this.closed.clear();
     this.closedOrder.clear();
   }
 
-  private open(key: string, p: Packet): Flow {
-    if (this.live.size >= this.opts.maxFlows) this.evictOne();
-    const flow = new Flow(this.ids(), key, p, this.limits, this.host);
-    flow.queuedAt = this.pkts;
-    this.live.set(key, flow);
-    this.order.push(flow);
-    this.order.sweep(2 * this.live.size, (f) => this.live.get(f.key) === f);
-    return flow;
+  private open(key: string, p: Packet): Tracked {
+    if (this.live.size >= this.opts.maxFlows) {
+      this.evictOne(undefined, `more than ${this.opts.maxFlows} live flows (maxFlows): the least recently active one was closed`);
+    }
+    const t = new Tracked(this, key, this.ids(), p, this.limits, this.hint);
+    t.queuedAt = this.pkts;
+    this.live.set(key, t);
+    this.order.push(t);
+    this.order.sweep(2 * this.live.size, (x) => this.live.get(x.key) === x);
+    return t;
+  }
+
+  /**
+   * Over the memory budget (maxMemoryBytes): first the held bytes go as under maxTotalBufferBytes (kept bytes, then
+   * the oldest holders' holes declared lost: a flow loses the chance that a hole fills, not its future), then the
+   * least recently active flows are evicted, never the one at hand (`current`), until live flows fit.
+   */
+  private shed(current: Tracked): void {
+    const max = this.opts.maxMemoryBytes;
+    this.relieve('maxMemoryBytes', max, () => this.footprint);
+    // Bytes delivered past the declared holes were kept for overlap checks: let them go too before evicting.
+    while (this.footprint > max) {
+      const t = this.keptQueue.take();
+      if (!t) break;
+      t.flow.dropKept();
+    }
+    const why = `live flows passed maxMemoryBytes (${max}): the least recently active one was closed`;
+    while (this.footprint > max && this.live.size > 1) {
+      if (!this.evictOne(current, why)) break;
+    }
   }
 
   /**
    * Evicts a flow that has been quiet the longest, approximately (the "clock" algorithm): flows wait in a queue; one
    * at the front with packets since it was queued goes to the back, the first without goes. This keeps the cost per
-   * packet constant (nothing is reordered on every packet).
+   * packet constant (nothing is reordered on every packet). `spare` is never evicted. Returns whether one was.
    */
-  private evictOne(): void {
-    for (;;) {
-      const f = this.order.shift();
-      if (!f) return;
-      if (this.live.get(f.key) !== f) continue; // closed already
-      if (f.touched > f.queuedAt) {
-        f.queuedAt = this.pkts;
-        this.order.push(f);
+  private evictOne(spare: Tracked | undefined, message: string): boolean {
+    for (let turns = 0; ; ) {
+      const t = this.order.shift();
+      if (!t) return false;
+      if (this.live.get(t.key) !== t) continue; // closed already
+      if (t === spare || t.touched > t.queuedAt) {
+        t.queuedAt = this.pkts;
+        this.order.push(t);
+        // Every live flow was passed over once (all active since queued, or only `spare` left): take the next.
+        if (++turns > 2 * this.live.size + 1) return false;
         continue;
       }
-      this.finish(f, 'evicted', {
-        code: 'tcp.evicted',
-        message: `more than ${this.opts.maxFlows} live flows (maxFlows): the least recently active one was closed`,
-      });
-      return;
+      this.finish(t, 'evicted', { code: 'tcp.evicted', message });
+      return true;
     }
   }
 
-  private finish(flow: Flow, reason: 'eof' | 'timeout' | 'evicted', why?: { code: string; message: string }): void {
-    this.live.delete(flow.key);
-    flow.lingerDue = undefined;
+  private finish(t: Tracked, reason: 'eof' | 'timeout' | 'evicted', why?: { code: string; message: string }): void {
+    const flow = t.flow;
+    this.live.delete(t.key);
+    t.lingerDue = undefined;
     flow.finish(reason, why);
-    this.total -= flow.held;
-    flow.held = 0;
-    flow.keptHeld = 0;
+    this.total -= t.held;
+    this.pieces -= t.pieces;
+    t.held = 0;
+    t.keptHeld = 0;
+    t.pieces = 0;
     if (reason !== 'eof' || flow.ended !== undefined) {
       // Keep a small record so that late packets of this connection stay with it.
       while (this.closed.size >= this.opts.maxFlows) {
@@ -184,7 +285,7 @@ export class Reassembler {
         if (this.closed.get(old.key) === old) this.closed.delete(old.key);
       }
       const c = flow.tombstone(flow.ended === undefined);
-      this.closed.set(flow.key, c);
+      this.closed.set(t.key, c);
       this.closedOrder.push(c);
       this.closedOrder.sweep(2 * this.closed.size, (x) => this.closed.get(x.key) === x);
     }
@@ -218,10 +319,11 @@ export class Reassembler {
     if (now < this.nextExpiry) return;
     const limit = this.opts.idleTimeout;
     this.nextExpiry = now + limit / 16;
-    for (const f of this.live.values()) {
-      if (f.lastTime === undefined || now - f.lastTime <= limit || f.key === current) continue;
-      this.finish(f, 'timeout');
-      const c = this.closed.get(f.key);
+    for (const t of this.live.values()) {
+      const last = t.flow.lastTime;
+      if (last === undefined || now - last <= limit || t.key === current) continue;
+      this.finish(t, 'timeout');
+      const c = this.closed.get(t.key);
       if (c) c.lastTime = now;
     }
     for (let c = this.closedOrder.peek(); c; c = this.closedOrder.peek()) {
@@ -232,19 +334,19 @@ export class Reassembler {
     }
   }
 
-  /** Over maxTotalBufferBytes: forget kept bytes, then declare the oldest holders' holes lost. */
-  private relieve(): void {
-    const max = this.opts.maxTotalBufferBytes;
-    while (this.total > max) {
-      const f = this.keptQueue.take();
-      if (!f) break;
-      f.dropKept();
+  /** Over a bound on all flows (`name`, `max`; `used` measures against it): forget kept bytes, then declare the
+   *  oldest holders' holes lost. */
+  private relieve(name: TotalLimit, max: number, used: () => number): void {
+    while (used() > max) {
+      const t = this.keptQueue.take();
+      if (!t) break;
+      t.flow.dropKept();
     }
-    for (let n = this.bufferQueue.size; n > 0 && this.total > max; n--) {
-      const f = this.bufferQueue.take();
-      if (!f) break;
-      f.relieve(max);
-      if (f.held - f.keptHeld > 0 && !f.inBufferQueue) this.bufferQueue.add(f, this.live.size);
+    for (let n = this.bufferQueue.size; n > 0 && used() > max; n--) {
+      const t = this.bufferQueue.take();
+      if (!t) break;
+      t.flow.relieve(name, max);
+      if (t.held - t.keptHeld > 0 && !t.inBufferQueue) this.bufferQueue.add(t, this.live.size);
     }
   }
 }
@@ -288,19 +390,19 @@ class Fifo<T> {
 
 /** A first-in first-out queue of flows that hold bytes, with lazy removal. */
 class Holders {
-  private items: Flow[] = [];
+  private items: Tracked[] = [];
   private head = 0;
 
   constructor(
-    private readonly holds: (f: Flow) => boolean,
-    private readonly mark: (f: Flow, v: boolean) => void,
+    private readonly holds: (t: Tracked) => boolean,
+    private readonly mark: (t: Tracked, v: boolean) => void,
   ) {}
 
   get size(): number {
     return this.items.length - this.head;
   }
 
-  add(f: Flow, live: number): void {
+  add(f: Tracked, live: number): void {
     this.mark(f, true);
     this.items.push(f);
     if (this.size > 2 * live + 1024) {
@@ -316,7 +418,7 @@ class Holders {
   }
 
   /** The oldest flow that still holds bytes, removed from the queue. */
-  take(): Flow | undefined {
+  take(): Tracked | undefined {
     while (this.head < this.items.length) {
       const f = this.items[this.head++]!;
       this.mark(f, false);

@@ -35,6 +35,7 @@ test('limits: each has a named default and a command-line flag, listed by --help
     maxFlowBufferBytes: '--max-flow-buffer',
     maxTotalBufferBytes: '--max-total-buffer',
     maxFlows: '--max-flows',
+    maxMemoryBytes: '--max-memory',
     maxCertsPerChain: '--max-certs',
   };
   const help = spawnSync(process.execPath, [join(ROOT, 'bin', 'tlsdump.js'), '--help'], { encoding: 'utf8' }).stdout;
@@ -118,6 +119,18 @@ test('limits: --max-flows evicts the least recently active flow beyond it (tcp.e
   const evs = tlsdump(mixed.join('\n') + '\n', ['--max-flows', '2']);
   assert.ok(codes(evs, 'tcp.evicted').length >= 3);
   assert.ok(evs.some((e) => e.type === 'flow' && e.event === 'close' && e.end === 'evicted'));
+  assert.equal(codes(tlsdump(mixed.join('\n') + '\n', []), 'tcp.evicted'), []);
+});
+
+test('limits: --max-memory evicts the least recently active flows when live flows cost more than it (tcp.evicted)', () => {
+  const conns = [0, 1, 2, 3, 4].map((i) => new TextConn({ cport: 43000 + i }).handshake().blocks);
+  const mixed: string[] = [];
+  for (let k = 0; k < 3; k++) for (const c of conns) mixed.push(c[k]!);
+  // Room for about two flows' fixed cost (lib/tcp/index.ts FLOW_BYTES).
+  const evs = tlsdump(mixed.join('\n') + '\n', ['--max-memory', '20000']);
+  const evicted = codes(evs, 'tcp.evicted');
+  assert.ok(evicted.length >= 3);
+  assert.match(String(evicted[0]!.message), /maxMemoryBytes/);
   assert.equal(codes(tlsdump(mixed.join('\n') + '\n', []), 'tcp.evicted'), []);
 });
 
