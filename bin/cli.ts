@@ -338,8 +338,12 @@ async function main(argv: string[]): Promise<void> {
     if (progress) input.on('data', (chunk: Buffer) => progress.add(chunk.length));
     try {
       if (format === 'ndjson' && decodeOptions.jobs > 1) {
-        // NDJSON with more than one thread: the workers write the bytes themselves (lib/parallel).
-        await pipeline(input, decodeNdjson(decodeOptions, keys, progress?.counts), process.stdout, { end: false });
+        // NDJSON with more than one thread: the workers write the bytes themselves (lib/parallel). Piped, not
+        // pipeline()d, into stdout: pipeline would leave its listeners on stdout after each input.
+        const out = decodeNdjson(decodeOptions, keys, progress?.counts);
+        out.pipe(process.stdout, { end: false });
+        await pipeline(input, out);
+        await finished(out);
       } else {
         // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
         const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
