@@ -153,7 +153,12 @@ const cases: Record<string, Case> = {
   async 'packets-mem'(file) {
     const data = readFileSync(file);
     let packets = 0;
-    const s1 = stage1(file, defaultOptions(), () => void packets++, () => undefined);
+    const s1 = stage1(
+      file,
+      defaultOptions(),
+      () => void packets++,
+      () => undefined,
+    );
     timedFrom = process.hrtime.bigint();
     cpuFrom = process.cpuUsage();
     for (let i = 0; i < data.length; i += HWM) s1.push(data.subarray(i, i + HWM));

@@ -10,7 +10,10 @@ import { BATCH_BYTES } from '../lib/parallel/codec.js';
 
 const SLOTS = 4;
 
-type Msg = { mode: 'transfer' | 'copy'; buf: ArrayBuffer } | { mode: 'shared'; slot: number; length: number } | { ring: SharedArrayBuffer; size: number };
+type Msg =
+  | { mode: 'transfer' | 'copy'; buf: ArrayBuffer }
+  | { mode: 'shared'; slot: number; length: number }
+  | { ring: SharedArrayBuffer; size: number };
 
 function read(bytes: Uint8Array): number {
   let s = 0;

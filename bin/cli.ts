@@ -202,7 +202,8 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     overrides[limit.key] = n;
   }
   if (explain) {
-    if (overrides.format !== undefined && overrides.format !== 'text') throw new UsageError(`--explain goes with --format text, not --format ${String(overrides.format)}`);
+    if (overrides.format !== undefined && overrides.format !== 'text')
+      throw new UsageError(`--explain goes with --format text, not --format ${String(overrides.format)}`);
     overrides.format = 'text';
   }
   if ((overrides.format === 'ecs' || overrides.format === 'mermaid') && eventsFlag === '--events') {
@@ -273,7 +274,7 @@ async function htmlMain(target: string, files: string[]): Promise<void> {
 function checkReadable(files: readonly string[]): void {
   for (const file of files) {
     if (file === '-') continue;
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(file);
     } catch {
@@ -285,7 +286,8 @@ function checkReadable(files: readonly string[]): void {
 
 /** Standard input, with a word on stderr when it is a terminal (else tlsdump would seem to hang). */
 function stdinInput(): Readable {
-  if (process.stdin.isTTY) process.stderr.write('tlsdump: reading tcpdump text or a pcap from stdin (the terminal); end it with Ctrl-D, or give a FILE (tlsdump --help)\n');
+  if (process.stdin.isTTY)
+    process.stderr.write('tlsdump: reading tcpdump text or a pcap from stdin (the terminal); end it with Ctrl-D, or give a FILE (tlsdump --help)\n');
   return process.stdin;
 }
 

@@ -1,7 +1,18 @@
 // The shapes that flow between pipeline stages, defined once. Stages import this module, never each other:
 // text|pcap → Packet → tcp → FlowItem → tls → events. Output events are JSON objects, one interface per `type`.
 
-import type { CertificateMessage, CertificateRequest, ClientHello, HandshakeMessages, HelloVerifyRequest, KeyUpdate, NewSessionTicket, ServerHello, ServerKeyExchange, Sslv2Messages } from './messages.js';
+import type {
+  CertificateMessage,
+  CertificateRequest,
+  ClientHello,
+  HandshakeMessages,
+  HelloVerifyRequest,
+  KeyUpdate,
+  NewSessionTicket,
+  ServerHello,
+  ServerKeyExchange,
+  Sslv2Messages,
+} from './messages.js';
 
 /** Where an item came from: the input line (text) or frame (pcap) that completed it, and its time. */
 export interface Origin {
@@ -252,7 +263,16 @@ export interface HandshakeCommon {
 export interface TlsHandshakeEvent
   extends FlowScoped,
     HandshakeCommon,
-    Partial<ClientHello & Omit<ServerHello, 'alpn'> & CertificateMessage & CertificateRequest & ServerKeyExchange & NewSessionTicket & HelloVerifyRequest & KeyUpdate> {
+    Partial<
+      ClientHello &
+        Omit<ServerHello, 'alpn'> &
+        CertificateMessage &
+        CertificateRequest &
+        ServerKeyExchange &
+        NewSessionTicket &
+        HelloVerifyRequest &
+        KeyUpdate
+    > {
   type: 'tls.handshake';
   /** ClientHello: the protocols offered; ServerHello: the one chosen. */
   alpn?: string[];
@@ -357,12 +377,31 @@ export interface Anomaly extends AnomalyEvent {
 }
 
 /** An output event: one JSON object on one NDJSON line, told apart by `type`. */
-export type Event = PacketEvent | FlowEvent | TlsRecordEvent | TlsHandshakeEvent | TlsAlertEvent | TlsDataEvent | TlsSessionEvent | QuicPacketEvent | AnomalyEvent;
+export type Event =
+  | PacketEvent
+  | FlowEvent
+  | TlsRecordEvent
+  | TlsHandshakeEvent
+  | TlsAlertEvent
+  | TlsDataEvent
+  | TlsSessionEvent
+  | QuicPacketEvent
+  | AnomalyEvent;
 
 /** The event of one type. */
 export type EventOf<T extends EventType> = Extract<Event, { type: T }>;
 
-export const EVENT_TYPES = ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.data', 'tls.session', 'quic.packet', 'anomaly'] as const;
+export const EVENT_TYPES = [
+  'packet',
+  'flow',
+  'tls.record',
+  'tls.handshake',
+  'tls.alert',
+  'tls.data',
+  'tls.session',
+  'quic.packet',
+  'anomaly',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The default `--events` set (../shared/CONTRACT.md). */
@@ -438,7 +477,17 @@ export function flowEvent(item: FlowItem): FlowEvent {
     return { type: 'flow', ...origin(item), flow: item.flow, event: 'open', client: item.client, server: item.server };
   }
   if (item.kind === 'close') {
-    return { type: 'flow', ...origin(item), flow: item.flow, event: 'close', client: item.client, server: item.server, bytes: item.bytes, gaps: item.gaps, end: item.end };
+    return {
+      type: 'flow',
+      ...origin(item),
+      flow: item.flow,
+      event: 'close',
+      client: item.client,
+      server: item.server,
+      bytes: item.bytes,
+      gaps: item.gaps,
+      end: item.end,
+    };
   }
   throw new TypeError('flowEvent takes open and close items');
 }

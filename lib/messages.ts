@@ -187,7 +187,21 @@ export interface Extensions {
 
 /** One extension of a list, of any type: its common fields typed, the value's fields read by their type. */
 export type Extension = ExtensionCommon &
-  Partial<Omit<ServerNameExtension & StatusRequestExtension & SupportedGroupsExtension & EcPointFormatsExtension & SignatureAlgorithmsExtension & AlpnExtension & PreSharedKeyExtension & SupportedVersionsExtension & KeyShareExtension & QuicTransportParametersExtension, keyof ExtensionCommon>>;
+  Partial<
+    Omit<
+      ServerNameExtension &
+        StatusRequestExtension &
+        SupportedGroupsExtension &
+        EcPointFormatsExtension &
+        SignatureAlgorithmsExtension &
+        AlpnExtension &
+        PreSharedKeyExtension &
+        SupportedVersionsExtension &
+        KeyShareExtension &
+        QuicTransportParametersExtension,
+      keyof ExtensionCommon
+    >
+  >;
 
 /** The extension of type `id` in a list, if there is one. */
 export function findExtension<K extends keyof Extensions>(list: readonly Extension[] | undefined, id: K): Extensions[K] | undefined {

@@ -53,23 +53,84 @@ export interface OptionSpec {
 
 /** The numeric limits: one row each. */
 export const LIMITS: readonly OptionSpec[] = [
-  { key: 'maxLineBytes', flag: '--max-line-bytes', default: 65536, help: 'longest input line kept; longer lines are skipped with an anomaly', example: '--max-line-bytes 1048576' },
-  { key: 'idleTimeout', flag: '--idle-timeout', default: 300, help: 'close a TCP flow (or a QUIC/DTLS flow over UDP) after this many seconds of capture time without packets', example: '--idle-timeout 60' },
-  { key: 'maxFlowBufferBytes', flag: '--max-flow-buffer', default: 1 << 20, help: 'out-of-order bytes buffered per flow direction before a hole is declared lost', example: '--max-flow-buffer 262144' },
-  { key: 'maxTotalBufferBytes', flag: '--max-total-buffer', default: 64 << 20, help: 'out-of-order bytes buffered across all flows', example: '--max-total-buffer 16777216' },
-  { key: 'maxFlows', flag: '--max-flows', default: 20000, help: 'live TCP flows tracked at once (a few KB each), and as many UDP flows; the least recently active is evicted beyond it', example: '--max-flows 100000' },
-  { key: 'maxMemoryBytes', flag: '--max-memory', default: 32 << 20, help: 'memory live TCP flows may take: about 8 KB per flow plus the bytes each holds; the least recently active flows are evicted beyond it', example: '--max-memory 268435456' },
-  { key: 'maxHandshakeBytes', flag: '--max-handshake-bytes', default: 1 << 18, help: 'largest TLS handshake message decoded', example: '--max-handshake-bytes 65536' },
+  {
+    key: 'maxLineBytes',
+    flag: '--max-line-bytes',
+    default: 65536,
+    help: 'longest input line kept; longer lines are skipped with an anomaly',
+    example: '--max-line-bytes 1048576',
+  },
+  {
+    key: 'idleTimeout',
+    flag: '--idle-timeout',
+    default: 300,
+    help: 'close a TCP flow (or a QUIC/DTLS flow over UDP) after this many seconds of capture time without packets',
+    example: '--idle-timeout 60',
+  },
+  {
+    key: 'maxFlowBufferBytes',
+    flag: '--max-flow-buffer',
+    default: 1 << 20,
+    help: 'out-of-order bytes buffered per flow direction before a hole is declared lost',
+    example: '--max-flow-buffer 262144',
+  },
+  {
+    key: 'maxTotalBufferBytes',
+    flag: '--max-total-buffer',
+    default: 64 << 20,
+    help: 'out-of-order bytes buffered across all flows',
+    example: '--max-total-buffer 16777216',
+  },
+  {
+    key: 'maxFlows',
+    flag: '--max-flows',
+    default: 20000,
+    help: 'live TCP flows tracked at once (a few KB each), and as many UDP flows; the least recently active is evicted beyond it',
+    example: '--max-flows 100000',
+  },
+  {
+    key: 'maxMemoryBytes',
+    flag: '--max-memory',
+    default: 32 << 20,
+    help: 'memory live TCP flows may take: about 8 KB per flow plus the bytes each holds; the least recently active flows are evicted beyond it',
+    example: '--max-memory 268435456',
+  },
+  {
+    key: 'maxHandshakeBytes',
+    flag: '--max-handshake-bytes',
+    default: 1 << 18,
+    help: 'largest TLS handshake message decoded',
+    example: '--max-handshake-bytes 65536',
+  },
   { key: 'maxCertsPerChain', flag: '--max-certs', default: 16, help: 'most certificates decoded per Certificate message', example: '--max-certs 8' },
-  { key: 'overlapWindowBytes', flag: '--overlap-window', default: 65536, help: 'delivered bytes kept per flow direction to compare retransmissions against (overlap conflicts)', example: '--overlap-window 16384' },
-  { key: 'gapGracePackets', flag: '--gap-grace', default: 16, help: 'packets to wait after the peer acknowledges past a hole (or after a RST) before the missing bytes are declared lost', example: '--gap-grace 64' },
+  {
+    key: 'overlapWindowBytes',
+    flag: '--overlap-window',
+    default: 65536,
+    help: 'delivered bytes kept per flow direction to compare retransmissions against (overlap conflicts)',
+    example: '--overlap-window 16384',
+  },
+  {
+    key: 'gapGracePackets',
+    flag: '--gap-grace',
+    default: 16,
+    help: 'packets to wait after the peer acknowledges past a hole (or after a RST) before the missing bytes are declared lost',
+    example: '--gap-grace 64',
+  },
 ];
 
 /** The default of `jobs`: the cores this process may use. */
 export const DEFAULT_JOBS = Math.max(1, availableParallelism());
 
 export function defaultOptions(overrides: Partial<Options> = {}): Readonly<Options> {
-  const o: Record<string, unknown> = { events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']), input: 'auto', format: 'ndjson', keylog: [], dataPreview: 0, jobs: DEFAULT_JOBS };
+  const o: Record<string, unknown> = {
+    events: new Set<EventType>(['tls.handshake', 'tls.alert', 'tls.session', 'anomaly']),
+    input: 'auto',
+    format: 'ndjson',
+    keylog: [],
+    dataPreview: 0,
+    jobs: DEFAULT_JOBS,
+  };
   for (const spec of LIMITS) o[spec.key] = spec.default;
   return Object.freeze({ ...(o as unknown as Options), ...overrides });
 }
@@ -91,7 +152,8 @@ const INPUTS: readonly string[] = ['auto', 'text', 'pcap'];
 const FORMAT_NAMES: readonly string[] = ['ndjson', 'text', 'ecs', 'mermaid'];
 
 function optionError(kind: typeof TypeError | typeof RangeError, key: string, what: string, got: unknown): Error {
-  const shown = typeof got === 'string' ? `'${got}'` : typeof got === 'object' && got !== null ? (Array.isArray(got) ? 'an array' : 'an object') : String(got);
+  const shown =
+    typeof got === 'string' ? `'${got}'` : typeof got === 'object' && got !== null ? (Array.isArray(got) ? 'an array' : 'an object') : String(got);
   return new kind(`tlsdump option ${key}: ${what}, not ${shown}`);
 }
 
@@ -113,11 +175,14 @@ export function resolveOptions(input: OptionsInput | Readonly<Options> = {}): Re
   if (out.events !== undefined) out.events = resolveEvents(out.events);
   if (out.keylog !== undefined) {
     const k = typeof out.keylog === 'string' ? [out.keylog] : out.keylog;
-    if (!Array.isArray(k) || k.some((p) => typeof p !== 'string' || p === '')) throw optionError(TypeError, 'keylog', 'takes a file path or an array of them', out.keylog);
+    if (!Array.isArray(k) || k.some((p) => typeof p !== 'string' || p === ''))
+      throw optionError(TypeError, 'keylog', 'takes a file path or an array of them', out.keylog);
     out.keylog = [...(k as string[])];
   }
-  if (out.input !== undefined && !INPUTS.includes(out.input as string)) throw optionError(RangeError, 'input', `takes ${INPUTS.join(', ')}`, out.input);
-  if (out.format !== undefined && !FORMAT_NAMES.includes(out.format as string)) throw optionError(RangeError, 'format', `takes ${FORMAT_NAMES.join(', ')}`, out.format);
+  if (out.input !== undefined && !INPUTS.includes(out.input as string))
+    throw optionError(RangeError, 'input', `takes ${INPUTS.join(', ')}`, out.input);
+  if (out.format !== undefined && !FORMAT_NAMES.includes(out.format as string))
+    throw optionError(RangeError, 'format', `takes ${FORMAT_NAMES.join(', ')}`, out.format);
   if (out.dataPreview !== undefined) {
     const n = out.dataPreview;
     if (typeof n !== 'number') throw optionError(TypeError, 'dataPreview', 'takes a number of bytes', n);
@@ -126,7 +191,8 @@ export function resolveOptions(input: OptionsInput | Readonly<Options> = {}): Re
   if (out.jobs !== undefined) {
     const n = out.jobs;
     if (typeof n !== 'number') throw optionError(TypeError, 'jobs', 'takes a number of threads', n);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_JOBS) throw optionError(RangeError, 'jobs', `takes a whole number of threads from 1 to ${MAX_JOBS}`, n);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_JOBS)
+      throw optionError(RangeError, 'jobs', `takes a whole number of threads from 1 to ${MAX_JOBS}`, n);
   }
   for (const spec of LIMITS) {
     const n = out[spec.key];

@@ -2,7 +2,7 @@
 // shown without packet headers take a side road: text → fragments → excerpt stage → flows, numbered with TCP's.
 // The stages run synchronously inside one core, so there is no stream boundary per item.
 
-import { anomaly, flowEvent, packetEvent, type Emit, type Event, type FlowItem, type Packet } from './events.js';
+import { anomaly, packetEvent, type Emit, type Event, type FlowItem, type Packet } from './events.js';
 import { Excerpts } from './excerpt/index.js';
 import { KeyStore } from './keylog/index.js';
 import { defaultOptions, resolveOptions, type Options, type OptionsInput } from './options.js';
@@ -37,7 +37,13 @@ export interface FlowDispatch {
  * `stats.flows`, when given, counts the TCP flows opened (the progress line). `dispatch` (lib/parallel) may take
  * TCP flows to other threads; without it everything runs here, in order.
  */
-export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit, givenKeys?: KeyStore, stats?: { flows: number }, dispatch?: FlowDispatch): Core {
+export function createDecoder(
+  given: Readonly<Options> | OptionsInput,
+  out: Emit,
+  givenKeys?: KeyStore,
+  stats?: { flows: number },
+  dispatch?: FlowDispatch,
+): Core {
   const options = resolveOptions(given);
   const keys = givenKeys ?? new KeyStore(options.keylog);
   const wants = options.events;
@@ -47,7 +53,8 @@ export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit
   const emit: Emit = dispatch ? (ev) => dispatch.event(ev) || local.event(ev) : (ev) => local.event(ev);
   // Key log lines that could not be read: one anomaly each, with the file and line.
   const keyProblems = (): void => {
-    for (const p of keys.takeProblems()) emit(anomaly('keylog.malformed', `${p.source} line ${p.line}: ${p.message}; line skipped`, {}, { keylog: p.source, keylog_line: p.line }));
+    for (const p of keys.takeProblems())
+      emit(anomaly('keylog.malformed', `${p.source} line ${p.line}: ${p.message}; line skipped`, {}, { keylog: p.source, keylog_line: p.line }));
   };
   keyProblems();
   // pcapng Decryption Secrets Blocks of type TLSK carry key log text (draft-ietf-opsawg-pcapng §4.7).
@@ -86,7 +93,13 @@ export function createDecoder(given: Readonly<Options> | OptionsInput, out: Emit
     if (kind === 'pcap') return new PcapPackets(options, toTcp, emit, secrets);
     const ex = new Excerpts(toLocal, emit, flowIds);
     excerpts = ex;
-    return textInput(options, toTcp, emit, (item) => ex.push(item), () => ex.end());
+    return textInput(
+      options,
+      toTcp,
+      emit,
+      (item) => ex.push(item),
+      () => ex.end(),
+    );
   };
   const input = sniffing(options.input, open);
   // ---- end of input selection
@@ -115,4 +128,3 @@ export function decodeAll(input: Uint8Array | string, options: Readonly<Options>
   d.end();
   return events;
 }
-

@@ -14,7 +14,19 @@
 // where `options.events` is applied, as the fused decoder applies it at its output.
 
 import { Transform } from 'node:stream';
-import { anomaly, flowEvent, packetEvent, type Emit, type Event, type EventType, type ExcerptItem, type FlowEvent, type FlowClose, type FlowItem, type Packet } from './events.js';
+import {
+  anomaly,
+  flowEvent,
+  packetEvent,
+  type Emit,
+  type Event,
+  type EventType,
+  type ExcerptItem,
+  type FlowEvent,
+  type FlowClose,
+  type FlowItem,
+  type Packet,
+} from './events.js';
 import { Excerpts } from './excerpt/index.js';
 import { KeyStore } from './keylog/index.js';
 import { resolveOptions, type Options, type OptionsInput } from './options.js';
@@ -100,7 +112,14 @@ const objects = { readableObjectMode: true, writableObjectMode: true } as const;
 /** bytes → Line: tcpdump text cut into lines (lib/text/lines.ts), each copied out of the chunk. */
 export function lines(given: GivenOptions = {}): Transform {
   const options = resolveOptions(given);
-  return toTransform<Uint8Array, Line>((out) => new LineSplitter(options.maxLineBytes, { line: (buf, start, end) => out(Buffer.from(buf.subarray(start, end))), overlong: (length) => out({ kind: 'overlong', length }) }), { readableObjectMode: true });
+  return toTransform<Uint8Array, Line>(
+    (out) =>
+      new LineSplitter(options.maxLineBytes, {
+        line: (buf, start, end) => out(Buffer.from(buf.subarray(start, end))),
+        overlong: (length) => out({ kind: 'overlong', length }),
+      }),
+    { readableObjectMode: true },
+  );
 }
 
 /** Line → PacketItem: tcpdump text lines into packets (lib/text), with its anomalies and the hex excerpt rows. */
@@ -135,13 +154,16 @@ export function pcapPackets(given: GivenOptions = {}): Transform {
  */
 export function packets(given: GivenOptions = {}): Transform {
   const options = resolveOptions(given);
-  return toTransform<Uint8Array, PacketItem>((out) => {
-    const open = (kind: 'text' | 'pcap'): Core => {
-      if (kind === 'pcap') return pcapCore(options, out);
-      return textInput(options, out, out, out);
-    };
-    return sniffing(options.input, open);
-  }, { readableObjectMode: true });
+  return toTransform<Uint8Array, PacketItem>(
+    (out) => {
+      const open = (kind: 'text' | 'pcap'): Core => {
+        if (kind === 'pcap') return pcapCore(options, out);
+        return textInput(options, out, out, out);
+      };
+      return sniffing(options.input, open);
+    },
+    { readableObjectMode: true },
+  );
 }
 
 /**
@@ -208,7 +230,8 @@ export function flows(given: GivenOptions = {}, keys?: KeyStore): Transform {
     };
     return {
       push(item) {
-        if (typeof item !== 'object' || item === null || item instanceof Uint8Array) throw wrongItem('flows', 'packets and events (from packets(), textPackets() or pcapPackets())', item);
+        if (typeof item !== 'object' || item === null || item instanceof Uint8Array)
+          throw wrongItem('flows', 'packets and events (from packets(), textPackets() or pcapPackets())', item);
         if (isEvent(item)) return out(item);
         if (isPacket(item)) {
           if (wantPackets) out(packetEvent(item));
@@ -240,7 +263,8 @@ export function tlsEvents(given: GivenOptions = {}, keys?: KeyStore): Transform 
   const store = keys ?? new KeyStore(options.keylog);
   return toTransform<FlowStageItem, Event>((out) => {
     const problems = (): void => {
-      for (const p of store.takeProblems()) out(anomaly('keylog.malformed', `${p.source} line ${p.line}: ${p.message}; line skipped`, {}, { keylog: p.source, keylog_line: p.line }));
+      for (const p of store.takeProblems())
+        out(anomaly('keylog.malformed', `${p.source} line ${p.line}: ${p.message}; line skipped`, {}, { keylog: p.source, keylog_line: p.line }));
     };
     problems();
     const tls = new FlowTls(options, out, store);
@@ -266,7 +290,18 @@ function closeOf(ev: CloseEvent): FlowClose {
   const item = ev[FLOW_CLOSE];
   if (item) return item;
   const bytes = (ev.bytes ?? { c2s: 0, s2c: 0 }) as FlowClose['bytes'];
-  return { kind: 'close', line: ev.line, frame: ev.frame, ts: ev.ts, flow: ev.flow as number, client: String(ev.client), server: String(ev.server), end: (ev.end ?? 'eof') as FlowClose['end'], bytes, gaps: typeof ev.gaps === 'number' ? ev.gaps : 0 };
+  return {
+    kind: 'close',
+    line: ev.line,
+    frame: ev.frame,
+    ts: ev.ts,
+    flow: ev.flow as number,
+    client: String(ev.client),
+    server: String(ev.server),
+    end: (ev.end ?? 'eof') as FlowClose['end'],
+    bytes,
+    gaps: typeof ev.gaps === 'number' ? ev.gaps : 0,
+  };
 }
 
 /**

@@ -143,7 +143,14 @@ function parts(input: Ja4Input): Ja4Parts {
     count2(ciphers.length) +
     count2(exts.length) +
     ja4Alpn(input.alpn);
-  return { a, ciphers, exts, sigList: withoutGrease(input.sigAlgs ?? []).map(hex4).join(',') };
+  return {
+    a,
+    ciphers,
+    exts,
+    sigList: withoutGrease(input.sigAlgs ?? [])
+      .map(hex4)
+      .join(','),
+  };
 }
 
 /** The extension list of section c: `exts` joined, then `_` and the signature algorithms when both are there. */
@@ -156,7 +163,12 @@ function withSigs(extList: string, sigList: string): string {
  * the order of their 4-digit hex, so they are sorted as numbers; a wider value (never from the wire) sorts as text.
  */
 function sortedHex(values: readonly number[]): string {
-  if (values.every((v) => v >= 0 && v <= 0xffff && Number.isInteger(v))) return values.slice().sort((x, y) => x - y).map(hex4).join(',');
+  if (values.every((v) => v >= 0 && v <= 0xffff && Number.isInteger(v)))
+    return values
+      .slice()
+      .sort((x, y) => x - y)
+      .map(hex4)
+      .join(',');
   return values.map(hex4).sort().join(',');
 }
 

@@ -17,7 +17,15 @@ function sgr(code: string, reset: string): (s: string) => string {
 }
 
 const PLAIN: Paint = { on: false, bold: (s) => s, dim: (s) => s, red: (s) => s, yellow: (s) => s, green: (s) => s, cyan: (s) => s };
-const ANSI: Paint = { on: true, bold: sgr('1', '22'), dim: sgr('2', '22'), red: sgr('31', '39'), yellow: sgr('33', '39'), green: sgr('32', '39'), cyan: sgr('36', '39') };
+const ANSI: Paint = {
+  on: true,
+  bold: sgr('1', '22'),
+  dim: sgr('2', '22'),
+  red: sgr('31', '39'),
+  yellow: sgr('33', '39'),
+  green: sgr('32', '39'),
+  cyan: sgr('36', '39'),
+};
 
 export function paint(on: boolean): Paint {
   return on ? ANSI : PLAIN;

@@ -211,7 +211,9 @@ export function ecsDocument(session: TlsSessionEvent, facts: FlowFacts, now: Dat
   if (src) doc.source = { ip: src.ip, port: src.port, address: src.ip };
   if (dst) doc.destination = { ip: dst.ip, port: dst.port, address: dst.ip };
   const network: Record<string, unknown> =
-    session.protocol === 'quic' || session.protocol === 'dtls' ? { transport: 'udp', iana_number: '17', protocol: session.protocol } : { transport: 'tcp', iana_number: '6', protocol: 'tls' };
+    session.protocol === 'quic' || session.protocol === 'dtls'
+      ? { transport: 'udp', iana_number: '17', protocol: session.protocol }
+      : { transport: 'tcp', iana_number: '6', protocol: 'tls' };
   if (src) network.type = src.ip.includes(':') ? 'ipv6' : 'ipv4';
   if (facts.bytes) network.bytes = facts.bytes.c2s + facts.bytes.s2c;
   doc.network = network;
@@ -248,7 +250,10 @@ export function ecsDocument(session: TlsSessionEvent, facts: FlowFacts, now: Dat
   const ips = [src?.ip, dst?.ip].filter((x): x is string => Boolean(x));
   if (ips.length) related.ip = [...new Set(ips)];
   if (sni) related.hosts = [sni];
-  const hashes = [...(Array.isArray(session.server_certs) ? session.server_certs : []), ...(Array.isArray(session.client_certs) ? session.client_certs : [])]
+  const hashes = [
+    ...(Array.isArray(session.server_certs) ? session.server_certs : []),
+    ...(Array.isArray(session.client_certs) ? session.client_certs : []),
+  ]
     .filter((h): h is string => typeof h === 'string')
     .map((h) => h.toUpperCase());
   for (const c of [facts.serverCerts?.[0], facts.clientCerts?.[0]]) if (typeof c?.sha256 === 'string') hashes.push(c.sha256.toUpperCase());

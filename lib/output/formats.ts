@@ -48,7 +48,11 @@ export function formatStream(o: FormatOptions): Transform {
     case 'mermaid':
       return toTransform<Event, string>((out) => new MermaidFormatter(out), { writableObjectMode: true });
     case 'text': {
-      const make = (out: (s: string) => void) => new TextFormatter({ show: o.show ?? new Set(), explain: o.explain ?? false, color: o.color ?? false, maxEventsPerFlow: o.maxEventsPerFlow }, out);
+      const make = (out: (s: string) => void) =>
+        new TextFormatter(
+          { show: o.show ?? new Set(), explain: o.explain ?? false, color: o.color ?? false, maxEventsPerFlow: o.maxEventsPerFlow },
+          out,
+        );
       return o.idleMs ? liveText(make, o.idleMs) : toTransform<Event, string>(make, { writableObjectMode: true });
     }
     default:

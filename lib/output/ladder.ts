@@ -88,7 +88,8 @@ export function messageFacts(ev: Event): string[] {
       if (ev.version !== undefined) f.push(String(ev.version));
       f.push(String(ev.cipher ?? `cipher 0x${(num(ev.cipher_id) ?? 0).toString(16).padStart(4, '0')}`));
       // In TLS 1.3 the echo of legacy_session_id is middlebox compatibility, not resumption (RFC 8446 §4.1.3, D.4).
-      if (ev.session_id_match === true) f.push(isTls13Id(num(ev.version_id)) ? 'session id echoed (compatibility mode)' : 'session id echoed (resumption)');
+      if (ev.session_id_match === true)
+        f.push(isTls13Id(num(ev.version_id)) ? 'session id echoed (compatibility mode)' : 'session id echoed (resumption)');
       break;
     case 'certificate': {
       const certs = list(ev.certs);
@@ -154,7 +155,15 @@ export class Ladders {
     if (this.closing !== undefined && !(ev.type === 'tls.session' && flow === this.closing)) this.finish(this.closing);
     if (flow === undefined) return;
     if (ev.type === 'flow' && ev.event === 'open') {
-      this.open.set(flow, { flow, client: str(ev.client) ?? '?', server: str(ev.server) ?? '?', opened: `${whereOf(ev)}${ev.ts ? ` ${String(ev.ts)}` : ''}`, steps: [], omitted: 0, tls: false });
+      this.open.set(flow, {
+        flow,
+        client: str(ev.client) ?? '?',
+        server: str(ev.server) ?? '?',
+        opened: `${whereOf(ev)}${ev.ts ? ` ${String(ev.ts)}` : ''}`,
+        steps: [],
+        omitted: 0,
+        tls: false,
+      });
       return;
     }
     let l = this.open.get(flow);
@@ -182,7 +191,8 @@ export class Ladders {
         if (l.client === '?') l.client = str(ev.client) ?? '?';
         if (l.server === '?') l.server = str(ev.server) ?? '?';
         if (l.end === undefined) l.end = str(ev.end);
-        if (l.end === 'rst' && !l.steps.some((s) => s.kind === 'reset')) this.add(l, { kind: 'reset', at, title: 'RST: connection reset', facts: [] });
+        if (l.end === 'rst' && !l.steps.some((s) => s.kind === 'reset'))
+          this.add(l, { kind: 'reset', at, title: 'RST: connection reset', facts: [] });
         this.markInferredAlerts(l, ev);
         this.finish(flow);
         return;
@@ -196,10 +206,22 @@ export class Ladders {
         this.endRun(l);
         if (ev.encrypted === true) {
           const size = dir ? l.alertSize?.[dir] : undefined;
-          this.add(l, { kind: 'alert', dir, at, title: 'Alert (encrypted)', facts: size === undefined ? [] : [`${size}-byte record`], inferred: ev.inferred === true });
-        }
-        else
-          this.add(l, { kind: 'alert', dir, at, title: `Alert ${String(ev.level ?? '?')} ${String(ev.description ?? '?')}`, facts: [`level ${String(ev.level_id ?? '?')}, description ${String(ev.description_id ?? '?')}`] });
+          this.add(l, {
+            kind: 'alert',
+            dir,
+            at,
+            title: 'Alert (encrypted)',
+            facts: size === undefined ? [] : [`${size}-byte record`],
+            inferred: ev.inferred === true,
+          });
+        } else
+          this.add(l, {
+            kind: 'alert',
+            dir,
+            at,
+            title: `Alert ${String(ev.level ?? '?')} ${String(ev.description ?? '?')}`,
+            facts: [`level ${String(ev.level_id ?? '?')}, description ${String(ev.description_id ?? '?')}`],
+          });
         return;
       case 'tls.record':
         l.tls = true;
@@ -208,7 +230,13 @@ export class Ladders {
       case 'anomaly':
         if (ev.code === 'tcp.gap') {
           this.endRun(l);
-          this.add(l, { kind: 'gap', dir, at, title: 'capture gap', facts: [`${plural(num(ev.missing) ?? 0, 'byte')} missing${dir ? ` ${dir === 'c2s' ? 'client → server' : 'server → client'}` : ''}`] });
+          this.add(l, {
+            kind: 'gap',
+            dir,
+            at,
+            title: 'capture gap',
+            facts: [`${plural(num(ev.missing) ?? 0, 'byte')} missing${dir ? ` ${dir === 'c2s' ? 'client → server' : 'server → client'}` : ''}`],
+          });
         } else if (typeof ev.code === 'string' && (ev.code.startsWith('tls.') || ev.code === 'tcp.midstream')) {
           this.endRun(l);
           this.add(l, { kind: 'anomaly', dir, at, title: ev.code, facts: [String(ev.message ?? '')] });
@@ -237,7 +265,11 @@ export class Ladders {
       return;
     }
     const flight = str(ev.flight);
-    const what = flight ? `encrypted ${flight.replace(/_/g, ' ')}` : ev.content === 'application_data' ? 'application data' : `encrypted ${String(ev.content ?? 'record')}`;
+    const what = flight
+      ? `encrypted ${flight.replace(/_/g, ' ')}`
+      : ev.content === 'application_data'
+        ? 'application data'
+        : `encrypted ${String(ev.content ?? 'record')}`;
     const key = `${dir}|${what}`;
     const size = num(ev.length) ?? 0;
     if (l.run && l.run.key === key) {
@@ -254,7 +286,8 @@ export class Ladders {
     l.run = undefined;
     const sizes = r.sizes!;
     const total = sizes.reduce((a, b) => a + b, 0);
-    const shown = sizes.slice(0, MAX_LADDER_SIZES).join(' + ') + (sizes.length > MAX_LADDER_SIZES ? ` + … (${sizes.length - MAX_LADDER_SIZES} more)` : '');
+    const shown =
+      sizes.slice(0, MAX_LADDER_SIZES).join(' + ') + (sizes.length > MAX_LADDER_SIZES ? ` + … (${sizes.length - MAX_LADDER_SIZES} more)` : '');
     const facts = [sizes.length === 1 ? plural(total, 'byte') : `${sizes.length} records, ${shown} = ${plural(total, 'byte')}`];
     if (r.inferred) facts.push('kind inferred from its place');
     const { key: _key, ...step } = r;
@@ -272,7 +305,14 @@ export class Ladders {
         const st = l.steps[i]!;
         if (st.kind === 'alert' && st.dir === a.dir) break;
         if (st.kind === 'records' && st.dir === a.dir && st.sizes?.length === 1) {
-          l.steps[i] = { kind: 'alert', dir: st.dir, at: st.at, title: 'Alert (encrypted, inferred)', facts: [`one ${st.sizes[0]!}-byte record: the size of an encrypted alert`], inferred: true };
+          l.steps[i] = {
+            kind: 'alert',
+            dir: st.dir,
+            at: st.at,
+            title: 'Alert (encrypted, inferred)',
+            facts: [`one ${st.sizes[0]!}-byte record: the size of an encrypted alert`],
+            inferred: true,
+          };
           break;
         }
       }

@@ -54,7 +54,10 @@ export function wrapText(s: string, width = WRAP): string[] {
 
 /** Label text: each raw phrase wrapped, escaped, and the lines joined with Mermaid's `<br/>`. */
 function label(phrases: readonly string[]): string {
-  return phrases.flatMap((p) => wrapText(p)).map(mermaidText).join('<br/>');
+  return phrases
+    .flatMap((p) => wrapText(p))
+    .map(mermaidText)
+    .join('<br/>');
 }
 
 const RED = 'rect rgb(255, 205, 210)';
@@ -103,7 +106,10 @@ function verdictLines(l: Ladder): string[] {
     `client certificate: requested ${yesNo(s.client_cert_requested)}, sent ${yesNo(s.client_cert_sent)}`,
   ];
   const alerts = Array.isArray(s.alerts) ? s.alerts : [];
-  if (alerts.length) phrases.push(`alerts: ${alerts.map((a) => `${a.dir === 's2c' ? 'server' : 'client'} ${a.encrypted === true ? `encrypted${a.inferred === true ? ' (inferred)' : ''}` : `${String(a.level)} ${String(a.description)}`}`).join('; ')}`);
+  if (alerts.length)
+    phrases.push(
+      `alerts: ${alerts.map((a) => `${a.dir === 's2c' ? 'server' : 'client'} ${a.encrypted === true ? `encrypted${a.inferred === true ? ' (inferred)' : ''}` : `${String(a.level)} ${String(a.description)}`}`).join('; ')}`,
+    );
   phrases.push(`history ${String(s.history ?? '')} · end ${String(s.end ?? l.end ?? '?')}`);
   const diagnoses = (Array.isArray(s.diagnoses) ? s.diagnoses : [])
     .map((d, i) => ({ d, i }))

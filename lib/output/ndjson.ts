@@ -167,7 +167,7 @@ class NdjsonOut extends Transform {
     try {
       this.writer.event(ev);
     } catch (err) {
-      cb(err as Error);
+      cb(err instanceof Error ? err : new Error(String(err)));
       return;
     }
     if (!this.scheduled && this.writer.pending > 0) {

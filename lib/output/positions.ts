@@ -72,7 +72,7 @@ function splitEndpoint(s: unknown): [string, string] | undefined {
 
 /** 32-bit sequence difference a - b as a signed number (RFC 9293 §3.4 arithmetic). */
 function seqDiff(a: number, b: number): number {
-  return ((a - b) | 0);
+  return (a - b) | 0;
 }
 
 export class Positions {

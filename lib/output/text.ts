@@ -111,7 +111,17 @@ export class TextFormatter {
       return;
     }
     if (ev.type === 'flow' && ev.event === 'open') {
-      const b: Block = { flow, client: str(ev.client) ?? '?', server: str(ev.server) ?? '?', opened: ev, lines: [], shown: 0, omitted: 0, tls: false, lastRecord: {} };
+      const b: Block = {
+        flow,
+        client: str(ev.client) ?? '?',
+        server: str(ev.server) ?? '?',
+        opened: ev,
+        lines: [],
+        shown: 0,
+        omitted: 0,
+        tls: false,
+        lastRecord: {},
+      };
       this.blocks.set(flow, b);
       if (pending && at && this.opts.show.has('packet')) this.add(b, () => this.packetLine(pending, at.dir));
       return;
@@ -199,7 +209,9 @@ export class TextFormatter {
     const at = lines.length > 8 ? `${lines.slice(0, 6).join(', ')}, … ${lines[lines.length - 1]}` : lines.join(', ');
     const quote = (e: Event): string => /: ("(?:[^"\\]|\\.)*")$/.exec(String(e.message))?.[1] ?? '';
     const range = first.line !== undefined && last.line !== undefined ? { line: `${first.line}–${last.line}` } : first;
-    const text = this.p.yellow(`anomaly input.unparsed ×${runs.length}`) + `: text that is not tcpdump output, skipped in ${runs.length} runs (at lines ${at}): ${show(quote(first))} … ${show(quote(last))}`;
+    const text =
+      this.p.yellow(`anomaly input.unparsed ×${runs.length}`) +
+      `: text that is not tcpdump output, skipped in ${runs.length} runs (at lines ${at}): ${show(quote(first))} … ${show(quote(last))}`;
     return `${this.p.dim((typeof range.line === 'string' ? `lines ${range.line}` : where(range)).padStart(11))}       ${text}\n`;
   }
 
@@ -262,7 +274,10 @@ export class TextFormatter {
   private header(b: Block): string {
     const p = this.p;
     const opened = b.opened ? where(b.opened) + (b.opened.ts ? ` ${show(b.opened.ts)}` : '') : '';
-    return p.bold(`flow ${b.flow}  ${show(b.client)} → ${show(b.server)}`) + (b.drained ? p.dim('  (continued)') : opened ? p.dim(`  (opened ${opened})`) : '');
+    return (
+      p.bold(`flow ${b.flow}  ${show(b.client)} → ${show(b.server)}`) +
+      (b.drained ? p.dim('  (continued)') : opened ? p.dim(`  (opened ${opened})`) : '')
+    );
   }
 
   // ---- lines ----
@@ -289,7 +304,10 @@ export class TextFormatter {
         return p.yellow(`anomaly ${show(ev.code)}`) + `: ${show(ev.message)}`;
       case 'tls.alert':
         if (ev.encrypted === true) return p.yellow(`alert (encrypted${ev.inferred === true ? ', inferred' : ''})`);
-        return (ev.level === 'fatal' ? p.red : p.yellow)(`alert ${show(ev.level)} ${show(ev.description)}`) + p.dim(` (${num(ev.level_id) ?? '?'}, ${num(ev.description_id) ?? '?'})`);
+        return (
+          (ev.level === 'fatal' ? p.red : p.yellow)(`alert ${show(ev.level)} ${show(ev.description)}`) +
+          p.dim(` (${num(ev.level_id) ?? '?'}, ${num(ev.description_id) ?? '?'})`)
+        );
       case 'flow':
         return `flow ${show(ev.event)} ${show(ev.client)} → ${show(ev.server)}`;
       case 'tls.session':
@@ -303,20 +321,36 @@ export class TextFormatter {
     const seq = num(ev.seq);
     const len = num(ev.len) ?? 0;
     const range = seq !== undefined ? ` seq ${seq}${len ? `:${(seq + len) >>> 0}` : ''}` : '';
-    return this.p.dim(`packet ${show(ev.src)}.${show(ev.sport)} > ${show(ev.dst)}.${show(ev.dport)} ${show(ev.flags ?? ev.proto)}${range} (${plural(len, 'byte')}${ev.truncated === true && len > 0 ? `, ${num(ev.captured) ?? 0} captured` : ''})`);
+    return this.p.dim(
+      `packet ${show(ev.src)}.${show(ev.sport)} > ${show(ev.dst)}.${show(ev.dport)} ${show(ev.flags ?? ev.proto)}${range} (${plural(len, 'byte')}${ev.truncated === true && len > 0 ? `, ${num(ev.captured) ?? 0} captured` : ''})`,
+    );
   }
 
   private packetLine(ev: Event, dir: Dir): string[] {
     const seq = num(ev.seq);
     const len = num(ev.len) ?? 0;
     const range = seq !== undefined ? ` seq ${seq}${len ? `:${(seq + len) >>> 0}` : ''}` : '';
-    return [this.row(ev, dir, this.p.dim(`packet ${show(ev.flags)}${range} (${plural(len, 'byte')}${ev.truncated === true && len > 0 ? `, ${num(ev.captured) ?? 0} captured` : ''})`))];
+    return [
+      this.row(
+        ev,
+        dir,
+        this.p.dim(
+          `packet ${show(ev.flags)}${range} (${plural(len, 'byte')}${ev.truncated === true && len > 0 ? `, ${num(ev.captured) ?? 0} captured` : ''})`,
+        ),
+      ),
+    ];
   }
 
   private closeText(ev: FlowEvent): string {
     const bytes: { c2s?: number; s2c?: number } = ev.bytes ?? {};
     const gaps = num(ev.gaps) ?? 0;
-    return this.row(ev, undefined, this.p.dim(`closed (${show(ev.end)}): ${plural(num(bytes.c2s) ?? 0, 'byte')} C→S, ${plural(num(bytes.s2c) ?? 0, 'byte')} S→C${gaps ? `, ${plural(gaps, 'gap')}` : ''}`));
+    return this.row(
+      ev,
+      undefined,
+      this.p.dim(
+        `closed (${show(ev.end)}): ${plural(num(bytes.c2s) ?? 0, 'byte')} C→S, ${plural(num(bytes.s2c) ?? 0, 'byte')} S→C${gaps ? `, ${plural(gaps, 'gap')}` : ''}`,
+      ),
+    );
   }
 
   private recordLines(ev: Event, dir: Dir, flow: number, span: RecordSpan | undefined): string[] {
@@ -367,8 +401,8 @@ export class TextFormatter {
   private helloExplain(ev: TlsHandshakeEvent, at: (r: number) => string): string[] {
     const out: string[] = [];
     const client = ev.msg === 'client_hello';
-    const vid = num(client ? ev.version_id : ev.legacy_version_id ?? ev.version_id) ?? 0;
-    const vname = show(client ? ev.version : ev.legacy_version ?? ev.version);
+    const vid = num(client ? ev.version_id : (ev.legacy_version_id ?? ev.version_id)) ?? 0;
+    const vname = show(client ? ev.version : (ev.legacy_version ?? ev.version));
     let o = 4;
     out.push(this.sub(`Version ${hex(vid, 4)} (${vname}) ${at(o)}`, 2));
     o += 2;
@@ -436,7 +470,8 @@ export class TextFormatter {
         parts.push(`· ${plural(n, 'cipher suite')}`);
         parts.push(`· SNI ${typeof ev.sni === 'string' ? show(ev.sni) : 'none'}`);
         if (Array.isArray(ev.alpn) && ev.alpn.length) parts.push(`· ALPN ${ev.alpn.map(show).join(', ')}`);
-        if (Array.isArray(ev.supported_versions) && ev.supported_versions.length) parts.push(`· versions ${ev.supported_versions.map(show).join(', ')}`);
+        if (Array.isArray(ev.supported_versions) && ev.supported_versions.length)
+          parts.push(`· versions ${ev.supported_versions.map(show).join(', ')}`);
         break;
       }
       case 'server_hello': {
@@ -446,7 +481,10 @@ export class TextFormatter {
         const sid = (str(ev.session_id) ?? '').length / 2;
         // In TLS 1.3 the echo of legacy_session_id is middlebox compatibility, not resumption (RFC 8446 §4.1.3, D.4).
         const tls13 = isTls13Id(num(ev.version_id));
-        if (sid) parts.push(`· session id ${sid} bytes${ev.session_id_match === true ? (tls13 ? ' (echoed: compatibility mode)' : ' (echoed: resumption)') : ''}`);
+        if (sid)
+          parts.push(
+            `· session id ${sid} bytes${ev.session_id_match === true ? (tls13 ? ' (echoed: compatibility mode)' : ' (echoed: resumption)') : ''}`,
+          );
         break;
       }
       case 'certificate': {
@@ -490,8 +528,18 @@ export class TextFormatter {
         }
         out.push(this.sub(`[${i}] ${show(c.subject)}`, 2));
         out.push(this.sub(p.dim(`issuer ${show(c.issuer)}`), 3));
-        const san = Array.isArray(c.san) && c.san.length ? ` · SAN ${c.san.slice(0, 4).map(show).join(', ')}${c.san.length > 4 ? `, … (${c.san.length})` : ''}` : '';
-        out.push(this.sub(p.dim(`valid ${show(c.not_before)} → ${show(c.not_after)} · ${show(c.key_type)} ${show(c.key_bits)} · ${show(c.sig_alg)}${c.self_signed === true ? ' · self-signed' : ''}${san}`), 3));
+        const san =
+          Array.isArray(c.san) && c.san.length
+            ? ` · SAN ${c.san.slice(0, 4).map(show).join(', ')}${c.san.length > 4 ? `, … (${c.san.length})` : ''}`
+            : '';
+        out.push(
+          this.sub(
+            p.dim(
+              `valid ${show(c.not_before)} → ${show(c.not_after)} · ${show(c.key_type)} ${show(c.key_bits)} · ${show(c.sig_alg)}${c.self_signed === true ? ' · self-signed' : ''}${san}`,
+            ),
+            3,
+          ),
+        );
         out.push(this.sub(p.dim(`sha256 ${show(c.sha256)}`), 3));
       });
     } else if (ev.msg === 'certificate_request' && Array.isArray(ev.ca_names)) {
@@ -508,14 +556,20 @@ export class TextFormatter {
     const established = s.established === true;
     // An excerpt's session says null where its rows do not show the outcome.
     const head = established ? p.green('established') : s.established === null ? p.yellow('outcome not visible') : p.red('NOT established');
-    const handshake = s.resumed === null ? 'resumption not visible' : s.version == null ? 'no ServerHello seen' : s.resumed === true ? 'resumed' : 'full handshake';
+    const handshake =
+      s.resumed === null ? 'resumption not visible' : s.version == null ? 'no ServerHello seen' : s.resumed === true ? 'resumed' : 'full handshake';
     const facts = [show(s.version ?? 'no version'), show(s.cipher ?? 'no cipher'), handshake];
     if (typeof s.sni === 'string') facts.push(`SNI ${show(s.sni)}`);
     out.push(`  ${p.bold('verdict')}  ${head} · ${facts.join(' · ')}`);
     out.push(`           client certificate: requested ${yesNo(s.client_cert_requested)}, sent ${yesNo(s.client_cert_sent)}`);
     const alerts = Array.isArray(s.alerts) ? s.alerts : [];
     if (alerts.length) {
-      const text = alerts.map((a) => `${a.dir === 's2c' ? 'server' : 'client'} ${a.encrypted === true ? `encrypted${a.inferred === true ? ' (inferred)' : ''}` : `${show(a.level)} ${show(a.description)}`}`).join('; ');
+      const text = alerts
+        .map(
+          (a) =>
+            `${a.dir === 's2c' ? 'server' : 'client'} ${a.encrypted === true ? `encrypted${a.inferred === true ? ' (inferred)' : ''}` : `${show(a.level)} ${show(a.description)}`}`,
+        )
+        .join('; ');
       out.push(`           alerts: ${text}`);
     }
     out.push(p.dim(`           history ${show(s.history)} · end ${show(s.end)} · ${where(s)}`));

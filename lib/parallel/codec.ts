@@ -98,11 +98,11 @@ export class BatchWriter {
     v.setUint8(p + 1, bits);
     v.setUint32(p + 2, item.flow, true);
     p += 6;
-    if (item.line !== undefined) (v.setFloat64(p, item.line, true), (p += 8));
-    if (item.frame !== undefined) (v.setFloat64(p, item.frame, true), (p += 8));
-    if (item.time !== undefined) (v.setFloat64(p, item.time, true), (p += 8));
-    if (item.epoch !== undefined) (v.setFloat64(p, item.epoch, true), (p += 8));
-    if (item.hole !== undefined) (v.setFloat64(p, item.hole, true), (p += 8));
+    if (item.line !== undefined) v.setFloat64(p, item.line, true), (p += 8);
+    if (item.frame !== undefined) v.setFloat64(p, item.frame, true), (p += 8);
+    if (item.time !== undefined) v.setFloat64(p, item.time, true), (p += 8);
+    if (item.epoch !== undefined) v.setFloat64(p, item.epoch, true), (p += 8);
+    if (item.hole !== undefined) v.setFloat64(p, item.hole, true), (p += 8);
     if (ts !== undefined) {
       p = this.str(p, ts);
     }
@@ -136,8 +136,8 @@ export class BatchWriter {
     v.setUint8(pos + 38, p.flags);
     v.setFloat64(pos + 39, p.win, true);
     pos += 47;
-    if (p.line !== undefined) (v.setFloat64(pos, p.line, true), (pos += 8));
-    if (p.frame !== undefined) (v.setFloat64(pos, p.frame, true), (pos += 8));
+    if (p.line !== undefined) v.setFloat64(pos, p.line, true), (pos += 8);
+    if (p.frame !== undefined) v.setFloat64(pos, p.frame, true), (pos += 8);
     pos = this.str(pos, p.src);
     pos = this.str(pos, p.dst);
     if (p.ts !== undefined) pos = this.str(pos, p.ts);
@@ -160,7 +160,10 @@ export class BatchWriter {
 
   /** The batch so far, its buffer to be transferred (a fresh one is taken for the next). */
   take(): Batch {
-    const bytes = this.buf.buffer.byteLength === this.buf.length && this.buf.byteOffset === 0 ? this.buf.buffer : this.buf.buffer.slice(this.buf.byteOffset, this.buf.byteOffset + this.pos);
+    const bytes =
+      this.buf.buffer.byteLength === this.buf.length && this.buf.byteOffset === 0
+        ? this.buf.buffer
+        : this.buf.buffer.slice(this.buf.byteOffset, this.buf.byteOffset + this.pos);
     const b: Batch = { bytes, length: this.pos, objects: this.objects, slots: this.slots };
     this.buf = Buffer.allocUnsafe(BATCH_BYTES + 1024);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);

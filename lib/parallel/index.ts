@@ -98,7 +98,12 @@ export interface ParallelTuning {
  * bytes in (tcpdump text, pcap, pcapng), NDJSON bytes out: the events of `createDecoder` as `ndjson()` writes
  * them, with `options.jobs` threads. With jobs 1 everything runs in this thread.
  */
-export function decodeNdjson(given: Readonly<Options> | OptionsInput = {}, keys?: KeyStore, stats?: { flows: number }, tuning: ParallelTuning = {}): Transform {
+export function decodeNdjson(
+  given: Readonly<Options> | OptionsInput = {},
+  keys?: KeyStore,
+  stats?: { flows: number },
+  tuning: ParallelTuning = {},
+): Transform {
   const options = resolveOptions(given);
   const jobs = options.jobs;
   const startItems = tuning.startItems ?? START_ITEMS;

@@ -45,7 +45,6 @@ export {
   VERSIONS,
 };
 
-
 function hexName(v: number, width: number): string {
   return 'unknown_0x' + v.toString(16).padStart(width, '0');
 }

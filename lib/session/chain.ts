@@ -106,7 +106,11 @@ export function checkChain(
     } else if (before > clock.epoch) {
       out.push(
         known
-          ? { code: 'cert_not_yet_valid', severity: 'error', message: `${cert} is valid only from ${c.not_before}, after the capture's time (${date})` }
+          ? {
+              code: 'cert_not_yet_valid',
+              severity: 'error',
+              message: `${cert} is valid only from ${c.not_before}, after the capture's time (${date})`,
+            }
           : {
               code: 'cert_not_yet_valid',
               severity: 'info',

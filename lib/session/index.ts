@@ -463,7 +463,7 @@ export class Sessions {
     // Finished).
     const decrypted13 = tls13 && Boolean(s.decryptedFinished.s2c) && Boolean(ch) && !gapInHandshake;
     if (decrypted13) {
-      requested = s.certRequest ? true : false;
+      requested = s.certRequest !== undefined;
       sent = s.clientCerts ? s.clientCerts.certs.length > 0 : s.decryptedFinished.c2s ? false : null;
     } else if (tls13) {
       requested = sent = null;
@@ -476,7 +476,9 @@ export class Sessions {
     // not zero); otherwise only today's date is named, at info level (messages print only the day, so the output
     // of one input stays the same within a day).
     const clock: Clock =
-      close.epoch !== undefined && close.epoch >= EARLIEST_CAPTURE ? { epoch: close.epoch, source: 'capture' } : { epoch: Date.now() / 1000, source: 'now' };
+      close.epoch !== undefined && close.epoch >= EARLIEST_CAPTURE
+        ? { epoch: close.epoch, source: 'capture' }
+        : { epoch: Date.now() / 1000, source: 'now' };
 
     this.mtls(s, tls13 && !decrypted13, requested, sent, fatal, established, diagnoses);
     if (s.keysMissing) {
@@ -514,7 +516,13 @@ export class Sessions {
       client_cert_sent: sent,
       server_certs: (s.serverCerts?.certs ?? []).map((c) => c.sha256 ?? null),
       client_certs: (s.clientCerts?.certs ?? []).map((c) => c.sha256 ?? null),
-      alerts: s.alerts.map((a) => (a.inferred ? { dir: a.dir, encrypted: true, inferred: true } : a.encrypted ? { dir: a.dir, encrypted: true } : { dir: a.dir, level: a.level, description: a.description })),
+      alerts: s.alerts.map((a) =>
+        a.inferred
+          ? { dir: a.dir, encrypted: true, inferred: true }
+          : a.encrypted
+            ? { dir: a.dir, encrypted: true }
+            : { dir: a.dir, level: a.level, description: a.description },
+      ),
       ja3_hash: ch?.ja3_hash ?? null,
       ja3s_hash: sh?.ja3s_hash ?? null,
       ja4: ch?.ja4 ?? null,
@@ -587,7 +595,11 @@ export class Sessions {
     if (requested === false) {
       // Only a complete server flight shows that no CertificateRequest came (not an abbreviated handshake,
       // nor one that failed before the server's flight).
-      const flightEnd = s.serverHelloDone ? `ServerHelloDone ${at(s.serverHelloDone)}` : s.decryptedFinished.s2c ? `Finished ${at(s.decryptedFinished.s2c)} (decrypted)` : undefined;
+      const flightEnd = s.serverHelloDone
+        ? `ServerHelloDone ${at(s.serverHelloDone)}`
+        : s.decryptedFinished.s2c
+          ? `Finished ${at(s.decryptedFinished.s2c)} (decrypted)`
+          : undefined;
       if (!flightEnd) return;
       out.push({
         code: 'client_cert_not_requested',
@@ -602,7 +614,14 @@ export class Sessions {
     const types = typeList === undefined ? 'types ?; ' : typeList.length > 0 ? `types ${typeList.join(', ')}; ` : '';
     const cas = listOf(req.ev.ca_names);
     const cut = req.ev.truncated === true ? ' before the capture cut the message' : '';
-    const names = cas.length ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}${cut}: ${cas.slice(0, 3).map((c) => `'${c}'`).join(', ')}${cas.length > 3 ? ', …' : ''}` : cut ? `no CA name${cut}` : 'any CA';
+    const names = cas.length
+      ? `${cas.length} CA name${cas.length > 1 ? 's' : ''}${cut}: ${cas
+          .slice(0, 3)
+          .map((c) => `'${c}'`)
+          .join(', ')}${cas.length > 3 ? ', …' : ''}`
+      : cut
+        ? `no CA name${cut}`
+        : 'any CA';
     const asked = `the server asked for a client certificate ${at(req.at)} (${types}${names})`;
     if (sent === false) {
       const how = s.clientCerts ? `answered with an empty Certificate ${at(s.clientCerts.at)}` : 'sent no Certificate message';
@@ -627,10 +646,9 @@ export class Sessions {
     // A CA list cut by the capture may hold the issuer after the cut: only a whole list shows it is absent.
     const unlisted = cas.length > 0 && !issuerListed && !cut;
     if (unlisted || rejectAlert) {
-      const why =
-        unlisted
-          ? `its chain ends at issuer '${top?.issuer ?? '?'}', which is not among the ${cas.length} CA name${cas.length > 1 ? 's' : ''} the server asked for`
-          : 'the server rejected it';
+      const why = unlisted
+        ? `its chain ends at issuer '${top?.issuer ?? '?'}', which is not among the ${cas.length} CA name${cas.length > 1 ? 's' : ''} the server asked for`
+        : 'the server rejected it';
       out.push({
         code: 'client_cert_not_accepted',
         severity: rejectAlert || !established ? 'error' : 'warning',
@@ -639,7 +657,11 @@ export class Sessions {
       return;
     }
     if (!s.certVerify && (s.clientKeyExchange || s.decryptedFinished.c2s)) {
-      out.push({ code: 'client_cert_verify_missing', severity: 'error', message: `${asked}; ${sentText}, but no CertificateVerify followed; ${outcome}` });
+      out.push({
+        code: 'client_cert_verify_missing',
+        severity: 'error',
+        message: `${asked}; ${sentText}, but no CertificateVerify followed; ${outcome}`,
+      });
       return;
     }
     out.push({ code: 'client_cert_sent', severity: 'info', message: `${asked}; ${sentText}; ${outcome}` });
@@ -805,4 +827,3 @@ export class Sessions {
     }
   }
 }
-

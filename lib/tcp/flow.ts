@@ -32,7 +32,9 @@ export function endpoint(ip: string, port: number): string {
 export type RoleHint = (payload: Uint8Array) => 'client' | 'server' | undefined;
 
 /** Ports on which TLS servers listen (IANA; implicit TLS and STARTTLS protocols), to guess roles without TLS evidence. */
-const SERVER_PORTS = new Set([21, 25, 110, 143, 389, 443, 465, 563, 587, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 3306, 5061, 5222, 5223, 5269, 5432, 5671, 6514, 8443, 8883]);
+const SERVER_PORTS = new Set([
+  21, 25, 110, 143, 389, 443, 465, 563, 587, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 3306, 5061, 5222, 5223, 5269, 5432, 5671, 6514, 8443, 8883,
+]);
 
 type Queued =
   | { side: Side; kind: 'data'; bytes: Uint8Array; at: Origin; afterGap: boolean; owned: boolean }
@@ -400,10 +402,8 @@ export class Flow {
     if (item.kind === 'data') {
       if (item.notes) for (const n of item.notes) this.anomaly(side, n.code, n.message, n.at, n.extra);
       this.data(side, item.bytes, item.at, item.afterGap, item.owned);
-    }
-    else this.anomaly(side, item.code, item.message, item.at, item.extra);
+    } else this.anomaly(side, item.code, item.message, item.at, item.extra);
   }
-
 
   private dir(side: Side): Dir {
     return side === this.clientSide ? 'c2s' : 's2c';

@@ -246,7 +246,7 @@ export class HalfStream {
       this.rebase(seq, -pos);
       pos = 0;
     }
-    let extent = pos + wireLen;
+    const extent = pos + wireLen;
     if (pos < 0 && !this.synSeen) {
       // Bytes from before the point where a midstream stream started, which has already delivered: lost to us.
       const n = Math.min(extent, 0) - pos;
@@ -461,10 +461,15 @@ export class HalfStream {
     }
     const l = this.tallies?.late;
     if (l?.first) {
-      this.host.anomaly('tcp.out_of_order', `${l.count} segments arrived after later bytes of the stream (${l.bytes} bytes); reassembled in order`, l.first, {
-        count: l.count,
-        bytes: l.bytes,
-      });
+      this.host.anomaly(
+        'tcp.out_of_order',
+        `${l.count} segments arrived after later bytes of the stream (${l.bytes} bytes); reassembled in order`,
+        l.first,
+        {
+          count: l.count,
+          bytes: l.bytes,
+        },
+      );
     }
     const b = this.tallies?.beforeStart;
     if (b?.first) {

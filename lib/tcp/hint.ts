@@ -35,5 +35,4 @@ export function looksLikeServerFlight(b: Uint8Array): boolean {
 }
 
 /** The TLS role hint: the sender of a ClientHello is the client, the sender of the server's flight the server. */
-export const tlsRoleHint: RoleHint = (payload) =>
-  looksLikeClientHello(payload) ? 'client' : looksLikeServerFlight(payload) ? 'server' : undefined;
+export const tlsRoleHint: RoleHint = (payload) => (looksLikeClientHello(payload) ? 'client' : looksLikeServerFlight(payload) ? 'server' : undefined);

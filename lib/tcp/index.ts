@@ -115,8 +115,14 @@ export class Reassembler {
   private readonly closed = new Map<string, Closed>();
   /** Flows holding kept bytes, and flows holding other bytes, oldest first (entries of flows that no longer hold
    *  are skipped when met, and swept out when the queue grows past twice the live flows). */
-  private readonly keptQueue = new Holders((t) => t.keptHeld > 0, (t, v) => (t.inKeptQueue = v));
-  private readonly bufferQueue = new Holders((t) => t.held - t.keptHeld > 0, (t, v) => (t.inBufferQueue = v));
+  private readonly keptQueue = new Holders(
+    (t) => t.keptHeld > 0,
+    (t, v) => (t.inKeptQueue = v),
+  );
+  private readonly bufferQueue = new Holders(
+    (t) => t.held - t.keptHeld > 0,
+    (t, v) => (t.inBufferQueue = v),
+  );
   /** Capture time before which idle flows are not looked for again. */
   private nextExpiry = -Infinity;
   /** Flows that ended (FIN both ways with holes left, or RST) and wait for late packets: the packet count at
@@ -442,7 +448,6 @@ function flowKey(p: Packet): string {
 function sideOf(names: [string, string], p: Packet): Side {
   return endpoint(p.src, p.sport) === names[0] ? 0 : 1;
 }
-
 
 /** 0, 1, 2, … */
 export function counter(): () => number {

@@ -172,7 +172,16 @@ function newlineIn16(dv: DataView, at: number): boolean {
  * stage 1 as a whole the difference is within the noise of a shared machine).
  */
 function parseFullGroups(buf: Uint8Array, dv: DataView, p: number, dst: DataView, at: number): boolean {
-  if ((buf[p + 4]! ^ SPACE) | (buf[p + 9]! ^ SPACE) | (buf[p + 14]! ^ SPACE) | (buf[p + 19]! ^ SPACE) | (buf[p + 24]! ^ SPACE) | (buf[p + 29]! ^ SPACE) | (buf[p + 34]! ^ SPACE)) return false;
+  if (
+    (buf[p + 4]! ^ SPACE) |
+    (buf[p + 9]! ^ SPACE) |
+    (buf[p + 14]! ^ SPACE) |
+    (buf[p + 19]! ^ SPACE) |
+    (buf[p + 24]! ^ SPACE) |
+    (buf[p + 29]! ^ SPACE) |
+    (buf[p + 34]! ^ SPACE)
+  )
+    return false;
   const w0 = dv.getUint32(p, true);
   const w1 = dv.getUint32(p + 5, true);
   const w2 = dv.getUint32(p + 10, true);

@@ -75,7 +75,12 @@ export class TextPackets implements LineSink {
   private viewed: Uint8Array | undefined;
   private readonly scratch = new Uint8Array(2 * HEX_BYTES_PER_LINE);
   /** Where the packet being decoded came from, filled in per packet (framePacket copies the fields out). */
-  private readonly at: { line: number; ts: string | undefined; time: number | undefined; epoch: number | undefined } = { line: 0, ts: undefined, time: undefined, epoch: undefined };
+  private readonly at: { line: number; ts: string | undefined; time: number | undefined; epoch: number | undefined } = {
+    line: 0,
+    ts: undefined,
+    time: undefined,
+    epoch: undefined,
+  };
   /** The -e link hint of the current packet's summary, for LinkChoice (made once, not per packet). */
   private readonly hint = (): number => (this.cur.summary ? linkHint(this.cur.sum, 0, this.cur.sumLen) : -1);
 
@@ -189,7 +194,11 @@ export class TextPackets implements LineSink {
   overlong(length: number): void {
     this.lineNo++;
     this.afterSummary = false;
-    this.event(anomaly('input.line_too_long', `line ${this.lineNo} is ${length} bytes, longer than --max-line-bytes ${this.opts.maxLineBytes}: skipped`, { line: this.lineNo }));
+    this.event(
+      anomaly('input.line_too_long', `line ${this.lineNo} is ${length} bytes, longer than --max-line-bytes ${this.opts.maxLineBytes}: skipped`, {
+        line: this.lineNo,
+      }),
+    );
   }
 
   end(): void {
@@ -198,7 +207,13 @@ export class TextPackets implements LineSink {
       // In a hex dump every packet's summary is followed by its hex: input that ends right after a summary (or
       // inside one) was cut inside that packet. A cut summary often cannot even be read, and the packet vanished
       // without a word.
-      this.event(anomaly('input.truncated', `line ${cur.line}: the input ends after this packet's summary line, before its hex dump (the text is cut short)`, cur.origin()));
+      this.event(
+        anomaly(
+          'input.truncated',
+          `line ${cur.line}: the input ends after this packet's summary line, before its hex dump (the text is cut short)`,
+          cur.origin(),
+        ),
+      );
     }
     // Text with no hex at all: say so before the held summary-only packets go out, whose missing bytes would
     // otherwise come first as tcp.gap anomalies.
@@ -299,7 +314,13 @@ export class TextPackets implements LineSink {
     cur.blank = hc.skippedGroups > 0;
     if (o + n > MAX_FRAME_BYTES) {
       cur.open = false;
-      this.event(anomaly('input.truncated', `line ${this.lineNo}: hex at offset 0x${o.toString(16)} is past the ${MAX_FRAME_BYTES}-byte frame limit: skipped`, { line: this.lineNo }));
+      this.event(
+        anomaly(
+          'input.truncated',
+          `line ${this.lineNo}: hex at offset 0x${o.toString(16)} is past the ${MAX_FRAME_BYTES}-byte frame limit: skipped`,
+          { line: this.lineNo },
+        ),
+      );
       return true;
     }
     cur.frame.set(this.scratch.subarray(0, n), o);
@@ -360,7 +381,11 @@ export class TextPackets implements LineSink {
     this.unparsedRun = true;
     const full = utf8.decode(buf.subarray(p, Math.min(end, p + 4 * QUOTE_CHARS)));
     const quote = full.length > QUOTE_CHARS ? full.slice(0, QUOTE_CHARS) + '…' : full;
-    const ev = anomaly('input.unparsed', `line ${this.lineNo} is not tcpdump output (skipped with the lines after it up to the next packet line): ${JSON.stringify(quote)}`, { line: this.lineNo });
+    const ev = anomaly(
+      'input.unparsed',
+      `line ${this.lineNo} is not tcpdump output (skipped with the lines after it up to the next packet line): ${JSON.stringify(quote)}`,
+      { line: this.lineNo },
+    );
     if (this.hexLines === 0 && this.summaries > 0) {
       // Summaries and no hex yet: this may be tcpdump -A payload (reported by input.no_hex if no hex ever
       // comes), or prose in a paste whose hex comes later (reported then).
@@ -425,7 +450,13 @@ export class TextPackets implements LineSink {
       if (r.error === 'not_ip' && !cur.summary && frameScore(r) > 0) return;
       if (r.error === 'fragment') {
         if (r.ip && r.ip.proto === 6) {
-          this.event(anomaly('ip.fragment', `line ${line}: a later fragment of a TCP packet (IP offset ${r.ip.fragOffset}), not reassembled: skipped`, cur.origin()));
+          this.event(
+            anomaly(
+              'ip.fragment',
+              `line ${line}: a later fragment of a TCP packet (IP offset ${r.ip.fragOffset}), not reassembled: skipped`,
+              cur.origin(),
+            ),
+          );
           return;
         }
         // A later fragment of another protocol is no concern, unless the summary line says the packet is TCP: then
@@ -435,7 +466,9 @@ export class TextPackets implements LineSink {
       }
       // Other protocols (ARP, STP, LLDP, …) are no concern; hex that should be IP but is not, is.
       if (cur.summary && !saysIp(latin1(cur.sum, 0, cur.sumLen))) return;
-      this.event(anomaly('input.undecodable', `line ${line}: ${cur.end} bytes of hex that decode as no IP packet (${r.message}): skipped`, cur.origin()));
+      this.event(
+        anomaly('input.undecodable', `line ${line}: ${cur.end} bytes of hex that decode as no IP packet (${r.message}): skipped`, cur.origin()),
+      );
       return;
     }
     if (!r.tcp && !r.udp) return;
@@ -448,8 +481,16 @@ export class TextPackets implements LineSink {
     if (p.truncated) {
       if (!this.truncRun) {
         this.truncRun = true;
-        const why = cur.overflow ? `longer than the ${MAX_FRAME_BYTES}-byte frame limit` : `the IP length says ${r.ip.totalLen} bytes, the hex has ${r.payloadEnd - r.ipStart}`;
-        this.event(anomaly('input.truncated', `line ${line}: packet cut short (${why}); the packets after it cut the same way are not reported one by one`, cur.origin()));
+        const why = cur.overflow
+          ? `longer than the ${MAX_FRAME_BYTES}-byte frame limit`
+          : `the IP length says ${r.ip.totalLen} bytes, the hex has ${r.payloadEnd - r.ipStart}`;
+        this.event(
+          anomaly(
+            'input.truncated',
+            `line ${line}: packet cut short (${why}); the packets after it cut the same way are not reported one by one`,
+            cur.origin(),
+          ),
+        );
       }
     } else this.truncRun = false;
     const replaced = cur.summary && this.out.hasWaiting && this.replaceWaiting(p);
@@ -519,7 +560,15 @@ export class TextPackets implements LineSink {
       // Rows of a packet shown without its headers: the excerpt stage places them by their offsets.
       this.excerptOpen = true;
       const bytes = cur.frame.slice(cur.start, cur.end);
-      this.out.excerpt({ kind: 'fragment', offset: cur.start, bytes, line: cur.line, lastLine: Math.max(cur.line, this.lastHexLine), blankLead: cur.blank, note: cur.note });
+      this.out.excerpt({
+        kind: 'fragment',
+        offset: cur.start,
+        bytes,
+        line: cur.line,
+        lastLine: Math.max(cur.line, this.lastHexLine),
+        blankLead: cur.blank,
+        note: cur.note,
+      });
       return;
     }
     this.event(
@@ -576,7 +625,11 @@ export class TextPackets implements LineSink {
           (this.textAfterSummary > 0 ? ', with text under the summaries as tcpdump -A prints it' : '')
         : 'no tcpdump summary or hex lines';
     // Sent at once, ahead of packets held back: it is about the whole input.
-    this.emit(anomaly('input.no_hex', `the input has ${what}; tlsdump decodes TLS from the bytes: run ${FLAGS_HELP}`, { line: this.summaries > 0 ? this.firstSummaryLine : 1 }));
+    this.emit(
+      anomaly('input.no_hex', `the input has ${what}; tlsdump decodes TLS from the bytes: run ${FLAGS_HELP}`, {
+        line: this.summaries > 0 ? this.firstSummaryLine : 1,
+      }),
+    );
   }
 }
 

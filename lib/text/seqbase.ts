@@ -122,7 +122,7 @@ export class SeqBases {
         this.set(k, b);
       }
     }
-    if (b !== undefined) return printed >= LARGE && ((printed - b) >>> 0) < LARGE ? 0 : b;
+    if (b !== undefined) return printed >= LARGE && (printed - b) >>> 0 < LARGE ? 0 : b;
     // A connection seen for the first time is printed absolute by tcpdump (its first ACK-bearing packet).
     return printed >= LARGE ? 0 : undefined;
   }

@@ -57,7 +57,16 @@ export function parseStamp(buf: Uint8Array, p: number, end: number, st: Stamp): 
   st.start = p;
   if (sep === 45 /* - */ && n === 4) {
     // -tttt: YYYY-MM-DD HH:MM:SS.frac
-    if (i + 6 >= end || !isDigit(buf[i + 1]) || !isDigit(buf[i + 2]) || buf[i + 3] !== 45 || !isDigit(buf[i + 4]) || !isDigit(buf[i + 5]) || buf[i + 6] !== 32) return -1;
+    if (
+      i + 6 >= end ||
+      !isDigit(buf[i + 1]) ||
+      !isDigit(buf[i + 2]) ||
+      buf[i + 3] !== 45 ||
+      !isDigit(buf[i + 4]) ||
+      !isDigit(buf[i + 5]) ||
+      buf[i + 6] !== 32
+    )
+      return -1;
     st.year = v;
     st.month = (buf[i + 1]! - D0) * 10 + buf[i + 2]! - D0;
     st.day = (buf[i + 4]! - D0) * 10 + buf[i + 5]! - D0;
@@ -94,7 +103,16 @@ function timeOfDay(buf: Uint8Array, p: number, end: number, st: Stamp): number {
     n++;
   }
   if (n === 0 || n > 6 || i + 6 >= end) return -1;
-  if (buf[i] !== 58 || !isDigit(buf[i + 1]) || !isDigit(buf[i + 2]) || buf[i + 3] !== 58 || !isDigit(buf[i + 4]) || !isDigit(buf[i + 5]) || buf[i + 6] !== 46) return -1;
+  if (
+    buf[i] !== 58 ||
+    !isDigit(buf[i + 1]) ||
+    !isDigit(buf[i + 2]) ||
+    buf[i + 3] !== 58 ||
+    !isDigit(buf[i + 4]) ||
+    !isDigit(buf[i + 5]) ||
+    buf[i + 6] !== 46
+  )
+    return -1;
   st.hours = h;
   st.minutes = (buf[i + 1]! - D0) * 10 + buf[i + 2]! - D0;
   st.seconds = (buf[i + 4]! - D0) * 10 + buf[i + 5]! - D0;

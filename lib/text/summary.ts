@@ -31,11 +31,35 @@ export interface Summary {
  * object literal: the name comes from the input, and `constructor` or `__proto__` must not find Object.prototype's
  * members: hostile input must not reach them.
  */
-const PORT_NAMES: ReadonlyMap<string, number> = new Map(Object.entries({
-  ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, www: 80, pop3: 110, imap: 143, imap2: 143, ldap: 389,
-  https: 443, submissions: 465, smtps: 465, urd: 465, submission: 587, ldaps: 636, ftps: 990, imaps: 993, pop3s: 995,
-  mysql: 3306, postgresql: 5432, 'xmpp-client': 5222, 'http-alt': 8080, 'ms-wbt-server': 3389,
-}));
+const PORT_NAMES: ReadonlyMap<string, number> = new Map(
+  Object.entries({
+    ftp: 21,
+    ssh: 22,
+    telnet: 23,
+    smtp: 25,
+    domain: 53,
+    http: 80,
+    www: 80,
+    pop3: 110,
+    imap: 143,
+    imap2: 143,
+    ldap: 389,
+    https: 443,
+    submissions: 465,
+    smtps: 465,
+    urd: 465,
+    submission: 587,
+    ldaps: 636,
+    ftps: 990,
+    imaps: 993,
+    pop3s: 995,
+    mysql: 3306,
+    postgresql: 5432,
+    'xmpp-client': 5222,
+    'http-alt': 8080,
+    'ms-wbt-server': 3389,
+  }),
+);
 
 interface Endpoint {
   ip: string;
@@ -78,7 +102,7 @@ function endpoint(tok: string): Endpoint | undefined {
     }
     return undefined;
   }
-  if (!/^[0-9a-fA-F:.]*[0-9a-zA-Z-]*$/.test(tok) || tok.indexOf(':') === colon && !tok.includes('::')) return undefined;
+  if (!/^[0-9a-fA-F:.]*[0-9a-zA-Z-]*$/.test(tok) || (tok.indexOf(':') === colon && !tok.includes('::'))) return undefined;
   const tail = tok.slice(colon + 1);
   const dots = tail.split('.');
   let ip = tok;

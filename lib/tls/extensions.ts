@@ -7,7 +7,14 @@ import { isGrease } from '../registry/index.js';
 import { CONNECTION_ID_TRANSPORT_PARAMETERS, INTEGER_TRANSPORT_PARAMETERS, quicTransportParameterName } from '../registry/quic.js';
 
 /** Where an extension block sits: the handshake message it belongs to (RFC 8446 §4.2 table). */
-export type ExtContext = 'client_hello' | 'server_hello' | 'hello_retry_request' | 'encrypted_extensions' | 'certificate_request' | 'new_session_ticket' | 'certificate';
+export type ExtContext =
+  | 'client_hello'
+  | 'server_hello'
+  | 'hello_retry_request'
+  | 'encrypted_extensions'
+  | 'certificate_request'
+  | 'new_session_ticket'
+  | 'certificate';
 
 export interface Extension {
   id: number;
@@ -228,7 +235,8 @@ const keyShare: Decoder = (c, ctx) => {
 const renegotiationInfo: Decoder = (c) => ({ renegotiated_connection_length: c.u8Prefixed()?.left });
 
 // draft-vvv-tls-alps §3: ApplicationSettingsSupport: ProtocolName supported_protocols<2..2^16-1>;
-const applicationSettings: Decoder = (c, ctx) => (ctx === 'client_hello' ? { protocols: protocolNames(c.u16Prefixed()) } : { settings_length: c.rest().left });
+const applicationSettings: Decoder = (c, ctx) =>
+  ctx === 'client_hello' ? { protocols: protocolNames(c.u16Prefixed()) } : { settings_length: c.rest().left };
 
 // draft-ietf-tls-esni §5: ClientHello: enum { outer(0), inner(1) } ECHClientHelloType; outer carries
 // HpkeSymmetricCipherSuite cipher_suite (kdf_id u16, aead_id u16); uint8 config_id; opaque enc<0..2^16-1>;

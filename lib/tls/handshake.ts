@@ -197,7 +197,7 @@ export function keyExchange(cipher: number | undefined): string | undefined {
 
 /** RFC 5246 §7.4.1.4.1 / §4.7: digitally-signed: TLS 1.2 adds SignatureAndHashAlgorithm before opaque signature<0..2^16-1>. */
 function signature(c: Cursor, f: Fields, ctx: HsContext): void {
-  if (ctx.version === 0x0303 || (ctx.version === undefined && c.left >= 4 && c.peek(0)! <= 0x08 && (c.peek(2)! << 8 | c.peek(3)!) === c.left - 4)) {
+  if (ctx.version === 0x0303 || (ctx.version === undefined && c.left >= 4 && c.peek(0)! <= 0x08 && ((c.peek(2)! << 8) | c.peek(3)!) === c.left - 4)) {
     f.sig_alg_id = c.u16();
   }
   f.signature_bytes = c.u16Prefixed()?.left;
@@ -244,7 +244,7 @@ export const serverKeyExchange: MessageDecoder = (c, ctx) => {
     f.params_bytes = c.rest().left; // a suite whose ServerKeyExchange this decoder does not know
     return f;
   }
-  const anonymous = ["dh_anon", "ecdh_anon", "psk", "dhe_psk", "ecdhe_psk", "rsa_psk"].includes(kx ?? "");
+  const anonymous = ['dh_anon', 'ecdh_anon', 'psk', 'dhe_psk', 'ecdhe_psk', 'rsa_psk'].includes(kx ?? '');
   if (!anonymous) signature(c, f, ctx);
   return f;
 };
@@ -429,7 +429,13 @@ const DTLS_AS_TLS: ReadonlyMap<number, number> = new Map([
  * Decodes one message body. `complete` is true only when every declared byte was present and the struct read
  * them exactly; a cut body gives what was readable and complete false.
  */
-export function decodeMessage(type: number, body: Uint8Array, declared: number, ctx: HsContext, holes?: readonly number[]): { fields: Fields; complete: boolean; malformed: boolean } {
+export function decodeMessage(
+  type: number,
+  body: Uint8Array,
+  declared: number,
+  ctx: HsContext,
+  holes?: readonly number[],
+): { fields: Fields; complete: boolean; malformed: boolean } {
   if (holes && holes.length > 0) return decodeWithHoles(type, body, declared, ctx, holes);
   const decode = MESSAGE_DECODERS.get(type);
   const asTls = ctx.version === undefined ? undefined : DTLS_AS_TLS.get(ctx.version);
@@ -455,14 +461,21 @@ export interface Unreadable {
  * follows it: items before it are kept and the message is marked cut there; with no item before it, the body is
  * decoded up to that hole, as a message cut there. Nothing is read from a hole.
  */
-function decodeWithHoles(type: number, body: Uint8Array, declared: number, ctx: HsContext, holes: readonly number[]): { fields: Fields; complete: boolean; malformed: boolean } {
+function decodeWithHoles(
+  type: number,
+  body: Uint8Array,
+  declared: number,
+  ctx: HsContext,
+  holes: readonly number[],
+): { fields: Fields; complete: boolean; malformed: boolean } {
   const whole = type === 11 || type === 13 ? decodeMessage(type, body, declared, ctx) : undefined;
   const f = whole?.fields ?? {};
   const itemKeys = ['cert_ders', 'ca_names_der'] as const;
   const spans: [number, number][] = [];
   for (const k of itemKeys) {
     // Parse boundary: the Certificate and CertificateRequest decoders write these keys as lists of DER views.
-    for (const der of (f[k] as Uint8Array[] | undefined) ?? []) spans.push([der.byteOffset - body.byteOffset, der.byteOffset - body.byteOffset + der.length]);
+    for (const der of (f[k] as Uint8Array[] | undefined) ?? [])
+      spans.push([der.byteOffset - body.byteOffset, der.byteOffset - body.byteOffset + der.length]);
   }
   // Items are laid end to end in order, so an item that starts before the first stray hole was cut by real lengths.
   let bad = Infinity;

@@ -97,7 +97,13 @@ export function enrichClientHello(fields: Fields, cut: boolean): ClientHelloKept
     fields.ja4 = ja4({ version, ciphers: sslv2SpecsAsSuites(ciphers), extensions: [] });
     return kept;
   }
-  const j = ja3(version, ciphers, extIds, numbers(find(exts, EXT.supported_groups)?.group_ids) ?? [], numbers(find(exts, EXT.ec_point_formats)?.format_ids) ?? []);
+  const j = ja3(
+    version,
+    ciphers,
+    extIds,
+    numbers(find(exts, EXT.supported_groups)?.group_ids) ?? [],
+    numbers(find(exts, EXT.ec_point_formats)?.format_ids) ?? [],
+  );
   fields.ja3 = j.ja3;
   fields.ja3_hash = j.ja3_hash;
   const alpnFirst = alpn?.[0];

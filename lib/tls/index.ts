@@ -16,7 +16,15 @@ import { ByteQueue } from './queue.js';
 import { ConnectionDecryptor, type KeyStore } from '../decrypt/index.js';
 import { decryptedRecord, previewText } from './decrypted.js';
 import { nameInto } from './render.js';
-import { looksLikeSslv2ClientHello, looksLikeSslv2ServerReply, sslv2ClientHello, sslv2ClientMasterKey, sslv2Error, sslv2Header, sslv2ServerHello } from './sslv2.js';
+import {
+  looksLikeSslv2ClientHello,
+  looksLikeSslv2ServerReply,
+  sslv2ClientHello,
+  sslv2ClientMasterKey,
+  sslv2Error,
+  sslv2Header,
+  sslv2ServerHello,
+} from './sslv2.js';
 
 /** RFC 5246 §6.2.3: TLSCiphertext.length must not exceed 2^14 + 2048. Records longer than this are not records. */
 export const MAX_RECORD = (1 << 14) + 2048;
@@ -126,7 +134,20 @@ interface FlowState {
 }
 
 function newDir(dir: Dir): DirState {
-  return { dir, q: new ByteQueue(), mode: 'search', started: false, sslv2: false, encrypted: false, skipped: 0, records: 0, hs: new ByteQueue(), hsSkip: 0, hsAligned: true, hsDecrypted: false };
+  return {
+    dir,
+    q: new ByteQueue(),
+    mode: 'search',
+    started: false,
+    sslv2: false,
+    encrypted: false,
+    skipped: 0,
+    records: 0,
+    hs: new ByteQueue(),
+    hsSkip: 0,
+    hsAligned: true,
+    hsDecrypted: false,
+  };
 }
 
 /** Whether a plausible record header starts at offset i: a known content type, version 3.0–3.4, length ≤ max. */
@@ -290,7 +311,7 @@ export class TlsDecoder {
     const q = d.q;
     const other = d.dir === 'c2s' ? f.s2c : f.c2s;
     for (let i = 0; i < q.length; i++) {
-      let v = d.mode === 'resync' || (other.mode === 'tls' && i > 0) ? this.strictAt(q, i) : this.startAt(f, d, i);
+      let v = d.mode === 'resync' || (other.mode === 'tls' && i > 0) ? this.strictAt(q, i) : this.startAt(d, i);
       if (v === 'no' && d.missing && d.mode === 'resync') v = this.strictAcrossHole(d, q, i);
       if (v === 'no') continue;
       q.consume(i);
@@ -308,15 +329,15 @@ export class TlsDecoder {
   }
 
   /** The start of TLS in a direction: at offset 0 any record (or SSLv2 hello); later, a hello after plaintext. */
-  private startAt(f: FlowState, d: DirState, i: number): Verdict {
+  private startAt(d: DirState, i: number): Verdict {
     const q = d.q;
     const b = (k: number): number | undefined => q.at(i + k);
     const b0 = b(0)!;
     if (i === 0 && d.skipped === 0) {
       if (b0 & 0x80) {
         if (q.length < 11) return 'more';
-        if (d.dir === 'c2s' && looksLikeSslv2ClientHello(b)) return (d.sslv2 = true), 'yes';
-        if (d.dir === 's2c' && looksLikeSslv2ServerReply(b)) return (d.sslv2 = true), 'yes';
+        if (d.dir === 'c2s' && looksLikeSslv2ClientHello(b)) return ((d.sslv2 = true), 'yes');
+        if (d.dir === 's2c' && looksLikeSslv2ServerReply(b)) return ((d.sslv2 = true), 'yes');
         return 'no';
       }
       const v = looseHeader(q, 0, MAX_RECORD);
@@ -418,7 +439,10 @@ export class TlsDecoder {
     }
     const { content, version, length } = recordHeader(q.cursor())!;
     const needBody =
-      content === CCS || content === ALERT || (content === HANDSHAKE && !this.protectedRecord(f, d, content)) || (f.dec !== undefined && f.dec.wantsBody(d.dir) && this.protectedRecord(f, d, content));
+      content === CCS ||
+      content === ALERT ||
+      (content === HANDSHAKE && !this.protectedRecord(f, d, content)) ||
+      (f.dec !== undefined && f.dec.wantsBody(d.dir) && this.protectedRecord(f, d, content));
     if (needBody) {
       if (q.length < 5 + length) return false;
       const holes = d.missing ? relative(holesIn(d.missing, q.taken + 5, q.taken + 5 + length), q.taken + 5) : undefined;
@@ -443,7 +467,18 @@ export class TlsDecoder {
   // --- records -----------------------------------------------------------------------------------------------
 
   /** `missing`: bytes of the body in holes of known size, as a count (counted bodies) or body-relative ranges. */
-  private record(f: FlowState, d: DirState, content: number, version: number, length: number, body: Uint8Array | undefined, at: Origin, sslv2: boolean, truncated?: number, missing?: number | number[]): void {
+  private record(
+    f: FlowState,
+    d: DirState,
+    content: number,
+    version: number,
+    length: number,
+    body: Uint8Array | undefined,
+    at: Origin,
+    sslv2: boolean,
+    truncated?: number,
+    missing?: number | number[],
+  ): void {
     f.tls = true;
     const ev = this.base('tls.record', f, d, at);
     ev.content_id = content;
@@ -560,7 +595,13 @@ export class TlsDecoder {
     if (o.kind === 'failed') {
       this.emit(ev);
       const stop = o.gaveUp ? `; decryption of this direction stops after ${o.tried > 1 ? 'repeated failures' : 'this'}` : '';
-      this.anomaly('tls.decrypt_failed', `a ${String(ev.length)}-byte record did not authenticate with the logged secrets (sequence numbers ${o.seq} to ${o.seq + BigInt(o.tried - 1)} tried)${stop}`, f, d, at);
+      this.anomaly(
+        'tls.decrypt_failed',
+        `a ${String(ev.length)}-byte record did not authenticate with the logged secrets (sequence numbers ${o.seq} to ${o.seq + BigInt(o.tried - 1)} tried)${stop}`,
+        f,
+        d,
+        at,
+      );
       this.protectedFallback(f, d, content, body, at);
       return true;
     }
@@ -647,7 +688,13 @@ export class TlsDecoder {
         ev.truncated = true;
         ev.over_limit = true;
         this.emit(ev);
-        this.anomaly('tls.limit', `a ${ev.msg} of ${length} bytes is over --max-handshake-bytes (${this.opts.maxHandshakeBytes}); not decoded`, f, d, at);
+        this.anomaly(
+          'tls.limit',
+          `a ${ev.msg} of ${length} bytes is over --max-handshake-bytes (${this.opts.maxHandshakeBytes}); not decoded`,
+          f,
+          d,
+          at,
+        );
         hs.consume(4);
         d.hsSkip = length;
         continue;
@@ -693,7 +740,10 @@ export class TlsDecoder {
   private clientHello(f: FlowState, fields: Fields, cut = false): void {
     if (this.keys?.active && !f.dec && typeof fields.random === 'string' && fields.random.length === 64) {
       f.dec = new ConnectionDecryptor(this.keys);
-      f.dec.clientHello(fields.random, extensionsOf(fields).some((e) => e.id === EXT.early_data));
+      f.dec.clientHello(
+        fields.random,
+        extensionsOf(fields).some((e) => e.id === EXT.early_data),
+      );
     }
     // What the flow reads again later (isTls13Offer, early data, serverHello), not the whole message, which would
     // stay resident with every live flow.
@@ -708,7 +758,8 @@ export class TlsDecoder {
     f.cipher = sh.cipher;
     if (isTls13(sh.version)) f.tls13 = true;
     else if (sh.cipher !== undefined) f.nullMac = R.nullCipherMacLength(sh.cipher);
-    if (f.dec && sh.version !== undefined && sh.cipher !== undefined && sh.random !== undefined) f.dec.serverHello(sh.version, sh.cipher, sh.random, sh.encryptThenMac, f.tls13);
+    if (f.dec && sh.version !== undefined && sh.cipher !== undefined && sh.random !== undefined)
+      f.dec.serverHello(sh.version, sh.cipher, sh.random, sh.encryptThenMac, f.tls13);
   }
 
   /** SSL 2.0 messages: one per record, the first byte its type (draft-hickman §2.6). */
@@ -776,7 +827,8 @@ export class TlsDecoder {
     if (d.hsSkip === 0 && hs.length >= 4) {
       const { type, length } = messageHeader(hs.cursor())!;
       const headerLost = d.hsMissing !== undefined && holesIn(d.hsMissing, hs.taken, hs.taken + 4).length > 0;
-      if (!headerLost) this.message(f, d, type, length, hs.view(4, Math.min(length, hs.length - 4)), at, this.bodyHoles(d, Math.min(length, hs.length - 4)));
+      if (!headerLost)
+        this.message(f, d, type, length, hs.view(4, Math.min(length, hs.length - 4)), at, this.bodyHoles(d, Math.min(length, hs.length - 4)));
     }
     hs.clear();
     d.hsMissing = undefined;
@@ -789,7 +841,9 @@ export class TlsDecoder {
     if (!f.tls && f.bytes > 0) {
       const first = f.c2s.firstBytes ?? f.s2c.firstBytes ?? new Uint8Array();
       const preview = Array.from(first, (x) => (x >= 0x20 && x < 0x7f ? String.fromCharCode(x) : '.')).join('');
-      this.anomaly('tls.not_tls', `no TLS records in ${f.bytes} bytes of this connection (it begins '${preview}')`, f, undefined, at, { bytes: f.bytes });
+      this.anomaly('tls.not_tls', `no TLS records in ${f.bytes} bytes of this connection (it begins '${preview}')`, f, undefined, at, {
+        bytes: f.bytes,
+      });
     }
   }
 }

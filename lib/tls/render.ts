@@ -60,7 +60,9 @@ export function nameInto(out: Fields, f: Fields, lean = false): Fields {
         // Items with bytes missing from an excerpt (Unreadable) are described by what is known: their size.
         // Parse boundary: handshake.ts fills `cert_ders` with DER views and, in excerpts, Unreadable records.
         out.certs = (v as (Uint8Array | Unreadable)[]).map((d) =>
-          d instanceof Uint8Array ? describeCertificate(d) : { error: `${d.missing_bytes} of its ${d.length} bytes are missing from the excerpt`, length: d.length, missing_bytes: d.missing_bytes },
+          d instanceof Uint8Array
+            ? describeCertificate(d)
+            : { error: `${d.missing_bytes} of its ${d.length} bytes are missing from the excerpt`, length: d.length, missing_bytes: d.missing_bytes },
         );
         continue;
       case 'ca_names_der': {

@@ -216,9 +216,29 @@ function decode(der: Uint8Array, sha256: string): Certificate {
 /** The same object with its fields in one documented order (contract fields first), absent ones left out. */
 function ordered(c: Certificate): Certificate {
   const keys: (keyof Certificate)[] = [
-    'subject', 'issuer', 'serial', 'not_before', 'not_after', 'san', 'key_type', 'key_bits', 'curve', 'sig_alg',
-    'sha256', 'self_signed', 'version', 'subject_cn', 'ski', 'aki', 'is_ca', 'path_len', 'key_usage',
-    'ext_key_usage', 'san_typed', 'extensions', 'warnings',
+    'subject',
+    'issuer',
+    'serial',
+    'not_before',
+    'not_after',
+    'san',
+    'key_type',
+    'key_bits',
+    'curve',
+    'sig_alg',
+    'sha256',
+    'self_signed',
+    'version',
+    'subject_cn',
+    'ski',
+    'aki',
+    'is_ca',
+    'path_len',
+    'key_usage',
+    'ext_key_usage',
+    'san_typed',
+    'extensions',
+    'warnings',
   ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (c[k] !== undefined) out[k] = c[k];

@@ -13,7 +13,19 @@ export {
   type CertExtension,
   type SanEntry,
 } from './certificate.js';
-export { parseName, parseDistinguishedName, decodeName, formatName, escapeValue, dnAttributes, nameKey, namesMatch, NAME_LIMITS, type NameAttribute, type Rdns } from './name.js';
+export {
+  parseName,
+  parseDistinguishedName,
+  decodeName,
+  formatName,
+  escapeValue,
+  dnAttributes,
+  nameKey,
+  namesMatch,
+  NAME_LIMITS,
+  type NameAttribute,
+  type Rdns,
+} from './name.js';
 export { hostnameMatches, dnsNameMatches, parseIp } from './hostname.js';
 export { issuedBy, linksTo, chainLinks, findIssuer, signatureVerifies, type IssuerMatch, type ChainLink } from './chain.js';
 export { parseTime } from './time.js';

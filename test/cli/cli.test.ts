@@ -12,7 +12,10 @@ function run(args: string[], input?: string | Buffer) {
 }
 
 function jsonLines(out: string): unknown[] {
-  return out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as unknown);
 }
 
 test('cli: a missing file gives one line on stderr and exit status 2', () => {
@@ -41,7 +44,10 @@ test('cli: --keylog decrypts (repeatable), --data-preview shows data, and a bad 
   const s = jsonLines(r.stdout)[0] as Record<string, unknown>;
   assert.equal([s.client_cert_requested, s.client_cert_sent], [true, false]);
   const d = run(['--keylog', keys, '--events', 'tls.data', '--data-preview', '5', pcap]);
-  assert.equal(jsonLines(d.stdout).map((e) => (e as { preview?: string }).preview), ['GET /']);
+  assert.equal(
+    jsonLines(d.stdout).map((e) => (e as { preview?: string }).preview),
+    ['GET /'],
+  );
   for (const args of [['--keylog', '/nonexistent/keys.log', pcap], ['--keylog', keys, '--data-preview', 'x', pcap], ['--keylog']]) {
     const e = run(args, '');
     assert.is(e.code, 2, args.join(' '));
@@ -71,7 +77,10 @@ test('cli: the bundled seed trace (npm start) decodes to JSON lines', () => {
   const r = run(['--events', 'all', join(ROOT, 'data', 'seed-trace1.txt')]);
   assert.is(r.code, 0, r.stderr);
   const events = jsonLines(r.stdout) as { type: string }[];
-  assert.ok(events.some((e) => e.type === 'packet'), 'packets');
+  assert.ok(
+    events.some((e) => e.type === 'packet'),
+    'packets',
+  );
 });
 
 test.run();

@@ -43,30 +43,33 @@ test('stderr not a terminal and no --progress: nothing on stderr', () => {
   assert.is(r.stderr, '');
 });
 
-testIf(haveTool('script'), 'script(1) not installed')('on a terminal: shown by default, not with --no-progress nor when stdout is the terminal', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tlsdump-progress-'));
-  try {
-    const tty = (flags: string) => {
-      const out = join(dir, 'out.ndjson');
-      // script runs the command on a pseudo-terminal; stdout goes to a file, so what script prints is stderr.
-      const r = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" ${flags} "${CAPTURE}" > "${out}"`, '/dev/null'], { encoding: 'utf8' });
-      return { term: r.stdout, out: readFileSync(out, 'utf8') };
-    };
-    const plain = run([CAPTURE]).stdout;
-    const shown = tty('');
-    assert.match(shown.term, /tlsdump: .* connections?/);
-    assert.ok(shown.term.endsWith(ERASE));
-    assert.is(shown.out, plain);
-    // stdout on the same terminal: its lines would land inside the progress line, so none is drawn.
-    const both = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" --summary "${CAPTURE}"`, '/dev/null'], { encoding: 'utf8' });
-    assert.not.match(both.stdout, /tlsdump: /);
-    assert.match(both.stdout, /"tls\.session"/);
-    const off = tty('--no-progress');
-    assert.is(off.term, '');
-    assert.is(off.out, plain);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+testIf(haveTool('script'), 'script(1) not installed')(
+  'on a terminal: shown by default, not with --no-progress nor when stdout is the terminal',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tlsdump-progress-'));
+    try {
+      const tty = (flags: string) => {
+        const out = join(dir, 'out.ndjson');
+        // script runs the command on a pseudo-terminal; stdout goes to a file, so what script prints is stderr.
+        const r = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" ${flags} "${CAPTURE}" > "${out}"`, '/dev/null'], { encoding: 'utf8' });
+        return { term: r.stdout, out: readFileSync(out, 'utf8') };
+      };
+      const plain = run([CAPTURE]).stdout;
+      const shown = tty('');
+      assert.match(shown.term, /tlsdump: .* connections?/);
+      assert.ok(shown.term.endsWith(ERASE));
+      assert.is(shown.out, plain);
+      // stdout on the same terminal: its lines would land inside the progress line, so none is drawn.
+      const both = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" --summary "${CAPTURE}"`, '/dev/null'], { encoding: 'utf8' });
+      assert.not.match(both.stdout, /tlsdump: /);
+      assert.match(both.stdout, /"tls\.session"/);
+      const off = tty('--no-progress');
+      assert.is(off.term, '');
+      assert.is(off.out, plain);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test.run();

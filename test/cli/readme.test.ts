@@ -28,18 +28,25 @@ test('readme: the cookbook recipes checked by test/output/cookbook.test.ts stand
   }
 });
 
-testIf(haveTool('tcpdump') && haveTool('jq'), 'tcpdump or jq is not installed: the README recipes are not run')('readme: every recipe runs on recorded captures and prints something', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tlsdump-readme-'));
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  writeFileSync(join(bin, 'tlsdump'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin', 'tlsdump.js')}" "$@"\n`);
-  chmodSync(join(bin, 'tlsdump'), 0o755);
-  writeFileSync(join(dir, 'dump.txt'), Buffer.concat(SCENARIOS.map((s) => tcpdumpText(join(FIXTURES, `${s}.pcap`), ['-nn', '-tt', '-XX']))));
-  for (const recipe of recipes) {
-    const r = spawnSync('bash', ['-o', 'pipefail', '-c', recipe], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
-    assert.is(r.status, 0, `${recipe}\n${r.stderr}`);
-    assert.ok(r.stdout.trim().length > 0, `no output from: ${recipe}`);
-  }
-});
+testIf(haveTool('tcpdump') && haveTool('jq'), 'tcpdump or jq is not installed: the README recipes are not run')(
+  'readme: every recipe runs on recorded captures and prints something',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tlsdump-readme-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'tlsdump'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin', 'tlsdump.js')}" "$@"\n`);
+    chmodSync(join(bin, 'tlsdump'), 0o755);
+    writeFileSync(join(dir, 'dump.txt'), Buffer.concat(SCENARIOS.map((s) => tcpdumpText(join(FIXTURES, `${s}.pcap`), ['-nn', '-tt', '-XX']))));
+    for (const recipe of recipes) {
+      const r = spawnSync('bash', ['-o', 'pipefail', '-c', recipe], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+      assert.is(r.status, 0, `${recipe}\n${r.stderr}`);
+      assert.ok(r.stdout.trim().length > 0, `no output from: ${recipe}`);
+    }
+  },
+);
 
 test.run();

@@ -25,17 +25,24 @@ test('schema: decrypted events (records, messages, alerts, tls.data with a previ
   const dir = join(ROOT, 'test', 'fixtures', 'decrypt');
   let n = 0;
   for (const name of ['mtls13-nocert', 'tls12-cbc-etm', 'tls13-keyupdate']) {
-    const events = decodeAll(readFileSync(join(dir, `${name}.pcap`)), defaultOptions({ events: new Set(EVENT_TYPES), keylog: [join(dir, `${name}.keylog`)], dataPreview: 32 }));
+    const events = decodeAll(
+      readFileSync(join(dir, `${name}.pcap`)),
+      defaultOptions({ events: new Set(EVENT_TYPES), keylog: [join(dir, `${name}.keylog`)], dataPreview: 32 }),
+    );
     for (const ev of events) {
       if (!validate(ev)) assert.unreachable(`${JSON.stringify(ev).slice(0, 300)}: ${JSON.stringify(validate.errors).slice(0, 500)}`);
       if (ev.decrypted === true) n++;
     }
   }
   // A key log with a malformed line (the README of the fixtures is no key log): keylog.malformed anomalies.
-  const missing = decodeAll(readFileSync(join(dir, 'tls13-hrr.pcap')), defaultOptions({ events: new Set(EVENT_TYPES), keylog: [join(dir, 'tls12-gcm.keylog'), join(dir, 'README.md')] }));
+  const missing = decodeAll(
+    readFileSync(join(dir, 'tls13-hrr.pcap')),
+    defaultOptions({ events: new Set(EVENT_TYPES), keylog: [join(dir, 'tls12-gcm.keylog'), join(dir, 'README.md')] }),
+  );
   assert.ok(missing.some((e) => e.keys_missing !== undefined));
   assert.ok(missing.some((e) => e.code === 'keylog.malformed' && typeof e.keylog_line === 'number'));
-  for (const ev of missing) if (!validate(ev)) assert.unreachable(`${JSON.stringify(ev).slice(0, 300)}: ${JSON.stringify(validate.errors).slice(0, 500)}`);
+  for (const ev of missing)
+    if (!validate(ev)) assert.unreachable(`${JSON.stringify(ev).slice(0, 300)}: ${JSON.stringify(validate.errors).slice(0, 500)}`);
   assert.ok(n > 20);
 });
 

@@ -33,7 +33,10 @@ test('empty input: exit 0, nothing on stdout, one line on stderr saying so (stdi
 });
 
 test('--summary with --events, in either order, is one line and exit 2', () => {
-  for (const args of [['--summary', '--events', 'tls.alert'], ['--events', 'all', '--summary']]) {
+  for (const args of [
+    ['--summary', '--events', 'tls.alert'],
+    ['--events', 'all', '--summary'],
+  ]) {
     const r = run(args, '');
     assert.is(r.code, 2, args.join(' '));
     assert.is(r.stdout, '');
@@ -81,7 +84,10 @@ test('text without hex: input.no_hex comes first, before the gaps its summary-on
   ].join('\n');
   const r = run(['--events', 'anomaly'], text);
   assert.is(r.code, 0);
-  const codes = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { code: string }).code);
+  const codes = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { code: string }).code);
   assert.is(codes[0], 'input.no_hex', codes.join(', '));
   assert.ok(codes.includes('tcp.gap'), 'the gaps are still reported, after it');
 });

@@ -162,83 +162,96 @@ function foxioAlpn(alpn: Uint8Array | undefined): string {
 
 const canTshark = haveShared && haveTool('tshark');
 
-testIf(canTshark, '../shared/captures or tshark absent: JA4 against FoxIO')('ja4: equals FoxIO\'s published ja4/ja4_r/ja4_o/ja4_ro for every stream of ../shared/captures/ja4, but for the documented ALPN rule', async () => {
-  const dir = join(CAPTURES, 'ja4');
-  let compared = 0;
-  let alpnRule = 0;
-  let missing = 0;
-  let quic = 0;
-  const bad: string[] = [];
-  for (const pcap of captureFiles(dir)) {
-    const base = pcap.replace(/\.pcap(ng)?$/, '');
-    const expected: Expected[] = [];
-    if (existsSync(base + '.ja4-rust.expected.snap')) expected.push(...rustSnap(readFileSync(base + '.ja4-rust.expected.snap', 'utf8')));
-    if (existsSync(base + '.ja4-python.expected.json')) expected.push(...pythonJson(readFileSync(base + '.ja4-python.expected.json', 'utf8')));
-    const hellos = await tsharkHellos(pcap);
-    // FoxIO fingerprints the first ClientHello of each stream.
-    const first = new Map<string, TsharkHello>();
-    for (const c of hellos) if (c.type === 1 && !c.malformed && !first.has(`${c.transport}${c.stream}`)) first.set(`${c.transport}${c.stream}`, c);
-    for (const e of expected) {
-      if (e.ja4 === undefined) continue;
-      const transports = e.transport === 'udp' ? ['udp'] : e.transport === 'tcp' ? ['tcp'] : ['tcp', 'udp'];
-      const c = transports.map((t) => first.get(`${t}${e.stream}`)).find((x) => x !== undefined);
-      if (c === undefined) {
-        missing++;
-        continue;
+testIf(canTshark, '../shared/captures or tshark absent: JA4 against FoxIO')(
+  "ja4: equals FoxIO's published ja4/ja4_r/ja4_o/ja4_ro for every stream of ../shared/captures/ja4, but for the documented ALPN rule",
+  async () => {
+    const dir = join(CAPTURES, 'ja4');
+    let compared = 0;
+    let alpnRule = 0;
+    let missing = 0;
+    let quic = 0;
+    const bad: string[] = [];
+    for (const pcap of captureFiles(dir)) {
+      const base = pcap.replace(/\.pcap(ng)?$/, '');
+      const expected: Expected[] = [];
+      if (existsSync(base + '.ja4-rust.expected.snap')) expected.push(...rustSnap(readFileSync(base + '.ja4-rust.expected.snap', 'utf8')));
+      if (existsSync(base + '.ja4-python.expected.json')) expected.push(...pythonJson(readFileSync(base + '.ja4-python.expected.json', 'utf8')));
+      const hellos = await tsharkHellos(pcap);
+      // FoxIO fingerprints the first ClientHello of each stream.
+      const first = new Map<string, TsharkHello>();
+      for (const c of hellos) if (c.type === 1 && !c.malformed && !first.has(`${c.transport}${c.stream}`)) first.set(`${c.transport}${c.stream}`, c);
+      for (const e of expected) {
+        if (e.ja4 === undefined) continue;
+        const transports = e.transport === 'udp' ? ['udp'] : e.transport === 'tcp' ? ['tcp'] : ['tcp', 'udp'];
+        const c = transports.map((t) => first.get(`${t}${e.stream}`)).find((x) => x !== undefined);
+        if (c === undefined) {
+          missing++;
+          continue;
+        }
+        if (c.transport === 'udp') quic++;
+        const got = ours(c);
+        // The one documented difference: non-alphanumeric ALPN (spec: hex nibbles; FoxIO's code: '9').
+        const alpnSpec = ja4Alpn(c.alpn);
+        const alpnFox = foxioAlpn(c.alpn);
+        const fix = (s: string | undefined): string | undefined =>
+          s === undefined || alpnSpec === alpnFox ? s : s.slice(0, 8) + alpnFox + s.slice(10);
+        if (alpnSpec !== alpnFox) alpnRule++;
+        const where = `${pcap.split('/').pop()} stream ${e.stream} (${e.from})`;
+        for (const k of ['ja4', 'ja4_r', 'ja4_o', 'ja4_ro'] as const) {
+          if (e[k] === undefined) continue;
+          compared++;
+          if (fix(got[k]) !== e[k]) bad.push(`${where} ${k}: ours ${got[k]} != ${e[k]}`);
+        }
       }
-      if (c.transport === 'udp') quic++;
-      const got = ours(c);
-      // The one documented difference: non-alphanumeric ALPN (spec: hex nibbles; FoxIO's code: '9').
-      const alpnSpec = ja4Alpn(c.alpn);
-      const alpnFox = foxioAlpn(c.alpn);
-      const fix = (s: string | undefined): string | undefined =>
-        s === undefined || alpnSpec === alpnFox ? s : s.slice(0, 8) + alpnFox + s.slice(10);
-      if (alpnSpec !== alpnFox) alpnRule++;
-      const where = `${pcap.split('/').pop()} stream ${e.stream} (${e.from})`;
-      for (const k of ['ja4', 'ja4_r', 'ja4_o', 'ja4_ro'] as const) {
-        if (e[k] === undefined) continue;
+    }
+    assert.equal(bad, []);
+    process.stderr.write(
+      `  ja4: ${compared} FoxIO values equal (${alpnRule} streams differ only by the documented ALPN rule; ${quic} QUIC streams; ${missing} expected streams without a tshark ClientHello)\n`,
+    );
+    assert.ok(compared >= 100, `only ${compared} compared`);
+    assert.ok(alpnRule >= 1, 'tls-non-ascii-alpn should exercise the ALPN rule');
+  },
+);
+
+testIf(canTshark, '../shared/captures or tshark absent: JA4 against FoxIO')(
+  "ja4: the non-ASCII ALPN capture gives the spec's hex nibbles where FoxIO's code prints 99",
+  async () => {
+    const [c] = (await tsharkHellos(join(CAPTURES, 'ja4', 'tls-non-ascii-alpn.pcapng'))).filter((x) => x.type === 1);
+    assert.ok(c && c.alpn && c.alpn.length > 0);
+    const got = ours(c!).ja4;
+    const fox = readFileSync(join(CAPTURES, 'ja4', 'tls-non-ascii-alpn.ja4-rust.expected.snap'), 'utf8');
+    assert.ok(fox.includes('ja4: t13d151699_8daaf6152771_e5627efa2ab1'));
+    const hx = Buffer.from(c!.alpn!).toString('hex');
+    assert.is(got, `t13d1516${hx[0]}${hx[hx.length - 1]}_8daaf6152771_e5627efa2ab1`);
+  },
+);
+
+testIf(canTshark, '../shared/captures or tshark absent: JA4 against Arkime')(
+  "ja4: Arkime's expected ja4 and ja4_r are among ours for the same capture",
+  async () => {
+    const dir = join(CAPTURES, 'arkime');
+    let compared = 0;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.arkime.expected.json'))) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      const pcap = [join(dir, name.replace('.arkime.expected.json', '.pcap')), join(dir, name.replace('.arkime.expected.json', '.pcapng'))].find(
+        existsSync,
+      );
+      if (!pcap) continue;
+      const all = new Set<string>();
+      for (const c of await tsharkHellos(pcap)) {
+        if (c.type !== 1 || c.sslv2) continue;
+        const o = ours(c);
+        all.add(o.ja4).add(o.ja4_r);
+      }
+      for (const m of text.matchAll(/"ja4(?:_r)?"\s*:\s*\[\s*"([^"]*)"/g)) {
+        if (m[1]!.startsWith('d')) continue; // DTLS: tshark names those fields dtls.*, not read here
         compared++;
-        if (fix(got[k]) !== e[k]) bad.push(`${where} ${k}: ours ${got[k]} != ${e[k]}`);
+        assert.ok(all.has(m[1]!), `${name}: Arkime's ${m[1]} not among ours: ${[...all].join(' ')}`);
       }
     }
-  }
-  assert.equal(bad, []);
-  process.stderr.write(`  ja4: ${compared} FoxIO values equal (${alpnRule} streams differ only by the documented ALPN rule; ${quic} QUIC streams; ${missing} expected streams without a tshark ClientHello)\n`);
-  assert.ok(compared >= 100, `only ${compared} compared`);
-  assert.ok(alpnRule >= 1, 'tls-non-ascii-alpn should exercise the ALPN rule');
-});
-
-testIf(canTshark, '../shared/captures or tshark absent: JA4 against FoxIO')('ja4: the non-ASCII ALPN capture gives the spec\'s hex nibbles where FoxIO\'s code prints 99', async () => {
-  const [c] = (await tsharkHellos(join(CAPTURES, 'ja4', 'tls-non-ascii-alpn.pcapng'))).filter((x) => x.type === 1);
-  assert.ok(c && c.alpn && c.alpn.length > 0);
-  const got = ours(c!).ja4;
-  const fox = readFileSync(join(CAPTURES, 'ja4', 'tls-non-ascii-alpn.ja4-rust.expected.snap'), 'utf8');
-  assert.ok(fox.includes('ja4: t13d151699_8daaf6152771_e5627efa2ab1'));
-  const hx = Buffer.from(c!.alpn!).toString('hex');
-  assert.is(got, `t13d1516${hx[0]}${hx[hx.length - 1]}_8daaf6152771_e5627efa2ab1`);
-});
-
-testIf(canTshark, '../shared/captures or tshark absent: JA4 against Arkime')('ja4: Arkime\'s expected ja4 and ja4_r are among ours for the same capture', async () => {
-  const dir = join(CAPTURES, 'arkime');
-  let compared = 0;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.arkime.expected.json'))) {
-    const text = readFileSync(join(dir, name), 'utf8');
-    const pcap = [join(dir, name.replace('.arkime.expected.json', '.pcap')), join(dir, name.replace('.arkime.expected.json', '.pcapng'))].find(existsSync);
-    if (!pcap) continue;
-    const all = new Set<string>();
-    for (const c of await tsharkHellos(pcap)) {
-      if (c.type !== 1 || c.sslv2) continue;
-      const o = ours(c);
-      all.add(o.ja4).add(o.ja4_r);
-    }
-    for (const m of text.matchAll(/"ja4(?:_r)?"\s*:\s*\[\s*"([^"]*)"/g)) {
-      if (m[1]!.startsWith('d')) continue; // DTLS: tshark names those fields dtls.*, not read here
-      compared++;
-      assert.ok(all.has(m[1]!), `${name}: Arkime's ${m[1]} not among ours: ${[...all].join(' ')}`);
-    }
-  }
-  assert.ok(compared >= 10, `only ${compared} compared`);
-});
+    assert.ok(compared >= 10, `only ${compared} compared`);
+  },
+);
 
 test('ja4: lists are sorted as their hex text, also for values wider than 16 bits', () => {
   const input = { version: 0x0303, ciphers: [0xffff, 0x10000, 0x0a, 0x1301], extensions: [0x002b, 0x12345, 0x000d] };

@@ -32,7 +32,12 @@ export { captureFiles } from '../support/shared.js';
 function attr(line: string, name: string): string | undefined {
   const m = new RegExp(` ${name}="([^"]*)"`).exec(line);
   if (!m) return undefined;
-  return m[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return m[1]!
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function fromHex(h: string): Uint8Array {
@@ -66,7 +71,19 @@ export function parsePdml(pdml: string): TsharkHello[] {
     else if (name === 'tls.handshake.type') {
       const t = Number(attr(line, 'show'));
       if (t === 1 || t === 2) {
-        cur = { frame, stream, transport, type: t, sslv2: sslv2Record, malformed: false, ciphers: [], extensions: [], groups: [], pointFormats: [], sigAlgs: [] };
+        cur = {
+          frame,
+          stream,
+          transport,
+          type: t,
+          sslv2: sslv2Record,
+          malformed: false,
+          ciphers: [],
+          extensions: [],
+          groups: [],
+          pointFormats: [],
+          sigAlgs: [],
+        };
         out.push(cur);
       } else cur = undefined;
       ext = -1;
@@ -81,8 +98,7 @@ export function parsePdml(pdml: string): TsharkHello[] {
     else if (name === 'tls.handshake.extensions.supported_version' && ext === 43)
       (cur.supportedVersions ??= []).push(parseInt(attr(line, 'value')!, 16));
     else if (name === 'tls.handshake.sig_hash_alg' && ext === 13) cur.sigAlgs.push(parseInt(attr(line, 'value')!, 16));
-    else if (name === 'tls.handshake.extensions_alpn_str' && ext === 16 && cur.alpn === undefined)
-      cur.alpn = fromHex(attr(line, 'value') ?? '');
+    else if (name === 'tls.handshake.extensions_alpn_str' && ext === 16 && cur.alpn === undefined) cur.alpn = fromHex(attr(line, 'value') ?? '');
     else if (name === '_ws.expert.severity' && attr(line, 'show') === '8388608') cur.malformed = true;
     else if (name === 'tls.handshake.ja3_full') cur.ja3_full = attr(line, 'show');
     else if (name === 'tls.handshake.ja3') cur.ja3 = attr(line, 'show');

@@ -7,7 +7,17 @@ import { ACK, FIN, PSH, SYN } from '../../lib/events.js';
 import { ipv4, tcp } from '../net/build.js';
 
 /** One packet as tcpdump text: its summary line and its hex lines, joined by '\n' (no final newline). */
-export function packetText(t: number, src: string, sport: number, dst: string, dport: number, seq: number, ack: number, flags: number, payload: Uint8Array): string {
+export function packetText(
+  t: number,
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  payload: Uint8Array,
+): string {
   const seg = tcp(sport, dport, { seq, ack, flags, win: 65535, payload });
   const ip = ipv4(src, dst, seg);
   const letters = flagText(flags);

@@ -30,20 +30,23 @@ const BIN = join(ROOT, 'bin', 'tlsdump.js');
 
 {
   const fixtureTest = testIf(haveFixtures, 'fuzz/cli: tcpdump or the own fixtures are absent');
-  fixtureTest('cli: mutated capture texts in --format text and --format ecs: exit 0, nothing on stderr, ECS lines are JSON, text holds no control character', () => {
-    const bases = FUZZ_CAPTURES.flatMap((n) => FLAG_SETS.map((f) => fixtureText(n, f)));
-    for (let i = 0; i < runs(4); i++) {
-      const rng = new Rng(SEED * 104729 + i);
-      const m = mutate(rng, rng.pick(bases), bases, MUTATIONS, 1 + rng.int(4), ALL_EVENTS.maxLineBytes);
-      for (const format of ['text', 'ecs']) {
-        const r = runCli(m.input, ['--format', format]);
-        const what = `case ${i} [${m.kinds.join(', ')}] --format ${format}`;
-        assert.ok(r.status === 0 && !r.signal && r.stderr === '', `${what}: exit ${r.status} ${r.signal ?? ''} ${r.stderr.slice(0, 300)}`);
-        if (format === 'ecs') for (const l of r.stdout.split('\n').filter(Boolean)) assert.type(JSON.parse(l), 'object', what);
-        else assert.not.ok(/[\x00-\x08\x0b-\x1f\x7f]/.test(r.stdout), `${what}: a control character in the text output`);
+  fixtureTest(
+    'cli: mutated capture texts in --format text and --format ecs: exit 0, nothing on stderr, ECS lines are JSON, text holds no control character',
+    () => {
+      const bases = FUZZ_CAPTURES.flatMap((n) => FLAG_SETS.map((f) => fixtureText(n, f)));
+      for (let i = 0; i < runs(4); i++) {
+        const rng = new Rng(SEED * 104729 + i);
+        const m = mutate(rng, rng.pick(bases), bases, MUTATIONS, 1 + rng.int(4), ALL_EVENTS.maxLineBytes);
+        for (const format of ['text', 'ecs']) {
+          const r = runCli(m.input, ['--format', format]);
+          const what = `case ${i} [${m.kinds.join(', ')}] --format ${format}`;
+          assert.ok(r.status === 0 && !r.signal && r.stderr === '', `${what}: exit ${r.status} ${r.signal ?? ''} ${r.stderr.slice(0, 300)}`);
+          if (format === 'ecs') for (const l of r.stdout.split('\n').filter(Boolean)) assert.type(JSON.parse(l), 'object', what);
+          else assert.not.ok(/[\x00-\x08\x0b-\x1f\x7f]/.test(r.stdout), `${what}: a control character in the text output`);
+        }
       }
-    }
-  });
+    },
+  );
 }
 
 test('cli: hostile synthetic inputs (huge claims, floods, junk) piped into tlsdump keep the command-line invariants', () => {
@@ -69,8 +72,14 @@ test('cli: a line of 256 MB is skipped with input.line_too_long and never held w
   child.stdin.end();
   const status = await done;
   assert.is(status, 0);
-  const events = out.trim().split('\n').map((l) => JSON.parse(l) as { code: string; line: number; message: string });
-  assert.ok(events.some((e) => e.code === 'input.line_too_long' && e.line === 2 && e.message.includes(String(size))), JSON.stringify(events));
+  const events = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { code: string; line: number; message: string });
+  assert.ok(
+    events.some((e) => e.code === 'input.line_too_long' && e.line === 2 && e.message.includes(String(size))),
+    JSON.stringify(events),
+  );
   const rss = Number(/tlsdump-peak-rss (\d+)/.exec(err)?.[1]);
   // Holding the line would take at least its 256 MB on top of Node's own ~50 MB; skipping it peaks near 100 MB.
   assert.ok(rss > 0 && rss < size * 0.8, `peak RSS ${(rss / 2 ** 20).toFixed(0)} MB for a ${size / 2 ** 20} MB line`);

@@ -22,7 +22,13 @@ export interface CliRun {
 export function runCli(input: Buffer, args: string[] = ['--events', 'all']): CliRun {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [BIN, ...args], { input, cwd: ROOT, timeout: CLI_BUDGET_MS, maxBuffer: 1 << 30 });
-  return { status: r.status, signal: r.signal, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '', ms: Date.now() - t0 };
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout?.toString('utf8') ?? '',
+    stderr: r.stderr?.toString('utf8') ?? '',
+    ms: Date.now() - t0,
+  };
 }
 
 /** The command-line invariants; returns the first broken one. */

@@ -13,8 +13,20 @@ type Op =
   | { op: 'bytes' | 'skip' | 'sub' | 'peek'; n: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.constantFrom<Op>({ op: 'u8' }, { op: 'u16' }, { op: 'u24' }, { op: 'u32' }, { op: 'u8Prefixed' }, { op: 'u16Prefixed' }, { op: 'u24Prefixed' }, { op: 'rest' }),
-  fc.record({ op: fc.constantFrom('bytes' as const, 'skip' as const, 'sub' as const, 'peek' as const), n: fc.oneof(fc.integer({ min: -3, max: 40 }), fc.constantFrom(-1e9, 2 ** 31, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER)) }),
+  fc.constantFrom<Op>(
+    { op: 'u8' },
+    { op: 'u16' },
+    { op: 'u24' },
+    { op: 'u32' },
+    { op: 'u8Prefixed' },
+    { op: 'u16Prefixed' },
+    { op: 'u24Prefixed' },
+    { op: 'rest' },
+  ),
+  fc.record({
+    op: fc.constantFrom('bytes' as const, 'skip' as const, 'sub' as const, 'peek' as const),
+    n: fc.oneof(fc.integer({ min: -3, max: 40 }), fc.constantFrom(-1e9, 2 ** 31, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER)),
+  }),
 );
 
 /** The value a read of `width` bytes at p must give. */
@@ -76,7 +88,8 @@ test('cursor: any sequence of reads stays within [start, end), returns the bytes
           // A length that does not fit still consumed its prefix (as Go's cryptobyte does not): the cursor is short.
           if (!ok) assert.ok(c.pos === before || c.pos === before + width);
         }
-        if (!ok && o.op !== 'u8Prefixed' && o.op !== 'u16Prefixed' && o.op !== 'u24Prefixed') assert.is(c.pos, before, `a failed ${o.op} does not move`);
+        if (!ok && o.op !== 'u8Prefixed' && o.op !== 'u16Prefixed' && o.op !== 'u24Prefixed')
+          assert.is(c.pos, before, `a failed ${o.op} does not move`);
         if (!ok) wasShort = true;
         assert.is(c.short, wasShort, 'short is set by a failed read and stays set');
         assert.ok(c.pos >= start && c.pos <= end, 'pos stays within [start, end]');

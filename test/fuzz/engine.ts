@@ -54,9 +54,15 @@ export function checkMutant(m: Mutant, events: Event[], ms: number): string | un
     const split = splitLines(m.input);
     for (const e of m.expect) {
       if (!stillExpected(split, e)) continue;
-      const hit = events.some((ev) => ev.line === e.line && ((ev.type === 'anomaly' && e.codes.includes(String(ev.code))) || (ev.type === 'packet' && e.codes.includes('*packet'))));
+      const hit = events.some(
+        (ev) =>
+          ev.line === e.line &&
+          ((ev.type === 'anomaly' && e.codes.includes(String(ev.code))) || (ev.type === 'packet' && e.codes.includes('*packet'))),
+      );
       if (!hit) {
-        const near = events.filter((ev) => ev.line !== undefined && Math.abs(ev.line - e.line) <= 2).map((ev) => `${ev.type}${ev.code ? ' ' + String(ev.code) : ''}@${ev.line}`);
+        const near = events
+          .filter((ev) => ev.line !== undefined && Math.abs(ev.line - e.line) <= 2)
+          .map((ev) => `${ev.type}${ev.code ? ' ' + String(ev.code) : ''}@${ev.line}`);
         return `line ${e.line} was damaged (${e.codes.join(' or ')} expected) but no such event has that line; events near it: ${near.join(', ') || 'none'}`;
       }
     }
@@ -113,7 +119,12 @@ export function fuzzOne(caseSeed: number, cfg: FuzzConfig, stats?: FuzzStats): F
       const b = stable(again);
       if (a !== b) {
         const at = firstDifference(events, again);
-        return { seed: caseSeed, kinds: m.kinds, problem: `in chunks of ${chunk} bytes the events differ from event ${at}: ${JSON.stringify(events[at])} vs ${JSON.stringify(again[at])}`, input: m.input };
+        return {
+          seed: caseSeed,
+          kinds: m.kinds,
+          problem: `in chunks of ${chunk} bytes the events differ from event ${at}: ${JSON.stringify(events[at])} vs ${JSON.stringify(again[at])}`,
+          input: m.input,
+        };
       }
     } catch (err) {
       return { seed: caseSeed, kinds: m.kinds, problem: `in chunks of ${chunk} bytes: threw ${(err as Error).stack ?? String(err)}`, input: m.input };

@@ -66,7 +66,10 @@ test('hostile: thousands of flows with holes stay within maxFlows and maxTotalBu
   assert.is(opens, 2000);
   assert.is(closes, 2000);
   assert.ok(evs.filter((e) => e.code === 'tcp.evicted').length >= 900, 'flows past 1000 live ones are evicted');
-  assert.ok(evs.some((e) => e.code === 'tcp.buffer_limit'), 'holes are declared lost past maxTotalBufferBytes');
+  assert.ok(
+    evs.some((e) => e.code === 'tcp.buffer_limit'),
+    'holes are declared lost past maxTotalBufferBytes',
+  );
 });
 
 test.run();

@@ -53,24 +53,63 @@ export function hostileInputs(seed: number, scale = 1): Hostile[] {
   // RFC 8446 §5.1 / RFC 5246 §6.2.3: a record longer than 2^14 + 2048 is not a record.
   out.push({
     name: 'a record that claims 65535 bytes after a valid one',
-    input: text(new TextConn().handshake().send('c2s', records(22, message(1, clientHelloBody([])))).send('c2s', cat([22, 3, 3, 0xff, 0xff], new Uint8Array(3000).fill(0x41))).fin().text()),
+    input: text(
+      new TextConn()
+        .handshake()
+        .send('c2s', records(22, message(1, clientHelloBody([]))))
+        .send('c2s', cat([22, 3, 3, 0xff, 0xff], new Uint8Array(3000).fill(0x41)))
+        .fin()
+        .text(),
+    ),
     codes: ['tls.malformed'],
   });
-  out.push({ name: 'a stream that starts with a record claiming 65535 bytes', input: text(new TextConn().handshake().send('c2s', cat([22, 3, 3, 0xff, 0xff], new Uint8Array(5000))).fin().text()), codes: ['tls.not_tls'] });
+  out.push({
+    name: 'a stream that starts with a record claiming 65535 bytes',
+    input: text(
+      new TextConn()
+        .handshake()
+        .send('c2s', cat([22, 3, 3, 0xff, 0xff], new Uint8Array(5000)))
+        .fin()
+        .text(),
+    ),
+    codes: ['tls.not_tls'],
+  });
 
   // A handshake message that claims 16 MB, followed by 2 MB of handshake records it is never buffered for.
   // (At scale 8 and more, the 16 MB it claims do follow.)
   const claim = message(11, new Uint8Array(Math.min(16 << 20, Math.round(2 * scale) << 20)).fill(0x30), 0xffffff);
-  out.push({ name: scale === 1 ? 'a handshake message that claims 16 MB' : `a handshake message that claims 16 MB, then ${claim.length >> 20} MB of its body`, input: text(new TextConn().handshake().send('s2c', records(22, claim)).fin().text()), codes: ['tls.limit'] });
+  out.push({
+    name: scale === 1 ? 'a handshake message that claims 16 MB' : `a handshake message that claims 16 MB, then ${claim.length >> 20} MB of its body`,
+    input: text(new TextConn().handshake().send('s2c', records(22, claim)).fin().text()),
+    codes: ['tls.limit'],
+  });
 
   // A certificate list of thousands of tiny certificates (each one byte): counted past --max-certs, not decoded.
   const tiny = cat(...Array.from({ length: 5000 }, () => Uint8Array.from([0, 0, 1, 0x30])));
-  out.push({ name: 'a certificate list of 5000 tiny certificates', input: text(new TextConn().handshake().send('s2c', records(22, message(11, cat(u24(tiny.length), tiny)))).fin().text()) });
+  out.push({
+    name: 'a certificate list of 5000 tiny certificates',
+    input: text(
+      new TextConn()
+        .handshake()
+        .send('s2c', records(22, message(11, cat(u24(tiny.length), tiny))))
+        .fin()
+        .text(),
+    ),
+  });
 
   // A CertificateRequest with 5000 tiny CA names.
   const cas = cat(...Array.from({ length: 5000 }, (_, i) => cat(u16(3), [0x30, 1, i & 0xff])));
   const certReq = message(13, cat([1, 1], u16(2), u16(0x0401), u16(cas.length), cas));
-  out.push({ name: 'a CertificateRequest with 5000 CA names', input: text(new TextConn().handshake().send('s2c', records(22, cat(serverHello(), certReq))).fin().text()) });
+  out.push({
+    name: 'a CertificateRequest with 5000 CA names',
+    input: text(
+      new TextConn()
+        .handshake()
+        .send('s2c', records(22, cat(serverHello(), certReq)))
+        .fin()
+        .text(),
+    ),
+  });
 
   // A flood of alert records in one connection.
   const alerts = new Uint8Array(7 * Math.round(50_000 * scale));
@@ -78,12 +117,20 @@ export function hostileInputs(seed: number, scale = 1): Hostile[] {
   out.push({ name: `a flood of ${alerts.length / 7} alert records`, input: text(new TextConn().handshake().send('s2c', alerts).fin().text()) });
 
   // A line of megabytes between two packets.
-  const good = new TextConn().handshake().send('c2s', records(22, message(1, clientHelloBody([])))).text();
-  out.push({ name: `a line of ${Math.round(8 * scale)} MB`, input: Buffer.concat([text(good), Buffer.alloc(Math.round(8 * scale) << 20, 0x41), text('\n'), text(good)]), codes: ['input.line_too_long'] });
+  const good = new TextConn()
+    .handshake()
+    .send('c2s', records(22, message(1, clientHelloBody([]))))
+    .text();
+  out.push({
+    name: `a line of ${Math.round(8 * scale)} MB`,
+    input: Buffer.concat([text(good), Buffer.alloc(Math.round(8 * scale) << 20, 0x41), text('\n'), text(good)]),
+    codes: ['input.line_too_long'],
+  });
 
   // A flood of hex lines with no summary line.
   const flood: string[] = [];
-  for (let i = 0; i < 20_000 * scale; i++) flood.push(...hexLines(rng.bytes(16)).map((l) => l.replace('0x0000', `0x${((i % 300) * 16).toString(16).padStart(4, '0')}`)));
+  for (let i = 0; i < 20_000 * scale; i++)
+    flood.push(...hexLines(rng.bytes(16)).map((l) => l.replace('0x0000', `0x${((i % 300) * 16).toString(16).padStart(4, '0')}`)));
   out.push({ name: `a flood of ${flood.length} hex lines with no summary`, input: text(flood.join('\n') + '\n'), codes: ['input.undecodable'] });
 
   // Binary junk.
@@ -99,7 +146,8 @@ export function hostileInputs(seed: number, scale = 1): Hostile[] {
   }
   // Interleaved packet by packet within groups of 50 connections (all of a group live at once).
   const mixed: string[] = [];
-  for (let g = 0; g < conns.length; g += 50) for (let k = 0; k < 6; k++) for (const c of conns.slice(g, g + 50)) if (c[k] !== undefined) mixed.push(c[k]!);
+  for (let g = 0; g < conns.length; g += 50)
+    for (let k = 0; k < 6; k++) for (const c of conns.slice(g, g + 50)) if (c[k] !== undefined) mixed.push(c[k]!);
   out.push({
     name: `${flows} flows with holes, interleaved`,
     input: text(mixed.join('\n') + '\n'),
@@ -111,15 +159,30 @@ export function hostileInputs(seed: number, scale = 1): Hostile[] {
   const proto = (s: string): Uint8Array => Buffer.from(s, 'latin1');
   out.push({
     name: 'SNI, ALPN and certificate names that are Object.prototype members',
-    input: text(handshakeText([sniExt(proto('__proto__')), alpnExt([proto('constructor'), proto('toString'), proto('__proto__')])], [certificateWith(proto('__proto__'), proto('constructor'))])),
+    input: text(
+      handshakeText(
+        [sniExt(proto('__proto__')), alpnExt([proto('constructor'), proto('toString'), proto('__proto__')])],
+        [certificateWith(proto('__proto__'), proto('constructor'))],
+      ),
+    ),
   });
   out.push({
     name: 'SNI and ALPN bytes that are not UTF-8, and a lone surrogate encoded in UTF-8',
-    input: text(handshakeText([sniExt(Uint8Array.from([0x61, 0xc3, 0x28, 0xff])), alpnExt([Uint8Array.from([0xed, 0xa0, 0x80]), Uint8Array.from([0xff, 0xfe]), proto('h2')])], [certificateWith(Uint8Array.from([0xed, 0xb0, 0x80]), Uint8Array.from([0xff]))])),
+    input: text(
+      handshakeText(
+        [
+          sniExt(Uint8Array.from([0x61, 0xc3, 0x28, 0xff])),
+          alpnExt([Uint8Array.from([0xed, 0xa0, 0x80]), Uint8Array.from([0xff, 0xfe]), proto('h2')]),
+        ],
+        [certificateWith(Uint8Array.from([0xed, 0xb0, 0x80]), Uint8Array.from([0xff]))],
+      ),
+    ),
   });
   out.push({
     name: 'a certificate whose subject holds ESC, BEL, CR, NUL and a newline',
-    input: text(handshakeText([sniExt(proto('evil\x1b]0;pwned\x07.test'))], [certificateWith(proto('evil\x1b[2J\x07\r\n\x00name'), proto('x\x1b[31m.test\n'))])),
+    input: text(
+      handshakeText([sniExt(proto('evil\x1b]0;pwned\x07.test'))], [certificateWith(proto('evil\x1b[2J\x07\r\n\x00name'), proto('x\x1b[31m.test\n'))]),
+    ),
   });
   return out;
 }

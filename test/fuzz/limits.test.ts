@@ -23,7 +23,11 @@ function tlsdump(input: string | Buffer, args: string[]): Ev[] {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tlsdump.js'), '--events', 'all', ...args], { input, cwd: ROOT, maxBuffer: 1 << 28 });
   assert.is(r.status, 0, r.stderr.toString());
   assert.is(r.stderr.toString(), '');
-  return r.stdout.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+  return r.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Ev);
 }
 
 const codes = (evs: Ev[], code: string): Ev[] => evs.filter((e) => e.type === 'anomaly' && e.code === code);
@@ -56,27 +60,48 @@ test('limits: --max-line-bytes skips a longer line with input.line_too_long at i
   const long = 'Z'.repeat(301);
   const text = [lines[0], long, ...lines.slice(1)].join('\n');
   const evs = tlsdump(text, ['--max-line-bytes', '300']);
-  assert.equal(codes(evs, 'input.line_too_long').map((e) => e.line), [2]);
+  assert.equal(
+    codes(evs, 'input.line_too_long').map((e) => e.line),
+    [2],
+  );
   const atLimit = tlsdump([lines[0], 'Z'.repeat(300), ...lines.slice(1)].join('\n'), ['--max-line-bytes', '300']);
   assert.equal(codes(atLimit, 'input.line_too_long'), []);
   assert.is(atLimit.filter((e) => e.type === 'packet').length, 3, 'every packet still read');
 });
 
 test('limits: the record size bound — a record claiming more than 2^14 + 2048 bytes gives tls.malformed', () => {
-  const text = new TextConn().handshake().send('c2s', records(22, message(1, clientHelloBody([])))).send('c2s', cat([23, 3, 3, ...[(MAX_RECORD + 1) >> 8, (MAX_RECORD + 1) & 0xff]], new Uint8Array(100))).fin().text();
+  const text = new TextConn()
+    .handshake()
+    .send('c2s', records(22, message(1, clientHelloBody([]))))
+    .send('c2s', cat([23, 3, 3, ...[(MAX_RECORD + 1) >> 8, (MAX_RECORD + 1) & 0xff]], new Uint8Array(100)))
+    .fin()
+    .text();
   const evs = tlsdump(text, []);
   assert.is(codes(evs, 'tls.malformed').length, 1);
-  const ok = new TextConn().handshake().send('c2s', records(22, message(1, clientHelloBody([])))).send('c2s', cat([23, 3, 3, MAX_RECORD >> 8, MAX_RECORD & 0xff], new Uint8Array(MAX_RECORD))).fin().text();
+  const ok = new TextConn()
+    .handshake()
+    .send('c2s', records(22, message(1, clientHelloBody([]))))
+    .send('c2s', cat([23, 3, 3, MAX_RECORD >> 8, MAX_RECORD & 0xff], new Uint8Array(MAX_RECORD)))
+    .fin()
+    .text();
   const evs2 = tlsdump(ok, []);
   assert.equal(codes(evs2, 'tls.malformed'), []);
-  assert.ok(evs2.some((e) => e.type === 'tls.record' && e.length === MAX_RECORD), 'a record of exactly the bound is a record');
+  assert.ok(
+    evs2.some((e) => e.type === 'tls.record' && e.length === MAX_RECORD),
+    'a record of exactly the bound is a record',
+  );
 });
 
 test('limits: --max-handshake-bytes reports a longer message over the limit (tls.limit) and decodes the ones within it', () => {
   const cert = certificateWith(Buffer.from('a.test'), Buffer.from('a.test'));
   const list = cat(u24(cert.length), cert);
   const body = cat(u24(list.length), list);
-  const text = new TextConn().handshake().send('c2s', records(22, message(1, clientHelloBody([])))).send('s2c', records(22, message(11, body))).fin().text();
+  const text = new TextConn()
+    .handshake()
+    .send('c2s', records(22, message(1, clientHelloBody([]))))
+    .send('s2c', records(22, message(11, body)))
+    .fin()
+    .text();
   const small = tlsdump(text, ['--max-handshake-bytes', String(body.length - 1)]);
   assert.is(codes(small, 'tls.limit').length, 1);
   const hs = small.find((e) => e.type === 'tls.handshake' && e.msg === 'certificate')!;
@@ -108,7 +133,10 @@ test('limits: --max-total-buffer bounds out-of-order bytes across flows (tcp.buf
   for (let k = 0; k < 6; k++) for (const b of blocks) if (b[k] !== undefined) mixed.push(b[k]!);
   const text = mixed.join('\n') + '\n';
   const evs = tlsdump(text, ['--max-total-buffer', '2500']);
-  assert.ok(codes(evs, 'tcp.buffer_limit').some((e) => e.limit === 'maxTotalBufferBytes'), JSON.stringify(codes(evs, 'tcp.buffer_limit')));
+  assert.ok(
+    codes(evs, 'tcp.buffer_limit').some((e) => e.limit === 'maxTotalBufferBytes'),
+    JSON.stringify(codes(evs, 'tcp.buffer_limit')),
+  );
   assert.equal(codes(tlsdump(text, []), 'tcp.buffer_limit'), []);
 });
 
@@ -137,7 +165,12 @@ test('limits: --max-memory evicts the least recently active flows when live flow
 test('limits: --max-certs decodes that many certificates of a chain and counts the rest', () => {
   const certs = [0, 1, 2, 3, 4].map((i) => certificateWith(Buffer.from(`c${i}.test`), Buffer.from(`c${i}.test`)));
   const list = cat(...certs.map((c) => cat(u24(c.length), c)));
-  const text = new TextConn().handshake().send('c2s', records(22, message(1, clientHelloBody([])))).send('s2c', records(22, message(11, cat(u24(list.length), list)))).fin().text();
+  const text = new TextConn()
+    .handshake()
+    .send('c2s', records(22, message(1, clientHelloBody([]))))
+    .send('s2c', records(22, message(11, cat(u24(list.length), list))))
+    .fin()
+    .text();
   const two = tlsdump(text, ['--max-certs', '2']).find((e) => e.msg === 'certificate')!;
   assert.equal([(two.certs as { subject: string }[]).map((c) => c.subject), two.certs_omitted], [['CN=c0.test', 'CN=c1.test'], 3]);
   const all = tlsdump(text, []).find((e) => e.msg === 'certificate')!;

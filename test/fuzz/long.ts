@@ -141,20 +141,33 @@ function main(): void {
     if (round % 5 === 4 && Date.now() < stopAt) {
       const file = propertyFiles[propertyRuns % propertyFiles.length]!;
       const pSeed = (seed * 2654435761) >>> 0;
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'uvu', 'bin.js'), join(ROOT, 'dist', 'test', 'fuzz'), `^${file}\\.test\\.js$`], {
-        cwd: ROOT,
-        env: { ...process.env, FUZZ_SEED: String(pSeed), FUZZ_SCALE: String(scale) },
-        encoding: 'utf8',
-        timeout: 600_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'uvu', 'bin.js'), join(ROOT, 'dist', 'test', 'fuzz'), `^${file}\\.test\\.js$`],
+        {
+          cwd: ROOT,
+          env: { ...process.env, FUZZ_SEED: String(pSeed), FUZZ_SCALE: String(scale) },
+          encoding: 'utf8',
+          timeout: 600_000,
+        },
+      );
       propertyRuns++;
       if (r.status !== 0) {
-        const msg = `property tests ${file} with FUZZ_SEED=${pSeed} FUZZ_SCALE=${scale}: exit ${r.status}${r.signal ? ' ' + r.signal : ''}\n${(r.stdout + r.stderr).split('\n').filter((l) => /FAIL|Counterexample|Got|seed/.test(l)).slice(0, 8).join('\n')}`;
+        const msg = `property tests ${file} with FUZZ_SEED=${pSeed} FUZZ_SCALE=${scale}: exit ${r.status}${r.signal ? ' ' + r.signal : ''}\n${(
+          r.stdout + r.stderr
+        )
+          .split('\n')
+          .filter((l) => /FAIL|Counterexample|Got|seed/.test(l))
+          .slice(0, 8)
+          .join('\n')}`;
         propertyFailures.push(msg);
         process.stdout.write(`FAIL ${msg}\n`);
       }
     }
-    if (round % 10 === 9) process.stdout.write(`  ${Math.round((Date.now() - t0) / 1000)} s: ${cases} cases, ${cliRuns} command-line runs, ${propertyRuns} property files, ${failures.length + propertyFailures.length} failures\n`);
+    if (round % 10 === 9)
+      process.stdout.write(
+        `  ${Math.round((Date.now() - t0) / 1000)} s: ${cases} cases, ${cliRuns} command-line runs, ${propertyRuns} property files, ${failures.length + propertyFailures.length} failures\n`,
+      );
   }
   const secs = (Date.now() - t0) / 1000;
   process.stdout.write(

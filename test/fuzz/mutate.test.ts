@@ -68,7 +68,10 @@ import { ALL_EVENTS, FLAG_SETS, FUZZ_CAPTURES, fixtureText, haveFixtures, runs, 
       const together = perConnection(decodeAll(joinLines(mixed), ALL_EVENTS));
       assert.equal([...together.keys()].sort(), [...alone.keys()].sort(), 'the same connections');
       for (const [k, evs] of alone) {
-        assert.ok(evs.some((e) => (e as Event).type === 'tls.handshake'), `connection ${k} has handshake events to compare`);
+        assert.ok(
+          evs.some((e) => (e as Event).type === 'tls.handshake'),
+          `connection ${k} has handshake events to compare`,
+        );
         assert.equal(together.get(k), evs, `connection ${k}`);
       }
     }

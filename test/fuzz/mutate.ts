@@ -19,7 +19,20 @@ export interface Mutant {
   expect: Expect[];
 }
 
-export const MUTATIONS = ['bitflip', 'hexdigit', 'insert', 'delete', 'truncate', 'junkline', 'megaline', 'hexflood', 'interleave', 'lines', 'splice', 'newlines'] as const;
+export const MUTATIONS = [
+  'bitflip',
+  'hexdigit',
+  'insert',
+  'delete',
+  'truncate',
+  'junkline',
+  'megaline',
+  'hexflood',
+  'interleave',
+  'lines',
+  'splice',
+  'newlines',
+] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
 /** The text split into lines (without their '\n'). */
@@ -191,7 +204,12 @@ function apply(rng: Rng, kind: Mutation, text: Buffer, others: Buffer[], maxLine
       }
       lines.splice(at, 0, ...flood);
       // Its first line opens a block that is either decoded as a packet or reported at that line.
-      return { text: joinLines(lines), expect: [{ line: at + 1, codes: ['input.undecodable', 'input.truncated', 'input.orphan_hex', 'ip.fragment', '*packet'] }], keepsLines: true, inserted: [at + 1, n] };
+      return {
+        text: joinLines(lines),
+        expect: [{ line: at + 1, codes: ['input.undecodable', 'input.truncated', 'input.orphan_hex', 'ip.fragment', '*packet'] }],
+        keepsLines: true,
+        inserted: [at + 1, n],
+      };
     }
     case 'interleave': {
       const other = others.length > 0 ? rng.pick(others) : text;

@@ -15,21 +15,31 @@ const LINKS = [...Object.values(LINKTYPE), 9999];
 
 test('net: any bytes on any link type give a frame inside the buffer, or an error, never an exception', () => {
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 200 }), fc.constantFrom(...LINKS), fc.nat(8), fc.nat(8), fc.option(fc.nat(300)), (body, link, pre, post, wire) => {
-      // The frame sits inside a larger buffer, as in the text reader's frame buffer: nothing may be read outside.
-      const buf = new Uint8Array(pre + body.length + post).fill(0x45);
-      buf.set(body, pre);
-      const end = pre + body.length;
-      const r = decodeFrame(buf, pre, end, link, wire ?? Infinity);
-      if (!isFrame(r)) {
-        assert.type(r.error, 'string');
-        return;
-      }
-      assert.ok(r.ipStart >= pre && r.payloadStart >= r.ipStart && r.payloadStart <= r.payloadEnd && r.payloadEnd <= end, 'the payload lies inside the captured frame');
-      assert.ok(r.len >= r.payloadEnd - r.payloadStart, 'the wire length is at least what was captured');
-      if (r.tcp) assert.ok(r.tcp.headerLen >= 20 && r.tcp.headerLen <= 60 && r.tcp.sport <= 65535 && r.tcp.seq <= 0xffffffff);
-      if (r.truncated) assert.ok(r.fit === 'truncated');
-    }),
+    fc.property(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.constantFrom(...LINKS),
+      fc.nat(8),
+      fc.nat(8),
+      fc.option(fc.nat(300)),
+      (body, link, pre, post, wire) => {
+        // The frame sits inside a larger buffer, as in the text reader's frame buffer: nothing may be read outside.
+        const buf = new Uint8Array(pre + body.length + post).fill(0x45);
+        buf.set(body, pre);
+        const end = pre + body.length;
+        const r = decodeFrame(buf, pre, end, link, wire ?? Infinity);
+        if (!isFrame(r)) {
+          assert.type(r.error, 'string');
+          return;
+        }
+        assert.ok(
+          r.ipStart >= pre && r.payloadStart >= r.ipStart && r.payloadStart <= r.payloadEnd && r.payloadEnd <= end,
+          'the payload lies inside the captured frame',
+        );
+        assert.ok(r.len >= r.payloadEnd - r.payloadStart, 'the wire length is at least what was captured');
+        if (r.tcp) assert.ok(r.tcp.headerLen >= 20 && r.tcp.headerLen <= 60 && r.tcp.sport <= 65535 && r.tcp.seq <= 0xffffffff);
+        if (r.truncated) assert.ok(r.fit === 'truncated');
+      },
+    ),
     { numRuns: runs(3000) },
   );
 });
@@ -54,7 +64,14 @@ test('net: a TCP packet built from random fields (IPv4 or IPv6, Ethernet or SLL2
       ipv4Arb,
       ipv6Arb,
       ipv6Arb,
-      fc.record({ sport: fc.nat(65535), dport: fc.nat(65535), seq: fc.nat(0xffffffff), ack: fc.nat(0xffffffff), flags: fc.nat(255), win: fc.nat(65535) }),
+      fc.record({
+        sport: fc.nat(65535),
+        dport: fc.nat(65535),
+        seq: fc.nat(0xffffffff),
+        ack: fc.nat(0xffffffff),
+        flags: fc.nat(255),
+        win: fc.nat(65535),
+      }),
       fc.nat(10).map((k) => new Array<number>(k * 4).fill(1)),
       fc.uint8Array({ maxLength: 300 }),
       (six, cooked, a4, b4, a6, b6, f, options, payload) => {
@@ -64,7 +81,10 @@ test('net: a TCP packet built from random fields (IPv4 or IPv6, Ethernet or SLL2
         const r = decodeFrame(frame, 0, frame.length, cooked ? LINKTYPE.LINUX_SLL2 : LINKTYPE.ETHERNET);
         assert.ok(isFrame(r), `decodes (${isFrame(r) ? '' : r.message})`);
         if (!isFrame(r)) return;
-        assert.equal([r.tcp?.sport, r.tcp?.dport, r.tcp?.seq, r.tcp?.ack, r.tcp?.flags, r.tcp?.win], [f.sport, f.dport, f.seq, f.ack, f.flags, f.win]);
+        assert.equal(
+          [r.tcp?.sport, r.tcp?.dport, r.tcp?.seq, r.tcp?.ack, r.tcp?.flags, r.tcp?.win],
+          [f.sport, f.dport, f.seq, f.ack, f.flags, f.win],
+        );
         assert.equal(Array.from(frame.subarray(r.payloadStart, r.payloadEnd)), Array.from(payload));
         assert.is(r.len, payload.length);
         assert.is(r.truncated, false);

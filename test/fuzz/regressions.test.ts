@@ -20,7 +20,8 @@ test('regression: a summary whose port is `constructor`, `__proto__` or `toStrin
   }
   // Known service names still work.
   assert.is(parseSummary('IP 10.0.0.1.40000 > 10.0.0.2.https: Flags [S], seq 1, win 1, length 0')?.dport, 443);
-  const text = '12:00:00.000001 IP 10.0.0.1.constructor > 10.0.0.2.443: Flags [S], seq 1, win 100, length 0\n12:00:00.000002 IP 10.0.0.1.__proto__ > 10.0.0.2.toString: Flags [P.], seq 1:10, ack 1, win 100, length 9\n';
+  const text =
+    '12:00:00.000001 IP 10.0.0.1.constructor > 10.0.0.2.443: Flags [S], seq 1, win 100, length 0\n12:00:00.000002 IP 10.0.0.1.__proto__ > 10.0.0.2.toString: Flags [P.], seq 1:10, ack 1, win 100, length 9\n';
   const events = decodeAll(text, ALL_EVENTS);
   assert.is(checkEvents(events, { lines: 2 }), undefined);
   const json = JSON.stringify(events);
@@ -61,15 +62,29 @@ test('regression: hex with no summary line whose bytes are no IP packet on any l
   const text = `${good}\n${stray.join('\n')}\n${good.replace('12:00:00.000137', '12:00:01.000000')}\n`;
   const events = decodeAll(text, ALL_EVENTS);
   const strayLine = good.split('\n').length + 1;
-  assert.ok(events.some((e) => e.type === 'anomaly' && e.code === 'input.undecodable' && e.line === strayLine), JSON.stringify(codesOf(events)));
+  assert.ok(
+    events.some((e) => e.type === 'anomaly' && e.code === 'input.undecodable' && e.line === strayLine),
+    JSON.stringify(codesOf(events)),
+  );
   // A summary that says IP over bytes that are not IP is reported too (it returned quietly on `not_ip`).
   const lied = good.split('\n')[0] + '\n' + stray.join('\n') + '\n';
   const ev2 = decodeAll(lied, ALL_EVENTS);
-  assert.ok(ev2.some((e) => e.type === 'anomaly' && e.code === 'input.undecodable' && e.line === 1), JSON.stringify(codesOf(ev2)));
+  assert.ok(
+    ev2.some((e) => e.type === 'anomaly' && e.code === 'input.undecodable' && e.line === 1),
+    JSON.stringify(codesOf(ev2)),
+  );
   // Hex of a known non-IP protocol (ARP) with no summary is still no concern.
-  const arp = hexLines(Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1, 0, 0x20, 0xd2, 0x5a, 0xfb, 0x3f, 0xac, 0x15, 0x4f, 0x61, 0, 0, 0, 0, 0, 0, 0xac, 0x15, 0x4f, 0x64]));
+  const arp = hexLines(
+    Uint8Array.from([
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1, 0, 0x20, 0xd2, 0x5a, 0xfb, 0x3f, 0xac, 0x15, 0x4f, 0x61, 0, 0, 0, 0,
+      0, 0, 0xac, 0x15, 0x4f, 0x64,
+    ]),
+  );
   const ev3 = decodeAll(arp.join('\n') + '\n', ALL_EVENTS);
-  assert.equal(codesOf(ev3).filter((c) => c !== 'input.no_hex'), []);
+  assert.equal(
+    codesOf(ev3).filter((c) => c !== 'input.no_hex'),
+    [],
+  );
 });
 
 test('regression: an alert record cut inside its two bytes (by a gap or the end) gives no tls.alert and does not throw', () => {
@@ -90,7 +105,10 @@ test('regression: an alert record cut inside its two bytes (by a gap or the end)
       const cutRecord = events.find((e) => e.type === 'tls.record' && e.truncated === true);
       assert.ok(cutRecord, `the cut record is reported truncated (${how}, ${cut} bytes)`);
       // After a gap, the next whole alert is decoded; the cut one gives none.
-      assert.equal(alerts.map((a) => a.description), how === 'gap' ? ['handshake_failure'] : []);
+      assert.equal(
+        alerts.map((a) => a.description),
+        how === 'gap' ? ['handshake_failure'] : [],
+      );
     }
   }
 });
@@ -111,13 +129,21 @@ test('regression: a flood of alert records keeps a tls.session of bounded size, 
   flood.push(...alert(2, 40)); // the fatal one, in the middle
   for (let i = 0; i < 3000; i++) flood.push(...alert(1, 100));
   flood.push(...alert(1, 0)); // close_notify, last
-  const text = new TextConn().handshake().send('s2c', records(22, message(2, Uint8Array.from([3, 3, ...new Array(32).fill(1), 0, 0xc0, 0x2f, 0])))).send('s2c', Uint8Array.from(flood)).fin().text();
+  const text = new TextConn()
+    .handshake()
+    .send('s2c', records(22, message(2, Uint8Array.from([3, 3, ...new Array(32).fill(1), 0, 0xc0, 0x2f, 0]))))
+    .send('s2c', Uint8Array.from(flood))
+    .fin()
+    .text();
   const events = decodeAll(text, defaultOptions());
   const session = events.find((e) => e.type === 'tls.session')!;
   const alerts = session.alerts as { level?: string; description?: string }[];
   assert.ok(alerts.length <= MAX_ALERTS, `${alerts.length} alerts kept`);
   assert.is(session.alerts_omitted, 3043 - alerts.length);
-  assert.ok(alerts.some((a) => a.level === 'fatal' && a.description === 'handshake_failure'), 'the first fatal alert is kept');
+  assert.ok(
+    alerts.some((a) => a.level === 'fatal' && a.description === 'handshake_failure'),
+    'the first fatal alert is kept',
+  );
   assert.equal(alerts[alerts.length - 1], { dir: 's2c', level: 'warning', description: 'close_notify' });
   assert.is(alerts[0]!.description, 'user_canceled');
   assert.ok(JSON.stringify(session).length < 20_000, 'the session line stays small');
@@ -143,7 +169,10 @@ test('regression: hex text that ends after a packet summary (or inside it) gives
   for (const cut of [summary.length, 40, 20]) {
     const text = `${first}\n${summary.slice(0, cut)}`;
     const events = decodeAll(text, ALL_EVENTS);
-    assert.ok(events.some((e) => e.type === 'anomaly' && e.code === 'input.truncated' && e.line === first.split('\n').length + 1), `cut at ${cut}: ${JSON.stringify(codesOf(events))}`);
+    assert.ok(
+      events.some((e) => e.type === 'anomaly' && e.code === 'input.truncated' && e.line === first.split('\n').length + 1),
+      `cut at ${cut}: ${JSON.stringify(codesOf(events))}`,
+    );
   }
   // Text with no hex at all (summaries only) is not cut: no such anomaly.
   assert.not.ok(codesOf(decodeAll(`${first.split('\n')[0]}\n${summary}\n`, ALL_EVENTS)).includes('input.truncated'));
@@ -158,7 +187,10 @@ test('regression: an Ethernet frame cut inside its TCP header, under a summary t
     '\t0x0020:  0002 e3a2 1156 eb79 330c 0000 0000 a002  .....V.y3.......',
   ].join('\n');
   const events = decodeAll(text, ALL_EVENTS);
-  assert.equal(events.map((e) => [e.type, e.code, e.line]), [['anomaly', 'input.undecodable', 1]]);
+  assert.equal(
+    events.map((e) => [e.type, e.code, e.line]),
+    [['anomaly', 'input.undecodable', 1]],
+  );
 });
 
 test.run();

@@ -25,7 +25,10 @@ function clientHelloExt(exts: Uint8Array[]): Record<string, unknown>[] {
 }
 
 test('safety: SNI and ALPN bytes that are not UTF-8 (or text that starts with #) come out as # and lower-case hex', () => {
-  const [sni, alpn] = clientHelloExt([sniExt(Uint8Array.from([0x61, 0xc3, 0x28])), alpnExt([Uint8Array.from([0xff]), latin1('#h2'), Uint8Array.from([0xed, 0xa0, 0x80]), Uint8Array.from([0xc0, 0xaf])])]);
+  const [sni, alpn] = clientHelloExt([
+    sniExt(Uint8Array.from([0x61, 0xc3, 0x28])),
+    alpnExt([Uint8Array.from([0xff]), latin1('#h2'), Uint8Array.from([0xed, 0xa0, 0x80]), Uint8Array.from([0xc0, 0xaf])]),
+  ]);
   assert.equal(sni!.server_names, ['#61c328']);
   // 0xff: not UTF-8; '#h2': text that would read as hex; ED A0 80: an encoded surrogate; C0 AF: an overlong '/'.
   assert.equal(alpn!.protocols, ['#ff', '#236832', '#eda080', '#c0af']);
@@ -39,12 +42,18 @@ test('safety: valid UTF-8 stays text (non-ASCII, a BOM, U+FFFD itself, control c
 
 test('safety: wireText gives a string with no lone surrogate and no invented U+FFFD for any bytes, and wireBytes gives the bytes back', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 10 }).map((s) => Uint8Array.from(Buffer.from(s, 'utf8')))), (b) => {
-      const s = wireText(b);
-      assert.not.ok(hasLoneSurrogate(s));
-      if (s.includes('\ufffd')) assert.ok(Buffer.from(b).includes(Buffer.from([0xef, 0xbf, 0xbd])), 'U+FFFD only when the bytes hold it');
-      assert.equal(Array.from(wireBytes(s)), Array.from(b));
-    }),
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 40 }),
+        fc.string({ unit: 'grapheme', maxLength: 10 }).map((s) => Uint8Array.from(Buffer.from(s, 'utf8'))),
+      ),
+      (b) => {
+        const s = wireText(b);
+        assert.not.ok(hasLoneSurrogate(s));
+        if (s.includes('\ufffd')) assert.ok(Buffer.from(b).includes(Buffer.from([0xef, 0xbf, 0xbd])), 'U+FFFD only when the bytes hold it');
+        assert.equal(Array.from(wireBytes(s)), Array.from(b));
+      },
+    ),
     { numRuns: runs(3000) },
   );
 });
@@ -57,7 +66,12 @@ function events(text: string): Event[] {
 }
 
 test('safety: __proto__, constructor and toString as SNI, ALPN, CN and SAN stay plain strings and pollute nothing', () => {
-  const evs = events(handshakeText([sniExt(latin1('__proto__')), alpnExt([latin1('constructor'), latin1('toString'), latin1('__proto__')])], [certificateWith(latin1('__proto__'), latin1('constructor'))]));
+  const evs = events(
+    handshakeText(
+      [sniExt(latin1('__proto__')), alpnExt([latin1('constructor'), latin1('toString'), latin1('__proto__')])],
+      [certificateWith(latin1('__proto__'), latin1('constructor'))],
+    ),
+  );
   const ch = evs.find((e) => e.type === 'tls.handshake' && e.msg === 'client_hello')!;
   const cert = evs.find((e) => e.type === 'tls.handshake' && e.msg === 'certificate')!;
   const session = evs.find((e) => e.type === 'tls.session')!;
@@ -76,7 +90,12 @@ test('safety: __proto__, constructor and toString as SNI, ALPN, CN and SAN stay 
 });
 
 test('safety: SNI, ALPN and a certificate CN that are not UTF-8 give # forms in the handshake events and the session; JA4 reads the real bytes', () => {
-  const evs = events(handshakeText([sniExt(Uint8Array.from([0x61, 0xc3, 0x28, 0xff])), alpnExt([Uint8Array.from([0xab, 0xcd])])], [certificateWith(Uint8Array.from([0xed, 0xb0, 0x80]), Uint8Array.from([0x61]))]));
+  const evs = events(
+    handshakeText(
+      [sniExt(Uint8Array.from([0x61, 0xc3, 0x28, 0xff])), alpnExt([Uint8Array.from([0xab, 0xcd])])],
+      [certificateWith(Uint8Array.from([0xed, 0xb0, 0x80]), Uint8Array.from([0x61]))],
+    ),
+  );
   const ch = evs.find((e) => e.type === 'tls.handshake' && e.msg === 'client_hello')!;
   const session = evs.find((e) => e.type === 'tls.session')!;
   assert.equal([ch.sni, ch.alpn, session.sni, session.alpn], ['#61c328ff', ['#abcd'], '#61c328ff', ['#abcd']]);
@@ -87,17 +106,33 @@ test('safety: SNI, ALPN and a certificate CN that are not UTF-8 give # forms in 
 });
 
 /** A certificate whose subject holds ESC, BEL, CR, LF and NUL, and an SNI with an OSC sequence. */
-const hostileText = handshakeText([sniExt(latin1('evil\x1b]0;pwned\x07.test'))], [certificateWith(latin1('evil\x1b[2J\x07\r\n\x00name'), latin1('x\x1b[31m.test\n'))]);
+const hostileText = handshakeText(
+  [sniExt(latin1('evil\x1b]0;pwned\x07.test'))],
+  [certificateWith(latin1('evil\x1b[2J\x07\r\n\x00name'), latin1('x\x1b[31m.test\n'))],
+);
 
 test('safety: a certificate subject with ESC, BEL, CR, newline and NUL comes out escaped in every output format', () => {
-  const formats: string[][] = [['--format', 'ndjson', '--events', 'all'], ['--format', 'text'], ['--format', 'ecs']];
+  const formats: string[][] = [
+    ['--format', 'ndjson', '--events', 'all'],
+    ['--format', 'text'],
+    ['--format', 'ecs'],
+  ];
   for (const args of formats) {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tlsdump.js'), ...args], { input: hostileText, cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tlsdump.js'), ...args], {
+      input: hostileText,
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const what = args.join(' ');
     assert.is(r.status, 0, `${what}: ${r.stderr.toString()}`);
     const out = r.stdout;
     assert.ok(out.length > 0, `${what} wrote something`);
-    for (const [byte, name] of [[0x1b, 'ESC'], [0x07, 'BEL'], [0x00, 'NUL'], [0x0d, 'CR']] as const) {
+    for (const [byte, name] of [
+      [0x1b, 'ESC'],
+      [0x07, 'BEL'],
+      [0x00, 'NUL'],
+      [0x0d, 'CR'],
+    ] as const) {
       assert.is(out.indexOf(byte), -1, `${what}: no raw ${name} in the output`);
     }
     const text = out.toString('utf8');

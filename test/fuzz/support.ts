@@ -201,6 +201,8 @@ export function codesOf(events: readonly Event[]): string[] {
 
 /** A short description of an input for failure messages, and where to find it again. */
 export function describe(input: Uint8Array): string {
-  const head = Buffer.from(input.subarray(0, 120)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  const head = Buffer.from(input.subarray(0, 120))
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
   return `${input.length} bytes, ${lineCount(input)} lines, starting ${JSON.stringify(head)}`;
 }

@@ -62,37 +62,48 @@ function subsequence(orig: Buffer, chunks: { bytes: Buffer; afterGap: boolean }[
 
   fixtureTest('tcp: reordered and duplicated packets of a real connection give exactly its recorded bytes', () => {
     fc.assert(
-      fc.property(fc.nat(streams.length - 1), fc.array(fc.nat(6), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(1000), { maxLength: 10 }), (si, shifts, dups) => {
-        const s = streams[si]!;
-        const ps = damage(s.packets, shifts, dups, new Set());
-        const r = reassemble(ps);
-        assert.is(r.flows.size, 1, `${s.name}: one flow`);
-        const f = r.flows.get(0)!;
-        assert.ok(f.c2s.equals(s.c2s), `${s.name}: c2s bytes as recorded (${f.c2s.length} vs ${s.c2s.length})`);
-        assert.ok(f.s2c.equals(s.s2c), `${s.name}: s2c bytes as recorded (${f.s2c.length} vs ${s.s2c.length})`);
-        assert.is(r.anomalies.filter((a) => a.code === 'tcp.gap').length, 0, 'no gap is reported');
-      }),
+      fc.property(
+        fc.nat(streams.length - 1),
+        fc.array(fc.nat(6), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(1000), { maxLength: 10 }),
+        (si, shifts, dups) => {
+          const s = streams[si]!;
+          const ps = damage(s.packets, shifts, dups, new Set());
+          const r = reassemble(ps);
+          assert.is(r.flows.size, 1, `${s.name}: one flow`);
+          const f = r.flows.get(0)!;
+          assert.ok(f.c2s.equals(s.c2s), `${s.name}: c2s bytes as recorded (${f.c2s.length} vs ${s.c2s.length})`);
+          assert.ok(f.s2c.equals(s.s2c), `${s.name}: s2c bytes as recorded (${f.s2c.length} vs ${s.s2c.length})`);
+          assert.is(r.anomalies.filter((a) => a.code === 'tcp.gap').length, 0, 'no gap is reported');
+        },
+      ),
       { numRuns: runs(150) },
     );
   });
 
   fixtureTest('tcp: with data segments dropped, the bytes that come out are the recorded ones in order, and every missing run is announced', () => {
     fc.assert(
-      fc.property(fc.nat(streams.length - 1), fc.array(fc.nat(4), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(1000), { maxLength: 5 }), fc.array(fc.nat(1000), { minLength: 1, maxLength: 6 }), (si, shifts, dups, dropPicks) => {
-        const s = streams[si]!;
-        const data = s.packets.map((p, i) => (p.len > 0 && !(p.flags & (SYN | FIN | RST)) ? i : -1)).filter((i) => i >= 0);
-        const drops = new Set(dropPicks.map((d) => data[d % data.length]!));
-        const ps = damage(s.packets, shifts, dups, drops);
-        const chunks = { c2s: [] as { bytes: Buffer; afterGap: boolean }[], s2c: [] as { bytes: Buffer; afterGap: boolean }[] };
-        const r = reassemble(ps);
-        for (const it of r.items) if (it.kind === 'data') chunks[it.dir].push({ bytes: Buffer.from(it.bytes), afterGap: it.afterGap });
-        for (const dir of ['c2s', 's2c'] as const) {
-          const gaps = r.anomalies.filter((a) => a.code === 'tcp.gap' && a.dir === dir).reduce((n, a) => n + Number(a.missing), 0);
-          subsequence(dir === 'c2s' ? s.c2s : s.s2c, chunks[dir], gaps, `${s.name} ${dir}`);
-        }
-        const bad = checkEvents(r.anomalies, { lines: ps.length });
-        assert.is(bad, undefined, bad);
-      }),
+      fc.property(
+        fc.nat(streams.length - 1),
+        fc.array(fc.nat(4), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(1000), { maxLength: 5 }),
+        fc.array(fc.nat(1000), { minLength: 1, maxLength: 6 }),
+        (si, shifts, dups, dropPicks) => {
+          const s = streams[si]!;
+          const data = s.packets.map((p, i) => (p.len > 0 && !(p.flags & (SYN | FIN | RST)) ? i : -1)).filter((i) => i >= 0);
+          const drops = new Set(dropPicks.map((d) => data[d % data.length]!));
+          const ps = damage(s.packets, shifts, dups, drops);
+          const chunks = { c2s: [] as { bytes: Buffer; afterGap: boolean }[], s2c: [] as { bytes: Buffer; afterGap: boolean }[] };
+          const r = reassemble(ps);
+          for (const it of r.items) if (it.kind === 'data') chunks[it.dir].push({ bytes: Buffer.from(it.bytes), afterGap: it.afterGap });
+          for (const dir of ['c2s', 's2c'] as const) {
+            const gaps = r.anomalies.filter((a) => a.code === 'tcp.gap' && a.dir === dir).reduce((n, a) => n + Number(a.missing), 0);
+            subsequence(dir === 'c2s' ? s.c2s : s.s2c, chunks[dir], gaps, `${s.name} ${dir}`);
+          }
+          const bad = checkEvents(r.anomalies, { lines: ps.length });
+          assert.is(bad, undefined, bad);
+        },
+      ),
       { numRuns: runs(150) },
     );
   });
@@ -114,33 +125,43 @@ test('tcp: random packets of a few flows (any flags, numbers, lengths, truncatio
     time: fc.option(fc.nat(1000)),
   });
   fc.assert(
-    fc.property(fc.array(packet, { maxLength: 80 }), fc.record({ maxFlows: fc.integer({ min: 1, max: 4 }), maxFlowBufferBytes: fc.integer({ min: 1, max: 2000 }), maxTotalBufferBytes: fc.integer({ min: 1, max: 4000 }), idleTimeout: fc.integer({ min: 1, max: 500 }), gapGracePackets: fc.integer({ min: 1, max: 20 }) }), (raw, limits) => {
-      const ps: Packet[] = raw.map((r, i) => {
-        const p: Packet = {
-          line: i + 1,
-          ipVersion: 4,
-          src: hosts[r.a]!,
-          dst: hosts[r.b]!,
-          sport: r.sport,
-          dport: r.dport,
-          proto: 'tcp',
-          seq: r.seq,
-          ack: r.ack,
-          flags: r.flags,
-          win: 100,
-          len: r.payload.length + r.extra * 7,
-          payload: r.payload,
-          truncated: r.extra > 0,
-        };
-        if (r.time !== null) p.time = r.time;
-        if (r.relative) p.seqRelative = true;
-        return p;
-      });
-      const run = reassemble(ps, limits);
-      const bad = checkEvents(run.anomalies, { lines: ps.length });
-      assert.is(bad, undefined, bad);
-      for (const f of run.flows.values()) assert.ok(f.close, `flow ${f.flow} closed at the end`);
-    }),
+    fc.property(
+      fc.array(packet, { maxLength: 80 }),
+      fc.record({
+        maxFlows: fc.integer({ min: 1, max: 4 }),
+        maxFlowBufferBytes: fc.integer({ min: 1, max: 2000 }),
+        maxTotalBufferBytes: fc.integer({ min: 1, max: 4000 }),
+        idleTimeout: fc.integer({ min: 1, max: 500 }),
+        gapGracePackets: fc.integer({ min: 1, max: 20 }),
+      }),
+      (raw, limits) => {
+        const ps: Packet[] = raw.map((r, i) => {
+          const p: Packet = {
+            line: i + 1,
+            ipVersion: 4,
+            src: hosts[r.a]!,
+            dst: hosts[r.b]!,
+            sport: r.sport,
+            dport: r.dport,
+            proto: 'tcp',
+            seq: r.seq,
+            ack: r.ack,
+            flags: r.flags,
+            win: 100,
+            len: r.payload.length + r.extra * 7,
+            payload: r.payload,
+            truncated: r.extra > 0,
+          };
+          if (r.time !== null) p.time = r.time;
+          if (r.relative) p.seqRelative = true;
+          return p;
+        });
+        const run = reassemble(ps, limits);
+        const bad = checkEvents(run.anomalies, { lines: ps.length });
+        assert.is(bad, undefined, bad);
+        for (const f of run.flows.values()) assert.ok(f.close, `flow ${f.flow} closed at the end`);
+      },
+    ),
     { numRuns: runs(300) },
   );
 });

@@ -79,7 +79,8 @@ function runTls(items: FlowItem[], opts = defaultOptions()): Event[] {
 function alertShape(events: Event[]): string | undefined {
   for (const e of events) {
     if (e.type !== 'tls.alert') continue;
-    const plain = typeof e.level_id === 'number' && typeof e.level === 'string' && typeof e.description_id === 'number' && typeof e.description === 'string';
+    const plain =
+      typeof e.level_id === 'number' && typeof e.level === 'string' && typeof e.description_id === 'number' && typeof e.description === 'string';
     if (plain === (e.encrypted === true)) return `tls.alert with neither or both shapes: ${JSON.stringify(e)}`;
   }
   return undefined;
@@ -87,7 +88,9 @@ function alertShape(events: Event[]): string | undefined {
 
 {
   const fixtureTest = testIf(haveFixtures, 'fuzz/tls: tcpdump or the own fixtures are absent');
-  const flows = haveFixtures ? ['tls12-rsa', 'tls13', 'mtls12-ok', 'mtls13-ok', 'tls10', 'resume12-ticket', 'client-untrusted-server'].map(realFlow) : [];
+  const flows = haveFixtures
+    ? ['tls12-rsa', 'tls13', 'mtls12-ok', 'mtls13-ok', 'tls10', 'resume12-ticket', 'client-untrusted-server'].map(realFlow)
+    : [];
   const messages = flows.flatMap((f) => f.messages.map(([t, b]) => [t, b] as const));
 
   fixtureTest('tls: no strict prefix of a real handshake message decodes as complete, under any declared length', () => {
@@ -106,14 +109,19 @@ function alertShape(events: Event[]): string | undefined {
 
   fixtureTest('tls: real handshake messages with bytes changed never throw and give plain JSON', () => {
     fc.assert(
-      fc.property(fc.nat(messages.length - 1), fc.array(fc.tuple(fc.nat(100_000), fc.nat(255)), { minLength: 1, maxLength: 8 }), ctxArb, (i, flips, ctx) => {
-        const [type, orig] = messages[i]!;
-        const body = orig.slice();
-        for (const [at, v] of flips) if (body.length) body[at % body.length] = v;
-        const r = decodeMessage(type, body, body.length, ctx);
-        const bad = plainJson(named(r.fields), `message ${type}`);
-        assert.is(bad, undefined, bad);
-      }),
+      fc.property(
+        fc.nat(messages.length - 1),
+        fc.array(fc.tuple(fc.nat(100_000), fc.nat(255)), { minLength: 1, maxLength: 8 }),
+        ctxArb,
+        (i, flips, ctx) => {
+          const [type, orig] = messages[i]!;
+          const body = orig.slice();
+          for (const [at, v] of flips) if (body.length) body[at % body.length] = v;
+          const r = decodeMessage(type, body, body.length, ctx);
+          const bad = plainJson(named(r.fields), `message ${type}`);
+          assert.is(bad, undefined, bad);
+        },
+      ),
       { numRuns: runs(2000) },
     );
   });
@@ -143,29 +151,44 @@ function alertShape(events: Event[]): string | undefined {
   });
 
   fixtureTest('tls: real flows damaged (bytes changed, cut, dropped after a gap, spliced across flows) never throw and keep the event shapes', () => {
-    const item = fc.record({ flow: fc.nat(flows.length - 1), index: fc.nat(1000), cutFrom: fc.nat(2000), cutLen: fc.nat(2000), flips: fc.array(fc.tuple(fc.nat(5000), fc.nat(255)), { maxLength: 4 }), gap: fc.boolean(), swapDir: fc.boolean() });
+    const item = fc.record({
+      flow: fc.nat(flows.length - 1),
+      index: fc.nat(1000),
+      cutFrom: fc.nat(2000),
+      cutLen: fc.nat(2000),
+      flips: fc.array(fc.tuple(fc.nat(5000), fc.nat(255)), { maxLength: 4 }),
+      gap: fc.boolean(),
+      swapDir: fc.boolean(),
+    });
     fc.assert(
-      fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 4, max: 1 << 18 }), (picks, maxCerts, maxHandshakeBytes) => {
-        const items: FlowItem[] = [{ kind: 'open', flow: 0, client: 'c', server: 's', line: 1 }];
-        let line = 2;
-        for (const p of picks) {
-          const data = flows[p.flow]!.items.filter((i) => i.kind === 'data');
-          const src = data[p.index % data.length];
-          if (!src || src.kind !== 'data') continue;
-          const bytes = src.bytes.slice(p.cutFrom % (src.bytes.length + 1), (p.cutFrom % (src.bytes.length + 1)) + 1 + p.cutLen);
-          for (const [at, v] of p.flips) if (bytes.length) bytes[at % bytes.length] = v;
-          const dir: Dir = p.swapDir ? (src.dir === 'c2s' ? 's2c' : 'c2s') : src.dir;
-          items.push({ kind: 'data', flow: 0, dir, bytes, afterGap: p.gap, line: line++ });
-        }
-        items.push({ kind: 'close', flow: 0, client: 'c', server: 's', end: 'fin', bytes: { c2s: 0, s2c: 0 }, gaps: 0, line: line++ });
-        const events = runTls(items, defaultOptions({ maxCertsPerChain: maxCerts, maxHandshakeBytes }));
-        const bad = checkEvents(events, { lines: line }) ?? alertShape(events);
-        assert.is(bad, undefined, bad);
-        for (const e of events) {
-          if (e.type === 'tls.handshake' && Array.isArray(e.certs)) assert.ok(e.certs.length <= maxCerts, `at most ${maxCerts} certificates decoded`);
-          if (e.type === 'tls.handshake' && !e.over_limit) assert.ok((e.length as number) <= maxHandshakeBytes, 'a message over the limit is not decoded');
-        }
-      }),
+      fc.property(
+        fc.array(item, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 4, max: 1 << 18 }),
+        (picks, maxCerts, maxHandshakeBytes) => {
+          const items: FlowItem[] = [{ kind: 'open', flow: 0, client: 'c', server: 's', line: 1 }];
+          let line = 2;
+          for (const p of picks) {
+            const data = flows[p.flow]!.items.filter((i) => i.kind === 'data');
+            const src = data[p.index % data.length];
+            if (!src || src.kind !== 'data') continue;
+            const bytes = src.bytes.slice(p.cutFrom % (src.bytes.length + 1), (p.cutFrom % (src.bytes.length + 1)) + 1 + p.cutLen);
+            for (const [at, v] of p.flips) if (bytes.length) bytes[at % bytes.length] = v;
+            const dir: Dir = p.swapDir ? (src.dir === 'c2s' ? 's2c' : 'c2s') : src.dir;
+            items.push({ kind: 'data', flow: 0, dir, bytes, afterGap: p.gap, line: line++ });
+          }
+          items.push({ kind: 'close', flow: 0, client: 'c', server: 's', end: 'fin', bytes: { c2s: 0, s2c: 0 }, gaps: 0, line: line++ });
+          const events = runTls(items, defaultOptions({ maxCertsPerChain: maxCerts, maxHandshakeBytes }));
+          const bad = checkEvents(events, { lines: line }) ?? alertShape(events);
+          assert.is(bad, undefined, bad);
+          for (const e of events) {
+            if (e.type === 'tls.handshake' && Array.isArray(e.certs))
+              assert.ok(e.certs.length <= maxCerts, `at most ${maxCerts} certificates decoded`);
+            if (e.type === 'tls.handshake' && !e.over_limit)
+              assert.ok((e.length as number) <= maxHandshakeBytes, 'a message over the limit is not decoded');
+          }
+        },
+      ),
       { numRuns: runs(400) },
     );
   });
@@ -178,7 +201,13 @@ const recordArb = fc
     version: fc.constantFrom(0x0300, 0x0301, 0x0303, 0x0304, 0x0002, 0x0500),
     body: fc.oneof(
       fc.uint8Array({ maxLength: 6 }),
-      fc.tuple(fc.constantFrom(0, 1, 2, 4, 8, 11, 12, 13, 14, 15, 16, 20, 22, 24, 25, 99), fc.uint8Array({ maxLength: 120 }), fc.integer({ min: -3, max: 3 })).map(([t, b, off]) => Uint8Array.from([t, 0, (b.length + off) >> 8 & 0xff, (b.length + off) & 0xff, ...b])),
+      fc
+        .tuple(
+          fc.constantFrom(0, 1, 2, 4, 8, 11, 12, 13, 14, 15, 16, 20, 22, 24, 25, 99),
+          fc.uint8Array({ maxLength: 120 }),
+          fc.integer({ min: -3, max: 3 }),
+        )
+        .map(([t, b, off]) => Uint8Array.from([t, 0, ((b.length + off) >> 8) & 0xff, (b.length + off) & 0xff, ...b])),
       fc.constantFrom(Uint8Array.from([1]), Uint8Array.from([2, 40]), Uint8Array.from([1, 0])),
     ),
     lengthOff: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: -2, max: 2 }), fc.constant(0xffff)),
@@ -190,22 +219,34 @@ const recordArb = fc
 
 test('tls: records of every type, cut at any byte and with gaps anywhere, never throw and keep the event shapes', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.boolean(), fc.array(recordArb, { minLength: 1, maxLength: 6 })), { minLength: 1, maxLength: 12 }), fc.array(fc.nat(60), { minLength: 1, maxLength: 8 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }), (flights, cuts, gaps) => {
-      const items: FlowItem[] = [{ kind: 'open', flow: 1, client: 'c', server: 's', line: 1 }];
-      let k = 0;
-      for (const [c2s, recs] of flights) {
-        const bytes = Uint8Array.from(recs.flatMap((r) => [...r]));
-        for (let at = 0; at < bytes.length; k++) {
-          const n = 1 + cuts[k % cuts.length]!;
-          items.push({ kind: 'data', flow: 1, dir: c2s ? 'c2s' : 's2c', bytes: bytes.subarray(at, at + n), afterGap: gaps[k % gaps.length]! && k % 3 === 0, line: items.length + 1 });
-          at += n;
+    fc.property(
+      fc.array(fc.tuple(fc.boolean(), fc.array(recordArb, { minLength: 1, maxLength: 6 })), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.nat(60), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }),
+      (flights, cuts, gaps) => {
+        const items: FlowItem[] = [{ kind: 'open', flow: 1, client: 'c', server: 's', line: 1 }];
+        let k = 0;
+        for (const [c2s, recs] of flights) {
+          const bytes = Uint8Array.from(recs.flatMap((r) => [...r]));
+          for (let at = 0; at < bytes.length; k++) {
+            const n = 1 + cuts[k % cuts.length]!;
+            items.push({
+              kind: 'data',
+              flow: 1,
+              dir: c2s ? 'c2s' : 's2c',
+              bytes: bytes.subarray(at, at + n),
+              afterGap: gaps[k % gaps.length]! && k % 3 === 0,
+              line: items.length + 1,
+            });
+            at += n;
+          }
         }
-      }
-      items.push({ kind: 'close', flow: 1, client: 'c', server: 's', end: 'eof', bytes: { c2s: 0, s2c: 0 }, gaps: 0, line: items.length + 1 });
-      const events = runTls(items);
-      const bad = checkEvents(events, { lines: items.length }) ?? alertShape(events);
-      assert.is(bad, undefined, bad);
-    }),
+        items.push({ kind: 'close', flow: 1, client: 'c', server: 's', end: 'eof', bytes: { c2s: 0, s2c: 0 }, gaps: 0, line: items.length + 1 });
+        const events = runTls(items);
+        const bad = checkEvents(events, { lines: items.length }) ?? alertShape(events);
+        assert.is(bad, undefined, bad);
+      },
+    ),
     { numRuns: runs(1500) },
   );
 });

@@ -65,7 +65,9 @@ function truncateEverywhere(name: string, flags: string[], lineLimit: number, by
     if (want && got && got.captured === want.captured && got.len === want.len) continue;
     if (!events.some((e) => e.type === 'anomaly' && e.line === L)) {
       const last = tl[tl.length - 1]!.toString('latin1').slice(0, 70);
-      problems.push(`${name} ${flags.join(' ')} cut at ${cut} (${isHexLine(tl[tl.length - 1]!) ? 'hex' : 'text'} line ${tl.length} ${JSON.stringify(last)}): the packet at line ${L} lost bytes and no anomaly has its line`);
+      problems.push(
+        `${name} ${flags.join(' ')} cut at ${cut} (${isHexLine(tl[tl.length - 1]!) ? 'hex' : 'text'} line ${tl.length} ${JSON.stringify(last)}): the packet at line ${L} lost bytes and no anomaly has its line`,
+      );
     }
   }
   return { cuts: cuts.size, problems };
@@ -82,13 +84,16 @@ function truncateEverywhere(name: string, flags: string[], lineLimit: number, by
     ['tls13', ['-nn', '-tt', '-XX']],
   ];
   for (const [name, flags] of variants) {
-    fixtureTest(`truncate: ${name} as tcpdump ${flags.join(' ')} prints it, cut at every line boundary and every byte of a summary, a -v line, hex lines and an ASCII column`, () => {
-      // Lines 0-1: the first packet's summary (and -v continuation); 7-8: the second; 20 and 40: hex lines in the
-      // middle of the certificate flight.
-      const r = truncateEverywhere(name, flags, Math.round(80 * SCALE), [0, 1, 2, 7, 8, 20, 40]);
-      assert.ok(r.cuts > 250, `${r.cuts} cuts`);
-      assert.equal(r.problems.slice(0, 5), [], `${r.problems.length} of ${r.cuts} cuts broke an invariant`);
-    });
+    fixtureTest(
+      `truncate: ${name} as tcpdump ${flags.join(' ')} prints it, cut at every line boundary and every byte of a summary, a -v line, hex lines and an ASCII column`,
+      () => {
+        // Lines 0-1: the first packet's summary (and -v continuation); 7-8: the second; 20 and 40: hex lines in the
+        // middle of the certificate flight.
+        const r = truncateEverywhere(name, flags, Math.round(80 * SCALE), [0, 1, 2, 7, 8, 20, 40]);
+        assert.ok(r.cuts > 250, `${r.cuts} cuts`);
+        assert.equal(r.problems.slice(0, 5), [], `${r.problems.length} of ${r.cuts} cuts broke an invariant`);
+      },
+    );
   }
 }
 

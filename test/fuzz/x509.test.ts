@@ -19,7 +19,8 @@ function realCertificates(): Uint8Array[] {
   const pki = join(FIXTURES, 'pki');
   for (const f of readdirSync(pki).filter((n) => n.endsWith('.pem'))) {
     const pem = readFileSync(join(pki, f), 'latin1');
-    for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) out.push(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+    for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g))
+      out.push(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
   }
   const ders = join(FIXTURES, '..', 'x509', 'fixtures');
   for (const f of readdirSync(ders).filter((n) => n.endsWith('.der'))) out.push(readFileSync(join(ders, f)));
@@ -48,7 +49,12 @@ test('x509: there are real certificates to damage', () => {
 });
 
 test('x509: real certificates with bytes changed, inserted, deleted or cut never throw and give plain JSON', () => {
-  const edit = fc.record({ kind: fc.constantFrom('set', 'insert', 'delete', 'cut', 'len'), at: fc.nat(100_000), v: fc.nat(255), n: fc.integer({ min: 1, max: 40 }) });
+  const edit = fc.record({
+    kind: fc.constantFrom('set', 'insert', 'delete', 'cut', 'len'),
+    at: fc.nat(100_000),
+    v: fc.nat(255),
+    n: fc.integer({ min: 1, max: 40 }),
+  });
   fc.assert(
     fc.property(fc.nat(certs.length - 1), fc.array(edit, { minLength: 1, maxLength: 6 }), (ci, edits) => {
       let b = Buffer.from(certs[ci]!);
@@ -74,8 +80,15 @@ test('x509: real certificates with bytes changed, inserted, deleted or cut never
 const derTree: fc.Arbitrary<Uint8Array> = fc.letrec<{ node: Uint8Array }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.tuple(fc.constantFrom(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1e, 0x1c, 0x80, 0x81, 0x82, 0x87, 0x88, 0x1f), fc.uint8Array({ maxLength: 40 })).map(([t, body]) => tlv(t, body)),
-    fc.tuple(fc.constantFrom(0x30, 0x31, 0xa0, 0xa1, 0xa3, 0xa4), fc.array(tie('node'), { maxLength: 5 })).map(([t, kids]) => tlv(t, Buffer.concat(kids))),
+    fc
+      .tuple(
+        fc.constantFrom(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1e, 0x1c, 0x80, 0x81, 0x82, 0x87, 0x88, 0x1f),
+        fc.uint8Array({ maxLength: 40 }),
+      )
+      .map(([t, body]) => tlv(t, body)),
+    fc
+      .tuple(fc.constantFrom(0x30, 0x31, 0xa0, 0xa1, 0xa3, 0xa4), fc.array(tie('node'), { maxLength: 5 }))
+      .map(([t, kids]) => tlv(t, Buffer.concat(kids))),
   ),
 })).node;
 
@@ -87,22 +100,34 @@ function tlv(tag: number, body: Uint8Array): Uint8Array {
 
 test('x509: random DER trees and random bytes never throw, never give an internal error, and give plain JSON', () => {
   fc.assert(
-    fc.property(fc.oneof(derTree, fc.uint8Array({ maxLength: 300 }), derTree.map((t) => tlv(0x30, Buffer.concat([tlv(0x30, t), t, t])))), (der) => {
-      checkResult(der);
-      const name = parseDistinguishedName(der);
-      assert.type(name, 'string');
-      assert.not.ok(hasLoneSurrogate(name));
-    }),
+    fc.property(
+      fc.oneof(
+        derTree,
+        fc.uint8Array({ maxLength: 300 }),
+        derTree.map((t) => tlv(0x30, Buffer.concat([tlv(0x30, t), t, t]))),
+      ),
+      (der) => {
+        checkResult(der);
+        const name = parseDistinguishedName(der);
+        assert.type(name, 'string');
+        assert.not.ok(hasLoneSurrogate(name));
+      },
+    ),
     { numRuns: runs(3000) },
   );
 });
 
 test('x509: hostname checks take any host and any certificate names', () => {
   fc.assert(
-    fc.property(fc.string({ maxLength: 60 }), fc.array(fc.string({ maxLength: 40 }), { maxLength: 5 }), fc.array(fc.string({ maxLength: 40 }), { maxLength: 3 }), (host, san, cn) => {
-      assert.type(hostnameMatches(host, { san, subject_cn: cn }), 'boolean');
-      assert.type(hostnameMatches(host, { san: [], subject_cn: [host] }), 'boolean');
-    }),
+    fc.property(
+      fc.string({ maxLength: 60 }),
+      fc.array(fc.string({ maxLength: 40 }), { maxLength: 5 }),
+      fc.array(fc.string({ maxLength: 40 }), { maxLength: 3 }),
+      (host, san, cn) => {
+        assert.type(hostnameMatches(host, { san, subject_cn: cn }), 'boolean');
+        assert.type(hostnameMatches(host, { san: [], subject_cn: [host] }), 'boolean');
+      },
+    ),
     { numRuns: runs(2000) },
   );
 });

@@ -43,15 +43,22 @@ test('cli --format text: the seed trace as a block with its verdict and diagnose
   assert.is(r.stderr, '');
 });
 
-testIf(haveTool('script'), 'script(1) absent: terminal colour test')('cli --format text: colours on a terminal (run under script(1)), none with NO_COLOR set', () => {
-  const tty = (env: string) => spawnSync('script', ['-qc', `${env} "${process.execPath}" "${BIN}" --summary --format text "${SEED}"`, '/dev/null'], { encoding: 'utf8', cwd: ROOT });
-  const on = tty('');
-  assert.is(on.status, 0);
-  assert.ok(on.stdout.includes('\u001b[32mestablished\u001b[39m'), JSON.stringify(on.stdout.slice(0, 200)));
-  const off = tty('NO_COLOR=1');
-  assert.ok(off.stdout.includes('established'));
-  assert.ok(!off.stdout.includes('\u001b['), 'NO_COLOR: no escape sequences');
-});
+testIf(haveTool('script'), 'script(1) absent: terminal colour test')(
+  'cli --format text: colours on a terminal (run under script(1)), none with NO_COLOR set',
+  () => {
+    const tty = (env: string) =>
+      spawnSync('script', ['-qc', `${env} "${process.execPath}" "${BIN}" --summary --format text "${SEED}"`, '/dev/null'], {
+        encoding: 'utf8',
+        cwd: ROOT,
+      });
+    const on = tty('');
+    assert.is(on.status, 0);
+    assert.ok(on.stdout.includes('\u001b[32mestablished\u001b[39m'), JSON.stringify(on.stdout.slice(0, 200)));
+    const off = tty('NO_COLOR=1');
+    assert.ok(off.stdout.includes('established'));
+    assert.ok(!off.stdout.includes('\u001b['), 'NO_COLOR: no escape sequences');
+  },
+);
 
 test('cli --format text --summary (or --events tls.session) shows only the header and verdict of each connection', () => {
   const a = run(['--format', 'text', '--summary', SEED]);
@@ -92,16 +99,25 @@ test('cli --format ecs: one valid ECS document per tls.session, and --events wit
   oneLineError(run(['--format', 'ecs', '--events', 'all', SEED]), '--format ecs --events', /takes no --events/);
 });
 
-testIf(canText && existsSync(join(FIXTURES, 'mtls12-ok.pcap')), 'tcpdump or test/fixtures absent: hostile names via the CLI')('cli: a hostile server name and certificate subject reach the terminal escaped in --format text and --explain, and JSON-escaped in NDJSON and ECS', () => {
-  const text = tcpdumpText(hostileCapture(join(FIXTURES, 'mtls12-ok.pcap')), ['-nn', '-XX']);
-  for (const args of [['--format', 'text'], ['--explain', '--events', 'all'], ['--events', 'all'], ['--format', 'ecs']]) {
-    const r = run(args, text);
-    assert.is(r.code, 0, args.join(' '));
-    const body = args.includes('text') || args.includes('--explain') ? r.stdout : r.stdout.replace(/\n/g, '');
-    assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(body), `${args.join(' ')}: raw C0 control characters`);
-    if (args.includes('text') || args.includes('--explain') || args.includes('ecs')) assert.ok(!RAW_CONTROL.test(body), `${args.join(' ')}: raw control characters`);
-  }
-});
+testIf(canText && existsSync(join(FIXTURES, 'mtls12-ok.pcap')), 'tcpdump or test/fixtures absent: hostile names via the CLI')(
+  'cli: a hostile server name and certificate subject reach the terminal escaped in --format text and --explain, and JSON-escaped in NDJSON and ECS',
+  () => {
+    const text = tcpdumpText(hostileCapture(join(FIXTURES, 'mtls12-ok.pcap')), ['-nn', '-XX']);
+    for (const args of [
+      ['--format', 'text'],
+      ['--explain', '--events', 'all'],
+      ['--events', 'all'],
+      ['--format', 'ecs'],
+    ]) {
+      const r = run(args, text);
+      assert.is(r.code, 0, args.join(' '));
+      const body = args.includes('text') || args.includes('--explain') ? r.stdout : r.stdout.replace(/\n/g, '');
+      assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(body), `${args.join(' ')}: raw C0 control characters`);
+      if (args.includes('text') || args.includes('--explain') || args.includes('ecs'))
+        assert.ok(!RAW_CONTROL.test(body), `${args.join(' ')}: raw control characters`);
+    }
+  },
+);
 
 /** Runs tlsdump and saves its stdout in the temporary folder. */
 function save(name: string, args: string[], input?: Buffer | string): string {
@@ -126,15 +142,18 @@ test('cli report: a table row per connection of saved NDJSON, from a file or std
   assert.match(ecs.stdout, /no tls\.session events among 1 values read/, 'an ECS file is not an event file, and it is said');
 });
 
-testIf(haveFixtures && canText, 'tcpdump or test/fixtures absent: report over many flows')('cli report: a row per connection of a recorded capture with many flows, and the failed mTLS one', () => {
-  const many = save('many.ndjson', ['--summary'], tcpdumpText(join(FIXTURES, 'many-flows.pcap'), ['-nn', '-XX']));
-  const m = run(['report', many]);
-  const sessions = lines(run(['--summary'], tcpdumpText(join(FIXTURES, 'many-flows.pcap'), ['-nn', '-XX'])).stdout).length;
-  assert.is(lines(m.stdout).filter((l) => /^\d+ /.test(l) && !/connections?:/.test(l)).length, sessions);
-  assert.match(m.stdout, new RegExp(`${sessions} connections: `));
-  const failed = save('nocert.ndjson', [], tcpdumpText(join(FIXTURES, 'mtls12-nocert.pcap'), ['-nn', '-XX']));
-  assert.match(run(['report', failed]).stdout, /no +yes\/no +error client_cert_not_sent/);
-});
+testIf(haveFixtures && canText, 'tcpdump or test/fixtures absent: report over many flows')(
+  'cli report: a row per connection of a recorded capture with many flows, and the failed mTLS one',
+  () => {
+    const many = save('many.ndjson', ['--summary'], tcpdumpText(join(FIXTURES, 'many-flows.pcap'), ['-nn', '-XX']));
+    const m = run(['report', many]);
+    const sessions = lines(run(['--summary'], tcpdumpText(join(FIXTURES, 'many-flows.pcap'), ['-nn', '-XX'])).stdout).length;
+    assert.is(lines(m.stdout).filter((l) => /^\d+ /.test(l) && !/connections?:/.test(l)).length, sessions);
+    assert.match(m.stdout, new RegExp(`${sessions} connections: `));
+    const failed = save('nocert.ndjson', [], tcpdumpText(join(FIXTURES, 'mtls12-nocert.pcap'), ['-nn', '-XX']));
+    assert.match(run(['report', failed]).stdout, /no +yes\/no +error client_cert_not_sent/);
+  },
+);
 
 test('cli report: bad JSON, a missing file or an unknown option give one line on stderr and exit status 2; no sessions is said', () => {
   const bad = join(tmp, 'bad.ndjson');
@@ -153,7 +172,8 @@ test('cli report: bad JSON, a missing file or an unknown option give one line on
 test('cli --help lists --format, --explain and the report subcommand with examples', () => {
   const h = run(['--help']);
   assert.is(h.code, 0);
-  for (const s of ['--format FORMAT', '--explain', 'tlsdump report', 'e.g. tlsdump --format ecs', 'e.g. tlsdump --explain']) assert.ok(h.stdout.includes(s), s);
+  for (const s of ['--format FORMAT', '--explain', 'tlsdump report', 'e.g. tlsdump --format ecs', 'e.g. tlsdump --explain'])
+    assert.ok(h.stdout.includes(s), s);
   assert.is(run(['report', '--help']).stdout, h.stdout);
   for (const line of h.stdout.split('\n').filter((l) => l.startsWith('  --'))) {
     assert.match(line, /^ {2}--[a-z-]+( [A-Z]+)?( |$)/, `a flag runs into its text: ${line}`);

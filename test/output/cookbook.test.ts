@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { FIXTURES, haveTool, ROOT, testIf } from '../support/shared.js';
 import { RECIPES } from './recipes.js';
 
-
 const CAPTURE = 'test/fixtures/*.pcap';
 const ready = existsSync(join(FIXTURES, 'manifest.json')) && haveTool('jq');
 const work = mkdtempSync(join(tmpdir(), 'tlsdump-cookbook-'));
@@ -32,7 +31,10 @@ function sessions(): Record<string, unknown>[] {
 testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: which connections failed and why', () => {
   const out = nonEmpty(sh(RECIPES.failed));
   assert.is(out.length, sessions().filter((s) => s.established === false).length);
-  assert.ok(out.some((l) => /:4442 server\.test: client_cert_not_sent, handshake_alert$/.test(l)), out.join('\n'));
+  assert.ok(
+    out.some((l) => /:4442 server\.test: client_cert_not_sent, handshake_alert$/.test(l)),
+    out.join('\n'),
+  );
   assert.ok(out.some((l) => /:4453 server\.test: .*no_shared_cipher/.test(l)));
   assert.ok(out.some((l) => /:4452 server\.test: .*protocol_version_mismatch/.test(l)));
 });
@@ -76,7 +78,10 @@ testIf(ready, 'jq or test/fixtures absent: cookbook')('cookbook: the report prin
   assert.is(out.filter((l) => /^\d+ +\S+:\d+ +\S+:\d+ /.test(l)).length, n);
   const established = all.filter((s) => s.established === true).length;
   const failed = all.filter((s) => s.established !== true && (s.diagnoses as { severity: string }[]).some((d) => d.severity === 'error')).length;
-  assert.ok(out.includes(`${n} connections: ${established} established, ${failed} failed, ${n - established - failed} other`), out.slice(-2).join('\n'));
+  assert.ok(
+    out.includes(`${n} connections: ${established} established, ${failed} failed, ${n - established - failed} other`),
+    out.slice(-2).join('\n'),
+  );
 });
 
 test.run();

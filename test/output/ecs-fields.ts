@@ -54,7 +54,14 @@ export function loadEcsFields(): Map<string, EcsField> {
   const out = new Map<string, EcsField>();
   for (const r of rows.slice(1)) {
     if (r.length < head.length) continue;
-    out.set(r[f]!, { field: r[f]!, type: r[t]!, array: r[n]!.split(',').map((s) => s.trim()).includes('array'), version: r[v]! });
+    out.set(r[f]!, {
+      field: r[f]!,
+      type: r[t]!,
+      array: r[n]!.split(',')
+        .map((s) => s.trim())
+        .includes('array'),
+      version: r[v]!,
+    });
   }
   return out;
 }
@@ -131,7 +138,8 @@ export function validateEcs(doc: Record<string, unknown>, fields: Map<string, Ec
       for (const x of v) if (!scalarFits(f.type, x)) errors.push(`${path}: ${JSON.stringify(x)} is not a ${f.type}`);
     } else if (!scalarFits(f.type, v)) errors.push(`${path}: ${JSON.stringify(v)} is not a ${f.type}`);
     const values = allowed.allowed_values[path];
-    if (values) for (const x of Array.isArray(v) ? v : [v]) if (!values.includes(String(x))) errors.push(`${path}: '${String(x)}' is not an allowed value`);
+    if (values)
+      for (const x of Array.isArray(v) ? v : [v]) if (!values.includes(String(x))) errors.push(`${path}: '${String(x)}' is not an allowed value`);
   }
   const ev = doc.event as Record<string, unknown> | undefined;
   if (ev && Array.isArray(ev.category) && Array.isArray(ev.type)) {

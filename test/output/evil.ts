@@ -33,13 +33,52 @@ export function evilConnection(flow = 0): Event[] {
   const client = `10.0.0.1:${40000 + flow}`;
   const server = '10.0.0.2:443';
   // Only the fields the formatters print: a decoded certificate has more (lib/x509), so the list is cast.
-  const certs = EVIL_STRINGS.slice(0, 4).map((s, i) => ({ subject: `CN=${s}`, issuer: `CN=${EVIL_STRINGS[i + 4]}`, sha256: String(i).repeat(64), not_before: '2020-01-01T00:00:00Z', not_after: '2030-01-01T00:00:00Z', san: [s] })) as unknown as CertificateEntry[];
+  const certs = EVIL_STRINGS.slice(0, 4).map((s, i) => ({
+    subject: `CN=${s}`,
+    issuer: `CN=${EVIL_STRINGS[i + 4]}`,
+    sha256: String(i).repeat(64),
+    not_before: '2020-01-01T00:00:00Z',
+    not_after: '2030-01-01T00:00:00Z',
+    san: [s],
+  })) as unknown as CertificateEntry[];
   return [
     { type: 'flow', line: 1, flow, event: 'open', client, server },
-    { type: 'tls.handshake', line: 2, flow, dir: 'c2s', msg_id: 1, msg: 'client_hello', length: 200, version: 'TLS 1.2', sni: EVIL_STRINGS.join(' | '), cipher_ids: [4865], alpn: [EVIL_STRINGS[5]!] },
-    { type: 'tls.handshake', line: 3, flow, dir: 's2c', msg_id: 2, msg: 'server_hello', length: 70, version: 'TLS 1.2', cipher: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' },
+    {
+      type: 'tls.handshake',
+      line: 2,
+      flow,
+      dir: 'c2s',
+      msg_id: 1,
+      msg: 'client_hello',
+      length: 200,
+      version: 'TLS 1.2',
+      sni: EVIL_STRINGS.join(' | '),
+      cipher_ids: [4865],
+      alpn: [EVIL_STRINGS[5]!],
+    },
+    {
+      type: 'tls.handshake',
+      line: 3,
+      flow,
+      dir: 's2c',
+      msg_id: 2,
+      msg: 'server_hello',
+      length: 70,
+      version: 'TLS 1.2',
+      cipher: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+    },
     { type: 'tls.handshake', line: 4, flow, dir: 's2c', msg_id: 11, msg: 'certificate', length: 900, certs },
-    { type: 'tls.handshake', line: 5, flow, dir: 's2c', msg_id: 13, msg: 'certificate_request', length: 90, cert_types: ['rsa_sign'], ca_names: EVIL_STRINGS.slice(4, 12) },
+    {
+      type: 'tls.handshake',
+      line: 5,
+      flow,
+      dir: 's2c',
+      msg_id: 13,
+      msg: 'certificate_request',
+      length: 90,
+      cert_types: ['rsa_sign'],
+      ca_names: EVIL_STRINGS.slice(4, 12),
+    },
     { type: 'tls.alert', line: 6, flow, dir: 's2c', level_id: 2, level: 'fatal', description_id: 48, description: EVIL_STRINGS[0] },
     { type: 'flow', line: 7, flow, event: 'close', client, server, end: 'fin', bytes: { c2s: 1, s2c: 1 }, gaps: 0 },
     {
@@ -55,7 +94,11 @@ export function evilConnection(flow = 0): Event[] {
       client_cert_sent: false,
       alerts: [{ dir: 's2c', level: 'fatal', description: EVIL_STRINGS[1] }],
       history: EVIL_STRINGS[2],
-      diagnoses: EVIL_STRINGS.map((s, i) => ({ code: i === 0 ? 'client_cert_not_sent' : `code${EVIL_STRINGS[i]}`, severity: i === 0 ? 'error' : 'warning', message: `the evil string ${s} here` })),
+      diagnoses: EVIL_STRINGS.map((s, i) => ({
+        code: i === 0 ? 'client_cert_not_sent' : `code${EVIL_STRINGS[i]}`,
+        severity: i === 0 ? 'error' : 'warning',
+        message: `the evil string ${s} here`,
+      })),
     },
   ];
 }

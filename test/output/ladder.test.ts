@@ -10,7 +10,19 @@ import { FIXTURES } from '../support/shared.js';
 // The ladder behind --format mermaid and report --html, against tshark's view of the recorded captures
 // (test/fixtures/NAME.tshark.json: handshake types and plaintext alerts per flow and direction).
 
-const HANDSHAKE_TYPES: Record<number, string> = { 1: 'client_hello', 2: 'server_hello', 4: 'new_session_ticket', 8: 'encrypted_extensions', 11: 'certificate', 12: 'server_key_exchange', 13: 'certificate_request', 14: 'server_hello_done', 15: 'certificate_verify', 16: 'client_key_exchange', 20: 'finished' };
+const HANDSHAKE_TYPES: Record<number, string> = {
+  1: 'client_hello',
+  2: 'server_hello',
+  4: 'new_session_ticket',
+  8: 'encrypted_extensions',
+  11: 'certificate',
+  12: 'server_key_exchange',
+  13: 'certificate_request',
+  14: 'server_hello_done',
+  15: 'certificate_verify',
+  16: 'client_key_exchange',
+  20: 'finished',
+};
 
 interface TsharkFlow {
   handshakes: { c2s: number[]; s2c: number[] };
@@ -25,7 +37,9 @@ function laddersOf(file: string): Ladder[] {
   return out;
 }
 
-const captures = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap') && existsSync(join(FIXTURES, f.replace('.pcap', '.tshark.json')))) : [];
+const captures = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap') && existsSync(join(FIXTURES, f.replace('.pcap', '.tshark.json'))))
+  : [];
 
 test('ladders: the handshake messages and plaintext alerts of every recorded connection, per direction, as tshark sees them', () => {
   let flows = 0;
@@ -40,8 +54,14 @@ test('ladders: the handshake messages and plaintext alerts of every recorded con
       assert.ok(t, `${f}: flow ${lad.client}>${lad.server} unknown to tshark`);
       for (const dir of ['c2s', 's2c'] as const) {
         const mine = lad.steps.filter((s) => s.kind === 'message' && s.dir === dir).map((s) => s.title);
-        assert.equal(mine, t!.handshakes[dir].map((n) => messageTitle(HANDSHAKE_TYPES[n] ?? `type${n}`)), `${f} ${dir}`);
-        const alerts = lad.steps.filter((s) => s.kind === 'alert' && s.dir === dir && !/encrypted/.test(s.title)).map((s) => Number(/description (\d+)/.exec(s.facts[0] ?? '')?.[1]));
+        assert.equal(
+          mine,
+          t!.handshakes[dir].map((n) => messageTitle(HANDSHAKE_TYPES[n] ?? `type${n}`)),
+          `${f} ${dir}`,
+        );
+        const alerts = lad.steps
+          .filter((s) => s.kind === 'alert' && s.dir === dir && !/encrypted/.test(s.title))
+          .map((s) => Number(/description (\d+)/.exec(s.facts[0] ?? '')?.[1]));
         assert.equal(alerts, t!.alerts[dir], `${f} ${dir} alerts`);
       }
       flows++;

@@ -28,7 +28,8 @@ function mermaidOf(events: readonly Event[]): string {
 const decode = (s: string): string => s.replace(/#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
 
 /** The statement forms the diagrams are made of; anything else on a line means a wire string broke out. */
-const STATEMENT = /^(```mermaid|```|sequenceDiagram| {4}(title .*|participant [CS] as .*|[CS](->>|-->>|-x)[CS]: .*|Note over (C|S|C,S): .*|rect rgb\(\d+, \d+, \d+\)|end))$/;
+const STATEMENT =
+  /^(```mermaid|```|sequenceDiagram| {4}(title .*|participant [CS] as .*|[CS](->>|-->>|-x)[CS]: .*|Note over (C|S|C,S): .*|rect rgb\(\d+, \d+, \d+\)|end))$/;
 
 /** The label part of a statement: after `title `, `participant X as ` or the first `: `. */
 function labelOf(line: string): string {
@@ -69,7 +70,10 @@ test('wrapText: lines no longer than the width, breaking at spaces or commas, lo
   for (const l of lines) assert.ok([...l].length <= 30, l);
   assert.is(lines.join(' ').replace(/\s+/g, ''), s.replace(/\s+/g, ''));
   assert.equal(wrapText('short', 30), ['short']);
-  assert.equal(wrapText('x'.repeat(65), 30).map((l) => l.length), [30, 30, 5]);
+  assert.equal(
+    wrapText('x'.repeat(65), 30).map((l) => l.length),
+    [30, 30, 5],
+  );
 });
 
 test('mermaid: mtls12-nocert shows the CertificateRequest, the empty client Certificate and the server fatal alert', () => {
@@ -78,20 +82,29 @@ test('mermaid: mtls12-nocert shows the CertificateRequest, the empty client Cert
   assert.is(text.match(/^```mermaid$/gm)?.length, 1);
   assert.match(text, /participant C as client 10\.99\.0\.1:\d+/);
   assert.match(text, /participant S as server 10\.99\.0\.2:4442/);
-  assert.match(text, /S->>C: CertificateRequest \(frame 8\)<br\/>types rsa_sign, dss_sign, ecdsa_sign<br\/>CA CN=tlsdump Test Client CA,O=tlsdump test/);
+  assert.match(
+    text,
+    /S->>C: CertificateRequest \(frame 8\)<br\/>types rsa_sign, dss_sign, ecdsa_sign<br\/>CA CN=tlsdump Test Client CA,O=tlsdump test/,
+  );
   assert.match(text, /C->>S: Certificate \(frame 10\)<br\/>EMPTY: no certificate sent/);
   assert.match(text, /rect rgb\(255, 205, 210\)\n {4}S-xC: ALERT from the server: Alert fatal handshake_failure/);
   assert.match(text, /Note over C,S: verdict \(frame 13\): NOT established/);
   assert.match(text, /ERROR client_cert_not_sent: /);
   // ClientHello facts: versions, SNI, cipher count; ServerHello: cipher.
-  assert.match(text, /C->>S: ClientHello \(frame 4\)<br\/>TLS 1\.2 · versions TLS 1\.3, TLS 1\.2, TLS 1\.1, TLS 1\.0 · SNI server\.test · 31 cipher suites/);
+  assert.match(
+    text,
+    /C->>S: ClientHello \(frame 4\)<br\/>TLS 1\.2 · versions TLS 1\.3, TLS 1\.2, TLS 1\.1, TLS 1\.0 · SNI server\.test · 31 cipher suites/,
+  );
   assert.match(text, /S->>C: ServerHello \(frame 6\)<br\/>TLS 1\.2 · TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384/);
 });
 
 test('mermaid: mtls12-wrongca shows the client chain with its issuer and the unknown_ca alert from the server', () => {
   const text = mermaidOf(eventsOf('mtls12-wrongca'));
   checkStatements(text);
-  assert.match(text, /C->>S: Certificate \(frame 10\)<br\/>1 certificate<br\/>CN=other-client\.test,O=tlsdump test ← issued by CN=tlsdump Test Other CA,O=tlsdump test/);
+  assert.match(
+    text,
+    /C->>S: Certificate \(frame 10\)<br\/>1 certificate<br\/>CN=other-client\.test,O=tlsdump test ← issued by CN=tlsdump Test Other CA,O=tlsdump test/,
+  );
   assert.match(text, /S-xC: ALERT from the server: Alert fatal unknown_ca \(frame 11\)/);
   assert.match(text, /ERROR client_cert_not_accepted/);
   // The encrypted Finished record, with its size.
@@ -114,10 +127,39 @@ test('mermaid: a capture with a reset, and a gap, shows them as red and amber no
     { type: 'flow', line: 1, flow: 0, event: 'open', client: '10.0.0.1:1000', server: '10.0.0.2:443' },
     { type: 'tls.handshake', line: 3, flow: 0, dir: 'c2s', msg_id: 1, msg: 'client_hello', length: 100, version: 'TLS 1.2', cipher_ids: [1, 2] },
     { type: 'anomaly', line: 5, flow: 0, dir: 's2c', code: 'tcp.gap', message: 'x', missing: 1448 },
-    { type: 'flow', line: 7, flow: 0, event: 'close', client: '10.0.0.1:1000', server: '10.0.0.2:443', end: 'rst', bytes: { c2s: 1, s2c: 1 }, gaps: 1 },
-    { type: 'tls.session', line: 7, flow: 0, client: '10.0.0.1:1000', server: '10.0.0.2:443', established: false, alerts: [], diagnoses: [{ code: 'reset', severity: 'error', message: 'reset' }] },
+    {
+      type: 'flow',
+      line: 7,
+      flow: 0,
+      event: 'close',
+      client: '10.0.0.1:1000',
+      server: '10.0.0.2:443',
+      end: 'rst',
+      bytes: { c2s: 1, s2c: 1 },
+      gaps: 1,
+    },
+    {
+      type: 'tls.session',
+      line: 7,
+      flow: 0,
+      client: '10.0.0.1:1000',
+      server: '10.0.0.2:443',
+      established: false,
+      alerts: [],
+      diagnoses: [{ code: 'reset', severity: 'error', message: 'reset' }],
+    },
     { type: 'flow', line: 8, flow: 1, event: 'open', client: '10.0.0.1:1001', server: '10.0.0.2:80' },
-    { type: 'flow', line: 9, flow: 1, event: 'close', client: '10.0.0.1:1001', server: '10.0.0.2:80', end: 'fin', bytes: { c2s: 0, s2c: 0 }, gaps: 0 },
+    {
+      type: 'flow',
+      line: 9,
+      flow: 1,
+      event: 'close',
+      client: '10.0.0.1:1001',
+      server: '10.0.0.2:80',
+      end: 'fin',
+      bytes: { c2s: 0, s2c: 0 },
+      gaps: 0,
+    },
   ];
   const text = mermaidOf(events);
   checkStatements(text);
@@ -134,10 +176,23 @@ test('mermaid: evil certificate subjects, CA names, SNI and diagnosis text stay 
   for (const s of EVIL_STRINGS) assert.ok(text.includes(mermaidText(s).slice(0, 40)), s);
 });
 
-test('mermaid: a connection with very many steps stays under Mermaid\'s 50,000-character limit and says how many it left out', () => {
+test("mermaid: a connection with very many steps stays under Mermaid's 50,000-character limit and says how many it left out", () => {
   const events: Event[] = [{ type: 'flow', line: 1, flow: 0, event: 'open', client: '10.0.0.1:1', server: '10.0.0.2:443' }];
   const subject = 'CN=' + 'x'.repeat(200);
-  for (let i = 0; i < 400; i++) events.push({ type: 'tls.handshake', line: 2 + i, flow: 0, dir: i % 2 ? 's2c' : 'c2s', msg_id: 11, msg: 'certificate', length: 900, certs: [{ subject, issuer: subject }, { subject, issuer: subject }] as unknown as CertificateEntry[] });
+  for (let i = 0; i < 400; i++)
+    events.push({
+      type: 'tls.handshake',
+      line: 2 + i,
+      flow: 0,
+      dir: i % 2 ? 's2c' : 'c2s',
+      msg_id: 11,
+      msg: 'certificate',
+      length: 900,
+      certs: [
+        { subject, issuer: subject },
+        { subject, issuer: subject },
+      ] as unknown as CertificateEntry[],
+    });
   events.push({ type: 'tls.session', line: 500, flow: 0, client: '10.0.0.1:1', server: '10.0.0.2:443', established: false, diagnoses: [] });
   const text = mermaidOf(events);
   checkStatements(text);
@@ -155,7 +210,10 @@ test('ladders: saved default events (no flow or record events) still give one la
   l.end();
   assert.is(out.length, 1);
   assert.is(out[0]!.client.startsWith('10.99.0.1:'), true);
-  assert.equal(out[0]!.steps.filter((s) => s.kind === 'message').map((s) => s.title), ['ClientHello', 'ServerHello', 'Certificate', 'ServerKeyExchange', 'CertificateRequest', 'ServerHelloDone', 'Certificate', 'ClientKeyExchange']);
+  assert.equal(
+    out[0]!.steps.filter((s) => s.kind === 'message').map((s) => s.title),
+    ['ClientHello', 'ServerHello', 'Certificate', 'ServerKeyExchange', 'CertificateRequest', 'ServerHelloDone', 'Certificate', 'ClientKeyExchange'],
+  );
   assert.is(out[0]!.steps.filter((s) => s.kind === 'alert').length, 1);
 });
 

@@ -47,46 +47,66 @@ test('text drain(): an open block writes its lines so far, the rest and the verd
   const first = out;
   f.drain();
   assert.is(out, first, 'nothing new, nothing written');
-  f.push({ type: 'flow', line: 4, flow: 0, event: 'close', client: '10.0.0.1:1', server: '10.0.0.2:443', end: 'fin', bytes: { c2s: 1, s2c: 1 }, gaps: 0 });
+  f.push({
+    type: 'flow',
+    line: 4,
+    flow: 0,
+    event: 'close',
+    client: '10.0.0.1:1',
+    server: '10.0.0.2:443',
+    end: 'fin',
+    bytes: { c2s: 1, s2c: 1 },
+    gaps: 0,
+  });
   f.push({ type: 'tls.session', line: 4, flow: 0, client: '10.0.0.1:1', server: '10.0.0.2:443', established: false, alerts: [], diagnoses: [] });
   f.end();
-  assert.match(out.slice(first.length), /^flow 0  10\.0\.0\.1:1 → 10\.0\.0\.2:443  \(continued\)\n.*closed \(fin\).*\n {2}verdict {2}NOT established/);
+  assert.match(
+    out.slice(first.length),
+    /^flow 0  10\.0\.0\.1:1 → 10\.0\.0\.2:443  \(continued\)\n.*closed \(fin\).*\n {2}verdict {2}NOT established/,
+  );
 });
 
 const live = canText ? test : test.skip;
 if (!canText) skipping('text streams live: tcpdump is not installed (it makes the text of the capture)');
 
-live('text streams: a handshake stalled after the server alert, fed live through a pipe kept open, shows its messages before the input ends', async () => {
-  const text = tcpdumpText(join(FIXTURES, 'mtls12-nocert.pcap'), ['-nn', '-XX']).toString('latin1');
-  const lines = text.split('\n');
-  // Everything up to the packet carrying the server's alert: the summary line of the FIN after it is where we stop.
-  const fin = lines.findIndex((l, i) => i > 0 && /Flags \[F\.\]/.test(l));
-  assert.ok(fin > 0);
-  const head = lines.slice(0, fin).join('\n') + '\n';
-  const child = spawn(process.execPath, [BIN, '--format', 'text'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stdin.write(head);
-  try {
-    await waitFor(() => out, (s) => /alert fatal handshake_failure/.test(s), 'the alert line');
-    // The connection is shown as it stands: the CertificateRequest, the empty Certificate, the alert; no verdict yet.
-    assert.match(out, /certificate_request types rsa_sign/);
-    assert.match(out, /C→S {4}certificate \(empty: no certificate sent\)/);
-    assert.not.match(out, /verdict/);
-    assert.is(child.exitCode, null, 'still reading');
-  } finally {
-    child.stdin.end(lines.slice(fin).join('\n'));
-  }
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.is(code, 0);
-  assert.match(out, /flow 0 {2}10\.99\.0\.1:\d+ → 10\.99\.0\.2:4442 {2}\(continued\)\n/);
-  assert.match(out, /verdict {2}NOT established/);
-  // Apart from the (continued) header, the lines are those of the same text read from a file.
-  const file = join(mkdtempSync(join(tmpdir(), 'tlsdump-live-')), 'nocert.txt');
-  writeFileSync(file, text, 'latin1');
-  const whole = spawnSync(process.execPath, [BIN, '--format', 'text', file], { encoding: 'utf8', cwd: ROOT });
-  assert.equal(joined(out), joined(whole.stdout));
-});
+live(
+  'text streams: a handshake stalled after the server alert, fed live through a pipe kept open, shows its messages before the input ends',
+  async () => {
+    const text = tcpdumpText(join(FIXTURES, 'mtls12-nocert.pcap'), ['-nn', '-XX']).toString('latin1');
+    const lines = text.split('\n');
+    // Everything up to the packet carrying the server's alert: the summary line of the FIN after it is where we stop.
+    const fin = lines.findIndex((l, i) => i > 0 && /Flags \[F\.\]/.test(l));
+    assert.ok(fin > 0);
+    const head = lines.slice(0, fin).join('\n') + '\n';
+    const child = spawn(process.execPath, [BIN, '--format', 'text'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stdin.write(head);
+    try {
+      await waitFor(
+        () => out,
+        (s) => /alert fatal handshake_failure/.test(s),
+        'the alert line',
+      );
+      // The connection is shown as it stands: the CertificateRequest, the empty Certificate, the alert; no verdict yet.
+      assert.match(out, /certificate_request types rsa_sign/);
+      assert.match(out, /C→S {4}certificate \(empty: no certificate sent\)/);
+      assert.not.match(out, /verdict/);
+      assert.is(child.exitCode, null, 'still reading');
+    } finally {
+      child.stdin.end(lines.slice(fin).join('\n'));
+    }
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.is(code, 0);
+    assert.match(out, /flow 0 {2}10\.99\.0\.1:\d+ → 10\.99\.0\.2:4442 {2}\(continued\)\n/);
+    assert.match(out, /verdict {2}NOT established/);
+    // Apart from the (continued) header, the lines are those of the same text read from a file.
+    const file = join(mkdtempSync(join(tmpdir(), 'tlsdump-live-')), 'nocert.txt');
+    writeFileSync(file, text, 'latin1');
+    const whole = spawnSync(process.execPath, [BIN, '--format', 'text', file], { encoding: 'utf8', cwd: ROOT });
+    assert.equal(joined(out), joined(whole.stdout));
+  },
+);
 
 test('text from a regular file is never split into (continued) parts', () => {
   const r = spawnSync(process.execPath, [BIN, '--format', 'text', join(FIXTURES, 'many-flows.pcap')], { encoding: 'utf8', cwd: ROOT });

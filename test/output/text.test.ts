@@ -14,7 +14,11 @@ import { FIXTURES, haveTool, ROOT, testIf, tcpdumpText } from '../support/shared
 import { framePayloads, hostileCapture, RAW_CONTROL } from './mutate.js';
 
 const SEED = join(ROOT, 'data', 'seed-trace1.txt');
-const fixtures = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.pcap')).sort() : [];
+const fixtures = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort()
+  : [];
 const canText = haveTool('tcpdump');
 
 interface Run {
@@ -45,7 +49,10 @@ test('text: prose between dump blocks is one line per stretch of prose runs; NDJ
   assert.is(unparsed.length, 4, 'NDJSON: one input.unparsed per run');
   const prose = run.text.split('\n').filter((l) => l.includes('input.unparsed'));
   assert.is(prose.length, 1, prose.join('\n'));
-  assert.match(prose[0]!, /lines 1–\d+ +anomaly input\.unparsed ×4: .*\(at lines 1, \d+, \d+, \d+\): "Some words first\." … "Paragraph before line 20/);
+  assert.match(
+    prose[0]!,
+    /lines 1–\d+ +anomaly input\.unparsed ×4: .*\(at lines 1, \d+, \d+, \d+\): "Some words first\." … "Paragraph before line 20/,
+  );
   // A single run keeps its own line, as before.
   const one = textOf(['Only one remark.', ...seed].join('\n'));
   assert.match(one.text, /line 1 +anomaly input\.unparsed: line 1 is not tcpdump output/);
@@ -80,7 +87,14 @@ test('text: the seed trace gives one block with the handshake, the verdict and e
   const { text, events } = textOf(readFileSync(SEED));
   const session = events.find((e) => e.type === 'tls.session')!;
   assert.match(text, /^flow 0 {2}216\.182\.45\.246:63875 → 64\.233\.169\.99:443/m);
-  for (const msg of ['client_hello TLS 1.0 (SSLv2 format)', 'server_hello TLS 1.0 · TLS_RSA_WITH_AES_256_CBC_SHA', 'certificate 2 certificates', '[0] CN=www.google.com', 'server_hello_done', 'client_key_exchange rsa']) {
+  for (const msg of [
+    'client_hello TLS 1.0 (SSLv2 format)',
+    'server_hello TLS 1.0 · TLS_RSA_WITH_AES_256_CBC_SHA',
+    'certificate 2 certificates',
+    '[0] CN=www.google.com',
+    'server_hello_done',
+    'client_key_exchange rsa',
+  ]) {
     assert.ok(text.includes(msg), msg);
   }
   assert.match(text, /verdict {2}established · TLS 1\.0 · TLS_RSA_WITH_AES_256_CBC_SHA · full handshake/);
@@ -92,7 +106,7 @@ test('text: the seed trace gives one block with the handshake, the verdict and e
   assert.ok(!text.includes('\u001b'), 'no colour when not asked');
 });
 
-test('text --explain: the seed article\'s byte positions (packet line and TCP payload offset)', () => {
+test("text --explain: the seed article's byte positions (packet line and TCP payload offset)", () => {
   const { text } = textOf(readFileSync(SEED), { explain: true });
   // The SSLv2 ClientHello at line 8: header 0x808c, then type 01, version 0301, cipher spec length 0063 (article).
   assert.ok(text.includes('Length 0x808c (140, high bit set: a 2-byte SSLv2 header) at line 8, TCP payload +0'));
@@ -111,84 +125,103 @@ test('text --explain: the seed article\'s byte positions (packet line and TCP pa
   assert.ok(text.includes('Length 0x01b0 (432) at an unknown place'));
 });
 
-testIf(fixtures.length > 0, 'test/fixtures absent: explain positions')('text --explain: every position given on the recorded captures holds the byte it names (checked against the pcap frames)', () => {
-  let checked = 0;
-  for (const name of fixtures) {
-    const file = join(FIXTURES, name);
-    const payloads = framePayloads(file);
-    const events = decodeAll(readFileSync(file), defaultOptions({ events: new Set<EventType>(['packet', 'flow', 'tls.record', 'tls.handshake', 'anomaly']) }));
-    const pos = new Positions();
-    const last: Record<string, ReturnType<Positions['record']>> = {};
-    for (const ev of events) {
-      pos.observe(ev);
-      const dir = ev.dir === 's2c' ? 's2c' : 'c2s';
-      const byte = (off: number | undefined): number | undefined => {
-        const p = pos.locate(ev.flow as number, dir, off);
-        return p?.frame !== undefined ? payloads[p.frame]?.[p.offset] : undefined;
-      };
-      if (ev.type === 'tls.record') {
-        const span = pos.record(ev);
-        last[`${String(ev.flow)}${dir}`] = span;
-        if (!span || ev.content === 'sslv2') continue;
-        assert.is(byte(span.start), ev.content_id, `${name} ${String(ev.frame)} content type`);
-        assert.is(byte(span.start + 1), (ev.version_id as number) >> 8, `${name} version`);
-        assert.is(byte(span.start + 3), (ev.length as number) >> 8, `${name} length hi`);
-        assert.is(byte(span.start + 4), (ev.length as number) & 0xff, `${name} length lo`);
-        checked++;
-      } else if (ev.type === 'tls.handshake') {
-        const rel = pos.message(ev, last[`${String(ev.flow)}${dir}`]);
-        if (!rel) continue;
-        assert.is(byte(rel(0)), ev.msg_id, `${name} ${String(ev.frame)} ${String(ev.msg)} type`);
-        const len = ev.length as number;
-        assert.is(byte(rel(3)), len & 0xff, `${name} ${String(ev.msg)} length`);
-        if (ev.msg === 'server_hello' && typeof ev.cipher_id === 'number') {
-          const sid = (ev.session_id as string).length / 2;
-          assert.is(byte(rel(4 + 2 + 32 + 1 + sid)), ev.cipher_id >> 8, `${name} cipher hi`);
-          assert.is(byte(rel(4 + 2 + 32 + 1 + sid + 1)), ev.cipher_id & 0xff, `${name} cipher lo`);
+testIf(fixtures.length > 0, 'test/fixtures absent: explain positions')(
+  'text --explain: every position given on the recorded captures holds the byte it names (checked against the pcap frames)',
+  () => {
+    let checked = 0;
+    for (const name of fixtures) {
+      const file = join(FIXTURES, name);
+      const payloads = framePayloads(file);
+      const events = decodeAll(
+        readFileSync(file),
+        defaultOptions({ events: new Set<EventType>(['packet', 'flow', 'tls.record', 'tls.handshake', 'anomaly']) }),
+      );
+      const pos = new Positions();
+      const last: Record<string, ReturnType<Positions['record']>> = {};
+      for (const ev of events) {
+        pos.observe(ev);
+        const dir = ev.dir === 's2c' ? 's2c' : 'c2s';
+        const byte = (off: number | undefined): number | undefined => {
+          const p = pos.locate(ev.flow as number, dir, off);
+          return p?.frame !== undefined ? payloads[p.frame]?.[p.offset] : undefined;
+        };
+        if (ev.type === 'tls.record') {
+          const span = pos.record(ev);
+          last[`${String(ev.flow)}${dir}`] = span;
+          if (!span || ev.content === 'sslv2') continue;
+          assert.is(byte(span.start), ev.content_id, `${name} ${String(ev.frame)} content type`);
+          assert.is(byte(span.start + 1), (ev.version_id as number) >> 8, `${name} version`);
+          assert.is(byte(span.start + 3), (ev.length as number) >> 8, `${name} length hi`);
+          assert.is(byte(span.start + 4), (ev.length as number) & 0xff, `${name} length lo`);
+          checked++;
+        } else if (ev.type === 'tls.handshake') {
+          const rel = pos.message(ev, last[`${String(ev.flow)}${dir}`]);
+          if (!rel) continue;
+          assert.is(byte(rel(0)), ev.msg_id, `${name} ${String(ev.frame)} ${String(ev.msg)} type`);
+          const len = ev.length as number;
+          assert.is(byte(rel(3)), len & 0xff, `${name} ${String(ev.msg)} length`);
+          if (ev.msg === 'server_hello' && typeof ev.cipher_id === 'number') {
+            const sid = (ev.session_id as string).length / 2;
+            assert.is(byte(rel(4 + 2 + 32 + 1 + sid)), ev.cipher_id >> 8, `${name} cipher hi`);
+            assert.is(byte(rel(4 + 2 + 32 + 1 + sid + 1)), ev.cipher_id & 0xff, `${name} cipher lo`);
+          }
+          checked++;
         }
-        checked++;
       }
     }
-  }
-  assert.ok(checked > 500, `${checked} positions checked`);
-});
+    assert.ok(checked > 500, `${checked} positions checked`);
+  },
+);
 
-testIf(canText && fixtures.length > 0, 'tcpdump or test/fixtures absent: text blocks on recorded captures')('text: every recorded capture gives one block per connection, each with its verdict and diagnosis codes, in close order', () => {
-  for (const name of fixtures) {
-    const { text, events } = textOf(tcpdumpText(join(FIXTURES, name), ['-nn', '-XX']));
-    const sessions = events.filter((e) => e.type === 'tls.session');
-    assert.ok(sessions.length > 0, name);
-    const blocks = text.split(/\n(?=flow \d+ )/).filter((b) => b.startsWith('flow '));
-    const tlsBlocks = blocks.filter((b) => b.includes('  verdict  '));
-    assert.is(tlsBlocks.length, sessions.length, name);
-    sessions.forEach((s, i) => {
-      const b = tlsBlocks[i]!;
-      assert.ok(b.startsWith(`flow ${String(s.flow)}  ${String(s.client)} → ${String(s.server)}`), `${name}: block ${i} is flow ${String(s.flow)}`);
-      assert.ok(b.includes(s.established === true ? 'established ·' : 'NOT established ·'), name);
-      for (const d of s.diagnoses as { code: string }[]) assert.ok(b.includes(`${d.code}: `), `${name}: ${d.code}`);
-    });
-  }
-});
+testIf(canText && fixtures.length > 0, 'tcpdump or test/fixtures absent: text blocks on recorded captures')(
+  'text: every recorded capture gives one block per connection, each with its verdict and diagnosis codes, in close order',
+  () => {
+    for (const name of fixtures) {
+      const { text, events } = textOf(tcpdumpText(join(FIXTURES, name), ['-nn', '-XX']));
+      const sessions = events.filter((e) => e.type === 'tls.session');
+      assert.ok(sessions.length > 0, name);
+      const blocks = text.split(/\n(?=flow \d+ )/).filter((b) => b.startsWith('flow '));
+      const tlsBlocks = blocks.filter((b) => b.includes('  verdict  '));
+      assert.is(tlsBlocks.length, sessions.length, name);
+      sessions.forEach((s, i) => {
+        const b = tlsBlocks[i]!;
+        assert.ok(b.startsWith(`flow ${String(s.flow)}  ${String(s.client)} → ${String(s.server)}`), `${name}: block ${i} is flow ${String(s.flow)}`);
+        assert.ok(b.includes(s.established === true ? 'established ·' : 'NOT established ·'), name);
+        for (const d of s.diagnoses as { code: string }[]) assert.ok(b.includes(`${d.code}: `), `${name}: ${d.code}`);
+      });
+    }
+  },
+);
 
-testIf(canText && existsSync(join(FIXTURES, 'mtls12-ok.pcap')), 'tcpdump or test/fixtures absent: hostile names')('text: a server name and certificate subject holding ESC, BEL, newline and a bidi override reach the terminal escaped, colour or not; NDJSON has no raw C0 either', () => {
-  const pcap = hostileCapture(join(FIXTURES, 'mtls12-ok.pcap'));
-  const input = tcpdumpText(pcap, ['-nn', '-XX']);
-  for (const color of [false, true]) {
-    const { text, events } = textOf(input, { color, explain: true, show: ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.session', 'anomaly'] });
-    const hello = events.find((e) => e.msg === 'client_hello')!;
-    assert.ok(typeof hello.sni === 'string' && hello.sni.includes('\u001b') && hello.sni.includes('\u0007') && hello.sni.includes('\n'), 'the SNI really holds the bytes');
-    const plain = text.replace(SGR, '');
-    assert.ok(!RAW_CONTROL.test(plain), `raw control character in:\n${JSON.stringify(plain.match(RAW_CONTROL))}`);
-    assert.ok(plain.includes('SNI \\x1b]0;\\x07\\x0a\\u{202e}\\x1bc'), 'SNI shown escaped');
-    assert.ok(plain.includes('[0] CN=\\1B]0\\;\\07\\0A\\u{202e}\\1Bc,O=tlsdump test'), 'subject shown escaped');
-    assert.ok(plain.includes('hostname_mismatch'), 'the verdict is still there');
-    if (color) assert.ok(text.includes('\u001b[1m'), 'colour on');
-  }
-  const events = decodeAll(input, defaultOptions({ events: new Set<EventType>(['tls.handshake', 'tls.session']) }));
-  const ndjson = events.map((e) => JSON.stringify(e)).join('\n');
-  assert.ok(!/[\u0000-\u001f]/.test(ndjson.replace(/\n/g, '')), 'NDJSON: JSON escapes C0');
-  assert.ok(ndjson.includes('\\u001b]0;\\u0007\\n'), 'NDJSON keeps the value, escaped');
-});
+testIf(canText && existsSync(join(FIXTURES, 'mtls12-ok.pcap')), 'tcpdump or test/fixtures absent: hostile names')(
+  'text: a server name and certificate subject holding ESC, BEL, newline and a bidi override reach the terminal escaped, colour or not; NDJSON has no raw C0 either',
+  () => {
+    const pcap = hostileCapture(join(FIXTURES, 'mtls12-ok.pcap'));
+    const input = tcpdumpText(pcap, ['-nn', '-XX']);
+    for (const color of [false, true]) {
+      const { text, events } = textOf(input, {
+        color,
+        explain: true,
+        show: ['packet', 'flow', 'tls.record', 'tls.handshake', 'tls.alert', 'tls.session', 'anomaly'],
+      });
+      const hello = events.find((e) => e.msg === 'client_hello')!;
+      assert.ok(
+        typeof hello.sni === 'string' && hello.sni.includes('\u001b') && hello.sni.includes('\u0007') && hello.sni.includes('\n'),
+        'the SNI really holds the bytes',
+      );
+      const plain = text.replace(SGR, '');
+      assert.ok(!RAW_CONTROL.test(plain), `raw control character in:\n${JSON.stringify(plain.match(RAW_CONTROL))}`);
+      assert.ok(plain.includes('SNI \\x1b]0;\\x07\\x0a\\u{202e}\\x1bc'), 'SNI shown escaped');
+      assert.ok(plain.includes('[0] CN=\\1B]0\\;\\07\\0A\\u{202e}\\1Bc,O=tlsdump test'), 'subject shown escaped');
+      assert.ok(plain.includes('hostname_mismatch'), 'the verdict is still there');
+      if (color) assert.ok(text.includes('\u001b[1m'), 'colour on');
+    }
+    const events = decodeAll(input, defaultOptions({ events: new Set<EventType>(['tls.handshake', 'tls.session']) }));
+    const ndjson = events.map((e) => JSON.stringify(e)).join('\n');
+    assert.ok(!/[\u0000-\u001f]/.test(ndjson.replace(/\n/g, '')), 'NDJSON: JSON escapes C0');
+    assert.ok(ndjson.includes('\\u001b]0;\\u0007\\n'), 'NDJSON keeps the value, escaped');
+  },
+);
 
 test('text: a block holds at most the per-connection event limit and says how many more there were', () => {
   const { text, events } = textOf(readFileSync(SEED), { max: 4, explain: true });
@@ -213,7 +246,10 @@ test('text: --events chooses what a block shows; the verdict and header stay; ap
 });
 
 test('text: a connection with no TLS gets a short block, and input-level anomalies print on their own line', () => {
-  const syn = 'IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1, win 100, length 0\n' + 'IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [R.], seq 0, ack 2, win 0, length 0\n' + 'some prose pasted in\n';
+  const syn =
+    'IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1, win 100, length 0\n' +
+    'IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [R.], seq 0, ack 2, win 0, length 0\n' +
+    'some prose pasted in\n';
   const { text } = textOf(syn, { show: ['flow', 'anomaly', 'tls.session'] });
   assert.match(text, /flow 0 {2}10\.0\.0\.1:40000 → 10\.0\.0\.2:80/);
   assert.match(text, /no TLS seen on this connection/);

@@ -14,7 +14,6 @@ import { CAPTURES, FIXTURES, haveShared, testIf } from '../support/shared.js';
 
 const isInput = (f: string): boolean => /\.(pcap|pcapng|cap|txt)$/.test(f);
 
-
 /** The --events sets compared: the default, all, the verdicts alone, and packets with flows and anomalies. */
 const EVENT_SETS: (OptionsInput['events'] | undefined)[] = [undefined, 'all', ['tls.session'], ['packet', 'flow', 'anomaly']];
 
@@ -36,7 +35,9 @@ async function same(name: string, input: Buffer): Promise<number> {
         const a = one.toString().split('\n');
         const b = got.toString().split('\n');
         const i = a.findIndex((l, k) => l !== b[k]);
-        assert.unreachable(`${name}, --events ${String(events ?? 'default')}, --jobs ${jobs}: line ${i + 1} differs\none thread: ${a[i]}\n--jobs ${jobs}:    ${b[i]}`);
+        assert.unreachable(
+          `${name}, --events ${String(events ?? 'default')}, --jobs ${jobs}: line ${i + 1} differs\none thread: ${a[i]}\n--jobs ${jobs}:    ${b[i]}`,
+        );
       }
     }
     lines += one.toString().split('\n').length - 1;

@@ -72,28 +72,31 @@ test('registry: GREASE values are named GREASE and unknown values keep their num
   assert.is(R.handshakeTypeName(99), 'unknown_0x63');
 });
 
-testIf(haveTool('tshark'), 'tshark not installed: registry cross-check')('registry: every value tshark names is in our tables (cross-check against the installed tshark)', () => {
-  const text = execFileSync('tshark', ['-G', 'values'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const fields: [string, (v: number) => boolean][] = [
-    ['tls.handshake.ciphersuite', (v) => R.CIPHER_SUITES.has(v)],
-    ['tls.handshake.extension.type', (v) => R.EXTENSIONS.has(v)],
-    ['tls.handshake.extensions_supported_group', (v) => R.GROUPS.has(v)],
-    ['tls.handshake.sig_hash_alg', (v) => R.SIGNATURE_SCHEMES.has(v)],
-    ['tls.alert_message.desc', (v) => R.ALERT_DESCRIPTIONS.has(v)],
-    ['tls.record.version', (v) => R.VERSIONS.has(v)],
-  ];
-  for (const [field, has] of fields) {
-    let n = 0;
-    for (const line of text.split('\n')) {
-      const [kind, f, value] = line.split('\t');
-      if (kind !== 'V' || f !== field) continue;
-      const v = Number(value);
-      if (R.isGrease(v)) continue;
-      assert.ok(has(v), `${field} ${value} missing`);
-      n++;
+testIf(haveTool('tshark'), 'tshark not installed: registry cross-check')(
+  'registry: every value tshark names is in our tables (cross-check against the installed tshark)',
+  () => {
+    const text = execFileSync('tshark', ['-G', 'values'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const fields: [string, (v: number) => boolean][] = [
+      ['tls.handshake.ciphersuite', (v) => R.CIPHER_SUITES.has(v)],
+      ['tls.handshake.extension.type', (v) => R.EXTENSIONS.has(v)],
+      ['tls.handshake.extensions_supported_group', (v) => R.GROUPS.has(v)],
+      ['tls.handshake.sig_hash_alg', (v) => R.SIGNATURE_SCHEMES.has(v)],
+      ['tls.alert_message.desc', (v) => R.ALERT_DESCRIPTIONS.has(v)],
+      ['tls.record.version', (v) => R.VERSIONS.has(v)],
+    ];
+    for (const [field, has] of fields) {
+      let n = 0;
+      for (const line of text.split('\n')) {
+        const [kind, f, value] = line.split('\t');
+        if (kind !== 'V' || f !== field) continue;
+        const v = Number(value);
+        if (R.isGrease(v)) continue;
+        assert.ok(has(v), `${field} ${value} missing`);
+        n++;
+      }
+      assert.ok(n > 0, field);
     }
-    assert.ok(n > 0, field);
-  }
-});
+  },
+);
 
 test.run();

@@ -16,7 +16,28 @@ const options = defaultOptions({ events: new Set(['tls.handshake']) });
 function tsharkHashes(pcap: string): string[] {
   const out = execFileSync(
     'tshark',
-    ['-r', pcap, '-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tcp.reassemble_out_of_order:TRUE', '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields', '-E', 'occurrence=a', '-e', 'tcp.stream', '-e', 'tls.handshake.ja3', '-e', 'tls.handshake.ja3s', '-e', '_ws.expert.severity'],
+    [
+      '-r',
+      pcap,
+      '-o',
+      'tcp.desegment_tcp_streams:TRUE',
+      '-o',
+      'tcp.reassemble_out_of_order:TRUE',
+      '-Y',
+      'tls.handshake.type == 1 || tls.handshake.type == 2',
+      '-T',
+      'fields',
+      '-E',
+      'occurrence=a',
+      '-e',
+      'tcp.stream',
+      '-e',
+      'tls.handshake.ja3',
+      '-e',
+      'tls.handshake.ja3s',
+      '-e',
+      '_ws.expert.severity',
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 },
   );
   const rows: string[] = [];
@@ -50,14 +71,30 @@ function check(pcaps: string[]): void {
   assert.ok(compared > 0, 'some hellos compared');
 }
 
-testIf(haveTool('tshark') && haveTool('tcpdump'), 'tshark or tcpdump is not installed: JA3 against tshark not checked')('ja3: every JA3 and JA3S of the recorded captures equals tshark, through the whole pipeline', () => {
-  const dir = process.env.TLSDUMP_CAPTURES ?? FIXTURES;
-  check(readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, f)));
-});
+testIf(haveTool('tshark') && haveTool('tcpdump'), 'tshark or tcpdump is not installed: JA3 against tshark not checked')(
+  'ja3: every JA3 and JA3S of the recorded captures equals tshark, through the whole pipeline',
+  () => {
+    const dir = process.env.TLSDUMP_CAPTURES ?? FIXTURES;
+    check(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.pcap'))
+        .map((f) => join(dir, f)),
+    );
+  },
+);
 
-testIf(haveShared && haveTool('tshark') && haveTool('tcpdump'), '../shared, tshark or tcpdump is absent: the public captures are not checked')('ja3: every JA3 and JA3S of the public zeek and suricata captures equals tshark, through the whole pipeline', () => {
-  const dirs = ['zeek', 'suricata-verify', 'arkime'].map((d) => join(CAPTURES, d));
-  check(dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.pcap')).map((f) => join(d, f))));
-});
+testIf(haveShared && haveTool('tshark') && haveTool('tcpdump'), '../shared, tshark or tcpdump is absent: the public captures are not checked')(
+  'ja3: every JA3 and JA3S of the public zeek and suricata captures equals tshark, through the whole pipeline',
+  () => {
+    const dirs = ['zeek', 'suricata-verify', 'arkime'].map((d) => join(CAPTURES, d));
+    check(
+      dirs.flatMap((d) =>
+        readdirSync(d)
+          .filter((f) => f.endsWith('.pcap'))
+          .map((f) => join(d, f)),
+      ),
+    );
+  },
+);
 
 test.run();

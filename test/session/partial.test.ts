@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_TYPES, type Event } from '../../lib/events.js';
@@ -22,7 +22,13 @@ const own = readdirSync(FIXTURES)
   .sort()
   .map((f) => join(FIXTURES, f));
 const holdoutDir = process.env.TLSDUMP_HOLDOUT;
-const holdout = holdoutDir && existsSync(holdoutDir) ? readdirSync(holdoutDir).filter((f) => f.endsWith('.pcap') && f !== 'many-flows.pcap' && !f.includes('-tx')).sort().map((f) => join(holdoutDir, f)) : [];
+const holdout =
+  holdoutDir && existsSync(holdoutDir)
+    ? readdirSync(holdoutDir)
+        .filter((f) => f.endsWith('.pcap') && f !== 'many-flows.pcap' && !f.includes('-tx'))
+        .sort()
+        .map((f) => join(holdoutDir, f))
+    : [];
 
 // ---- a minimal view of each frame: Ethernet, IPv4 or IPv6, TCP (the recordings are all Ethernet) ----
 
@@ -40,7 +46,7 @@ function frames(pcap: Uint8Array): { linkType: number; frames: Frame[] } {
     frames: recs.map((rec) => {
       const d = rec.data;
       const type = (d[12]! << 8) | d[13]!;
-      let ip = 14;
+      const ip = 14;
       let tcp: number;
       let end: number;
       let src: string;
@@ -70,7 +76,10 @@ const errors = (s: Event): string[] => (s.diagnoses as { code: string; severity:
 function checkVerdicts(what: string, part: Event[], whole: Event[]): void {
   for (const p of part) {
     const w = whole.find((x) => x.client === p.client && x.server === p.server);
-    assert.ok(w, `${what}: roles as in the whole capture (${p.client} → ${p.server}; whole: ${whole.map((x) => `${x.client} → ${x.server}`).join(', ')})`);
+    assert.ok(
+      w,
+      `${what}: roles as in the whole capture (${p.client} → ${p.server}; whole: ${whole.map((x) => `${x.client} → ${x.server}`).join(', ')})`,
+    );
     for (const k of ['client_cert_requested', 'client_cert_sent', 'version', 'cipher', 'sni'] as const) {
       assert.ok(p[k] === null || p[k] === w[k], `${what}: ${k} ${JSON.stringify(p[k])}, whole capture ${JSON.stringify(w[k])}`);
     }
@@ -139,9 +148,16 @@ function cutHellos(file: string): number {
     const exts = (got.extensions as Ext[] | undefined) ?? [];
     for (const [e, end] of extEnds) {
       if (end > cut) break;
-      assert.equal(exts.find((x) => x.id === e.id), e, `${at}: extension ${e.id}, complete before the cut, decoded as in the whole hello`);
+      assert.equal(
+        exts.find((x) => x.id === e.id),
+        e,
+        `${at}: extension ${e.id}, complete before the cut, decoded as in the whole hello`,
+      );
     }
-    assert.ok(!exts.some((x) => !x.truncated && extEnds.find(([e]) => e.id === x.id)![1] > cut), `${at}: no extension past the cut given as complete`);
+    assert.ok(
+      !exts.some((x) => !x.truncated && extEnds.find(([e]) => e.id === x.id)![1] > cut),
+      `${at}: no extension past the cut given as complete`,
+    );
     if (exts.some((x) => x.id === 0 && !x.truncated)) assert.is(got.sni, ch.sni, `${at}: SNI`);
     const s = events.filter((e) => e.type === 'tls.session');
     assert.is(s.length, 1, `${at}: one session`);
@@ -165,22 +181,33 @@ testIf(!(holdout.length === 0), 'TLSDUMP_HOLDOUT not set: holdout excerpt checks
   assert.ok(n > 500, `${n} cut points checked`);
 });
 
-testIf(haveTool('tcpdump'), 'tcpdump absent: cut text excerpts')('cut-short hellos: tcpdump -XX text cut at every hex row of the ClientHello packet gives the same facts', () => {
-  const text = execFileSync('tcpdump', ['-r', join(FIXTURES, 'tls13.pcap'), '-nn', '-XX'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString('latin1').split('\n');
-  const start = text.findIndex((l) => / > .*length [1-9]/.test(l));
-  const whole = decodeAll(text.join('\n'), options).find((e) => e.type === 'tls.handshake' && e.msg === 'client_hello')!;
-  let rows = 0;
-  for (let end = start + 6; end < text.length && text[end]!.startsWith('\t0x'); end++) {
-    const events = decodeAll(text.slice(0, end).join('\n') + '\n', options);
-    const ch = events.find((e) => e.type === 'tls.handshake' && e.msg === 'client_hello')!;
-    assert.ok(ch && ch.truncated === true && ch.ja4 === undefined, `text cut at line ${end}`);
-    for (const e of (ch.extensions as Ext[] | undefined) ?? []) if (!e.truncated) assert.equal(e, (whole.extensions as Ext[]).find((x) => x.id === e.id), `text cut at line ${end}: extension ${e.id}`);
-    const s = events.find((e) => e.type === 'tls.session')!;
-    assert.equal(errors(s), [], `text cut at line ${end}`);
-    rows++;
-  }
-  assert.ok(rows > 10);
-});
+testIf(haveTool('tcpdump'), 'tcpdump absent: cut text excerpts')(
+  'cut-short hellos: tcpdump -XX text cut at every hex row of the ClientHello packet gives the same facts',
+  () => {
+    const text = execFileSync('tcpdump', ['-r', join(FIXTURES, 'tls13.pcap'), '-nn', '-XX'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString('latin1')
+      .split('\n');
+    const start = text.findIndex((l) => / > .*length [1-9]/.test(l));
+    const whole = decodeAll(text.join('\n'), options).find((e) => e.type === 'tls.handshake' && e.msg === 'client_hello')!;
+    let rows = 0;
+    for (let end = start + 6; end < text.length && text[end]!.startsWith('\t0x'); end++) {
+      const events = decodeAll(text.slice(0, end).join('\n') + '\n', options);
+      const ch = events.find((e) => e.type === 'tls.handshake' && e.msg === 'client_hello')!;
+      assert.ok(ch && ch.truncated === true && ch.ja4 === undefined, `text cut at line ${end}`);
+      for (const e of (ch.extensions as Ext[] | undefined) ?? [])
+        if (!e.truncated)
+          assert.equal(
+            e,
+            (whole.extensions as Ext[]).find((x) => x.id === e.id),
+            `text cut at line ${end}: extension ${e.id}`,
+          );
+      const s = events.find((e) => e.type === 'tls.session')!;
+      assert.equal(errors(s), [], `text cut at line ${end}`);
+      rows++;
+    }
+    assert.ok(rows > 10);
+  },
+);
 
 /**
  * Cuts the server's flight every `step` bytes: whatever is decoded from a cut Certificate or CertificateRequest is
@@ -199,20 +226,27 @@ function cutServerFlight(file: string, step: number): number {
   for (let cut = 1; cut < end; cut += step) {
     const events = decodeAll(write(linkType, cutAt(fs, server, cut)), options);
     const at = `${file.split('/').pop()} server stream cut after ${cut} bytes`;
-    for (const [m, list] of [['certificate', 'certs'], ['certificate_request', 'ca_names']] as const) {
+    for (const [m, list] of [
+      ['certificate', 'certs'],
+      ['certificate_request', 'ca_names'],
+    ] as const) {
       const w = msgs(whole, m)[0];
       for (const e of msgs(events, m)) {
         const got = (e[list] as unknown[] | undefined) ?? [];
         assert.equal(got, ((w![list] as unknown[]) ?? []).slice(0, got.length), `${at}: ${m} ${list} a prefix of the whole message's`);
       }
     }
-    checkVerdicts(at, events.filter((e) => e.type === 'tls.session'), sessions(raw));
+    checkVerdicts(
+      at,
+      events.filter((e) => e.type === 'tls.session'),
+      sessions(raw),
+    );
     n++;
   }
   return n;
 }
 
-test("cut-short server flights: a Certificate or CertificateRequest cut anywhere keeps what is complete before the cut, and the verdict blames nobody", () => {
+test('cut-short server flights: a Certificate or CertificateRequest cut anywhere keeps what is complete before the cut, and the verdict blames nobody', () => {
   let n = 0;
   for (const name of ['mtls12-ok.pcap', 'mtls12-nocert.pcap', 'tls12-rsa.pcap']) n += cutServerFlight(join(FIXTURES, name), 7);
   assert.ok(n > 300, `${n} cut points checked`);
@@ -229,12 +263,29 @@ function excerpts(file: string, dir: string): [string, Uint8Array][] {
   const { linkType, frames: fs } = frames(raw);
   const out: [string, Uint8Array][] = [];
   const firstApp = fs.findIndex((f) => f.payload[0] === 0x17 && f.payload[1] === 0x03);
-  if (firstApp > 0) out.push(['begins at the first application data', write(linkType, fs.slice(firstApp).map((f) => f.rec))]);
+  if (firstApp > 0)
+    out.push([
+      'begins at the first application data',
+      write(
+        linkType,
+        fs.slice(firstApp).map((f) => f.rec),
+      ),
+    ]);
   const clientIp = fs[0]!.src;
   const firstServer = fs.findIndex((f) => f.src !== clientIp && f.payload.length > 0);
-  if (firstServer > 0) out.push(["begins at the server's first data", write(linkType, fs.slice(firstServer).map((f) => f.rec))]);
+  if (firstServer > 0)
+    out.push([
+      "begins at the server's first data",
+      write(
+        linkType,
+        fs.slice(firstServer).map((f) => f.rec),
+      ),
+    ]);
   if (haveTool('tcpdump')) {
-    for (const [who, ip] of [['client', 'first'], ['server', 'second']] as const) {
+    for (const [who, ip] of [
+      ['client', 'first'],
+      ['server', 'second'],
+    ] as const) {
       const f0 = fs[0]!.rec.data;
       const v4 = ((f0[12]! << 8) | f0[13]!) === 0x0800;
       const addr = v4 ? Array.from(f0.subarray(ip === 'first' ? 26 : 30, ip === 'first' ? 30 : 34)).join('.') : undefined;
@@ -261,12 +312,21 @@ function lateAndOneWay(files: string[]): number {
         // An encrypted alert sits in a record that says so, wherever the capture began.
         const records = events.filter((e) => e.type === 'tls.record' || e.type === 'tls.alert');
         records.forEach((e, i) => {
-          if (e.type === 'tls.alert' && e.encrypted === true) assert.is(records[i - 1]!.encrypted, true, `${what}: the record of an encrypted alert is encrypted (line ${e.frame})`);
+          if (e.type === 'tls.alert' && e.encrypted === true)
+            assert.is(records[i - 1]!.encrypted, true, `${what}: the record of an encrypted alert is encrypted (line ${e.frame})`);
         });
         const codes = part.flatMap((s) => (s.diagnoses as { code: string }[]).map((d) => d.code));
         // (Of a recording with two connections, only the first begins late.)
-        if (how.startsWith('begins at the first application data')) assert.ok(part.some((s) => (s.diagnoses as { code: string }[]).some((d) => d.code === 'handshake_not_captured')), `${what}: handshake_not_captured (${codes.join(', ')})`);
-        if (how.startsWith('only the')) assert.ok(codes.includes('direction_not_captured') || part.every((s) => s.established === true), `${what}: direction_not_captured (${codes.join(', ')})`);
+        if (how.startsWith('begins at the first application data'))
+          assert.ok(
+            part.some((s) => (s.diagnoses as { code: string }[]).some((d) => d.code === 'handshake_not_captured')),
+            `${what}: handshake_not_captured (${codes.join(', ')})`,
+          );
+        if (how.startsWith('only the'))
+          assert.ok(
+            codes.includes('direction_not_captured') || part.every((s) => s.established === true),
+            `${what}: direction_not_captured (${codes.join(', ')})`,
+          );
         n++;
       }
     }

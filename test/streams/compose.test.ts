@@ -16,7 +16,6 @@ import { CAPTURES, FIXTURES, ROOT, haveShared, haveTool, tcpdumpText, testIf } f
 
 const isCapture = (f: string): boolean => /\.(pcap|pcapng|cap)$/.test(f);
 
-
 /** Fused and composed NDJSON of one input cut into `size`-byte chunks, with every event type. */
 async function both(input: Buffer, size: number, o: OptionsInput): Promise<{ fused: Buffer; composed: Buffer }> {
   const opts = { events: EVENT_TYPES, ...o };
@@ -65,18 +64,32 @@ test('streams: tcpdump text, hex excerpts included (the seed traces), in 1 and 7
   assert.ok(excerpt.includes('"excerpt":true') && excerpt.includes('"code":"excerpt"'), 'seed-trace2 decodes as an excerpt with its verdict');
 });
 
-testIf(haveTool('tcpdump'), 'tcpdump is not installed: text of the captures is not made')('streams: lines() → textPackets() equals the fused decoder on -XX and -x text', async () => {
-  for (const [name, flags] of [['mtls12-ok', ['-nn', '-tt', '-XX']], ['netem-loss', ['-nn', '-x']], ['tls13', ['-nn', '-X']]] as const) {
-    const input = tcpdumpText(join(FIXTURES, `${name}.pcap`), [...flags]);
-    for (const size of [WHOLE, 7]) {
-      const opts = { events: EVENT_TYPES, input: 'text' as const };
-      const fused = await run(chunks(input, size), [decodeStream(opts), streams.ndjson()]);
-      const composed = await run(chunks(input, size), [streams.lines(opts), streams.textPackets(opts), streams.flows(opts), streams.tlsEvents(opts), streams.sessions(opts), streams.ndjson()]);
-      assert.ok(fused.equals(composed), `${name} ${flags.join(' ')}, ${size}-byte chunks`);
-      assert.ok(fused.length > 1000);
+testIf(haveTool('tcpdump'), 'tcpdump is not installed: text of the captures is not made')(
+  'streams: lines() → textPackets() equals the fused decoder on -XX and -x text',
+  async () => {
+    for (const [name, flags] of [
+      ['mtls12-ok', ['-nn', '-tt', '-XX']],
+      ['netem-loss', ['-nn', '-x']],
+      ['tls13', ['-nn', '-X']],
+    ] as const) {
+      const input = tcpdumpText(join(FIXTURES, `${name}.pcap`), [...flags]);
+      for (const size of [WHOLE, 7]) {
+        const opts = { events: EVENT_TYPES, input: 'text' as const };
+        const fused = await run(chunks(input, size), [decodeStream(opts), streams.ndjson()]);
+        const composed = await run(chunks(input, size), [
+          streams.lines(opts),
+          streams.textPackets(opts),
+          streams.flows(opts),
+          streams.tlsEvents(opts),
+          streams.sessions(opts),
+          streams.ndjson(),
+        ]);
+        assert.ok(fused.equals(composed), `${name} ${flags.join(' ')}, ${size}-byte chunks`);
+        assert.ok(fused.length > 1000);
+      }
     }
-  }
-});
+  },
+);
 
 test('streams: random chunk boundaries (property)', async () => {
   const inputs = ['mtls12-wrongca.pcap', 'resume13.pcap'].map((f) => readFileSync(join(FIXTURES, f)));
@@ -104,21 +117,29 @@ testIf(haveShared, '../shared/captures absent')('streams: ../shared/captures, wh
   assert.ok(shared.length >= 50 && seven >= 30, `${shared.length} whole, ${seven} in 7-byte chunks`);
 });
 
-test('streams: a host filter between packets and flows keeps that host\'s sessions, exactly as decoded alone', async () => {
+test("streams: a host filter between packets and flows keeps that host's sessions, exactly as decoded alone", async () => {
   const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
-  const all = (await run([input], [...streams.decodeStages({ events: ['tls.session'] }), streams.ndjson()])).toString().trim().split('\n').map((l) => JSON.parse(l) as { client: string; server: string });
+  const all = (await run([input], [...streams.decodeStages({ events: ['tls.session'] }), streams.ndjson()]))
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { client: string; server: string });
   const client = all[0]!.client.replace(/:\d+$/, '');
   const port = all[0]!.client.replace(/^.*:/, '');
   // Only the packets of one connection (its client address and port) go on.
   const oneFlow = new Transform({
     objectMode: true,
     transform(item: { proto?: string; src?: string; sport?: number; dst?: string; dport?: number }, _enc, done) {
-      const keep = item.proto === undefined || (item.src === client && String(item.sport) === port) || (item.dst === client && String(item.dport) === port);
+      const keep =
+        item.proto === undefined || (item.src === client && String(item.sport) === port) || (item.dst === client && String(item.dport) === port);
       done(null, keep ? item : undefined);
     },
   });
   const o = { events: ['tls.session'] as const };
-  const one = (await run([input], [streams.packets(o), oneFlow, streams.flows(o), streams.tlsEvents(o), streams.sessions(o), streams.ndjson()])).toString().trim().split('\n');
+  const one = (await run([input], [streams.packets(o), oneFlow, streams.flows(o), streams.tlsEvents(o), streams.sessions(o), streams.ndjson()]))
+    .toString()
+    .trim()
+    .split('\n');
   assert.ok(all.length > 3, `${all.length} sessions`);
   assert.is(one.length, 1);
   const a = JSON.parse(one[0]!) as Record<string, unknown>;
@@ -136,7 +157,10 @@ test('streams: a filter between TLS events and sessions that drops records still
     },
   });
   const o = { events: ['tls.session'] };
-  const got = (await run([input], [streams.packets(o), streams.flows(o), streams.tlsEvents(o), dropData, streams.sessions(o), streams.ndjson()])).toString().trim().split('\n');
+  const got = (await run([input], [streams.packets(o), streams.flows(o), streams.tlsEvents(o), dropData, streams.sessions(o), streams.ndjson()]))
+    .toString()
+    .trim()
+    .split('\n');
   assert.is(got.length, 1);
   const s = JSON.parse(got[0]!) as { client_cert_requested: unknown; client_cert_sent: unknown };
   assert.is(s.client_cert_requested, true);
@@ -147,7 +171,10 @@ test('streams: a flow close event rebuilt by a filter (no FLOW_CLOSE) still clos
   const input = readFileSync(join(FIXTURES, 'tls13.pcap'));
   const copy = new Transform({ objectMode: true, transform: (ev: object, _e, done) => done(null, JSON.parse(JSON.stringify(ev))) });
   const o = { events: ['tls.session'] };
-  const got = (await run([input], [streams.packets(o), streams.flows(o), streams.tlsEvents(o), copy, streams.sessions(o), streams.ndjson()])).toString().trim().split('\n');
+  const got = (await run([input], [streams.packets(o), streams.flows(o), streams.tlsEvents(o), copy, streams.sessions(o), streams.ndjson()]))
+    .toString()
+    .trim()
+    .split('\n');
   assert.is(got.length, 1);
   assert.is((JSON.parse(got[0]!) as { type: string }).type, 'tls.session');
 });
@@ -156,7 +183,13 @@ test('streams: options take plain values: events as an array, keylog as one path
   const input = readFileSync(join(FIXTURES, 'mtls12-nocert.pcap'));
   const fused = await run([input], [decodeStream({ events: ['tls.session'] }), streams.ndjson()]);
   assert.ok(fused.length > 0);
-  assert.ok(fused.toString().trim().split('\n').every((l) => (JSON.parse(l) as { type: string }).type === 'tls.session'));
+  assert.ok(
+    fused
+      .toString()
+      .trim()
+      .split('\n')
+      .every((l) => (JSON.parse(l) as { type: string }).type === 'tls.session'),
+  );
   assert.ok(streams.tlsEvents({ keylog: join(FIXTURES, 'mtls12-nocert.keylog') }));
 });
 

@@ -21,22 +21,32 @@ test('readme: the Library section has a composed pipeline with a filter', () => 
   assert.match(snippet, /new Transform\(/);
 });
 
-testIf(haveTool('tcpdump'), 'tcpdump is not installed: the README library example is not run')('readme: the library example keeps one host\'s connections, with their verdicts', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tlsdump-library-'));
-  const input = Buffer.concat(['mtls12-nocert', 'netem-loss', 'tls13', 'mtls12-wrongca'].map((s) => tcpdumpText(join(FIXTURES, `${s}.pcap`), ['-nn', '-tt', '-XX'])));
-  writeFileSync(join(dir, 'dump.txt'), input);
-  const script = join(ROOT, 'dist', 'test', 'streams', 'readme-library.mjs');
-  writeFileSync(script, snippet);
-  const host = '10.99.0.2';
-  const r = spawnSync(process.execPath, [script, join(dir, 'dump.txt'), host], { encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
-  const got = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const want = decodeAll(input, { events: ['tls.session'] }).filter((ev) => String(ev.server).startsWith(`${host}:`) || String(ev.client).startsWith(`${host}:`));
-  const all = decodeAll(input, { events: ['tls.session'] });
-  assert.ok(want.length >= 3 && want.length < all.length, `${want.length} of ${all.length} sessions`);
-  // Flow numbers count only the flows kept; everything else is the verdict of the whole decode.
-  const noFlow = (ev: Record<string, unknown>) => ({ ...ev, flow: undefined });
-  assert.equal(JSON.parse(JSON.stringify(got.map(noFlow))), JSON.parse(JSON.stringify(want.map(noFlow))));
-});
+testIf(haveTool('tcpdump'), 'tcpdump is not installed: the README library example is not run')(
+  "readme: the library example keeps one host's connections, with their verdicts",
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tlsdump-library-'));
+    const input = Buffer.concat(
+      ['mtls12-nocert', 'netem-loss', 'tls13', 'mtls12-wrongca'].map((s) => tcpdumpText(join(FIXTURES, `${s}.pcap`), ['-nn', '-tt', '-XX'])),
+    );
+    writeFileSync(join(dir, 'dump.txt'), input);
+    const script = join(ROOT, 'dist', 'test', 'streams', 'readme-library.mjs');
+    writeFileSync(script, snippet);
+    const host = '10.99.0.2';
+    const r = spawnSync(process.execPath, [script, join(dir, 'dump.txt'), host], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const got = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const want = decodeAll(input, { events: ['tls.session'] }).filter(
+      (ev) => String(ev.server).startsWith(`${host}:`) || String(ev.client).startsWith(`${host}:`),
+    );
+    const all = decodeAll(input, { events: ['tls.session'] });
+    assert.ok(want.length >= 3 && want.length < all.length, `${want.length} of ${all.length} sessions`);
+    // Flow numbers count only the flows kept; everything else is the verdict of the whole decode.
+    const noFlow = (ev: Record<string, unknown>) => ({ ...ev, flow: undefined });
+    assert.equal(JSON.parse(JSON.stringify(got.map(noFlow))), JSON.parse(JSON.stringify(want.map(noFlow))));
+  },
+);
 
 test.run();

@@ -59,7 +59,11 @@ export interface ExcerptOptions {
  * The server's first flight of one connection as an excerpt: its payload-carrying packets from the first until
  * the client sends payload again. `server` is the server's `ip.port` as tcpdump prints it.
  */
-export function serverFlightExcerpt(text: string, server: string, o: ExcerptOptions = {}): { text: string; packets: number; dropped: number; rows: number } {
+export function serverFlightExcerpt(
+  text: string,
+  server: string,
+  o: ExcerptOptions = {},
+): { text: string; packets: number; dropped: number; rows: number } {
   const all = dumpPackets(text);
   const flight: DumpPacket[] = [];
   for (const p of all) {

@@ -28,9 +28,41 @@ function digest(pcap: string, keylog: string | undefined): string {
 
 /** Runs tshark (out-of-order reassembly on, as the fixtures were checked) with the key log. */
 export function tsharkView(pcap: string, keylog: string | undefined): DecryptView {
-  const args = ['-r', pcap, '-o', 'tcp.reassemble_out_of_order:TRUE', '-Y', 'tcp', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  const args = [
+    '-r',
+    pcap,
+    '-o',
+    'tcp.reassemble_out_of_order:TRUE',
+    '-Y',
+    'tcp',
+    '-T',
+    'fields',
+    '-E',
+    'separator=\t',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=,',
+  ];
   if (keylog) args.push('-o', `tls.keylog_file:${keylog}`);
-  args.push('-e', 'tcp.stream', '-e', 'tcp.flags.syn', '-e', 'tcp.flags.ack', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'tls.handshake.type', '-e', 'tls.alert_message.desc');
+  args.push(
+    '-e',
+    'tcp.stream',
+    '-e',
+    'tcp.flags.syn',
+    '-e',
+    'tcp.flags.ack',
+    '-e',
+    'ip.src',
+    '-e',
+    'ipv6.src',
+    '-e',
+    'tcp.srcport',
+    '-e',
+    'tls.handshake.type',
+    '-e',
+    'tls.alert_message.desc',
+  );
   const out = execFileSync('tshark', args, { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
   const view: DecryptView = {};
   const client = new Map<string, string>();
@@ -59,7 +91,11 @@ export function cachedTsharkView(cacheFile: string, name: string, pcap: string, 
   if (!haveTool('tshark')) return undefined;
   const view = tsharkView(pcap, keylog);
   cache[name] = { sha256: sha, view };
-  const sorted = Object.fromEntries(Object.keys(cache).sort().map((k) => [k, cache[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(cache)
+      .sort()
+      .map((k) => [k, cache[k]]),
+  );
   writeFileSync(cacheFile, JSON.stringify(sorted, null, 1) + '\n');
   return view;
 }
@@ -85,7 +121,8 @@ export function compareViews(want: DecryptView, got: DecryptView): string[] {
     const g = got[s] ?? empty();
     for (const d of ['c2s', 's2c'] as const) {
       for (const k of ['hs', 'alerts'] as const) {
-        if (w[d][k].join(',') !== g[d][k].join(',')) diffs.push(`stream ${s} ${d} ${k}: tshark [${w[d][k].join(',')}] tlsdump [${g[d][k].join(',')}]`);
+        if (w[d][k].join(',') !== g[d][k].join(','))
+          diffs.push(`stream ${s} ${d} ${k}: tshark [${w[d][k].join(',')}] tlsdump [${g[d][k].join(',')}]`);
       }
     }
   }

@@ -31,7 +31,21 @@ interface Stream {
   closed: boolean;
 }
 
-const FIELDS = ['frame.number', 'tcp.stream', 'ip.src', 'ipv6.src', 'tcp.srcport', 'ip.dst', 'ipv6.dst', 'tcp.dstport', 'tcp.seq_raw', 'tcp.len', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.payload'];
+const FIELDS = [
+  'frame.number',
+  'tcp.stream',
+  'ip.src',
+  'ipv6.src',
+  'tcp.srcport',
+  'ip.dst',
+  'ipv6.dst',
+  'tcp.dstport',
+  'tcp.seq_raw',
+  'tcp.len',
+  'tcp.flags.syn',
+  'tcp.flags.ack',
+  'tcp.payload',
+];
 
 const ep = (ip: string, port: string): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 const U32 = 2 ** 32;
@@ -60,7 +74,14 @@ export function tsharkFlowItems(pcap: string): FlowItem[] {
     if (!s) {
       const synAck = syn === '1' && ack === '1';
       const [client, server] = synAck ? [b, a] : [a, b];
-      s = { flow: id, client, server, sides: { c2s: { held: [], delivered: 0, holeNext: false }, s2c: { held: [], delivered: 0, holeNext: false } }, gaps: 0, closed: false };
+      s = {
+        flow: id,
+        client,
+        server,
+        sides: { c2s: { held: [], delivered: 0, holeNext: false }, s2c: { held: [], delivered: 0, holeNext: false } },
+        gaps: 0,
+        closed: false,
+      };
       streams.set(id, s);
       items.push({ kind: 'open', flow: id, client, server, frame });
     }

@@ -61,7 +61,10 @@ function finish(m: Map<string, UdpFacts>): Map<string, UdpFacts> {
 
 function tshark(pcap: string, decodeAs: string[]): string {
   const args = ['-r', pcap, ...decodeAs.flatMap((d) => ['-d', d]), '-Y', 'dtls || quic', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|'];
-  return execFileSync('tshark', [...args, ...FIELDS.flatMap((f) => ['-e', f])], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  return execFileSync('tshark', [...args, ...FIELDS.flatMap((f) => ['-e', f])], {
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
 }
 
 /** tshark's view, by address pair; `clients` names the client end of each pair (from tlsdump's flows). */
@@ -98,7 +101,14 @@ export function tsharkUdpFacts(pcap: string, clients: Map<string, string>, decod
       if (types.includes('1') && dir === 'c2s') add(f.offered, suites.join(','));
       else if (types.includes('2') && dir === 's2c') add(f.chosen, suites[0]!);
     }
-    if (dtls) for (const cert of get(`${p}.handshake.certificate` as (typeof FIELDS)[number])) add(f.certs, createHash('sha256').update(Buffer.from(cert.replace(/:/g, ''), 'hex')).digest('hex'));
+    if (dtls)
+      for (const cert of get(`${p}.handshake.certificate` as (typeof FIELDS)[number]))
+        add(
+          f.certs,
+          createHash('sha256')
+            .update(Buffer.from(cert.replace(/:/g, ''), 'hex'))
+            .digest('hex'),
+        );
   }
   return finish(m);
 }

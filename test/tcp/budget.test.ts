@@ -22,7 +22,11 @@ function halfOpen(n: number): Packet[] {
 function run(ps: Packet[], o: Parameters<typeof defaultOptions>[0], each?: (r: Reassembler) => void) {
   const items: FlowItem[] = [];
   const events: Event[] = [];
-  const r = new Reassembler(defaultOptions(o), (i) => items.push(i), (e) => events.push(e));
+  const r = new Reassembler(
+    defaultOptions(o),
+    (i) => items.push(i),
+    (e) => events.push(e),
+  );
   for (const p of ps) {
     r.push(p);
     each?.(r);
@@ -41,7 +45,10 @@ test('budget: over maxMemoryBytes the least recently active flows are evicted, a
   const evicted = closes.filter((c) => c.end === 'evicted').map((c) => c.flow);
   assert.ok(evicted.length >= 30, `${evicted.length} evicted`);
   // Oldest first: the evicted flows are the first ones opened, the last ones close at the end of input.
-  assert.equal(evicted, evicted.slice().sort((a, b) => a - b));
+  assert.equal(
+    evicted,
+    evicted.slice().sort((a, b) => a - b),
+  );
   assert.is(evicted[0], 0);
   assert.is(closes.at(-1)!.end, 'eof');
   const why = events.filter((e) => e.code === 'tcp.evicted');
@@ -60,7 +67,10 @@ test('budget: held bytes go before flows: holes are declared lost (tcp.buffer_li
   const limits = events.filter((e) => e.code === 'tcp.buffer_limit');
   assert.ok(limits.length > 0);
   assert.is(limits[0]!.limit, 'maxMemoryBytes');
-  assert.equal(events.filter((e) => e.code === 'tcp.evicted'), []);
+  assert.equal(
+    events.filter((e) => e.code === 'tcp.evicted'),
+    [],
+  );
   // The oldest flows' server bytes were delivered after a declared hole; all flows closed at the end of input.
   assert.ok(items.some((i) => i.kind === 'data' && i.flow === 0 && i.dir === 's2c' && i.afterGap));
   assert.ok(items.filter((i) => i.kind === 'close').every((c) => c.kind === 'close' && c.end === 'eof'));
@@ -69,7 +79,10 @@ test('budget: held bytes go before flows: holes are declared lost (tcp.buffer_li
 test('budget: with the default budget the same flows all stay live to the end', () => {
   const { items, events } = run(halfOpen(40), {});
   assert.ok(items.filter((i) => i.kind === 'close').every((c) => c.kind === 'close' && c.end === 'eof'));
-  assert.equal(events.filter((e) => e.code === 'tcp.evicted'), []);
+  assert.equal(
+    events.filter((e) => e.code === 'tcp.evicted'),
+    [],
+  );
 });
 
 test('budget: the flow of the packet at hand is never evicted, even alone over the budget', () => {
@@ -84,18 +97,35 @@ test('hint: without a SYN, the caller-given role hint decides which end is the c
   const ps = [c.pkt('c', 1, 1, PSH | ACK, clientHello(50)), c.pkt('s', 1, 51, PSH | ACK, stream(20))];
   const opened = (hint?: (b: Uint8Array) => 'client' | 'server' | undefined): string | undefined => {
     let client: string | undefined;
-    const r = new Reassembler(defaultOptions(), (i) => (i.kind === 'open' ? (client = i.client) : undefined), () => {}, hint ? { hint } : {});
+    const r = new Reassembler(
+      defaultOptions(),
+      (i) => (i.kind === 'open' ? (client = i.client) : undefined),
+      () => {},
+      hint ? { hint } : {},
+    );
     for (const p of ps) r.push(p);
     r.end();
     return client;
   };
   assert.is(opened(), '10.0.0.1:40000', 'the default hint knows a ClientHello');
-  assert.is(opened(() => 'server'), '10.0.0.2:443', 'a hint that calls the first sender the server');
+  assert.is(
+    opened(() => 'server'),
+    '10.0.0.2:443',
+    'a hint that calls the first sender the server',
+  );
   // A hint that never tells: the ports decide (443 is the server's).
-  assert.is(opened(() => undefined), '10.0.0.1:40000');
+  assert.is(
+    opened(() => undefined),
+    '10.0.0.1:40000',
+  );
   const swapped = new Conn(1, 1, { c: ['10.0.0.2', 443], s: ['10.0.0.1', 40000] });
   const r2: string[] = [];
-  const r = new Reassembler(defaultOptions(), (i) => (i.kind === 'open' ? r2.push(i.client) : undefined), () => {}, { hint: () => undefined });
+  const r = new Reassembler(
+    defaultOptions(),
+    (i) => (i.kind === 'open' ? r2.push(i.client) : undefined),
+    () => {},
+    { hint: () => undefined },
+  );
   r.push(swapped.pkt('c', 1, 1, PSH | ACK, clientHello(50)));
   r.end();
   assert.equal(r2, ['10.0.0.1:40000'], 'a ClientHello from port 443 is not taken as a client without the TLS hint');

@@ -41,7 +41,11 @@ function captures(): Capture[] {
   if (loaded) return loaded;
   const paths = [
     ...(haveShared ? SHARED.map((n) => join(CAPTURES, n)) : []),
-    ...(existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => OWN.includes(f)).map((f) => join(FIXTURES, f)) : []),
+    ...(existsSync(FIXTURES)
+      ? readdirSync(FIXTURES)
+          .filter((f) => OWN.includes(f))
+          .map((f) => join(FIXTURES, f))
+      : []),
   ].filter((p) => existsSync(p));
   loaded = paths.map((path) => {
     const packets = tsharkPackets(path).map((t) => t.packet);
@@ -81,9 +85,11 @@ function sameStreams(name: string, base: Run, got: Run, what: string, problems: 
       for (const [ep, bytes] of x.from) {
         if (!y.from.get(ep)?.equals(bytes)) problems.push(`${name} ${what}: ${key} from ${ep}: ${y.from.get(ep)?.length} bytes, was ${bytes.length}`);
       }
-      if ((y.flow.close?.gaps ?? 0) !== (x.flow.close?.gaps ?? 0)) problems.push(`${name} ${what}: ${key}: ${y.flow.close?.gaps} gaps, was ${x.flow.close?.gaps}`);
+      if ((y.flow.close?.gaps ?? 0) !== (x.flow.close?.gaps ?? 0))
+        problems.push(`${name} ${what}: ${key}: ${y.flow.close?.gaps} gaps, was ${x.flow.close?.gaps}`);
       const tls = x.flow.c2s[0] === 0x16 || (x.flow.c2s[0]! & 0x80) !== 0;
-      if (sameRoles && tls && y.flow.client !== x.flow.client) problems.push(`${name} ${what}: ${key}: client ${y.flow.client}, was ${x.flow.client}`);
+      if (sameRoles && tls && y.flow.client !== x.flow.client)
+        problems.push(`${name} ${what}: ${key}: client ${y.flow.client}, was ${x.flow.client}`);
     });
   }
 }
@@ -113,7 +119,8 @@ withTshark('mutations: every SYN removed gives the same bytes and the same clien
     const run = reassemble(withoutSyns(c.packets));
     sameStreams(c.name, c.base, run, 'without SYNs', problems);
     for (const f of run.flows.values()) {
-      if (f.c2s.length > 0 && !f.anomalies.some((a) => a.code === 'tcp.midstream' && a.dir === 'c2s')) problems.push(`${c.name}: flow ${f.flow} has no tcp.midstream`);
+      if (f.c2s.length > 0 && !f.anomalies.some((a) => a.code === 'tcp.midstream' && a.dir === 'c2s'))
+        problems.push(`${c.name}: flow ${f.flow} has no tcp.midstream`);
     }
   }
   assert.equal(problems, []);
@@ -144,7 +151,9 @@ function dropCheck(c: Capture, reorder: boolean, problems: string[]): boolean {
   const run = reassemble(ps);
   const what = `${c.name} without frame ${d.p.line}${reorder ? ', reordered' : ''}`;
   const sender = d.p.src.includes(':') ? `[${d.p.src}]:${d.p.sport}` : `${d.p.src}:${d.p.sport}`;
-  const base = [...c.base.flows.values()].find((f) => f.server === sender && (f.client === `${d.p.dst}:${d.p.dport}` || f.client === `[${d.p.dst}]:${d.p.dport}`));
+  const base = [...c.base.flows.values()].find(
+    (f) => f.server === sender && (f.client === `${d.p.dst}:${d.p.dport}` || f.client === `[${d.p.dst}]:${d.p.dport}`),
+  );
   const flow = [...run.flows.values()].find((f) => f.server === base?.server && f.client === base?.client);
   if (!base || !flow) {
     problems.push(`${what}: flow not found`);
@@ -164,7 +173,8 @@ function dropCheck(c: Capture, reorder: boolean, problems: string[]): boolean {
       problems.push(`${what}: gap ${g.dir} ${g.missing} bytes at line ${g.line}, want s2c ${d.p.len} at ${next?.p.line}`);
     }
   }
-  if (!flow.chunks.some((x) => x[0] === 's2c' && x[2] && x[3] === next?.p.line)) problems.push(`${what}: no afterGap delivery at line ${next?.p.line}`);
+  if (!flow.chunks.some((x) => x[0] === 's2c' && x[2] && x[3] === next?.p.line))
+    problems.push(`${what}: no afterGap delivery at line ${next?.p.line}`);
   if (flow.close?.gaps !== 1) problems.push(`${what}: close says ${flow.close?.gaps} gaps`);
   return true;
 }
@@ -202,7 +212,8 @@ withTshark('mutations: a copy of a segment with one byte changed gives tcp.overl
     sameStreams(c.name, c.base, run, 'with a conflicting copy', problems);
     const got = codes(run.anomalies, 'tcp.overlap_conflict').filter((a) => a.line === copy.line);
     if (got.length !== 1) problems.push(`${c.name}: ${got.length} overlap conflicts at the copy`);
-    else if (!((got[0]!.bytes as number) >= 1 && (got[0]!.bytes as number) <= x.p.len)) problems.push(`${c.name}: conflict of ${got[0]!.bytes} bytes`);
+    else if (!((got[0]!.bytes as number) >= 1 && (got[0]!.bytes as number) <= x.p.len))
+      problems.push(`${c.name}: conflict of ${got[0]!.bytes} bytes`);
   }
   assert.equal(problems, []);
 });

@@ -40,7 +40,8 @@ export function compareWithTshark(pcap: string): OracleResult {
       problems.push(`stream ${s}: ${ours ? 'no tshark follow' : 'no such flow here'}`);
       continue;
     }
-    if (ours.openLine !== firstLine.get(s)) problems.push(`flow ${s} opens at line ${ours.openLine}, tcp.stream ${s} starts at frame ${firstLine.get(s)}`);
+    if (ours.openLine !== firstLine.get(s))
+      problems.push(`flow ${s} opens at line ${ours.openLine}, tcp.stream ${s} starts at frame ${firstLine.get(s)}`);
     for (const k of [0, 1] as const) {
       const dir = fo.nodes[k] === ours.client ? 'c2s' : fo.nodes[k] === ours.server ? 's2c' : undefined;
       if (!dir) {

@@ -9,7 +9,6 @@ import { ACK, Conn, FIN, PSH, SYN, clientHello, stream } from './build.js';
 import { codes, reassemble } from './harness.js';
 import { prng } from './mutate.js';
 
-
 interface Plan {
   packets: Packet[];
   c2s: Uint8Array;
@@ -50,7 +49,8 @@ function plan(seed: number, damage: { reorder: boolean; dup: boolean; overlap: b
         // A re-sent segment that overlaps what came before and after, with the same bytes.
         const back = Math.min(sent[dir], 1 + Math.floor(rnd() * 300));
         const end = Math.min(data.length, sent[dir] + size + Math.floor(rnd() * 200));
-        if (end <= stop) wire.push(c.pkt(from, 1 + sent[dir] - back, 1 + sent[dir === 'c2s' ? 's2c' : 'c2s'], ACK, data.subarray(sent[dir] - back, end)));
+        if (end <= stop)
+          wire.push(c.pkt(from, 1 + sent[dir] - back, 1 + sent[dir === 'c2s' ? 's2c' : 'c2s'], ACK, data.subarray(sent[dir] - back, end)));
       }
       sent[dir] += size;
     }
@@ -147,7 +147,6 @@ test('property: reordering and loss at once: each dropped run is one tcp.gap of 
   assert.ok(withGaps > CASES / 2, 'most cases had losses');
 });
 
-
 test('property: random packets (any flags, sequence numbers, lengths, truncation, relative numbers) never throw, and every flow opens before its data and closes last with matching byte counts', () => {
   const rnd = prng(99);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -186,7 +185,13 @@ test('property: random packets (any flags, sequence numbers, lengths, truncation
       if (rnd() < 0.1) p.seqRelative = true;
       ps.push(p);
     }
-    const run = reassemble(ps, { maxFlows: 3, maxFlowBufferBytes: 5000, maxTotalBufferBytes: 12000, gapGracePackets: 1 + (round % 5), idleTimeout: 60 });
+    const run = reassemble(ps, {
+      maxFlows: 3,
+      maxFlowBufferBytes: 5000,
+      maxTotalBufferBytes: 12000,
+      gapGracePackets: 1 + (round % 5),
+      idleTimeout: 60,
+    });
     for (const f of run.flows.values()) {
       assert.ok(f.close, `round ${round}: flow ${f.flow} closed`);
       assert.is(f.close!.bytes.c2s, f.c2s.length);

@@ -91,7 +91,10 @@ test('reassembly: as in the seed text, a summary-only out-of-order segment (no b
   assert.is(gaps.length, 1);
   assert.is(gaps[0]!.missing, 300);
   assert.is(gaps[0]!.line, 7, 'the line of the packet after the hole');
-  assert.equal(f.chunks.filter((x) => x[0] === 's2c').map((x) => x[2]), [false, true]);
+  assert.equal(
+    f.chunks.filter((x) => x[0] === 's2c').map((x) => x[2]),
+    [false, true],
+  );
   assert.is(f.close!.gaps, 1);
 });
 
@@ -107,7 +110,10 @@ test('reassembly: the client is the SYN sender, else the SYN-ACK receiver, else 
   let f = run.flows.get(0)!;
   assert.is(f.client, '10.0.0.1:40000');
   assert.is(f.openLine, 1, 'the open carries the first packet line even though it waited for the ClientHello');
-  assert.equal(f.chunks.map((x) => x[0]), ['c2s', 's2c']);
+  assert.equal(
+    f.chunks.map((x) => x[0]),
+    ['c2s', 's2c'],
+  );
   // Mid-stream, server data first, then a ClientHello (STARTTLS-like): output waits for the roles.
   const e = new Conn();
   run = reassemble([
@@ -118,7 +124,10 @@ test('reassembly: the client is the SYN sender, else the SYN-ACK receiver, else 
   ]);
   f = run.flows.get(0)!;
   assert.is(f.client, '10.0.0.1:40000');
-  assert.equal(f.chunks.map((x) => x[0] + '@' + x[3]), ['s2c@1', 'c2s@2', 's2c@3', 'c2s@4']);
+  assert.equal(
+    f.chunks.map((x) => x[0] + '@' + x[3]),
+    ['s2c@1', 'c2s@2', 's2c@3', 'c2s@4'],
+  );
   assert.equal(
     codes(f.anomalies, 'tcp.midstream').map((a) => a.dir),
     ['s2c', 'c2s'],
@@ -146,7 +155,10 @@ test('reassembly: a handshake captured out of order is not mid-stream', () => {
   const f = run.flows.get(0)!;
   assert.is(f.client, '10.0.0.1:40000');
   assert.ok(f.c2s.equals(Buffer.from(ch)));
-  assert.equal(f.anomalies.map((a) => a.code), []);
+  assert.equal(
+    f.anomalies.map((a) => a.code),
+    [],
+  );
   assert.is(run.flows.size, 1);
 });
 
@@ -178,7 +190,12 @@ test('reassembly: a retransmission with different bytes gives tcp.overlap_confli
   const d = stream(200);
   const evil = Buffer.from(d.subarray(50, 150));
   evil.fill(0xee, 0, 50); // bytes 50..99 differ, 100..149 agree
-  const ps: Packet[] = [...c.open(), c.pkt('c', 1, 1, ACK, d.subarray(0, 100)), c.pkt('c', 51, 1, ACK, evil), c.pkt('c', 151, 1, ACK, d.subarray(150))];
+  const ps: Packet[] = [
+    ...c.open(),
+    c.pkt('c', 1, 1, ACK, d.subarray(0, 100)),
+    c.pkt('c', 51, 1, ACK, evil),
+    c.pkt('c', 151, 1, ACK, d.subarray(150)),
+  ];
   const run = reassemble(ps);
   const f = run.flows.get(0)!;
   const x = codes(f.anomalies, 'tcp.overlap_conflict');
@@ -223,7 +240,11 @@ test('reassembly: keep-alives and a zero-window probe that the receiver dropped 
   const run = reassemble(ps);
   const f = run.flows.get(0)!;
   assert.ok(f.c2s.equals(Buffer.from(d)));
-  assert.equal(f.anomalies.map((a) => a.code), [], 'no retransmission, no gap');
+  assert.equal(
+    f.anomalies.map((a) => a.code),
+    [],
+    'no retransmission, no gap',
+  );
 });
 
 test('reassembly: a zero-window probe that the receiver acknowledged is data', () => {
@@ -563,13 +584,23 @@ test('reassembly: mid-stream, bytes from before the first segment seen are place
   const d = stream(300);
   // Reordered within the grace: the start moves back and nothing is lost.
   const c = new Conn();
-  let run = reassemble([c.pkt('c', 101, 1, PSH, d.subarray(100, 200)), c.pkt('c', 1, 1, PSH, d.subarray(0, 100)), c.pkt('c', 201, 1, PSH, d.subarray(200))]);
+  let run = reassemble([
+    c.pkt('c', 101, 1, PSH, d.subarray(100, 200)),
+    c.pkt('c', 1, 1, PSH, d.subarray(0, 100)),
+    c.pkt('c', 201, 1, PSH, d.subarray(200)),
+  ]);
   assert.ok(run.flows.get(0)!.c2s.equals(Buffer.from(d)));
   assert.is(run.flows.get(0)!.close!.gaps, 0);
   // Too late: the stream had started delivering (after gapGracePackets packets); those bytes are dropped.
   const e = new Conn();
   run = reassemble(
-    [e.pkt('c', 101, 1, PSH, d.subarray(100, 200)), e.pkt('c', 201, 1, 0), e.pkt('c', 201, 1, 0), e.pkt('c', 1, 1, PSH, d.subarray(0, 100)), e.pkt('c', 201, 1, PSH, d.subarray(200))],
+    [
+      e.pkt('c', 101, 1, PSH, d.subarray(100, 200)),
+      e.pkt('c', 201, 1, 0),
+      e.pkt('c', 201, 1, 0),
+      e.pkt('c', 1, 1, PSH, d.subarray(0, 100)),
+      e.pkt('c', 201, 1, PSH, d.subarray(200)),
+    ],
     { gapGracePackets: 2 },
   );
   const f = run.flows.get(0)!;
@@ -579,7 +610,12 @@ test('reassembly: mid-stream, bytes from before the first segment seen are place
   // With the peer's ACK seen first, the start is known and the late segment (a ClientHello) fills the hole.
   const g = new Conn();
   const h = clientHello(300);
-  const run2 = reassemble([g.pkt('s', 1, 1, ACK), g.pkt('c', 101, 1, ACK, h.subarray(100, 200)), g.pkt('c', 1, 1, ACK, h.subarray(0, 100)), g.pkt('c', 201, 1, ACK, h.subarray(200))]);
+  const run2 = reassemble([
+    g.pkt('s', 1, 1, ACK),
+    g.pkt('c', 101, 1, ACK, h.subarray(100, 200)),
+    g.pkt('c', 1, 1, ACK, h.subarray(0, 100)),
+    g.pkt('c', 201, 1, ACK, h.subarray(200)),
+  ]);
   const f2 = run2.flows.get(0)!;
   assert.is(f2.client, '10.0.0.1:40000');
   assert.ok(f2.c2s.equals(Buffer.from(h)));

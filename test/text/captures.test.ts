@@ -11,7 +11,20 @@ import { tsharkPackets } from '../support/tshark-packets.js';
 import { codes, stage1, tsharkTuple } from './run.js';
 
 /** The variants of the contract's "Done when", always with -nn. */
-const VARIANTS = [['-x'], ['-xx'], ['-X'], ['-XX'], ['-v', '-X'], ['-vv', '-XX'], ['-e', '-xx'], ['-tttt', '-X'], ['-S', '-XX'], ['-tt', '-x'], ['-t', '-X'], ['-ttt', '-xx']];
+const VARIANTS = [
+  ['-x'],
+  ['-xx'],
+  ['-X'],
+  ['-XX'],
+  ['-v', '-X'],
+  ['-vv', '-XX'],
+  ['-e', '-xx'],
+  ['-tttt', '-X'],
+  ['-S', '-XX'],
+  ['-tt', '-x'],
+  ['-t', '-X'],
+  ['-ttt', '-xx'],
+];
 
 /** A spread of link layers, IP versions and damage; the shared ones are public captures this code never tuned on alone. */
 const SHARED: [string, string][] = [
@@ -52,38 +65,63 @@ for (const [f, what] of OWN) if (existsSync(join(FIXTURES, f))) cases.push({ pca
 const extra = process.env.TLSDUMP_CAPTURES;
 if (extra) for (const f of readdirSync(extra).filter((n) => n.endsWith('.pcap'))) cases.push({ pcap: join(extra, f), what: 'TLSDUMP_CAPTURES' });
 
-skipGroup(haveShared, 'captures: the public captures equal tshark in every tcpdump variant', 'text/captures: ../shared/captures is absent, only the project’s own captures run');
+skipGroup(
+  haveShared,
+  'captures: the public captures equal tshark in every tcpdump variant',
+  'text/captures: ../shared/captures is absent, only the project’s own captures run',
+);
 
 for (const { pcap, what } of cases) {
   const name = pcap.split('/').slice(-2).join('/');
-  testIf(haveTool('tcpdump'), 'text/captures: tcpdump is not installed')(`captures: ${name} (${what}): every TCP packet equals tshark's view in all ${VARIANTS.length} tcpdump variants`, () => {
-    const want = tsharkView(pcap.replace(/\.pcap(ng)?$/, '.tshark.json'));
-    assert.ok(want && want.length > 0, `${name} has tshark packets`);
-    for (const v of VARIANTS) {
-      const { packets, events } = stage1(tcpdumpText(pcap, ['-nn', ...v]));
-      const got = packets.filter((p) => p.proto === 'tcp').map(tsharkTuple);
-      assert.equal(got, want, `${name} ${v.join(' ')}`);
-      assert.not.ok(codes(events).some((c) => c === 'input.unparsed' || c === 'input.orphan_hex' || c === 'input.no_hex'), `${name} ${v.join(' ')}: ${codes(events).join(',')}`);
-    }
-  });
+  testIf(haveTool('tcpdump'), 'text/captures: tcpdump is not installed')(
+    `captures: ${name} (${what}): every TCP packet equals tshark's view in all ${VARIANTS.length} tcpdump variants`,
+    () => {
+      const want = tsharkView(pcap.replace(/\.pcap(ng)?$/, '.tshark.json'));
+      assert.ok(want && want.length > 0, `${name} has tshark packets`);
+      for (const v of VARIANTS) {
+        const { packets, events } = stage1(tcpdumpText(pcap, ['-nn', ...v]));
+        const got = packets.filter((p) => p.proto === 'tcp').map(tsharkTuple);
+        assert.equal(got, want, `${name} ${v.join(' ')}`);
+        assert.not.ok(
+          codes(events).some((c) => c === 'input.unparsed' || c === 'input.orphan_hex' || c === 'input.no_hex'),
+          `${name} ${v.join(' ')}: ${codes(events).join(',')}`,
+        );
+      }
+    },
+  );
 }
 
-testIf(haveTool('tcpdump'), 'text/captures: tcpdump is not installed')('captures: tcpdump -# (packet numbers first) and service names (-n without the second n) change nothing', () => {
-  const some = cases.filter(({ pcap }) => /tls1\.2\.pcap|tls-alpn-h2|openjdk|ipv6-tls12/.test(pcap));
-  assert.ok(some.length > 0);
-  for (const { pcap } of some) {
-    const want = tsharkView(pcap.replace(/\.pcap(ng)?$/, '.tshark.json'));
-    for (const v of [['-nn', '-#', '-XX'], ['-nn', '-#', '-t', '-x'], ['-nn', '-#', '-ttt', '-X'], ['-n', '-t', '-XX']]) {
-      const { packets, events } = stage1(tcpdumpText(pcap, v));
-      assert.equal(packets.filter((p) => p.proto === 'tcp').map(tsharkTuple), want, `${pcap} ${v.join(' ')}`);
-      assert.equal(codes(events).filter((c) => c !== 'input.truncated'), [], `${pcap} ${v.join(' ')}`);
+testIf(haveTool('tcpdump'), 'text/captures: tcpdump is not installed')(
+  'captures: tcpdump -# (packet numbers first) and service names (-n without the second n) change nothing',
+  () => {
+    const some = cases.filter(({ pcap }) => /tls1\.2\.pcap|tls-alpn-h2|openjdk|ipv6-tls12/.test(pcap));
+    assert.ok(some.length > 0);
+    for (const { pcap } of some) {
+      const want = tsharkView(pcap.replace(/\.pcap(ng)?$/, '.tshark.json'));
+      for (const v of [
+        ['-nn', '-#', '-XX'],
+        ['-nn', '-#', '-t', '-x'],
+        ['-nn', '-#', '-ttt', '-X'],
+        ['-n', '-t', '-XX'],
+      ]) {
+        const { packets, events } = stage1(tcpdumpText(pcap, v));
+        assert.equal(packets.filter((p) => p.proto === 'tcp').map(tsharkTuple), want, `${pcap} ${v.join(' ')}`);
+        assert.equal(
+          codes(events).filter((c) => c !== 'input.truncated'),
+          [],
+          `${pcap} ${v.join(' ')}`,
+        );
+      }
     }
-  }
-});
+  },
+);
 
 for (const { pcap } of cases) {
   const name = pcap.split('/').slice(-2).join('/');
-  testIf(haveTool('tcpdump') && haveTool('tshark'), 'text/captures: tcpdump or tshark is not installed, acks, flags and payload bytes are not compared')(`captures: ${name} -XX: ack, flags, window and captured payload bytes equal tshark's`, () => {
+  testIf(
+    haveTool('tcpdump') && haveTool('tshark'),
+    'text/captures: tcpdump or tshark is not installed, acks, flags and payload bytes are not compared',
+  )(`captures: ${name} -XX: ack, flags, window and captured payload bytes equal tshark's`, () => {
     const want = tsharkPackets(pcap).map((t) => t.packet);
     const got = stage1(tcpdumpText(pcap, ['-nn', '-XX'])).packets.filter((p) => p.proto === 'tcp');
     assert.is(got.length, want.length);
@@ -92,7 +130,8 @@ for (const { pcap } of cases) {
       const w = want[i]!;
       assert.equal([g.ack, g.flags, g.win], [w.ack, w.flags, w.win], `${name} packet ${i + 1}`);
       // tshark leaves tcp.payload out of a segment it cannot show whole; then only our captured count is checked.
-      if (w.payload.length > 0 || !w.truncated) assert.is(Buffer.from(g.payload).toString('hex'), Buffer.from(w.payload).toString('hex'), `${name} packet ${i + 1} payload`);
+      if (w.payload.length > 0 || !w.truncated)
+        assert.is(Buffer.from(g.payload).toString('hex'), Buffer.from(w.payload).toString('hex'), `${name} packet ${i + 1} payload`);
       assert.ok(g.payload.length <= g.len, `${name} packet ${i + 1} captured <= len`);
     }
   });

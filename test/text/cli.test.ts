@@ -28,7 +28,15 @@ const textFile = (flags: string[]): string => {
   return f;
 };
 const texts: [string, boolean, string, () => string][] = [
-  ...FORMS.map((flags) => [`tcpdump -nn ${flags.join(' ')}`, canText, 'text/cli: tcpdump is not installed', () => textFile(flags)] as [string, boolean, string, () => string]),
+  ...FORMS.map(
+    (flags) =>
+      [`tcpdump -nn ${flags.join(' ')}`, canText, 'text/cli: tcpdump is not installed', () => textFile(flags)] as [
+        string,
+        boolean,
+        string,
+        () => string,
+      ],
+  ),
   ['the seed article', haveShared, 'text/cli: ../shared/seed is absent', () => join(SHARED, 'seed', '000_f61e09c4f4cda515.txt')],
 ];
 

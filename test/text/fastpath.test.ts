@@ -2,7 +2,6 @@
 // end) gives exactly what line() gives for the same text: the same packets, bytes and events in the same
 // order, whatever the chunking, on real tcpdump text and on text damaged at random places.
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -39,13 +38,14 @@ function same(name: string, input: Buffer, chunks: number[]): void {
   for (const c of chunks) assert.equal(run(input, c, true), ref, `${name}, chunks of ${c || 'all'} bytes`);
 }
 
-
 const A = '10.1.1.1';
 const B = '10.2.2.2';
 const made = Buffer.from(
   [
     `12:00:00.000001 IP ${A}.40000 > ${B}.443: Flags [P.], seq 1:301, ack 1, win 502, length 300\n` +
-      hexDump(ether(0x0800, ipv4(A, B, tcp(40000, 443, { seq: 1, ack: 1, flags: 0x18, payload: new Uint8Array(300).map((_, i) => i * 7) }))), { ascii: true }),
+      hexDump(ether(0x0800, ipv4(A, B, tcp(40000, 443, { seq: 1, ack: 1, flags: 0x18, payload: new Uint8Array(300).map((_, i) => i * 7) }))), {
+        ascii: true,
+      }),
     `12:00:00.000002 IP ${B}.443 > ${A}.40000: Flags [.], ack 301, win 502, length 0\n` +
       hexDump(ether(0x0800, ipv4(B, A, tcp(443, 40000, { seq: 1, ack: 301, flags: 0x10 }))), { ascii: false }),
   ].join(''),
@@ -73,12 +73,21 @@ test('text fast path: text damaged at random places (a character changed, remove
 });
 
 const own = ['tls12-rsa.pcap', 'ipv6-tls12.pcap', 'many-flows.pcap', 'netem-reorder.pcap'].map((f) => join(FIXTURES, f));
-testIf(haveTool('tcpdump'), 'text/fastpath: tcpdump is not installed, real text is not compared')('text fast path: tcpdump -XX, -xx, -X and -x text of recorded captures gives the same as line()', () => {
-  for (const pcap of own) {
-    for (const flags of [['-nn', '-XX'], ['-nn', '-xx'], ['-nn', '-X'], ['-nn', '-x'], ['-nn', '-vv', '-XX']]) {
-      same(`${pcap} ${flags.join(' ')}`, tcpdumpText(pcap, flags), [0, 997]);
+testIf(haveTool('tcpdump'), 'text/fastpath: tcpdump is not installed, real text is not compared')(
+  'text fast path: tcpdump -XX, -xx, -X and -x text of recorded captures gives the same as line()',
+  () => {
+    for (const pcap of own) {
+      for (const flags of [
+        ['-nn', '-XX'],
+        ['-nn', '-xx'],
+        ['-nn', '-X'],
+        ['-nn', '-x'],
+        ['-nn', '-vv', '-XX'],
+      ]) {
+        same(`${pcap} ${flags.join(' ')}`, tcpdumpText(pcap, flags), [0, 997]);
+      }
     }
-  }
-});
+  },
+);
 
 test.run();

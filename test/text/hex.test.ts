@@ -21,7 +21,10 @@ test('hex: a full -x line gives 16 bytes at its offset', () => {
 
 test('hex: the ASCII column of -X is never read as bytes, even when it looks like hex', () => {
   // bytes 63 61 66 65 … print as "cafe…": hex digits in the ASCII column
-  assert.equal(hexLine('\t0x0040:  6361 6665 6261 6265 6361 6665 6261 6265  cafebabecafebabe'), { offset: 64, bytes: '63616665626162656361666562616265' });
+  assert.equal(hexLine('\t0x0040:  6361 6665 6261 6265 6361 6665 6261 6265  cafebabecafebabe'), {
+    offset: 64,
+    bytes: '63616665626162656361666562616265',
+  });
   assert.equal(hexLine('\t0x0010:  6465 6164                                dead'), { offset: 16, bytes: '64656164' });
   assert.equal(hexLine('\t0x0020:  6164 6465 61                               addea'), { offset: 32, bytes: '6164646561' });
 });
@@ -38,7 +41,10 @@ test('hex: trailing blanks and upper-case digits are fine; offsets past 0xffff h
 
 test('hex: groups left blank at the start of a line move its first byte (an excerpt without headers)', () => {
   // "0x0030:" then 2 blank groups: the data starts at 0x34, and only 6 groups follow
-  assert.equal(hexLine('        0x0030:            a024 a022 8620 6874 7470 3a2f      .$."..http:/'), { offset: 0x34, bytes: 'a024a0228620687474703a2f' });
+  assert.equal(hexLine('        0x0030:            a024 a022 8620 6874 7470 3a2f      .$."..http:/'), {
+    offset: 0x34,
+    bytes: 'a024a0228620687474703a2f',
+  });
 });
 
 test('hex: prose after an offset, or an offset without a colon, is not a hex line', () => {

@@ -7,7 +7,22 @@ import { anomaly, type Packet } from '../../lib/events.js';
 import { HOLD_PACKETS, HoldQueue } from '../../lib/text/holdback.js';
 
 function packet(line: number): Packet {
-  return { line, ipVersion: 4, src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2, proto: 'tcp', seq: 0, ack: 0, flags: 0, win: 0, len: 0, payload: new Uint8Array(0), truncated: false };
+  return {
+    line,
+    ipVersion: 4,
+    src: '10.0.0.1',
+    dst: '10.0.0.2',
+    sport: 1,
+    dport: 2,
+    proto: 'tcp',
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    win: 0,
+    len: 0,
+    payload: new Uint8Array(0),
+    truncated: false,
+  };
 }
 
 function queue(): { q: HoldQueue; out: string[] } {
@@ -53,7 +68,11 @@ test('holdback: a waiting packet completed in place goes out in its place; flush
   h.packet = packet(11);
   q.settle(h);
   assert.equal(out, ['p11'], 'the second still waits, and the third behind it');
-  assert.is(q.findWaiting((w) => w.text === 'first'), undefined, 'settled: no longer waiting');
+  assert.is(
+    q.findWaiting((w) => w.text === 'first'),
+    undefined,
+    'settled: no longer waiting',
+  );
   q.flush(true);
   assert.equal(out, ['p11', 'p2', 'p3']);
   assert.is(q.hasWaiting, false);

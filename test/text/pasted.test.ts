@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { EVENT_TYPES, type Event } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
 import { decodeAll } from '../../lib/pipeline.js';
-import { FIXTURES, haveTool, skipping, testIf } from '../support/shared.js';
+import { FIXTURES, haveTool, testIf } from '../support/shared.js';
 
 const DIR = join(FIXTURES, 'pasted');
 const ALL = defaultOptions({ events: new Set(EVENT_TYPES) });
@@ -58,7 +58,11 @@ function tshark(name: string, linkType: number, decodeAs: string): { types: stri
     const file = join(dir, 'p.pcap');
     writeFileSync(file, pcap(frames(readFileSync(join(DIR, name), 'latin1')), linkType));
     const field = (f: string): string =>
-      execFileSync('tshark', ['-r', file, '-d', decodeAs, '-Y', 'tls.handshake', '-T', 'fields', '-e', f, '-E', 'occurrence=a', '-E', 'aggregator=,'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      execFileSync(
+        'tshark',
+        ['-r', file, '-d', decodeAs, '-Y', 'tls.handshake', '-T', 'fields', '-e', f, '-E', 'occurrence=a', '-E', 'aggregator=,'],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      )
         .toString()
         .split('\n')
         .filter(Boolean)
@@ -70,7 +74,11 @@ function tshark(name: string, linkType: number, decodeAs: string): { types: stri
 }
 
 /** tlsdump's handshake types (plaintext ones) in the order they were decoded, for the same comparison. */
-const types = (events: Event[]): string => events.filter((e) => e.type === 'tls.handshake').map((e) => e.msg_id).join(',');
+const types = (events: Event[]): string =>
+  events
+    .filter((e) => e.type === 'tls.handshake')
+    .map((e) => e.msg_id)
+    .join(',');
 
 test('pasted: a localhost TLS 1.2 handshake from a README (-X), every message as the bytes hold it', () => {
   const ev = decode('raspberry-tls12-localhost.txt');
@@ -82,7 +90,10 @@ test('pasted: a localhost TLS 1.2 handshake from a README (-X), every message as
   assert.equal(ch.extension_ids, [11, 10, 35, 13, 15]);
   const sh = hs(ev, 'server_hello')[0]!;
   assert.equal([sh.version, sh.cipher_id, sh.session_id], ['TLS 1.2', 0x009d, '']);
-  assert.equal((sh.extensions as { id: number }[]).map((x) => x.id), [0xff01, 35, 15]);
+  assert.equal(
+    (sh.extensions as { id: number }[]).map((x) => x.id),
+    [0xff01, 35, 15],
+  );
   const certs = hs(ev, 'certificate')[0]!.certs as { subject: string; self_signed: boolean; key_bits: number; not_before: string }[];
   assert.is(certs.length, 1);
   assert.match(certs[0]!.subject, /CN=Solid/);
@@ -96,7 +107,13 @@ test('pasted: a localhost TLS 1.2 handshake from a README (-X), every message as
 test('pasted: Postgres SSL from a 2009 forum post (old summary format): TLS found after the 8-byte SSLRequest and the "S" reply', () => {
   const ev = decode('ubuntuforums-postgres-ssl-tls10.txt');
   const records = ev.filter((e) => e.type === 'tls.record');
-  assert.equal(records.filter((r) => r.after_plaintext !== undefined).map((r) => [r.dir, r.after_plaintext]), [['c2s', 8], ['s2c', 1]]);
+  assert.equal(
+    records.filter((r) => r.after_plaintext !== undefined).map((r) => [r.dir, r.after_plaintext]),
+    [
+      ['c2s', 8],
+      ['s2c', 1],
+    ],
+  );
   const ch = hs(ev, 'client_hello')[0]!;
   assert.equal([ch.version, (ch.cipher_ids as number[]).length, (ch.cipher_ids as number[])[0]], ['TLS 1.0', 20, 0x0039]);
   const sh = hs(ev, 'server_hello')[0]!;
@@ -126,26 +143,50 @@ test('pasted: an IPv6 TLS 1.3 server flight from a README: the ServerHello and t
   assert.equal([sh.version, sh.cipher_id, sh.key_share_group], ['TLS 1.3', 0x1302, 'x25519']);
   assert.is(sh.session_id, 'f8adb445dbdaedd9c0dd4d5695263be001024d24d87dc77548f00b785b2328e5');
   const lengths = ev.filter((e) => e.type === 'tls.record').map((e) => [e.content, e.length]);
-  assert.equal(lengths, [['handshake', 122], ['change_cipher_spec', 1], ['application_data', 38], ['application_data', 909], ['application_data', 281], ['application_data', 69]]);
+  assert.equal(lengths, [
+    ['handshake', 122],
+    ['change_cipher_spec', 1],
+    ['application_data', 38],
+    ['application_data', 909],
+    ['application_data', 281],
+    ['application_data', 69],
+  ]);
 });
 
-testIf(haveTool('tshark'), 'tshark not installed: pasted dumps oracle')('pasted: tshark reads the same handshake messages, cipher suites and server names from the dumps written as pcaps', () => {
-  const cases: [string, number, string][] = [
-    ['raspberry-tls12-localhost.txt', 101, 'tcp.port==5555,tls'],
-    ['ubuntuforums-postgres-ssl-tls10.txt', 101, 'tcp.port==5000,pgsql'],
-    ['istio-cooked-clienthello.txt', 113, 'tcp.port==5432,tls'],
-    ['http-https-demo-tls13-ipv6.txt', 101, 'tcp.port==443,tls'],
-  ];
-  for (const [name, link, as] of cases) {
-    const ev = decode(name);
-    const t = tshark(name, link, as);
-    assert.ok(t.types.length > 0, `${name}: tshark sees the handshake`);
-    assert.is(types(ev), t.types, `${name}: handshake types`);
-    // tshark lists the ClientHello's suites and the ServerHello's choice in frame order.
-    const ours = [...hs(ev, 'client_hello').flatMap((e) => e.cipher_ids as number[]), ...hs(ev, 'server_hello').map((e) => e.cipher_id as number)];
-    assert.is(ours.join(','), t.ciphers.split(',').map((x) => Number(x)).join(','), `${name}: cipher suites`);
-    assert.is(hs(ev, 'client_hello').map((e) => e.sni ?? '').filter(Boolean).join(','), t.sni, `${name}: server names`);
-  }
-});
+testIf(haveTool('tshark'), 'tshark not installed: pasted dumps oracle')(
+  'pasted: tshark reads the same handshake messages, cipher suites and server names from the dumps written as pcaps',
+  () => {
+    const cases: [string, number, string][] = [
+      ['raspberry-tls12-localhost.txt', 101, 'tcp.port==5555,tls'],
+      ['ubuntuforums-postgres-ssl-tls10.txt', 101, 'tcp.port==5000,pgsql'],
+      ['istio-cooked-clienthello.txt', 113, 'tcp.port==5432,tls'],
+      ['http-https-demo-tls13-ipv6.txt', 101, 'tcp.port==443,tls'],
+    ];
+    for (const [name, link, as] of cases) {
+      const ev = decode(name);
+      const t = tshark(name, link, as);
+      assert.ok(t.types.length > 0, `${name}: tshark sees the handshake`);
+      assert.is(types(ev), t.types, `${name}: handshake types`);
+      // tshark lists the ClientHello's suites and the ServerHello's choice in frame order.
+      const ours = [...hs(ev, 'client_hello').flatMap((e) => e.cipher_ids as number[]), ...hs(ev, 'server_hello').map((e) => e.cipher_id as number)];
+      assert.is(
+        ours.join(','),
+        t.ciphers
+          .split(',')
+          .map((x) => Number(x))
+          .join(','),
+        `${name}: cipher suites`,
+      );
+      assert.is(
+        hs(ev, 'client_hello')
+          .map((e) => e.sni ?? '')
+          .filter(Boolean)
+          .join(','),
+        t.sni,
+        `${name}: server names`,
+      );
+    }
+  },
+);
 
 test.run();

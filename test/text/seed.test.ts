@@ -56,7 +56,18 @@ const TRACE1: Row[] = [
 function expected(r: Row): unknown[] {
   const [line, from, flags, seq, ack, len, captured] = r;
   const c = from === 'c';
-  return [line, c ? CLIENT : SERVER, c ? 63875 : 443, c ? SERVER : CLIENT, c ? 443 : 63875, flags, ((c ? C_ISN : S_ISN) + seq) >>> 0, ack === null ? 0 : ((c ? S_ISN : C_ISN) + ack) >>> 0, len, captured];
+  return [
+    line,
+    c ? CLIENT : SERVER,
+    c ? 63875 : 443,
+    c ? SERVER : CLIENT,
+    c ? 443 : 63875,
+    flags,
+    ((c ? C_ISN : S_ISN) + seq) >>> 0,
+    ack === null ? 0 : ((c ? S_ISN : C_ISN) + ack) >>> 0,
+    len,
+    captured,
+  ];
 }
 
 function actual(p: Packet): unknown[] {
@@ -105,7 +116,10 @@ seeded('seed: no packet comes from prose, and each prose run gives one input.unp
     assert.not.match(l, /^0x[0-9a-f]{4}:/, `line ${e.line} is not hex`);
     assert.not.match(l, /^IP \d/, `line ${e.line} is not a summary`);
   }
-  assert.ok(unparsed.some((e) => lines[e.line! - 1]!.trim() === '^^^^'), 'a ^^^^ marker line is reported');
+  assert.ok(
+    unparsed.some((e) => lines[e.line! - 1]!.trim() === '^^^^'),
+    'a ^^^^ marker line is reported',
+  );
   const first = unparsed[0]!;
   assert.is(first.line, 1);
 });
@@ -122,7 +136,10 @@ seeded('seed: the second trace (12 excerpts without headers) gives no packets, o
 seeded('seed: output keeps line order, and no input.no_hex', () => {
   assert.not.ok(codes(run.events).includes('input.no_hex'));
   const evLines = run.events.map((e) => e.line!);
-  assert.equal(evLines, [...evLines].sort((a, b) => a - b));
+  assert.equal(
+    evLines,
+    [...evLines].sort((a, b) => a - b),
+  );
 });
 
 test.run();

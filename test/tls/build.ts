@@ -30,7 +30,14 @@ export function clientHello(opts: { version?: number; suites?: number[]; exts?: 
 
 /** RFC 8446 §4.1.3 ServerHello. */
 export function serverHello(opts: { version?: number; suite?: number; exts?: number[][]; random?: number[]; sessionId?: number[] } = {}): number[] {
-  const body = [...u16(opts.version ?? 0x0303), ...(opts.random ?? new Array(32).fill(9)), ...vec8(opts.sessionId ?? []), ...u16(opts.suite ?? 0xc02f), 0, ...(opts.exts ? vec16(opts.exts.flat()) : [])];
+  const body = [
+    ...u16(opts.version ?? 0x0303),
+    ...(opts.random ?? new Array(32).fill(9)),
+    ...vec8(opts.sessionId ?? []),
+    ...u16(opts.suite ?? 0xc02f),
+    0,
+    ...(opts.exts ? vec16(opts.exts.flat()) : []),
+  ];
   return message(2, body);
 }
 
@@ -42,7 +49,8 @@ export const selectedVersion = (v: number): number[] => ext(43, u16(v));
 export function flowItems(chunks: [Dir, number[], boolean?][], flow = 0): FlowItem[] {
   const items: FlowItem[] = [{ kind: 'open', flow, client: '10.0.0.1:5000', server: '10.0.0.2:443', line: 1 }];
   let line = 2;
-  for (const [dir, bytes, afterGap] of chunks) items.push({ kind: 'data', flow, dir, bytes: Uint8Array.from(bytes), afterGap: afterGap ?? false, line: line++ });
+  for (const [dir, bytes, afterGap] of chunks)
+    items.push({ kind: 'data', flow, dir, bytes: Uint8Array.from(bytes), afterGap: afterGap ?? false, line: line++ });
   items.push({ kind: 'close', flow, client: '10.0.0.1:5000', server: '10.0.0.2:443', end: 'fin', bytes: { c2s: 0, s2c: 0 }, gaps: 0, line });
   return items;
 }

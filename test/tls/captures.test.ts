@@ -25,17 +25,29 @@ const KNOWN: Record<string, { skip: Fact[]; why: string }> = {
   'derived/client-certificate-snaplen200.pcap': { skip: ALL, why: 'snap length 200: tshark reads record headers from the wire length, we see holes' },
   'derived/tls1.2-snaplen96.pcap': { skip: ALL, why: 'snap length 96: as above' },
   'ja4/browsers-x509.pcapng': { skip: ['records'], why: 'frames 92 and 94 carry new in-sequence bytes that tshark flags and drops' },
-  'mercury/corner-cases.pcap': { skip: ['handshakes', 'cipher'], why: 'single-packet flows: we decode complete messages inside records cut by the end of the capture; tshark reads a cipher from garbage after an empty ServerHello' },
-  'ndpi/KakaoTalk_chat.pcap': { skip: ['handshakes', 'cipher'], why: 'the ServerHello is complete inside a record the capture cut; tshark skips the whole record' },
+  'mercury/corner-cases.pcap': {
+    skip: ['handshakes', 'cipher'],
+    why: 'single-packet flows: we decode complete messages inside records cut by the end of the capture; tshark reads a cipher from garbage after an empty ServerHello',
+  },
+  'ndpi/KakaoTalk_chat.pcap': {
+    skip: ['handshakes', 'cipher'],
+    why: 'the ServerHello is complete inside a record the capture cut; tshark skips the whole record',
+  },
   'ndpi/anydesk.pcapng': { skip: ALL, why: 'TLS on port 80: tshark does not dissect it, we do' },
-  'ndpi/google_ssl.pcap': { skip: ['records', 'handshakes', 'cipher', 'certs'], why: 'the server flight arrives by retransmission after a lost segment; tshark does not reassemble it' },
+  'ndpi/google_ssl.pcap': {
+    skip: ['records', 'handshakes', 'cipher', 'certs'],
+    why: 'the server flight arrives by retransmission after a lost segment; tshark does not reassemble it',
+  },
   'ndpi/tls_invalid_reads.pcap': { skip: ['handshakes'], why: 'we report the unknown handshake type 9 in a damaged record; tshark lists no type' },
   'zeek/dhe.pcap': { skip: ['records'], why: 'frame 15 retransmits 69 bytes and adds a new 53-byte record; tshark drops the whole segment' },
   'zeek/hrr.pcap': { skip: ['records', 'handshakes'], why: 'the second ServerHello arrives out of order; tshark does not reassemble it' },
-  'zeek/ssl.v3.pcap': { skip: ['records'], why: 'the server\'s last alert is in a segment tshark calls a retransmission of one never captured' },
+  'zeek/ssl.v3.pcap': { skip: ['records'], why: "the server's last alert is in a segment tshark calls a retransmission of one never captured" },
   // Our own recordings (test/fixtures): their .tshark.json is tshark with default settings, which does not
   // reassemble out-of-order segments (test/fixtures/README.md); the netem scenarios reorder and drop on purpose.
-  'fixtures/netem-loss.pcap': { skip: ['records', 'handshakes', 'cipher', 'certs'], why: 'netem loss: retransmitted segments arrive out of order; tshark (defaults) does not reassemble them' },
+  'fixtures/netem-loss.pcap': {
+    skip: ['records', 'handshakes', 'cipher', 'certs'],
+    why: 'netem loss: retransmitted segments arrive out of order; tshark (defaults) does not reassemble them',
+  },
   'fixtures/netem-reorder.pcap': { skip: ['records', 'handshakes', 'cipher', 'certs'], why: 'netem reorder: as above' },
 };
 
@@ -73,15 +85,33 @@ export function decodeCapture(pcap: string): { events: Event[]; facts: Map<strin
 }
 
 const withTshark = testIf(haveTool('tshark'), 'tshark absent: TLS capture comparison');
-skipGroup(haveShared, "captures: the public captures give tshark's TLS facts per flow", '../shared/captures absent: only test/fixtures are compared with tshark');
+skipGroup(
+  haveShared,
+  "captures: the public captures give tshark's TLS facts per flow",
+  '../shared/captures absent: only test/fixtures are compared with tshark',
+);
 const shared = haveShared ? captures() : [];
 const list = [...shared, ...fixtures()];
-if (haveShared) withTshark('captures: the broad set is present (TLS 1.0–1.3, SSLv2 hello, STARTTLS, client certificates, fragments)', () => {
-  for (const must of ['zeek/ssl.v3.pcap', 'suricata-verify/sslv2-tls-upgrade-01.pcap', 'zeek/tls-fragmented-handshake.pcap', 'zeek/client-certificate.pcap', 'zeek/certificate-request-failed.pcap', 'zeek/smtp-starttls.pcap', 'zeek/imap-starttls.pcap', 'zeek/pop3-starttls.pcap', 'suricata-verify/ldap-starttls.pcap', 'zeek/tls1_1.pcap', 'zeek/tls1.2.pcap', 'openssl/tls13.pcap']) {
-    assert.ok(list.includes(must), must);
-  }
-  assert.ok(shared.length >= 100, `${shared.length} captures`);
-});
+if (haveShared)
+  withTshark('captures: the broad set is present (TLS 1.0–1.3, SSLv2 hello, STARTTLS, client certificates, fragments)', () => {
+    for (const must of [
+      'zeek/ssl.v3.pcap',
+      'suricata-verify/sslv2-tls-upgrade-01.pcap',
+      'zeek/tls-fragmented-handshake.pcap',
+      'zeek/client-certificate.pcap',
+      'zeek/certificate-request-failed.pcap',
+      'zeek/smtp-starttls.pcap',
+      'zeek/imap-starttls.pcap',
+      'zeek/pop3-starttls.pcap',
+      'suricata-verify/ldap-starttls.pcap',
+      'zeek/tls1_1.pcap',
+      'zeek/tls1.2.pcap',
+      'openssl/tls13.pcap',
+    ]) {
+      assert.ok(list.includes(must), must);
+    }
+    assert.ok(shared.length >= 100, `${shared.length} captures`);
+  });
 for (const name of list) {
   withTshark(`captures: ${name} gives tshark's records, handshakes, ciphers, SNI, certificates and alerts per flow`, () => {
     const pcap = pathOf(name);

@@ -19,7 +19,15 @@ export function factsFromEvents(items: FlowItem[], events: Event[]): Map<string,
   const out = new Map<string, FlowFacts>();
   for (const [flow, key] of keys) {
     void flow;
-    out.set(key, { records: { c2s: [], s2c: [] }, handshakes: { c2s: [], s2c: [] }, ciphers_offered: [], cipher: null, sni: null, certs: { c2s: [], s2c: [] }, alerts: { c2s: [], s2c: [] } });
+    out.set(key, {
+      records: { c2s: [], s2c: [] },
+      handshakes: { c2s: [], s2c: [] },
+      ciphers_offered: [],
+      cipher: null,
+      sni: null,
+      certs: { c2s: [], s2c: [] },
+      alerts: { c2s: [], s2c: [] },
+    });
   }
   const tls13 = new Set<number>();
   for (const ev of events) {
@@ -27,11 +35,13 @@ export function factsFromEvents(items: FlowItem[], events: Event[]): Map<string,
     if (key === undefined) continue;
     const f = out.get(key)!;
     const dir = ev.dir as 'c2s' | 's2c';
-    if (ev.type === 'tls.handshake' && ev.msg === 'server_hello' && String(ev.version).startsWith('TLS 1.3') && !ev.hello_retry_request) tls13.add(ev.flow as number);
+    if (ev.type === 'tls.handshake' && ev.msg === 'server_hello' && String(ev.version).startsWith('TLS 1.3') && !ev.hello_retry_request)
+      tls13.add(ev.flow as number);
     // tshark shows TLS 1.3 protected records as tls.record.opaque_type, which its facts do not list.
     const opaque = ev.content_id === 23 && tls13.has(ev.flow as number);
     // tshark lists only records and messages it saw whole.
-    if (ev.type === 'tls.record' && ev.content !== 'sslv2' && !opaque && !ev.truncated) f.records[dir].push([ev.content_id as number, ev.length as number]);
+    if (ev.type === 'tls.record' && ev.content !== 'sslv2' && !opaque && !ev.truncated)
+      f.records[dir].push([ev.content_id as number, ev.length as number]);
     if (ev.type === 'tls.handshake') {
       if (ev.over_limit || ev.truncated) continue;
       f.handshakes[dir].push(ev.msg_id as number);

@@ -16,7 +16,13 @@ const options = defaultOptions({ events: new Set(EVENT_TYPES) });
 
 function tlsLines(input: Uint8Array): string[] {
   return decodeAll(input, options)
-    .filter((e) => e.type === 'tls.record' || e.type === 'tls.handshake' || e.type === 'tls.alert' || (e.type === 'anomaly' && String(e.code).startsWith('tls.')))
+    .filter(
+      (e) =>
+        e.type === 'tls.record' ||
+        e.type === 'tls.handshake' ||
+        e.type === 'tls.alert' ||
+        (e.type === 'anomaly' && String(e.code).startsWith('tls.')),
+    )
     .map((e) => JSON.stringify(e));
 }
 
@@ -32,7 +38,7 @@ function compare(name: string, input: Uint8Array): void {
   for (let i = 0; i < Math.max(got.length, want.length); i++) assert.is(got[i], want[i], `${name}.tls.ndjson line ${i + 1}`);
 }
 
-test('golden: the seed article\'s first trace (bundled) gives its recorded TLS events', () => {
+test("golden: the seed article's first trace (bundled) gives its recorded TLS events", () => {
   compare('seed-trace1', readFileSync(join(ROOT, 'data', 'seed-trace1.txt')));
 });
 
@@ -43,9 +49,12 @@ const CAPS: [string, string, string[]][] = [
 ];
 
 for (const [name, pcap, flags] of CAPS) {
-  testIf(haveShared && haveTool('tcpdump'), '../shared/captures or tcpdump absent: golden captures')(`golden: ${pcap} as tcpdump ${flags.join(' ')} gives its recorded TLS events`, () => {
-    compare(name, tcpdumpText(join(CAPTURES, pcap), flags));
-  });
+  testIf(haveShared && haveTool('tcpdump'), '../shared/captures or tcpdump absent: golden captures')(
+    `golden: ${pcap} as tcpdump ${flags.join(' ')} gives its recorded TLS events`,
+    () => {
+      compare(name, tcpdumpText(join(CAPTURES, pcap), flags));
+    },
+  );
 }
 
 test.run();

@@ -46,7 +46,14 @@ test('hello: JA4 of each hello is JA4 computed afresh, in any order of hellos', 
         // Parse boundary of the test: the fixture's own extension list.
         const exts = f.extensions as Extension[];
         const ids = exts.map((e) => e.id);
-        const expected = ja4({ version: h.version, supportedVersions: h.sv, ciphers: h.ciphers, extensions: ids, alpn: h.alpn ? wireBytes(h.alpn[0]!) : undefined, sigAlgs: h.sigs ?? [] });
+        const expected = ja4({
+          version: h.version,
+          supportedVersions: h.sv,
+          ciphers: h.ciphers,
+          extensions: ids,
+          alpn: h.alpn ? wireBytes(h.alpn[0]!) : undefined,
+          sigAlgs: h.sigs ?? [],
+        });
         assert.is(f.ja4, expected);
         assert.is(f.ja3, ja3(h.version, h.ciphers, ids, [29, 23], []).ja3);
         assert.is(f.sni, h.sni ? 'a.test' : null);
@@ -62,7 +69,17 @@ test('hello: a hello cut short has facts but no fingerprints; a ServerHello give
   assert.is(f.ja3, undefined);
   assert.equal(f.alpn, ['h2']);
   assert.equal(kept.supported_version_ids, []);
-  const sh: Record<string, unknown> = { legacy_version_id: 0x0303, version_id: 0x0304, cipher_id: 0x1301, random: 'ab', session_id: 'cd', extensions: [{ id: 43, length: 2, selected_version_id: 0x0304 }, { id: 22, length: 0 }] };
+  const sh: Record<string, unknown> = {
+    legacy_version_id: 0x0303,
+    version_id: 0x0304,
+    cipher_id: 0x1301,
+    random: 'ab',
+    session_id: 'cd',
+    extensions: [
+      { id: 43, length: 2, selected_version_id: 0x0304 },
+      { id: 22, length: 0 },
+    ],
+  };
   const taken = enrichServerHello(sh, 'cd', false);
   assert.equal(taken, { version: 0x0304, cipher: 0x1301, random: 'ab', encryptThenMac: true });
   assert.is(sh.session_id_match, true);

@@ -29,20 +29,25 @@ function captures(dir: string): string[] {
 const list = [...captures(FIXTURES), ...(process.env.TLSDUMP_CAPTURES ? captures(process.env.TLSDUMP_CAPTURES) : [])];
 
 for (const pcap of list) {
-  testIf(haveTool('tcpdump'), 'tcpdump is not installed: the pipeline is not compared with tshark on recorded captures')(`pipeline: ${pcap.split('/').slice(-2).join('/')} gives tshark's per-flow TLS facts in ${VARIANTS.map((v) => v.join(' ')).join(', ')} text`, () => {
-    const want = JSON.parse(readFileSync(pcap.replace(/\.pcap$/, '.tshark.json'), 'utf8')).flows as Record<string, FlowFacts>;
-    for (const v of VARIANTS) {
-      const events = decodeAll(tcpdumpText(pcap, ['-nn', ...v]), options);
-      const opens = events.filter((e) => e.type === 'flow' && e.event === 'open').map((e) => ({ kind: 'open', flow: e.flow, client: e.client, server: e.server }) as FlowItem);
-      const facts = factsFromEvents(opens, events);
-      assert.is(facts.size, Object.keys(want).length, `${pcap} ${v.join(' ')}: flows`);
-      for (const [key, w] of Object.entries(want)) {
-        const g = facts.get(key);
-        assert.ok(g, `${pcap} ${v.join(' ')}: flow ${key}`);
-        for (const f of FACTS) assert.equal(g![f], w[f], `${pcap} ${v.join(' ')} ${key}: ${f}`);
+  testIf(haveTool('tcpdump'), 'tcpdump is not installed: the pipeline is not compared with tshark on recorded captures')(
+    `pipeline: ${pcap.split('/').slice(-2).join('/')} gives tshark's per-flow TLS facts in ${VARIANTS.map((v) => v.join(' ')).join(', ')} text`,
+    () => {
+      const want = JSON.parse(readFileSync(pcap.replace(/\.pcap$/, '.tshark.json'), 'utf8')).flows as Record<string, FlowFacts>;
+      for (const v of VARIANTS) {
+        const events = decodeAll(tcpdumpText(pcap, ['-nn', ...v]), options);
+        const opens = events
+          .filter((e) => e.type === 'flow' && e.event === 'open')
+          .map((e) => ({ kind: 'open', flow: e.flow, client: e.client, server: e.server }) as FlowItem);
+        const facts = factsFromEvents(opens, events);
+        assert.is(facts.size, Object.keys(want).length, `${pcap} ${v.join(' ')}: flows`);
+        for (const [key, w] of Object.entries(want)) {
+          const g = facts.get(key);
+          assert.ok(g, `${pcap} ${v.join(' ')}: flow ${key}`);
+          for (const f of FACTS) assert.equal(g![f], w[f], `${pcap} ${v.join(' ')} ${key}: ${f}`);
+        }
       }
-    }
-  });
+    },
+  );
 }
 
 test.run();

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ByteQueue } from '../../lib/tls/queue.js';
 
-test('queue: after settle() the queue no longer reads the caller\'s bytes', () => {
+test("queue: after settle() the queue no longer reads the caller's bytes", () => {
   const q = new ByteQueue();
   const chunk = Uint8Array.of(1, 2, 3, 4, 5, 6);
   q.append(chunk);
@@ -17,7 +17,7 @@ test('queue: after settle() the queue no longer reads the caller\'s bytes', () =
   assert.is(q.taken, 4);
 });
 
-test('queue: a second append copies a borrowed front and never writes into the caller\'s bytes', () => {
+test("queue: a second append copies a borrowed front and never writes into the caller's bytes", () => {
   const q = new ByteQueue();
   const a = Uint8Array.of(1, 2, 3);
   q.append(a);

@@ -13,7 +13,6 @@ import { tsharkFlowItems } from '../support/tshark-streams.js';
 import { clientHello, ext, message, selectedVersion, serverHello, sni, supportedVersions, u16, vec16, vec24, vec8 } from './build.js';
 import { rng } from '../support/rng.js';
 
-
 function run(items: FlowItem[]): Event[] {
   const out: Event[] = [];
   const d = new TlsDecoder(defaultOptions(), (e) => out.push(e));
@@ -27,7 +26,14 @@ const ctx13: HsContext = { version: 0x0304, cipher: 0x1301, maxCerts: 16 };
 
 /** Valid messages of most types: [type, body, context, offsets where a prefix is itself a valid message]. */
 const MESSAGES: [string, number[], HsContext, number[]][] = [
-  ['client_hello', clientHello({ exts: [sni('x.example'), supportedVersions([0x0304]), ext(10, vec16(u16(29))), ext(51, vec16([...u16(29), ...vec16(new Array(32).fill(1))]))] }), ctx12, [43]],
+  [
+    'client_hello',
+    clientHello({
+      exts: [sni('x.example'), supportedVersions([0x0304]), ext(10, vec16(u16(29))), ext(51, vec16([...u16(29), ...vec16(new Array(32).fill(1))]))],
+    }),
+    ctx12,
+    [43],
+  ],
   ['server_hello', serverHello({ exts: [selectedVersion(0x0304), ext(51, [...u16(29), ...vec16(new Array(32).fill(2))])] }), ctx12, [38]],
   ['certificate', message(11, vec24([...vec24([0x30, 0x00]), ...vec24([0x30, 0x00])])), ctx12, []],
   ['certificate 1.3', message(11, [...vec8([]), ...vec24([...vec24([0x30, 0x00]), ...vec16([])])]), ctx13, []],
@@ -87,23 +93,27 @@ test('random: every message with random bytes flipped never throws', () => {
   }
 });
 
-testIf(haveShared && haveTool('tshark'), '../shared/captures or tshark absent: chunking test')('chunking: a real capture fed in chunks of 1, 2, 3, 7, 100 bytes gives the same events', () => {
-  for (const name of ['zeek/client-certificate.pcap', 'zeek/ssl.v3.pcap', 'suricata-verify/smtp-startssl.pcap']) {
-    const items = tsharkFlowItems(join(CAPTURES, name));
-    const strip = (evs: Event[]): string[] => evs.map(({ frame, line, ...rest }) => JSON.stringify(rest));
-    const want = strip(run(items));
-    for (const size of [1, 2, 3, 7, 100]) {
-      const chunked: FlowItem[] = [];
-      for (const it of items) {
-        if (it.kind !== 'data') {
-          chunked.push(it);
-          continue;
+testIf(haveShared && haveTool('tshark'), '../shared/captures or tshark absent: chunking test')(
+  'chunking: a real capture fed in chunks of 1, 2, 3, 7, 100 bytes gives the same events',
+  () => {
+    for (const name of ['zeek/client-certificate.pcap', 'zeek/ssl.v3.pcap', 'suricata-verify/smtp-startssl.pcap']) {
+      const items = tsharkFlowItems(join(CAPTURES, name));
+      const strip = (evs: Event[]): string[] => evs.map(({ frame, line, ...rest }) => JSON.stringify(rest));
+      const want = strip(run(items));
+      for (const size of [1, 2, 3, 7, 100]) {
+        const chunked: FlowItem[] = [];
+        for (const it of items) {
+          if (it.kind !== 'data') {
+            chunked.push(it);
+            continue;
+          }
+          for (let i = 0; i < it.bytes.length; i += size)
+            chunked.push({ ...it, bytes: it.bytes.subarray(i, i + size), afterGap: it.afterGap && i === 0 });
         }
-        for (let i = 0; i < it.bytes.length; i += size) chunked.push({ ...it, bytes: it.bytes.subarray(i, i + size), afterGap: it.afterGap && i === 0 });
+        assert.equal(strip(run(chunked)), want, `${name} in chunks of ${size}`);
       }
-      assert.equal(strip(run(chunked)), want, `${name} in chunks of ${size}`);
     }
-  }
-});
+  },
+);
 
 test.run();

@@ -43,22 +43,40 @@ function check(events: Event[]): void {
   assert.match(certs[1]!.subject, /CN=Thawte SGC CA/);
   assert.match(certs[0]!.issuer, /CN=Thawte SGC CA/);
 
-  assert.ok(hs.some((e) => e.msg === 'server_hello_done' && e.dir === 's2c'), 'server_hello_done');
+  assert.ok(
+    hs.some((e) => e.msg === 'server_hello_done' && e.dir === 's2c'),
+    'server_hello_done',
+  );
   const cke = hs.find((e) => e.msg === 'client_key_exchange')!;
   assert.is(cke.length, 130);
   assert.is(cke.encrypted_pre_master_bytes, 128);
 
   const ccs = records.filter((e) => e.content === 'change_cipher_spec');
-  assert.equal(ccs.map((e) => e.dir), ['c2s', 's2c']);
+  assert.equal(
+    ccs.map((e) => e.dir),
+    ['c2s', 's2c'],
+  );
   const finished = records.filter((e) => e.content === 'handshake' && e.encrypted === true);
-  assert.equal(finished.map((e) => [e.dir, e.length]), [['c2s', 48], ['s2c', 48]]);
-  assert.not.ok(hs.some((e) => e.msg === 'finished'), 'encrypted Finished is not decoded');
+  assert.equal(
+    finished.map((e) => [e.dir, e.length]),
+    [
+      ['c2s', 48],
+      ['s2c', 48],
+    ],
+  );
+  assert.not.ok(
+    hs.some((e) => e.msg === 'finished'),
+    'encrypted Finished is not decoded',
+  );
 
   const appC2s = records.filter((e) => e.content === 'application_data' && e.dir === 'c2s').map((e) => e.length);
   assert.equal(appC2s, [32, 48, 32, 32]);
 
   const alerts = tls.filter((e) => e.type === 'tls.alert');
-  assert.equal(alerts.map((e) => [e.dir, e.encrypted]), [['c2s', true]]);
+  assert.equal(
+    alerts.map((e) => [e.dir, e.encrypted]),
+    [['c2s', true]],
+  );
 }
 
 const all = defaultOptions({ events: new Set(EVENT_TYPES) });

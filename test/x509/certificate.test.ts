@@ -81,12 +81,18 @@ test('certificate: CAs are self-signed with basicConstraints, path length and ke
   assert.equal(ca.key_usage, ['keyCertSign', 'cRLSign']);
   assert.equal(ca.extensions.find((e) => e.name === 'basicConstraints')?.critical, true);
   const ec = cert('ca-ec-p384.der');
-  assert.equal([ec.key_type, ec.key_bits, ec.curve, ec.sig_alg, ec.self_signed, ec.serial], ['ec', 384, 'secp384r1', 'ecdsa-with-SHA384', true, '07']);
+  assert.equal(
+    [ec.key_type, ec.key_bits, ec.curve, ec.sig_alg, ec.self_signed, ec.serial],
+    ['ec', 384, 'secp384r1', 'ecdsa-with-SHA384', true, '07'],
+  );
 });
 
 test('certificate: EC P-256 leaf without SAN; Ed25519, Ed448 and DSA keys', () => {
   const p = cert('leaf-ec-p256-nosan.der');
-  assert.equal([p.key_type, p.key_bits, p.curve, p.sig_alg, p.san, p.san_typed, p.subject_cn], ['ec', 256, 'secp256r1', 'ecdsa-with-SHA384', [], undefined, ['no-san.example.net']]);
+  assert.equal(
+    [p.key_type, p.key_bits, p.curve, p.sig_alg, p.san, p.san_typed, p.subject_cn],
+    ['ec', 256, 'secp256r1', 'ecdsa-with-SHA384', [], undefined, ['no-san.example.net']],
+  );
   assert.equal([cert('ed25519.der').key_type, cert('ed25519.der').key_bits, cert('ed25519.der').sig_alg], ['ed25519', 256, 'ED25519']);
   assert.equal([cert('ed448.der').key_type, cert('ed448.der').key_bits, cert('ed448.der').sig_alg], ['ed448', 456, 'ED448']);
   assert.equal([cert('dsa.der').key_type, cert('dsa.der').key_bits, cert('dsa.der').sig_alg], ['dsa', 2048, 'dsa_with_SHA256']);
@@ -163,7 +169,16 @@ test('hostname: SAN DNS names with a leftmost-label wildcard, IP SANs for IP hos
   const leaf = cert('leaf-rsa.der');
   for (const h of ['www.example.com', 'WWW.Example.COM.', 'foo.example.org', '192.0.2.7', '2001:db8::1', '2001:DB8:0:0:0:0:0:1', '[2001:db8::1]'])
     assert.ok(hostnameMatches(h, leaf), h);
-  for (const h of ['example.com', 'example.org', 'a.b.example.org', '.example.org', '192.0.2.8', '2001:db8::2', 'ops@example.com', 'example.com.evil'])
+  for (const h of [
+    'example.com',
+    'example.org',
+    'a.b.example.org',
+    '.example.org',
+    '192.0.2.8',
+    '2001:db8::2',
+    'ops@example.com',
+    'example.com.evil',
+  ])
     assert.not.ok(hostnameMatches(h, leaf), h);
 });
 

@@ -29,7 +29,21 @@ async function captureCerts(pcap: string): Promise<Uint8Array[]> {
   // The project's recorded captures come with keylogs: with them tshark sees TLS 1.3 certificates too.
   const keylog = pcap.replace(/\.pcap$/, '.keylog');
   const keys = existsSync(keylog) ? ['-o', `tls.keylog_file:${keylog}`] : [];
-  const r = await run('tshark', ['-r', pcap, ...keys, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'tls.handshake.certificate', '-e', 'dtls.handshake.certificate']);
+  const r = await run('tshark', [
+    '-r',
+    pcap,
+    ...keys,
+    '-T',
+    'fields',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=,',
+    '-e',
+    'tls.handshake.certificate',
+    '-e',
+    'dtls.handshake.certificate',
+  ]);
   const out: Uint8Array[] = [];
   for (const field of r.out.split(/[\t\n,]/)) {
     const h = field.replace(/:/g, '').trim();
@@ -60,12 +74,31 @@ function opensslDate(s: string): string {
 async function openssl(der: Uint8Array): Promise<OpensslFacts | undefined> {
   const a = await run(
     'openssl',
-    ['x509', '-inform', 'der', '-noout', '-nameopt', 'RFC2253,-esc_msb', '-subject', '-issuer', '-serial', '-startdate', '-enddate', '-fingerprint', '-sha256',
-      '-ext', 'subjectAltName,basicConstraints,keyUsage,extendedKeyUsage,subjectKeyIdentifier,authorityKeyIdentifier'],
+    [
+      'x509',
+      '-inform',
+      'der',
+      '-noout',
+      '-nameopt',
+      'RFC2253,-esc_msb',
+      '-subject',
+      '-issuer',
+      '-serial',
+      '-startdate',
+      '-enddate',
+      '-fingerprint',
+      '-sha256',
+      '-ext',
+      'subjectAltName,basicConstraints,keyUsage,extendedKeyUsage,subjectKeyIdentifier,authorityKeyIdentifier',
+    ],
     der,
   );
   if (a.code !== 0) return undefined;
-  const b = await run('openssl', ['x509', '-inform', 'der', '-noout', '-text', '-certopt', 'no_subject,no_issuer,no_extensions,no_sigdump,no_validity'], der);
+  const b = await run(
+    'openssl',
+    ['x509', '-inform', 'der', '-noout', '-text', '-certopt', 'no_subject,no_issuer,no_extensions,no_sigdump,no_validity'],
+    der,
+  );
   const line = (k: string): string => (new RegExp(`^${k}=(.*)$`, 'm').exec(a.out)?.[1] ?? '').trim();
   const ext = new Map<string, string>();
   let cur: string | undefined;
@@ -164,9 +197,20 @@ const KEY_ALG: Record<string, string> = {
   dhKeyAgreement: 'dh',
   'X9.42 DH': 'dh',
 };
-const CURVE: Record<string, string> = { prime256v1: 'secp256r1', secp384r1: 'secp384r1', secp521r1: 'secp521r1', secp224r1: 'secp224r1', prime192v1: 'secp192r1', secp256k1: 'secp256k1' };
+const CURVE: Record<string, string> = {
+  prime256v1: 'secp256r1',
+  secp384r1: 'secp384r1',
+  secp521r1: 'secp521r1',
+  secp224r1: 'secp224r1',
+  prime192v1: 'secp192r1',
+  secp256k1: 'secp256k1',
+};
 
-const hexNoColon = (s: string): string => s.replace(/^keyid:/, '').replace(/:/g, '').toLowerCase();
+const hexNoColon = (s: string): string =>
+  s
+    .replace(/^keyid:/, '')
+    .replace(/:/g, '')
+    .toLowerCase();
 
 /** The differences between our decoding and OpenSSL's, as readable lines (empty when they agree). */
 function compare(c: Certificate, o: OpensslFacts): string[] {
@@ -216,57 +260,67 @@ function compare(c: Certificate, o: OpensslFacts): string[] {
   return d;
 }
 
-testIf(haveOpenssl, 'openssl absent: certificates against openssl')('x509 vs openssl: every certificate tshark finds in ../shared/captures and test/fixtures (decrypted), and our DER fixtures, decode the same', async () => {
-  const ders = new Map<string, { der: Uint8Array; from: string }>();
-  const fixtures = join(ROOT, 'test', 'x509', 'fixtures');
-  for (const f of readdirSync(fixtures).filter((f) => f.endsWith('.der'))) {
-    const d = new Uint8Array(readFileSync(join(fixtures, f)));
-    ders.set(Buffer.from(d).toString('hex'), { der: d, from: f });
-  }
-  const withCaptures = haveShared && haveTool('tshark');
-  if (haveTool('tshark')) {
-    const files = [...(haveShared ? captureFiles(CAPTURES) : []), ...(existsSync(FIXTURES) ? captureFiles(FIXTURES) : [])];
-    const all = await mapLimit(files, 4, captureCerts);
-    files.forEach((f, i) => {
-      for (const d of all[i]!) {
-        const k = Buffer.from(d).toString('hex');
-        if (!ders.has(k)) ders.set(k, { der: d, from: basename(f) });
+testIf(haveOpenssl, 'openssl absent: certificates against openssl')(
+  'x509 vs openssl: every certificate tshark finds in ../shared/captures and test/fixtures (decrypted), and our DER fixtures, decode the same',
+  async () => {
+    const ders = new Map<string, { der: Uint8Array; from: string }>();
+    const fixtures = join(ROOT, 'test', 'x509', 'fixtures');
+    for (const f of readdirSync(fixtures).filter((f) => f.endsWith('.der'))) {
+      const d = new Uint8Array(readFileSync(join(fixtures, f)));
+      ders.set(Buffer.from(d).toString('hex'), { der: d, from: f });
+    }
+    const withCaptures = haveShared && haveTool('tshark');
+    if (haveTool('tshark')) {
+      const files = [...(haveShared ? captureFiles(CAPTURES) : []), ...(existsSync(FIXTURES) ? captureFiles(FIXTURES) : [])];
+      const all = await mapLimit(files, 4, captureCerts);
+      files.forEach((f, i) => {
+        for (const d of all[i]!) {
+          const k = Buffer.from(d).toString('hex');
+          if (!ders.has(k)) ders.set(k, { der: d, from: basename(f) });
+        }
+      });
+    }
+    const bad: string[] = [];
+    let compared = 0;
+    let opensslRefused = 0;
+    const results = await mapLimit([...ders.values()], 4, async (x) => ({ x, o: await openssl(x.der) }));
+    for (const { x, o } of results) {
+      const c = parseCertificate(x.der);
+      if (o === undefined) {
+        opensslRefused++;
+        continue;
       }
-    });
-  }
-  const bad: string[] = [];
-  let compared = 0;
-  let opensslRefused = 0;
-  const results = await mapLimit([...ders.values()], 4, async (x) => ({ x, o: await openssl(x.der) }));
-  for (const { x, o } of results) {
-    const c = parseCertificate(x.der);
-    if (o === undefined) {
-      opensslRefused++;
-      continue;
+      if (!isCertificate(c)) {
+        bad.push(`${x.from}: ours failed (${c.error}) where openssl decodes`);
+        continue;
+      }
+      compared++;
+      for (const line of compare(c, o)) bad.push(`${x.from} ${c.sha256.slice(0, 12)} ${line}`);
     }
-    if (!isCertificate(c)) {
-      bad.push(`${x.from}: ours failed (${c.error}) where openssl decodes`);
-      continue;
-    }
-    compared++;
-    for (const line of compare(c, o)) bad.push(`${x.from} ${c.sha256.slice(0, 12)} ${line}`);
-  }
-  assert.equal(bad, []);
-  process.stderr.write(`  x509: ${compared} certificates equal openssl's decoding (${opensslRefused} openssl refuses)\n`);
-  assert.ok(compared >= (withCaptures ? 100 : 10), `only ${compared} certificates compared`);
-});
+    assert.equal(bad, []);
+    process.stderr.write(`  x509: ${compared} certificates equal openssl's decoding (${opensslRefused} openssl refuses)\n`);
+    assert.ok(compared >= (withCaptures ? 100 : 10), `only ${compared} certificates compared`);
+  },
+);
 
-skipGroup(haveShared && haveTool('tshark'), 'x509 vs openssl: the certificates of ../shared/captures decode the same', '../shared/captures or tshark absent: only fixtures against openssl');
+skipGroup(
+  haveShared && haveTool('tshark'),
+  'x509 vs openssl: the certificates of ../shared/captures decode the same',
+  '../shared/captures or tshark absent: only fixtures against openssl',
+);
 
-testIf(haveOpenssl, 'openssl absent: OID names against openssl')('x509 vs openssl: our signature-algorithm names and EKU short names are OpenSSL\'s names for those OIDs', () => {
-  const name = (oid: string): string => {
-    const out = execFileSync('openssl', ['asn1parse', '-genstr', `OID:${oid}`], { encoding: 'utf8' });
-    return /OBJECT\s+:(.*)$/m.exec(out)?.[1]?.trim() ?? '';
-  };
-  for (const [oid, ours] of SIGNATURE_ALGORITHMS) assert.is(ours, name(oid), oid);
-  // asn1parse prints long names; our EKU names are the short ones, which `openssl x509 -text` does not show.
-  const long: Record<string, string> = Object.fromEntries(Object.entries(EKU).map(([l, s]) => [s, l]));
-  for (const [oid, ours] of EXT_KEY_USAGES) assert.is(name(oid), long[ours], oid);
-});
+testIf(haveOpenssl, 'openssl absent: OID names against openssl')(
+  "x509 vs openssl: our signature-algorithm names and EKU short names are OpenSSL's names for those OIDs",
+  () => {
+    const name = (oid: string): string => {
+      const out = execFileSync('openssl', ['asn1parse', '-genstr', `OID:${oid}`], { encoding: 'utf8' });
+      return /OBJECT\s+:(.*)$/m.exec(out)?.[1]?.trim() ?? '';
+    };
+    for (const [oid, ours] of SIGNATURE_ALGORITHMS) assert.is(ours, name(oid), oid);
+    // asn1parse prints long names; our EKU names are the short ones, which `openssl x509 -text` does not show.
+    const long: Record<string, string> = Object.fromEntries(Object.entries(EKU).map(([l, s]) => [s, l]));
+    for (const [oid, ours] of EXT_KEY_USAGES) assert.is(name(oid), long[ours], oid);
+  },
+);
 
 test.run();

@@ -38,7 +38,18 @@ function tshark(pcap: string, keylog: string): Promise<Seen> {
   return new Promise((resolve, reject) => {
     execFile(
       'tshark',
-      ['-r', pcap, '-o', `tls.keylog_file:${keylog}`, '-Y', 'tls.handshake.type == 11 || tls.handshake.type == 13', '-T', 'json', '-x', '--no-duplicate-keys'],
+      [
+        '-r',
+        pcap,
+        '-o',
+        `tls.keylog_file:${keylog}`,
+        '-Y',
+        'tls.handshake.type == 11 || tls.handshake.type == 13',
+        '-T',
+        'json',
+        '-x',
+        '--no-duplicate-keys',
+      ],
       { maxBuffer: 1 << 30 },
       (err, stdout) => {
         if (err) return reject(err);
@@ -94,55 +105,66 @@ async function recorded(): Promise<Seen[]> {
   return cache;
 }
 
-testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')('recorded: every certificate in the decrypted captures decodes, with the sha256 of its DER', async () => {
-  let n = 0;
-  for (const s of await recorded())
-    for (const m of s.certificates)
-      for (const d of m.ders) {
-        const c = parseCertificate(d);
-        assert.ok(isCertificate(c), `${s.file}: ${'error' in c ? c.error : ''}`);
-        assert.is(c.warnings, undefined, s.file);
-        n++;
-      }
-  process.stderr.write(`  recorded: ${n} certificates decode\n`);
-  assert.ok(n >= 40, `only ${n} certificates`);
-});
+testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')(
+  'recorded: every certificate in the decrypted captures decodes, with the sha256 of its DER',
+  async () => {
+    let n = 0;
+    for (const s of await recorded())
+      for (const m of s.certificates)
+        for (const d of m.ders) {
+          const c = parseCertificate(d);
+          assert.ok(isCertificate(c), `${s.file}: ${'error' in c ? c.error : ''}`);
+          assert.is(c.warnings, undefined, s.file);
+          n++;
+        }
+    process.stderr.write(`  recorded: ${n} certificates decode\n`);
+    assert.ok(n >= 40, `only ${n} certificates`);
+  },
+);
 
-testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')('recorded: every CertificateRequest CA name is the RFC 4514 subject OpenSSL prints for a CA of test/fixtures/pki', async () => {
-  const subjects = pkiSubjects();
-  let n = 0;
-  for (const s of await recorded())
-    for (const list of s.caNames)
-      for (const der of list) {
-        const name = parseName(der);
-        assert.ok(name !== undefined && subjects.has(name), `${s.file}: ${name} is not one of ${[...subjects].join(' | ')}`);
-        n++;
-      }
-  process.stderr.write(`  recorded: ${n} CA names are pki subjects\n`);
-  assert.ok(n >= 4, `only ${n} CA names`);
-});
+testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')(
+  'recorded: every CertificateRequest CA name is the RFC 4514 subject OpenSSL prints for a CA of test/fixtures/pki',
+  async () => {
+    const subjects = pkiSubjects();
+    let n = 0;
+    for (const s of await recorded())
+      for (const list of s.caNames)
+        for (const der of list) {
+          const name = parseName(der);
+          assert.ok(name !== undefined && subjects.has(name), `${s.file}: ${name} is not one of ${[...subjects].join(' | ')}`);
+          n++;
+        }
+    process.stderr.write(`  recorded: ${n} CA names are pki subjects\n`);
+    assert.ok(n >= 4, `only ${n} CA names`);
+  },
+);
 
-testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')('recorded: in mTLS captures the client certificate issuer matches a requested CA name exactly when the client CA was used', async () => {
-  let checked = 0;
-  let wrongChecked = 0;
-  for (const s of await recorded()) {
-    if (s.caNames.length === 0) continue;
-    const requested = s.caNames[0]!.map((d) => parseName(d)!);
-    // The client's Certificate is the one sent from the client's port, i.e. not from the server's first one.
-    const serverPort = s.certificates[0]?.srcport;
-    for (const m of s.certificates.filter((m) => m.srcport !== serverPort)) {
-      if (m.ders.length === 0) continue;
-      const leaf = parseCertificate(m.ders[0]!);
-      assert.ok(isCertificate(leaf));
-      const accepted = requested.some((r) => namesMatch(r, leaf.issuer));
-      const wrong = s.file.includes('wrongca');
-      assert.is(accepted, !wrong, `${s.file}: issuer ${leaf.issuer} vs requested ${requested.join(' | ')}`);
-      checked++;
-      if (wrong) wrongChecked++;
+testIf(ok, 'tshark, openssl or test/fixtures/pki absent: recorded captures')(
+  'recorded: in mTLS captures the client certificate issuer matches a requested CA name exactly when the client CA was used',
+  async () => {
+    let checked = 0;
+    let wrongChecked = 0;
+    for (const s of await recorded()) {
+      if (s.caNames.length === 0) continue;
+      const requested = s.caNames[0]!.map((d) => parseName(d)!);
+      // The client's Certificate is the one sent from the client's port, i.e. not from the server's first one.
+      const serverPort = s.certificates[0]?.srcport;
+      for (const m of s.certificates.filter((m) => m.srcport !== serverPort)) {
+        if (m.ders.length === 0) continue;
+        const leaf = parseCertificate(m.ders[0]!);
+        assert.ok(isCertificate(leaf));
+        const accepted = requested.some((r) => namesMatch(r, leaf.issuer));
+        const wrong = s.file.includes('wrongca');
+        assert.is(accepted, !wrong, `${s.file}: issuer ${leaf.issuer} vs requested ${requested.join(' | ')}`);
+        checked++;
+        if (wrong) wrongChecked++;
+      }
     }
-  }
-  process.stderr.write(`  recorded: ${checked} client certificates checked against the requested CA names (${wrongChecked} from a CA not asked for)\n`);
-  assert.ok(checked >= 2 && wrongChecked >= 1, `only ${checked} client certificates checked, ${wrongChecked} wrong-CA`);
-});
+    process.stderr.write(
+      `  recorded: ${checked} client certificates checked against the requested CA names (${wrongChecked} from a CA not asked for)\n`,
+    );
+    assert.ok(checked >= 2 && wrongChecked >= 1, `only ${checked} client certificates checked, ${wrongChecked} wrong-CA`);
+  },
+);
 
 test.run();

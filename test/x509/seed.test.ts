@@ -61,27 +61,33 @@ function seedCertificates(): Uint8Array[] {
   return out;
 }
 
-testIf(haveShared && existsSync(join(SHARED, 'seed')), '../shared/seed absent: the seed article certificates')('seed: the server sends www.google.com then Thawte SGC CA, decoded to the values the article shows', () => {
-  const ders = seedCertificates();
-  assert.equal(ders.map((d) => d.length), [805, 807]);
-  const [leaf, ca] = ders.map((d) => parseCertificate(d)) as [Certificate, Certificate];
-  assert.ok(isCertificate(leaf) && isCertificate(ca));
-  assert.is(leaf.subject, 'CN=www.google.com,O=Google Inc,L=Mountain View,ST=California,C=US');
-  assert.is(leaf.issuer, 'CN=Thawte SGC CA,O=Thawte Consulting (Pty) Ltd.,C=ZA');
-  assert.is(leaf.serial, '68766438' + '3d496e2ef5e3199842e07cee');
-  assert.equal([leaf.not_before, leaf.not_after], ['2007-05-03T15:34:58Z', '2008-05-14T23:18:11Z']);
-  assert.equal([leaf.key_type, leaf.key_bits, leaf.sig_alg], ['rsa', 1024, 'sha1WithRSAEncryption']);
-  assert.equal(leaf.san, []);
-  assert.equal(leaf.ext_key_usage, ['serverAuth', 'clientAuth', 'nsSGC']);
-  assert.is(leaf.is_ca, false);
-  assert.is(ca.subject, 'CN=Thawte SGC CA,O=Thawte Consulting (Pty) Ltd.,C=ZA');
-  assert.is(ca.issuer, 'OU=Class 3 Public Primary Certification Authority,O=VeriSign\\, Inc.,C=US');
-  assert.is(ca.serial, '30000002');
-  assert.equal([ca.not_before, ca.not_after], ['2004-05-13T00:00:00Z', '2014-05-12T23:59:59Z']);
-  assert.equal([ca.is_ca, ca.path_len, ca.key_usage], [true, 0, ['keyCertSign', 'cRLSign']]);
-  assert.equal(ca.san_typed, [{ type: 'dirname', value: 'CN=PrivateLabel3-15' }]);
-  assert.equal(chainLinks([leaf, ca]), [{ from: 0, to: 1, name_match: true, key_id_match: null }]);
-  assert.is(signatureVerifies(ders[0]!, ders[1]!), true, 'Thawte SGC CA signed the www.google.com certificate');
-});
+testIf(haveShared && existsSync(join(SHARED, 'seed')), '../shared/seed absent: the seed article certificates')(
+  'seed: the server sends www.google.com then Thawte SGC CA, decoded to the values the article shows',
+  () => {
+    const ders = seedCertificates();
+    assert.equal(
+      ders.map((d) => d.length),
+      [805, 807],
+    );
+    const [leaf, ca] = ders.map((d) => parseCertificate(d)) as [Certificate, Certificate];
+    assert.ok(isCertificate(leaf) && isCertificate(ca));
+    assert.is(leaf.subject, 'CN=www.google.com,O=Google Inc,L=Mountain View,ST=California,C=US');
+    assert.is(leaf.issuer, 'CN=Thawte SGC CA,O=Thawte Consulting (Pty) Ltd.,C=ZA');
+    assert.is(leaf.serial, '68766438' + '3d496e2ef5e3199842e07cee');
+    assert.equal([leaf.not_before, leaf.not_after], ['2007-05-03T15:34:58Z', '2008-05-14T23:18:11Z']);
+    assert.equal([leaf.key_type, leaf.key_bits, leaf.sig_alg], ['rsa', 1024, 'sha1WithRSAEncryption']);
+    assert.equal(leaf.san, []);
+    assert.equal(leaf.ext_key_usage, ['serverAuth', 'clientAuth', 'nsSGC']);
+    assert.is(leaf.is_ca, false);
+    assert.is(ca.subject, 'CN=Thawte SGC CA,O=Thawte Consulting (Pty) Ltd.,C=ZA');
+    assert.is(ca.issuer, 'OU=Class 3 Public Primary Certification Authority,O=VeriSign\\, Inc.,C=US');
+    assert.is(ca.serial, '30000002');
+    assert.equal([ca.not_before, ca.not_after], ['2004-05-13T00:00:00Z', '2014-05-12T23:59:59Z']);
+    assert.equal([ca.is_ca, ca.path_len, ca.key_usage], [true, 0, ['keyCertSign', 'cRLSign']]);
+    assert.equal(ca.san_typed, [{ type: 'dirname', value: 'CN=PrivateLabel3-15' }]);
+    assert.equal(chainLinks([leaf, ca]), [{ from: 0, to: 1, name_match: true, key_id_match: null }]);
+    assert.is(signatureVerifies(ders[0]!, ders[1]!), true, 'Thawte SGC CA signed the www.google.com certificate');
+  },
+);
 
 test.run();
