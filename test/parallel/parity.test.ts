@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeStream, type OptionsInput } from '../../lib/index.js';
-import { decodeNdjson, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
+import { decodeNdjson, START_FLOWS, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
 import * as streams from '../../lib/streams.js';
 import { chunks, files, keylogOf, run } from '../support/streams.js';
 import { CAPTURES, FIXTURES, haveShared, testIf } from '../support/shared.js';
@@ -27,8 +27,8 @@ async function same(name: string, input: Buffer): Promise<number> {
   for (const events of EVENT_SETS) {
     const o: OptionsInput = { keylog: keylogOf(name), ...(events ? { events } : {}) };
     const one = await run([input], [decodeStream({ ...o, jobs: 1 }), streams.ndjson()]);
-    const runs: [number, ParallelTuning, Buffer[]][] = [[2, { startItems: 0, pool }, [input]]];
-    if (events === undefined || events === 'all') runs.push([3, { startItems: 7, pool }, chunks(input, 4096)]);
+    const runs: [number, ParallelTuning, Buffer[]][] = [[2, { startItems: 0, startFlows: 0, pool }, [input]]];
+    if (events === undefined || events === 'all') runs.push([3, { startItems: 7, startFlows: 0, pool }, chunks(input, 4096)]);
     for (const [jobs, tuning, parts] of runs) {
       const got = await run(parts, [decodeNdjson({ ...o, jobs }, undefined, undefined, tuning)]);
       if (!got.equals(one)) {
@@ -61,7 +61,7 @@ testIf(haveShared, '../shared/captures absent')('parallel: ../shared/captures gi
 
 test('parallel: a worker that stops mid-input ends the run with one error naming it', async () => {
   const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
-  const tuning: ParallelTuning = { startItems: 0, onStart: (ws) => void ws[1]!.terminate() };
+  const tuning: ParallelTuning = { startItems: 0, startFlows: 0, onStart: (ws) => void ws[1]!.terminate() };
   let err: unknown;
   try {
     await run(chunks(input, 2048), [decodeNdjson({ jobs: 2 }, undefined, undefined, tuning)]);
@@ -70,6 +70,22 @@ test('parallel: a worker that stops mid-input ends the run with one error naming
   }
   assert.instance(err, Error);
   assert.match((err as Error).message, /worker 2 of 2 stopped \(exit code \d+\) before the end of the input/);
+});
+
+test('parallel: workers start only once START_FLOWS connections were opened, whatever the items', async () => {
+  // many-flows.pcap opens about 20 connections: 10 start the workers, 64 (START_FLOWS) never do; the bytes agree.
+  const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
+  const one = await run([input], [decodeNdjson({ jobs: 1 })]);
+  for (const [startFlows, starts] of [
+    [10, true],
+    [START_FLOWS, false],
+  ] as const) {
+    let started = false;
+    const tuning: ParallelTuning = { startItems: 0, startFlows, pool, onStart: () => void (started = true) };
+    const two = await run([input], [decodeNdjson({ jobs: 2 }, undefined, undefined, tuning)]);
+    assert.is(started, starts, `startFlows ${startFlows}`);
+    assert.ok(two.equals(one), `startFlows ${startFlows}: bytes differ`);
+  }
 });
 
 test('parallel: jobs is checked like the other options', () => {
