@@ -144,6 +144,13 @@ export class NdjsonWriter {
     this.buf[this.pos++] = 0x0a; // NL
   }
 
+  /** The bytes written so far, copied into a chunk of their own size (the batch buffer is kept for more). */
+  take(): Buffer {
+    const chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return chunk;
+  }
+
   /** Hands out the bytes written so far as one chunk. */
   flush(): void {
     if (this.pos === 0) return;

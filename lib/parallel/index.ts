@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { Event, FlowItem, Packet } from '../events.js';
 import type { KeyStore } from '../keylog/index.js';
 import { resolveOptions, type Options, type OptionsInput } from '../options.js';
+import { NdjsonWriter } from '../output/ndjson.js';
 import { createDecoder, type FlowDispatch } from '../pipeline.js';
 import type { Core } from '../stream.js';
 import { BatchWriter, type BatchObject } from './codec.js';
@@ -117,20 +118,23 @@ export function decodeNdjson(
   const startItems = tuning.startItems ?? START_ITEMS;
   const startFlows = tuning.startFlows ?? START_FLOWS;
   let opened = 0;
-  let text = '';
-  const out = (ev: Event): void => {
-    text += (JSON.stringify(ev) ?? 'undefined') + '\n';
-  };
-  // ---- the order of the output: runs of slots, each the main thread's text or a count of one worker's slots
+  // This thread's own lines (flows opened before the workers, UDP, anomalies) are written as bytes, as ndjson()
+  // writes them; a full batch buffer goes to `written`, the rest is copied out when a worker's slot comes next.
+  const written: Buffer[] = [];
+  const writer = new NdjsonWriter((chunk) => written.push(chunk));
+  const out = (ev: Event): void => writer.event(ev);
+  // ---- the order of the output: runs of slots, each bytes of this thread or a count of one worker's slots
   const kinds: number[] = [];
-  const vals: (string | number)[] = [];
+  const vals: (Buffer | number)[] = [];
   let head = 0;
   const answers: Answer[][] = [];
   const queueText = (): void => {
-    if (text === '') return;
-    kinds.push(-1);
-    vals.push(text);
-    text = '';
+    if (writer.pending > 0) written.push(writer.take());
+    for (const chunk of written) {
+      kinds.push(-1);
+      vals.push(chunk);
+    }
+    written.length = 0;
   };
   const slot = (w: number): void => {
     queueText();
@@ -148,7 +152,7 @@ export function decodeNdjson(
     while (head < kinds.length) {
       const k = kinds[head]!;
       if (k < 0) {
-        parts.push(Buffer.from(vals[head] as string, 'utf8'));
+        parts.push(vals[head] as Buffer);
         head++;
         continue;
       }

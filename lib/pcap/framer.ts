@@ -45,6 +45,24 @@ export interface CaptureRecord {
   data: Uint8Array;
 }
 
+/**
+ * The one CaptureRecord a reader fills in place for every packet (no object per packet). `iface` is set before
+ * the first record is handed out: a file names its interface (link type) before any packet.
+ */
+export function reusedRecord(): CaptureRecord {
+  return {
+    frame: 0,
+    // Set from the file's header or interface block before the record is first handed out (see above).
+    iface: undefined as unknown as CaptureInterface,
+    timed: true,
+    sec: 0,
+    frac: 0,
+    digits: 6,
+    origLen: 0,
+    data: new Uint8Array(0),
+  };
+}
+
 /** `step` stopped the reader: the rest of the input is ignored. */
 export const STOP = 0;
 

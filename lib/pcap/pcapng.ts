@@ -3,7 +3,7 @@
 // if_tsresol, if_tsoffset, if_fcslen), and packets (Enhanced, Simple and the obsolete Packet Block) become
 // interfaces and records for a CaptureSink. Every other block is passed over without being buffered.
 
-import { BE, Framer, LE, STOP, type CaptureInterface, type CaptureRecord, type CaptureSink, type Endian } from './framer.js';
+import { BE, Framer, LE, reusedRecord, STOP, type CaptureInterface, type CaptureRecord, type CaptureSink, type Endian } from './framer.js';
 import { MAX_PCAP_RECORD } from './reader.js';
 
 /** Block types (draft-ietf-opsawg-pcapng §10.1). The SHB type reads the same in both byte orders. */
@@ -74,16 +74,7 @@ export class PcapngReader extends Framer {
 
   constructor(private readonly sink: CaptureSink) {
     super(MAX_PCAPNG_READ);
-    this.rec = {
-      frame: 0,
-      iface: undefined as unknown as CaptureInterface,
-      timed: true,
-      sec: 0,
-      frac: 0,
-      digits: 6,
-      origLen: 0,
-      data: new Uint8Array(0),
-    };
+    this.rec = reusedRecord();
   }
 
   protected step(b: Uint8Array, pos: number, end: number): number {

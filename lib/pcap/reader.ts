@@ -2,7 +2,7 @@
 // bytes in any chunking and hands out one record at a time to a CaptureSink. Both byte orders, micro- and
 // nanosecond stamps, and the "modified" (Kuznetsov) variant with its longer record header. Writer helpers too.
 
-import { BE, Framer, LE, STOP, type CaptureInterface, type CaptureRecord, type CaptureSink, type Endian } from './framer.js';
+import { BE, Framer, LE, reusedRecord, STOP, type CaptureInterface, type CaptureRecord, type CaptureSink, type Endian } from './framer.js';
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -32,16 +32,7 @@ export class PcapReader extends Framer {
 
   constructor(private readonly sink: CaptureSink) {
     super(RECORD_HEADER_MODIFIED + MAX_PCAP_RECORD);
-    this.rec = {
-      frame: 0,
-      iface: undefined as unknown as CaptureInterface,
-      timed: true,
-      sec: 0,
-      frac: 0,
-      digits: 6,
-      origLen: 0,
-      data: new Uint8Array(0),
-    };
+    this.rec = reusedRecord();
   }
 
   protected step(b: Uint8Array, pos: number, end: number): number {
