@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { packetEvent, type Event, type FlowData, type Packet } from '../events.js';
 import { KeyStore } from '../keylog/index.js';
+import { EventJson } from '../output/ndjson.js';
 import type { Options } from '../options.js';
 import { readBatch, type Batch, type BatchObject, type PacketView } from './codec.js';
 import { FlowStage } from './stage.js';
@@ -32,10 +33,11 @@ class Output {
   private buf = Buffer.allocUnsafe(OUTPUT_BYTES);
   pos = 0;
   private ends: number[] = [];
+  private readonly json = new EventJson();
 
-  /** One event's NDJSON line, as lib/output/ndjson.ts writes it. */
+  /** One event's NDJSON line, as lib/output/ndjson.ts writes it (its certificate texts reused the same way). */
   line(ev: Event): void {
-    const json = JSON.stringify(ev) ?? 'undefined';
+    const json = this.json.stringify(ev) ?? 'undefined';
     // A UTF-16 code unit takes at most 3 bytes of UTF-8, and the line end one.
     const max = 3 * json.length + 1;
     if (this.pos + max > this.buf.length) {
@@ -51,7 +53,7 @@ class Output {
     this.ends.push(this.pos);
   }
 
-  /** The output so far, for one answer; the buffer goes with it (transferred). */
+  /** The output so far, for one answer: its bytes copied into an ArrayBuffer of their own, which is transferred. */
   take(end?: true): Answer {
     const out = this.buf.buffer.slice(this.buf.byteOffset, this.buf.byteOffset + this.pos);
     const msg: Answer = { out, length: this.pos, ends: Uint32Array.from(this.ends), ...(end ? { end } : {}) };
