@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { packetEvent, type Event, type FlowData, type Packet } from '../events.js';
 import { KeyStore } from '../keylog/index.js';
-import { EventJson } from '../output/ndjson.js';
+import { EventBytes } from '../output/eventbytes.js';
 import type { Options } from '../options.js';
 import { readBatch, type Batch, type BatchObject, type PacketView } from './codec.js';
 import { FlowStage } from './stage.js';
@@ -30,37 +30,27 @@ export type FromWorker = Answer | { error: string };
 const OUTPUT_BYTES = 1 << 20;
 
 class Output {
-  private buf = Buffer.allocUnsafe(OUTPUT_BYTES);
-  pos = 0;
+  /** The lines of this answer, as lib/output/ndjson.ts writes them. */
+  private readonly lines = new EventBytes(OUTPUT_BYTES);
   private ends: number[] = [];
-  private readonly json = new EventJson();
 
-  /** One event's NDJSON line, as lib/output/ndjson.ts writes it (its certificate texts reused the same way). */
   line(ev: Event): void {
-    const json = this.json.stringify(ev) ?? 'undefined';
-    // A UTF-16 code unit takes at most 3 bytes of UTF-8, and the line end one.
-    const max = 3 * json.length + 1;
-    if (this.pos + max > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + max));
-      this.buf.copy(next, 0, 0, this.pos);
-      this.buf = next;
-    }
-    this.pos += this.buf.write(json, this.pos, 'utf8');
-    this.buf[this.pos++] = 0x0a;
+    this.lines.line(ev);
   }
 
   slot(): void {
-    this.ends.push(this.pos);
+    this.ends.push(this.lines.pos);
   }
 
   /** The output so far, for one answer: its bytes copied into an ArrayBuffer of their own, which is transferred. */
   take(end?: true): Answer {
-    const out = this.buf.buffer.slice(this.buf.byteOffset, this.buf.byteOffset + this.pos);
-    const msg: Answer = { out, length: this.pos, ends: Uint32Array.from(this.ends), ...(end ? { end } : {}) };
-    this.pos = 0;
+    const w = this.lines;
+    const out = w.buf.buffer.slice(w.buf.byteOffset, w.buf.byteOffset + w.pos);
+    const msg: Answer = { out, length: w.pos, ends: Uint32Array.from(this.ends), ...(end ? { end } : {}) };
+    w.pos = 0;
     this.ends = [];
     // A big answer (the end of a flood's input) does not keep its buffer's size for the rest of the run.
-    if (this.buf.length > OUTPUT_BYTES) this.buf = Buffer.allocUnsafe(OUTPUT_BYTES);
+    if (w.buf.length > OUTPUT_BYTES) w.buf = Buffer.allocUnsafe(OUTPUT_BYTES);
     return msg;
   }
 }
