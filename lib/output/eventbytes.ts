@@ -224,9 +224,9 @@ export class EventBytes extends JsonBytes {
   }
 
   /**
-   * Writes ev by its shape's writer, or a certificate event member by member; false for the rest, which
-   * JSON.stringify writes: on the other events (handshake messages, sessions) a writer in JS measured no faster
-   * than JSON.stringify and its UTF-8 copy (bench/README.md).
+   * Writes ev by its shape's writer, or a certificate event member by member with its descriptions' cached bytes;
+   * false for the rest, which JSON.stringify writes: on handshake messages and sessions a writer in JS measured
+   * slower than JSON.stringify and its UTF-8 copy (bench/README.md).
    */
   private event(ev: unknown): boolean {
     if (typeof ev !== 'object' || ev === null) return false;
@@ -242,7 +242,7 @@ export class EventBytes extends JsonBytes {
 
   /** A top-level `certs` list is written with its descriptions' cached bytes. */
   protected override memberValue(k: string, v: unknown, depth: number): boolean {
-    if (depth === 1 && k === 'certs' && Array.isArray(v) && plain(v)) return this.certList(v);
+    if (depth === 1 && k === 'certs' && Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON !== 'function') return this.certList(v);
     return this.any(v, depth);
   }
 

@@ -262,6 +262,13 @@ test("eventbytes: certificate descriptions written from their cached bytes give 
   same(ev([{ sha256: 'aa', subject: undefined, san: leaf.san, is_ca: false }]));
   same(Object.freeze(ev([{ ...leaf }])));
   same({ type: 'tls.session', certs: [{ ...leaf }] });
+  // The cache is used: a description's getter is read once to compare it, and once more only when it is written.
+  let reads = 0;
+  const counted = Object.defineProperty({ sha256: 'counted' }, 'subject', { enumerable: true, get: () => (reads++, 'CN=c') });
+  same(ev([counted]));
+  const first = reads;
+  same(ev([counted]));
+  assert.is(reads - first, 1 + 1, 'a cached description is read to compare it (and by JSON.stringify in same()), not written anew');
 });
 
 test.run();
