@@ -3,7 +3,7 @@
 // tls.alert) have writers that know their keys: the key bytes are constants and the fields are read by name. A
 // certificate event is written by JsonBytes with its descriptions' bytes reused; the rest goes to JSON.stringify.
 
-import { JsonBytes } from './jsonbytes.js';
+import { JSON_BYTES_DEPTH, JsonBytes } from './jsonbytes.js';
 
 /**
  * The keys an event builder adds, in the order it adds them; any of them may be absent. `type` comes first and
@@ -190,10 +190,60 @@ const BY_TYPE = new Map<unknown, Shape>(SHAPES.map((s) => [s.type, s]));
 export const CERT_JSON_ENTRIES = 256;
 
 interface CertBytes {
-  /** The description the bytes were made from: its keys in order and its values, compared before reuse. */
-  keys: string[];
-  values: unknown[];
+  /** The description the bytes were made from, flattened (flatten()): compared in full before reuse. */
+  flat: unknown[];
   bytes: Uint8Array;
+}
+
+/** Marks in a flattened value: an array or an object starts here (module-private, so no value equals them). */
+const ARRAY_MARK = {};
+const OBJECT_MARK = {};
+
+/**
+ * Appends v to `out` as a flat list: a primitive (or function, symbol, undefined) as itself, an array as ARRAY_MARK,
+ * its length and its elements, a plain object as OBJECT_MARK, its key count and its keys and values. False for
+ * what has another JSON text than its members (toJSON, another prototype) or nests deeper than JSON_BYTES_DEPTH.
+ */
+function flatten(v: unknown, out: unknown[], depth: number): boolean {
+  if (typeof v !== 'object' || v === null) {
+    out.push(v);
+    return true;
+  }
+  if (depth >= JSON_BYTES_DEPTH || typeof (v as Fields).toJSON === 'function') return false;
+  if (Array.isArray(v)) {
+    out.push(ARRAY_MARK, v.length);
+    for (let i = 0; i < v.length; i++) if (!flatten(v[i], out, depth + 1)) return false;
+    return true;
+  }
+  if (!plain(v)) return false;
+  const keys = Object.keys(v);
+  out.push(OBJECT_MARK, keys.length);
+  for (const k of keys) {
+    out.push(k);
+    if (!flatten((v as Fields)[k], out, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** Whether v is what `flat` was flattened from (same keys in order, same primitives); -1 if not, else the next index. */
+function matches(v: unknown, flat: readonly unknown[], at: number): number {
+  if (typeof v !== 'object' || v === null) return flat[at] === v ? at + 1 : -1;
+  if (typeof (v as Fields).toJSON === 'function') return -1;
+  if (Array.isArray(v)) {
+    if (flat[at] !== ARRAY_MARK || flat[at + 1] !== v.length) return -1;
+    at += 2;
+    for (let i = 0; i < v.length && at >= 0; i++) at = matches(v[i], flat, at);
+    return at;
+  }
+  if (flat[at] !== OBJECT_MARK || !plain(v)) return -1;
+  const keys = Object.keys(v);
+  if (flat[at + 1] !== keys.length) return -1;
+  at += 2;
+  for (let i = 0; i < keys.length && at >= 0; i++) {
+    const k = keys[i]!;
+    at = flat[at] === k ? matches((v as Fields)[k], flat, at + 1) : -1;
+  }
+  return at;
 }
 
 /** An object JsonBytes writes member by member: no toJSON, prototype Object.prototype or null. */
@@ -259,26 +309,23 @@ export class EventBytes extends JsonBytes {
     return true;
   }
 
-  /** One description, from its cached bytes when its keys and values are the same ones (by identity). */
+  /**
+   * One description, from its cached bytes when it is the same in full (keys in order, every value, nested ones
+   * too: a list changed in place since is seen).
+   */
   private cert(d: Fields): boolean {
     const key = d.sha256 as string;
-    const keys = Object.keys(d);
-    const values = Object.values(d);
     const hit = this.certs.get(key);
-    if (hit !== undefined && same(hit.keys, keys) && same(hit.values, values)) {
+    if (hit !== undefined && matches(d, hit.flat, 0) === hit.flat.length) {
       this.bytes(hit.bytes);
       return true;
     }
     const start = this.pos;
     if (!this.object(d, 2)) return false;
+    const flat: unknown[] = [];
+    if (!flatten(d, flat, 0)) return true;
     if (hit === undefined && this.certs.size >= CERT_JSON_ENTRIES) this.certs.delete(this.certs.keys().next().value!);
-    this.certs.set(key, { keys, values, bytes: Buffer.from(this.buf.subarray(start, this.pos)) });
+    this.certs.set(key, { flat, bytes: Buffer.from(this.buf.subarray(start, this.pos)) });
     return true;
   }
-}
-
-function same(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

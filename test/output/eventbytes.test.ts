@@ -257,6 +257,13 @@ test("eventbytes: certificate descriptions written from their cached bytes give 
   same(ev([leaf, ca]));
   (ca as Record<string, unknown>).added = 1;
   same(ev([leaf, ca]));
+  // Lists and objects inside a description changed in place.
+  leaf.san.push('c.test');
+  same(ev([leaf, ca]));
+  ca.extensions[0]!.critical = false;
+  same(ev([leaf, ca]));
+  ca.extensions.push({ oid: '2.5.29.15', critical: true });
+  same(ev([leaf, ca]));
   same(ev([{ ...leaf, sha256: 'bb' }]));
   same(ev([{ sha256: 'aa', subject: 'CN=a', san: leaf.san, is_ca: false }]));
   same(ev([{ sha256: 'aa', subject: undefined, san: leaf.san, is_ca: false }]));
