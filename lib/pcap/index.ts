@@ -36,6 +36,8 @@ interface LinkState {
 }
 
 const EMPTY = new Uint8Array(0);
+/** '000' … '999': a microsecond fraction is two of them (no number formatting and padding per packet). */
+const DIGITS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 export class PcapPackets {
   private head = EMPTY;
@@ -224,6 +226,7 @@ export class PcapPackets {
       this.isoSecond = sec;
       this.isoPrefix = d.toISOString().slice(0, -5);
     }
+    if (digits === 6) return `${this.isoPrefix}.${DIGITS3[(frac / 1000) | 0]}${DIGITS3[frac % 1000]}Z`;
     return digits === 0 ? this.isoPrefix + 'Z' : this.isoPrefix + '.' + String(frac).padStart(digits, '0') + 'Z';
   }
 
