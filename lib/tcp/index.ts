@@ -333,9 +333,15 @@ export class Reassembler {
     if (now < this.nextExpiry) return;
     const limit = this.opts.idleTimeout;
     this.nextExpiry = now + limit / 16;
+    const idle: Tracked[] = [];
     for (const t of this.live.values()) {
       const last = t.flow.lastTime;
       if (last === undefined || now - last <= limit || (t.hash === hash && sameEnds(t, p))) continue;
+      idle.push(t);
+    }
+    // In the order the flows opened (the table's own order groups flows whose ends hash alike).
+    idle.sort((a, b) => a.flow.id - b.flow.id);
+    for (const t of idle) {
       this.finish(t, 'timeout');
       const c = this.closed.of(t);
       if (c) c.lastTime = now;
@@ -503,6 +509,7 @@ class FlowTable<T extends Ends> {
     this.size--;
   }
 
+  /** Every entry, in no particular order. */
   values(): T[] {
     const out: T[] = [];
     for (const v of this.map.values()) {
@@ -532,7 +539,7 @@ function sameAs(x: Ends, e: Ends): boolean {
 
 /** A hash of a packet's two ends (address and port each) that is the same for both directions: each end is
  *  hashed on its own and the two are added. A small integer, so that the table's key needs no heap number. */
-function endsHash(p: Packet): number {
+export function endsHash(p: Pick<Packet, 'src' | 'sport' | 'dst' | 'dport'>): number {
   return (endHash(p.src, p.sport) + endHash(p.dst, p.dport)) & 0x3fffffff;
 }
 
