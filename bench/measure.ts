@@ -10,6 +10,7 @@
 //   packets     stage 1: text (or pcap) → packets
 //   packets-mem stage 1 alone: FILE read into memory first (not timed), then pushed in 1 MB chunks (no I/O)
 //   flows       stage 1 + tcp reassembly → flow items
+//   flows-mem   the same with FILE read into memory first (not timed), as packets-mem
 //   records     stage 1 + tcp + tls → tls events (no sessions)
 //   decode      the whole decoder (stage 1 + tcp + tls + session) with --events all, events counted, not written
 //   all         the whole pipeline as the CLI runs it, --events all: decodeStream → ndjsonOut → a byte counter
@@ -24,7 +25,7 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ndjson from 'ndjson';
 import split2 from 'split2';
-import { EVENT_TYPES, type Event, type Packet } from '../lib/events.js';
+import { EVENT_TYPES, type Event, type FlowItem, type Packet } from '../lib/events.js';
 import { defaultOptions, type Options } from '../lib/options.js';
 import { ndjsonOut } from '../lib/output/ndjson.js';
 import { PcapPackets, sniffInput, SNIFF_BYTES } from '../lib/pcap/index.js';
@@ -80,6 +81,18 @@ function sniffKind(file: string): 'text' | 'pcap' {
   const n = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
   return sniffInput(head.subarray(0, n)) === 'text' ? 'text' : 'pcap';
+}
+
+/** Stage 1 for FILE's kind and tcp reassembly as one core, flow items to `next`. */
+function flowStages(file: string, opts: Options, next: (item: FlowItem) => void): Core {
+  const tcp = new Reassembler(opts, next, () => undefined);
+  const s1 = stage1(
+    file,
+    opts,
+    (p) => tcp.push(p),
+    () => undefined,
+  );
+  return { push: (c) => s1.push(c), end: () => (s1.end(), tcp.end()) };
 }
 
 /** Collects the events of FILE (--events all) in memory, for the serialisation cases. */
@@ -165,39 +178,30 @@ const cases: Record<string, Case> = {
     s1.end();
     return packets;
   },
+  async 'flows-mem'(file) {
+    const data = readFileSync(file);
+    let items = 0;
+    const core = flowStages(file, allEvents(), () => void items++);
+    timedFrom = process.hrtime.bigint();
+    cpuFrom = process.cpuUsage();
+    for (let i = 0; i < data.length; i += HWM) core.push(data.subarray(i, i + HWM));
+    core.end();
+    return items;
+  },
   async flows(file) {
     let items = 0;
-    const opts = allEvents();
-    const tcp = new Reassembler(
-      opts,
-      () => void items++,
-      () => undefined,
-    );
-    const s1 = stage1(
+    await feed(
       file,
-      opts,
-      (p) => tcp.push(p),
-      () => undefined,
+      flowStages(file, allEvents(), () => void items++),
     );
-    await feed(file, { push: (c) => s1.push(c), end: () => (s1.end(), tcp.end()) });
     return items;
   },
   async records(file) {
     let events = 0;
     const opts = allEvents();
     const tls = new TlsDecoder(opts, () => void events++);
-    const tcp = new Reassembler(
-      opts,
-      (item) => tls.push(item),
-      () => undefined,
-    );
-    const s1 = stage1(
-      file,
-      opts,
-      (p) => tcp.push(p),
-      () => undefined,
-    );
-    await feed(file, { push: (c) => s1.push(c), end: () => (s1.end(), tcp.end(), tls.end()) });
+    const core = flowStages(file, opts, (item) => tls.push(item));
+    await feed(file, { push: (c) => core.push(c), end: () => (core.end(), tls.end()) });
     return events;
   },
   async decode(file) {

@@ -43,6 +43,8 @@ export interface CaptureRecord {
   origLen: number;
   /** The captured bytes (a view into the input or the carry buffer). */
   data: Uint8Array;
+  /** `data` is a view of the chunk given to push(), not of the reader's carry buffer (which is reused). */
+  fromInput: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export function reusedRecord(): CaptureRecord {
     digits: 6,
     origLen: 0,
     data: new Uint8Array(0),
+    fromInput: true,
   };
 }
 
@@ -72,6 +75,8 @@ export abstract class Framer {
   /** Body bytes still to pass by without buffering them. */
   protected skipLeft = 0;
   protected stopped = false;
+  /** `step` reads the chunk given to push() (false: the carry buffer). */
+  protected fromInput = true;
 
   private carry = new Uint8Array(0);
   private carryLen = 0;
@@ -116,6 +121,7 @@ export abstract class Framer {
         this.drainCarry();
         continue;
       }
+      this.fromInput = true;
       const r = this.step(chunk, p, n);
       if (r > 0) {
         p += r;
@@ -165,6 +171,7 @@ export abstract class Framer {
         q += k;
         continue;
       }
+      this.fromInput = false;
       const r = this.step(buf, q, n);
       if (r > 0) {
         q += r;

@@ -36,6 +36,8 @@ interface LinkState {
 }
 
 const EMPTY = new Uint8Array(0);
+/** '000' … '999': a microsecond fraction is two of them (no number formatting and padding per packet). */
+const DIGITS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 export class PcapPackets {
   private head = EMPTY;
@@ -58,6 +60,15 @@ export class PcapPackets {
   private ts: string | undefined;
   private time: number | undefined;
   private epoch: number | undefined;
+  /** The record's origin as framePacket reads it (one object, filled in per packet: the packet copies it out). */
+  private readonly at: { frame: number; ts: string | undefined; time: number | undefined; epoch: number | undefined } = {
+    frame: 0,
+    ts: undefined,
+    time: undefined,
+    epoch: undefined,
+  };
+  /** The chunk being read is a Buffer given to push(): payloads cut from it in place are views of it (record). */
+  private bufferInput = false;
 
   constructor(
     readonly opts: Readonly<Options>,
@@ -74,12 +85,18 @@ export class PcapPackets {
     };
   }
 
-  push(chunk: Uint8Array): void {
+  push(given: Uint8Array): void {
+    // A Buffer's subarray() and slice() build a FastBuffer (a subclass) each, at several times the cost of a plain
+    // Uint8Array view; records and payloads are cut from a plain view of the same memory instead. Payloads taken
+    // in place stay views of a Buffer input, as Buffer.slice() made them (record()).
+    const chunk = given instanceof Buffer ? new Uint8Array(given.buffer, given.byteOffset, given.byteLength) : given;
+    this.bufferInput = given instanceof Buffer;
     if (this.reader) {
       this.reader.push(chunk);
       return;
     }
     if (this.notCapture || chunk.length === 0) return;
+    if (this.head.length > 0) this.bufferInput = false;
     const head = this.head.length === 0 ? chunk : concat(this.head, chunk);
     if (head.length < MAGIC_BYTES) {
       this.head = head.slice();
@@ -158,7 +175,15 @@ export class PcapPackets {
       return;
     }
     if (!f.tcp && !f.udp) return;
-    const p = framePacket(f, { frame: r.frame, ts: this.ts, time: this.time, epoch: this.epoch }, data.slice(f.payloadStart, f.payloadEnd), false)!;
+    const at = this.at;
+    at.frame = r.frame;
+    at.ts = this.ts;
+    at.time = this.time;
+    at.epoch = this.epoch;
+    // The payload: a view of a Buffer input (the next stages copy what they keep), else a copy (the reader's carry
+    // is reused, and a caller's Uint8Array is not ours to hold).
+    const payload = this.bufferInput && r.fromInput ? data.subarray(f.payloadStart, f.payloadEnd) : data.slice(f.payloadStart, f.payloadEnd);
+    const p = framePacket(f, at, payload, false)!;
     if (p.truncated) {
       if (!this.truncRun) {
         this.truncRun = true;
@@ -201,6 +226,7 @@ export class PcapPackets {
       this.isoSecond = sec;
       this.isoPrefix = d.toISOString().slice(0, -5);
     }
+    if (digits === 6) return `${this.isoPrefix}.${DIGITS3[(frac / 1000) | 0]}${DIGITS3[frac % 1000]}Z`;
     return digits === 0 ? this.isoPrefix + 'Z' : this.isoPrefix + '.' + String(frac).padStart(digits, '0') + 'Z';
   }
 

@@ -300,6 +300,7 @@ export class PcapngReader extends Framer {
     r.digits = iface.digits;
     r.iface = iface;
     r.data = b.subarray(p + fixed, p + fixed + caplen);
+    r.fromInput = this.fromInput;
     this.sink.record(r);
   }
 

@@ -63,6 +63,7 @@ export class PcapReader extends Framer {
     }
     r.origLen = e.u32(b, pos + 12);
     r.data = b.subarray(pos + hl, pos + hl + caplen);
+    r.fromInput = this.fromInput;
     this.sink.record(r);
     return hl + caplen;
   }

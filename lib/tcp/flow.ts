@@ -1,7 +1,21 @@
 // Stage 2 (tcp), one TCP connection: its two directions, which side is the client, and the bookkeeping of
 // sequence bases (tcpdump's, to read relative numbers; Wireshark's, to start a new flow on port reuse the same way).
 
-import { ACK, FIN, RST, SYN, anomaly, type Dir, type Emit, type FlowEnd, type FlowItem, type Origin, type Packet, type Sink } from '../events.js';
+import {
+  ACK,
+  FIN,
+  RST,
+  SYN,
+  anomaly,
+  type Dir,
+  type Emit,
+  type FlowData,
+  type FlowEnd,
+  type FlowItem,
+  type Origin,
+  type Packet,
+  type Sink,
+} from '../events.js';
 import { own } from '../bytes.js';
 import { seqAdd } from '../seq.js';
 import { HalfStream, type HalfHost, type HalfLimits, type Note, type TotalLimit } from './half.js';
@@ -55,11 +69,22 @@ type Held =
     }
   | { kind: 'anomaly'; pos: number; code: string; message: string; at: Origin; extra: Record<string, unknown> | undefined; since?: number };
 
+/**
+ * A connection's two ends as its first packet gave them (`a`:`ap` sent it, `b`:`bp` received it) and their hash,
+ * which is the same from either direction: how the Reassembler's tables find a flow without building a string
+ * key per packet (lib/tcp/index.ts FlowTable).
+ */
+export interface Ends {
+  a: string;
+  ap: number;
+  b: string;
+  bp: number;
+  hash: number;
+}
+
 /** A closed flow, kept small, so that late packets of the same connection stay with it. */
-export interface Closed {
-  key: string;
+export interface Closed extends Ends {
   id: number;
-  names: [string, string];
   /** Wireshark's base per side, for the port-reuse rule. */
   base: [number | undefined, number | undefined];
   /** The next new byte per side, to notice data after the close. */
@@ -87,7 +112,7 @@ class SideHost implements HalfHost {
   ) {}
 
   data(bytes: Uint8Array, at: Origin, afterGap: boolean, pos: number, waitFor: number | undefined, notes: Note[] | undefined, owned: boolean): void {
-    this.flow.fromSide(this.side, { kind: 'data', pos, bytes, at, afterGap, waitFor, notes, owned });
+    this.flow.dataFromSide(this.side, bytes, at, afterGap, pos, waitFor, notes, owned);
   }
 
   anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): void {
@@ -131,7 +156,6 @@ export class Flow {
 
   constructor(
     readonly id: number,
-    readonly key: string,
     p: Packet,
     private readonly limits: HalfLimits,
     private readonly host: FlowHost,
@@ -149,6 +173,26 @@ export class Flow {
   /** From a direction (SideHost): its bytes and anomalies, kept in causal order. */
   fromSide(side: Side, item: Held): void {
     this.ordered(side, item);
+  }
+
+  /** From a direction (SideHost): bytes, as fromSide takes them, with no Held made when they may go at once
+   *  (the common case: nothing of this side is held and nothing they acknowledged is missing). */
+  dataFromSide(
+    side: Side,
+    bytes: Uint8Array,
+    at: Origin,
+    afterGap: boolean,
+    pos: number,
+    waitFor: number | undefined,
+    notes: Note[] | undefined,
+    owned: boolean,
+  ): void {
+    if ((!this.hold || this.hold[side].length === 0) && this.readyFor(side, waitFor)) {
+      if (notes) for (const n of notes) this.anomaly(side, n.code, n.message, n.at, n.extra);
+      this.data(side, bytes, at, afterGap, owned);
+      return;
+    }
+    this.ordered(side, { kind: 'data', pos, bytes, at, afterGap, waitFor, notes, owned });
   }
 
   halfNext(side: Side): number {
@@ -287,11 +331,14 @@ export class Flow {
     });
   }
 
-  tombstone(reopens: boolean): Closed {
+  tombstone(ends: Ends, reopens: boolean): Closed {
     return {
-      key: this.key,
+      a: ends.a,
+      ap: ends.ap,
+      b: ends.b,
+      bp: ends.bp,
+      hash: ends.hash,
       id: this.id,
-      names: this.names,
       base: [this.halves[0].wsBase, this.halves[1].wsBase],
       next: [this.nextSeq(0), this.nextSeq(1)],
       lastTime: this.lastTime,
@@ -343,7 +390,12 @@ export class Flow {
   }
 
   private ready(side: Side, item: Held): boolean {
-    if (item.kind !== 'data' || item.waitFor === undefined) return true;
+    return item.kind !== 'data' || this.readyFor(side, item.waitFor);
+  }
+
+  /** Bytes of `side` whose packet acknowledged the peer's up to `waitFor` may go out now. */
+  private readyFor(side: Side, waitFor: number | undefined): boolean {
+    if (waitFor === undefined) return true;
     const other: Side = side === 0 ? 1 : 0;
     const peer = this.halves[other];
     if (!peer.started) return peer.waitedOut;
@@ -351,7 +403,7 @@ export class Flow {
     const held = this.hold?.[other][0];
     const done = held ? held.pos : peer.next;
     // One byte of slack: the ACK of a FIN the capture missed.
-    return peer.pos(item.waitFor) <= done + 1;
+    return peer.pos(waitFor) <= done + 1;
   }
 
   /** Sends held output that may go now; `force` sends it all, oldest packet first. */
@@ -418,7 +470,7 @@ export class Flow {
       this.memory(copy.length, 1);
       return;
     }
-    this.host.next({ kind: 'data', ...at, flow: this.id, dir: this.dir(side), bytes, afterGap });
+    this.host.next(dataItem(at, this.id, this.dir(side), bytes, afterGap));
   }
 
   private anomaly(side: Side | undefined, code: string, message: string, at: Origin, extra?: Record<string, unknown>): void {
@@ -458,4 +510,22 @@ export class Flow {
     if (this.port0 !== port1) return this.port0 < port1 ? 1 : 0;
     return 0;
   }
+}
+
+/**
+ * The FlowData of bytes from the packet at `at`: the fields of `{ kind, ...at, flow, dir, bytes, afterGap }`, in
+ * that order, set one by one (a spread after `kind` took V8's slow generic copy, once per delivered segment).
+ */
+function dataItem(at: Origin, flow: number, dir: Dir, bytes: Uint8Array, afterGap: boolean): FlowData {
+  const item = { kind: 'data' } as FlowData;
+  if (at.line !== undefined) item.line = at.line;
+  if (at.frame !== undefined) item.frame = at.frame;
+  if (at.ts !== undefined) item.ts = at.ts;
+  if (at.time !== undefined) item.time = at.time;
+  if (at.epoch !== undefined) item.epoch = at.epoch;
+  item.flow = flow;
+  item.dir = dir;
+  item.bytes = bytes;
+  item.afterGap = afterGap;
+  return item;
 }

@@ -41,13 +41,13 @@
 import { ACK, SYN, anomaly, type Emit, type FlowItem, type Packet, type Sink } from '../events.js';
 import type { Options } from '../options.js';
 import { seqGe } from '../seq.js';
-import { Flow, endpoint, originOf, type Closed, type FlowHost, type RoleHint, type Side } from './flow.js';
+import { Flow, originOf, type Closed, type Ends, type FlowHost, type RoleHint, type Side } from './flow.js';
 import type { HalfLimits, TotalLimit } from './half.js';
 import { tlsRoleHint } from './hint.js';
 
 /**
  * What a live flow costs besides the bytes it holds, in bytes, for the memory budget (maxMemoryBytes): its objects
- * in this stage (the flow, its two directions, their origins, its key and names, its entries in the tables) and,
+ * in this stage (the flow, its two directions, their origins, its ends and names, its entries in the tables) and,
  * behind it, the TLS and session stages' state for it (record and handshake queues, hello facts, session facts).
  * Measured with heap snapshots on a flood of half-open TLS flows (bench/RESULTS.md, "Half-open flood"): about
  * 2 KB in this stage and as much again after it; rounded up, since a flow's objects outlive the flow until the
@@ -60,8 +60,12 @@ export const PIECE_BYTES = 384;
 
 /** The Reassembler's bookkeeping for one live flow: the flow's host (where its output goes and its held bytes are
  *  counted), its place in the eviction clock, and whether it waits in the lingering queue or a holders queue. */
-class Tracked implements FlowHost {
+class Tracked implements FlowHost, Ends {
   readonly flow: Flow;
+  readonly a: string;
+  readonly ap: number;
+  readonly b: string;
+  readonly bp: number;
   /** The Reassembler's packet count at this flow's last packet, and when it was last queued for eviction. */
   touched = 0;
   queuedAt = 0;
@@ -80,7 +84,7 @@ class Tracked implements FlowHost {
 
   constructor(
     private readonly owner: Reassembler,
-    readonly key: string,
+    readonly hash: number,
     id: number,
     p: Packet,
     limits: HalfLimits,
@@ -88,7 +92,11 @@ class Tracked implements FlowHost {
   ) {
     this.next = owner.next;
     this.emit = owner.emit;
-    this.flow = new Flow(id, key, p, limits, this, hint);
+    this.a = p.src;
+    this.ap = p.sport;
+    this.b = p.dst;
+    this.bp = p.dport;
+    this.flow = new Flow(id, p, limits, this, hint);
   }
 
   memory(delta: number, kept: boolean, pieces: number): void {
@@ -107,12 +115,12 @@ export interface ReassemblerInput {
 }
 
 export class Reassembler {
-  private readonly live = new Map<string, Tracked>();
+  private readonly live = new FlowTable<Tracked>();
   /** Live flows in eviction order (closed ones are skipped when met, and swept when the queue doubles). */
   private readonly order = new Fifo<Tracked>();
   /** Closed flows in the order they closed (entries replaced or dropped from `closed` are skipped when met). */
   private readonly closedOrder = new Fifo<Closed>();
-  private readonly closed = new Map<string, Closed>();
+  private readonly closed = new FlowTable<Closed>();
   /** Flows holding kept bytes, and flows holding other bytes, oldest first (entries of flows that no longer hold
    *  are skipped when met, and swept out when the queue grows past twice the live flows). */
   private readonly keptQueue = new Holders(
@@ -174,29 +182,29 @@ export class Reassembler {
   push(p: Packet): void {
     if (p.proto !== 'tcp' || p.fragment) return;
     this.pkts++;
-    const key = flowKey(p);
+    const hash = endsHash(p);
     // The packet is assigned before idle expiry: its own flow is not idle, however far its timestamp jumped
     // forward: expiring first would close the flow at the jump and split one connection in two.
-    if (p.time !== undefined) this.expire(p.time, key);
+    if (p.time !== undefined) this.expire(p.time, hash, p);
     for (let e = this.lingering.peek(); e && e.due <= this.pkts; e = this.lingering.peek()) {
       this.lingering.shift();
-      if (e.t.lingerDue === e.due && this.live.get(e.t.key) === e.t) this.finish(e.t, 'eof');
+      if (e.t.lingerDue === e.due && this.live.holds(e.t)) this.finish(e.t, 'eof');
     }
     const pureSyn = (p.flags & (SYN | ACK)) === SYN && !p.seqRelative;
-    let t = this.live.get(key);
+    let t = this.live.find(hash, p);
     if (t) {
       if (pureSyn && t.flow.reusedBy(p)) {
         this.finish(t, 'evicted', { code: 'tcp.port_reuse', message: 'a new connection (SYN with another sequence number) reused these ports' });
         t = undefined;
       }
     } else {
-      const c = this.closed.get(key);
+      const c = this.closed.find(hash, p);
       if (c) {
-        if ((!pureSyn || c.base[sideOf(c.names, p)] === p.seq >>> 0) && this.absorb(c, p)) return;
-        this.closed.delete(key);
+        if ((!pureSyn || c.base[sideOf(c, p)] === p.seq >>> 0) && this.absorb(c, p)) return;
+        this.closed.delete(c);
       }
     }
-    if (!t) t = this.open(key, p);
+    if (!t) t = this.open(hash, p);
     t.touched = this.pkts;
     const flow = t.flow;
     flow.packet(p);
@@ -213,21 +221,21 @@ export class Reassembler {
 
   /** End of input: every live flow closes, in flow order. */
   end(): void {
-    const flows = [...this.live.values()].sort((a, b) => a.flow.id - b.flow.id);
+    const flows = this.live.values().sort((a, b) => a.flow.id - b.flow.id);
     for (const t of flows) this.finish(t, 'eof');
     this.closed.clear();
     this.closedOrder.clear();
   }
 
-  private open(key: string, p: Packet): Tracked {
+  private open(hash: number, p: Packet): Tracked {
     if (this.live.size >= this.opts.maxFlows) {
       this.evictOne(undefined, `more than ${this.opts.maxFlows} live flows (maxFlows): the least recently active one was closed`);
     }
-    const t = new Tracked(this, key, this.ids(), p, this.limits, this.hint);
+    const t = new Tracked(this, hash, this.ids(), p, this.limits, this.hint);
     t.queuedAt = this.pkts;
-    this.live.set(key, t);
+    this.live.replace(t);
     this.order.push(t);
-    this.order.sweep(2 * this.live.size, (x) => this.live.get(x.key) === x);
+    this.order.sweep(2 * this.live.size, (x) => this.live.holds(x));
     return t;
   }
 
@@ -260,7 +268,7 @@ export class Reassembler {
     for (let turns = 0; ; ) {
       const t = this.order.shift();
       if (!t) return false;
-      if (this.live.get(t.key) !== t) continue; // closed already
+      if (!this.live.holds(t)) continue; // closed already
       if (t === spare || t.touched > t.queuedAt) {
         t.queuedAt = this.pkts;
         this.order.push(t);
@@ -275,7 +283,7 @@ export class Reassembler {
 
   private finish(t: Tracked, reason: 'eof' | 'timeout' | 'evicted', why?: { code: string; message: string }): void {
     const flow = t.flow;
-    this.live.delete(t.key);
+    this.live.delete(t);
     t.lingerDue = undefined;
     flow.finish(reason, why);
     this.total -= t.held;
@@ -288,12 +296,12 @@ export class Reassembler {
       while (this.closed.size >= this.opts.maxFlows) {
         const old = this.closedOrder.shift();
         if (!old) break;
-        if (this.closed.get(old.key) === old) this.closed.delete(old.key);
+        this.closed.delete(old);
       }
-      const c = flow.tombstone(flow.ended === undefined);
-      this.closed.set(t.key, c);
+      const c = flow.tombstone(t, flow.ended === undefined);
+      this.closed.replace(c);
       this.closedOrder.push(c);
-      this.closedOrder.sweep(2 * this.closed.size, (x) => this.closed.get(x.key) === x);
+      this.closedOrder.sweep(2 * this.closed.size, (x) => this.closed.holds(x));
     }
   }
 
@@ -302,7 +310,7 @@ export class Reassembler {
    * bytes after a timeout or eviction: the connection lives on, so they start a new flow (returns false).
    */
   private absorb(c: Closed, p: Packet): boolean {
-    const side = sideOf(c.names, p);
+    const side = sideOf(c, p);
     const n = c.next[side];
     const fresh = p.len > 0 && !p.seqRelative && (n === undefined || seqGe(p.seq >>> 0, n));
     if (fresh && c.reopens) return false;
@@ -320,23 +328,29 @@ export class Reassembler {
 
   /** Closes flows idle for longer than idleTimeout seconds of capture time. All live flows are looked at, at most
    *  16 times per idleTimeout of capture time, so a flow may close up to idleTimeout/16 late. The flow of the
-   *  packet at hand (`current`) is not idle. */
-  private expire(now: number, current: string): void {
+   *  packet at hand (`p`, whose ends hash to `hash`) is not idle. */
+  private expire(now: number, hash: number, p: Packet): void {
     if (now < this.nextExpiry) return;
     const limit = this.opts.idleTimeout;
     this.nextExpiry = now + limit / 16;
+    const idle: Tracked[] = [];
     for (const t of this.live.values()) {
       const last = t.flow.lastTime;
-      if (last === undefined || now - last <= limit || t.key === current) continue;
+      if (last === undefined || now - last <= limit || (t.hash === hash && sameEnds(t, p))) continue;
+      idle.push(t);
+    }
+    // In the order the flows opened (the table's own order groups flows whose ends hash alike).
+    idle.sort((a, b) => a.flow.id - b.flow.id);
+    for (const t of idle) {
       this.finish(t, 'timeout');
-      const c = this.closed.get(t.key);
+      const c = this.closed.of(t);
       if (c) c.lastTime = now;
     }
     for (let c = this.closedOrder.peek(); c; c = this.closedOrder.peek()) {
-      const current = this.closed.get(c.key) === c;
+      const current = this.closed.holds(c);
       if (current && (c.lastTime === undefined || now - c.lastTime <= limit)) break;
       this.closedOrder.shift();
-      if (current) this.closed.delete(c.key);
+      if (current) this.closed.delete(c);
     }
   }
 
@@ -438,15 +452,113 @@ class Holders {
   }
 }
 
-/** The same key for both directions of a connection. */
-function flowKey(p: Packet): string {
-  const a = `${p.src}|${p.sport}`;
-  const b = `${p.dst}|${p.dport}`;
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
+/**
+ * Flows (live or closed) by their two ends, found from a packet of either direction. The key is a number, a hash
+ * of both ends that does not depend on their order (endsHash), so no string is built per packet; entries whose ends
+ * differ but hash alike share a slot as a list, compared end by end.
+ */
+class FlowTable<T extends Ends> {
+  private readonly map = new Map<number, T | T[]>();
+  size = 0;
+
+  /** The entry for the connection of `p`, whose ends hash to `hash`. */
+  find(hash: number, p: Packet): T | undefined {
+    const v = this.map.get(hash);
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) return sameEnds(v, p) ? v : undefined;
+    for (const x of v) if (sameEnds(x, p)) return x;
+    return undefined;
+  }
+
+  /** The entry with the same two ends as `e`, in either order. */
+  of(e: Ends): T | undefined {
+    const v = this.map.get(e.hash);
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) return sameAs(v, e) ? v : undefined;
+    for (const x of v) if (sameAs(x, e)) return x;
+    return undefined;
+  }
+
+  /** `x` itself is in the table (not only an entry with its ends). */
+  holds(x: T): boolean {
+    const v = this.map.get(x.hash);
+    return v === x || (Array.isArray(v) && v.includes(x));
+  }
+
+  /** Adds `x`; an entry with the same ends goes. */
+  replace(x: T): void {
+    const old = this.of(x);
+    if (old) this.delete(old);
+    const v = this.map.get(x.hash);
+    if (v === undefined) this.map.set(x.hash, x);
+    else if (Array.isArray(v)) v.push(x);
+    else this.map.set(x.hash, [v, x]);
+    this.size++;
+  }
+
+  /** Removes `x` itself, when it is there. */
+  delete(x: T): void {
+    const v = this.map.get(x.hash);
+    if (v === x) this.map.delete(x.hash);
+    else if (Array.isArray(v)) {
+      const i = v.indexOf(x);
+      if (i < 0) return;
+      v.splice(i, 1);
+      if (v.length === 1) this.map.set(x.hash, v[0]!);
+    } else return;
+    this.size--;
+  }
+
+  /** Every entry, in no particular order. */
+  values(): T[] {
+    const out: T[] = [];
+    for (const v of this.map.values()) {
+      if (Array.isArray(v)) out.push(...v);
+      else out.push(v);
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.size = 0;
+  }
 }
 
-function sideOf(names: [string, string], p: Packet): Side {
-  return endpoint(p.src, p.sport) === names[0] ? 0 : 1;
+/** `p` travels between the ends of `e`, in either direction. */
+function sameEnds(e: Ends, p: Packet): boolean {
+  const { sport, dport } = p;
+  if (sport === e.ap && dport === e.bp && p.src === e.a && p.dst === e.b) return true;
+  return sport === e.bp && dport === e.ap && p.src === e.b && p.dst === e.a;
+}
+
+function sameAs(x: Ends, e: Ends): boolean {
+  if (x.ap === e.ap && x.bp === e.bp && x.a === e.a && x.b === e.b) return true;
+  return x.ap === e.bp && x.bp === e.ap && x.a === e.b && x.b === e.a;
+}
+
+/** A hash of a packet's two ends (address and port each) that is the same for both directions: each end is
+ *  hashed on its own and the two are added. A small integer, so that the table's key needs no heap number. */
+export function endsHash(p: Pick<Packet, 'src' | 'sport' | 'dst' | 'dport'>): number {
+  return (endHash(p.src, p.sport) + endHash(p.dst, p.dport)) & 0x3fffffff;
+}
+
+/** FNV-1a over the address's characters and the port's two bytes, then a final mix (murmur3's fmix32). */
+function endHash(ip: string, port: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ ip.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (port >>> 8), 0x01000193);
+  h = Math.imul(h ^ (port & 0xff), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Which side of a closed flow sent `p`: 0 when it came from the end that sent the flow's first packet. */
+function sideOf(c: Closed, p: Packet): Side {
+  return p.sport === c.ap && p.src === c.a ? 0 : 1;
 }
 
 /** 0, 1, 2, … */

@@ -35,6 +35,13 @@ export interface Resolved {
 
 export class SeqBases {
   private readonly bases = new Map<string, number>();
+  /**
+   * One iterator over `bases`, kept: the oldest entry is its next one. Every entry it has passed was deleted when
+   * it was handed out, and a Map iterator skips entries deleted ahead of it and reaches those set again at their
+   * new place, so it gives what a fresh `keys().next()` would. A fresh one scans from the table's start over the
+   * slots of deleted entries (delete and set again on every SYN leaves thousands): 9 µs a SYN on 12,000 connections.
+   */
+  private readonly oldest = this.bases.keys();
   private readonly ring: Recent[] = [];
   private next = 0;
 
@@ -106,7 +113,7 @@ export class SeqBases {
   private set(k: string, base: number): void {
     this.bases.delete(k);
     this.bases.set(k, base);
-    if (this.bases.size > MAX_SEQ_BASES) this.bases.delete(this.bases.keys().next().value!);
+    if (this.bases.size > MAX_SEQ_BASES) this.bases.delete(this.oldest.next().value!);
   }
 
   /**

@@ -291,4 +291,19 @@ test('packets: the payload is a copy, not a view into the input or the carry buf
   for (const p of out.packets) assert.is(Buffer.from(p.payload).toString('hex'), want4.payload);
 });
 
+test('packets: a Buffer input read in place gives views of it; a plain Uint8Array input, copies', () => {
+  const f = ether(0x0800, ip4);
+  const file = pcapFile([
+    { sec: 1, frac: 0, data: f },
+    { sec: 2, frac: 0, data: f },
+  ]);
+  const views = pcapStage(file);
+  for (const p of views.packets) assert.is(p.payload.buffer, file.buffer);
+  const plain = new Uint8Array(file);
+  const copies = pcapStage(plain);
+  plain.fill(0);
+  assert.is(copies.packets.length, 2);
+  for (const p of copies.packets) assert.is(Buffer.from(p.payload).toString('hex'), want4.payload);
+});
+
 test.run();
