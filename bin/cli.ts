@@ -58,9 +58,10 @@ options:
                      data record as escaped text (off by default: it prints user data)
                      e.g. tlsdump --keylog keys.log --events tls.data --data-preview 80 capture.pcap
 ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
-  --jobs N           threads decoding TCP connections, each connection in one thread chosen by its
-                     address pair (default: the number of cores, here ${DEFAULT_JOBS}); 1: one thread.
-                     The output bytes are the same whatever N is. Threads start once an input has
+  --jobs N           threads decoding TCP connections: this one and N-1 workers, each connection in
+                     one thread, a worker chosen by its address pair, or this one while that worker is
+                     behind (default: the number of cores, here ${DEFAULT_JOBS}); 1: one thread.
+                     The output bytes are the same whatever N is. Workers start once an input has
                      shown ${START_ITEMS} TCP items and ${START_FLOWS} connections (small inputs and a few long
                      transfers stay in one thread); UDP (QUIC, DTLS), hex excerpts and --format text,
                      ecs and mermaid always run in one thread
