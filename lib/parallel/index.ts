@@ -72,9 +72,19 @@ interface Answer {
 /** The worker script. */
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 /** A worker's young generation, in MB: each worker is its own V8 heap, and V8's default lets each grow a young
- *  generation of up to 48 MB. 16 measured 299 → 249 MB peak RSS on bench hs.pcap with --jobs 2, no more CPU. */
-export const WORKER_YOUNG_MB = 16;
-const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } };
+ *  generation of up to 48 MB. 16 measured 299 → 249 MB peak RSS on bench hs.pcap with --jobs 2, no more CPU;
+ *  8, with one worker, 214-217 → 199-211 MB. */
+export const WORKER_YOUNG_MB = 8;
+/**
+ * A worker's old generation at most, in MB. V8 lets a heap's old generation grow by a factor of its live size
+ * before the next full collection, and chooses that factor by the heap's maximum: 4 for the default maximum (4 GB
+ * on this machine), about 1.8 for 1.5 GB. The worker's live data is a few MB to tens of MB (its flows' TLS and
+ * session state), so its garbage was kept up to 35 MB between full collections; with 1.5 GB, no more CPU,
+ * bench hs.pcap --jobs 2 measured 199-214 → 182-201 MB peak RSS. A worker that needs more stops the run with
+ * an error (a worker's heap is its own; the main thread keeps V8's default).
+ */
+export const WORKER_OLD_MB = 1536;
+const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, maxOldGenerationSizeMb: WORKER_OLD_MB } };
 
 /**
  * Worker threads kept for one input after another (tests, a library decoding many inputs): each decoder takes
