@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { DEFAULT_JOBS, defaultOptions, LIMITS, MAX_JOBS, type Options } from '../lib/options.js';
-import { decodeNdjson, START_FLOWS, START_ITEMS } from '../lib/parallel/index.js';
+import { decodeNdjson, START_FLOWS, START_ITEMS, START_ITEMS_PER_FLOW } from '../lib/parallel/index.js';
 import { decodeStream } from '../lib/pipeline.js';
 import { KeyStore } from '../lib/keylog/index.js';
 import { ProgressLine } from '../lib/progress.js';
@@ -62,9 +62,9 @@ ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `
                      one thread, a worker chosen by its address pair, or this one while that worker is
                      behind (default: the number of cores, here ${DEFAULT_JOBS}); 1: one thread.
                      The output bytes are the same whatever N is. Workers start once an input has
-                     shown ${START_ITEMS} TCP items and ${START_FLOWS} connections (small inputs and a few long
-                     transfers stay in one thread); UDP (QUIC, DTLS), hex excerpts and --format text,
-                     ecs and mermaid always run in one thread
+                     shown ${START_ITEMS} TCP items and ${START_FLOWS} connections, at most ${START_ITEMS_PER_FLOW} items per
+                     connection (small inputs and long transfers stay in one thread); UDP (QUIC, DTLS),
+                     hex excerpts and --format text, ecs and mermaid always run in one thread
                      e.g. --jobs 1
   --progress         a progress line on stderr (bytes read of the total, MB/s, connections, time
                      left), redrawn a few times a second and erased at the end; shown by default

@@ -27,6 +27,14 @@ export const START_ITEMS = 4000;
  * 3.57 s with one thread against 4.07 s with two); many connections are where two threads pay.
  */
 export const START_FLOWS = 64;
+/**
+ * Flow items per flow opened, at most, for the workers to start: they start while the connections are short on
+ * average, and a capture of long transfers stays in one thread until its connections become short. Measured on
+ * bench bulk.pcap (248 connections of about 400 KB, 243 items per flow when the 64th opened; --events all): one
+ * thread 1.3 s CPU, 2.1-2.4 s wall; with a worker 1.7-2.0 s CPU, 3.2-4.1 s wall (the worker's own heap, its
+ * garbage collections and compiled code cost more than the TLS work it takes). bench hs.pcap has 11 per flow.
+ */
+export const START_ITEMS_PER_FLOW = 64;
 /** Output pieces of at least this many bytes are pushed on their own, not joined with others. */
 const BIG_PIECE = 64 * 1024;
 /** Batches a worker may have in hand before the main thread stops reading: bounds the memory of a fast input. */
@@ -115,6 +123,8 @@ export interface ParallelTuning {
   startItems?: number;
   /** Flows opened before the workers start (START_FLOWS); 0: no such condition. */
   startFlows?: number;
+  /** Flow items per flow opened, at most, for the workers to start (START_ITEMS_PER_FLOW). */
+  startItemsPerFlow?: number;
   /** KEEP_BACKLOG; Infinity: the workers take every flow and packet once they started. */
   keepBacklog?: number;
   /** Counts, once the workers started, the flows given to them and those the main thread kept (tests). */
@@ -141,6 +151,7 @@ export function decodeNdjson(
   const keepBacklog = tuning.keepBacklog ?? KEEP_BACKLOG;
   const startItems = tuning.startItems ?? START_ITEMS;
   const startFlows = tuning.startFlows ?? START_FLOWS;
+  const startItemsPerFlow = tuning.startItemsPerFlow ?? START_ITEMS_PER_FLOW;
   let opened = 0;
   // This thread's own lines (flows opened before the workers, UDP, anomalies) are written as bytes, as ndjson()
   // writes them; a full batch buffer goes to `written`, the rest is copied out when a worker's slot comes next.
@@ -303,7 +314,7 @@ export function decodeNdjson(
     item(item: FlowItem): boolean {
       if (!workers) {
         if (item.kind === 'open') opened++;
-        if (++items <= startItems || opened < startFlows) return false;
+        if (++items <= startItems || opened < startFlows || items > opened * startItemsPerFlow) return false;
         start();
       }
       let w: number | undefined;

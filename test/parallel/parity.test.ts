@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeStream, type OptionsInput } from '../../lib/index.js';
-import { decodeNdjson, START_FLOWS, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
+import { decodeNdjson, START_FLOWS, START_ITEMS_PER_FLOW, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
 import * as streams from '../../lib/streams.js';
 import { chunks, files, keylogOf, run } from '../support/streams.js';
 import { CAPTURES, FIXTURES, haveShared, testIf } from '../support/shared.js';
@@ -76,20 +76,27 @@ test('parallel: a worker that stops mid-input ends the run with one error naming
   assert.match((err as Error).message, /worker 2 of 2 stopped \(exit code \d+\) before the end of the input/);
 });
 
-test('parallel: workers start only once START_FLOWS connections were opened, whatever the items', async () => {
-  // many-flows.pcap opens about 20 connections: 10 start the workers, 64 (START_FLOWS) never do; the bytes agree.
+/** Whether the workers start on many-flows.pcap (about 20 connections, several data items each) with `tuning`;
+ *  the bytes must be those of one thread either way. */
+async function startsOn(tuning: ParallelTuning, what: string): Promise<boolean> {
   const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
   const one = await run([input], [decodeNdjson({ jobs: 1 })]);
-  for (const [startFlows, starts] of [
-    [10, true],
-    [START_FLOWS, false],
-  ] as const) {
-    let started = false;
-    const tuning: ParallelTuning = { startItems: 0, startFlows, pool, onStart: () => void (started = true) };
-    const two = await run([input], [decodeNdjson({ jobs: 2 }, undefined, undefined, tuning)]);
-    assert.is(started, starts, `startFlows ${startFlows}`);
-    assert.ok(two.equals(one), `startFlows ${startFlows}: bytes differ`);
-  }
+  let started = false;
+  const two = await run([input], [decodeNdjson({ jobs: 2 }, undefined, undefined, { ...tuning, pool, onStart: () => void (started = true) })]);
+  assert.ok(two.equals(one), `${what}: bytes differ`);
+  return started;
+}
+
+test('parallel: workers start only once START_FLOWS connections were opened, whatever the items', async () => {
+  // 10 connections start the workers, 64 (START_FLOWS) never do.
+  assert.ok(await startsOn({ startItems: 0, startFlows: 10 }, 'startFlows 10'));
+  assert.not.ok(await startsOn({ startItems: 0, startFlows: START_FLOWS }, 'startFlows 64'));
+});
+
+test('parallel: workers start only while the connections are short on average (START_ITEMS_PER_FLOW)', async () => {
+  // One item per flow opened is never reached once the connections carry data.
+  assert.not.ok(await startsOn({ startItems: 0, startFlows: 10, startItemsPerFlow: 1 }, 'startItemsPerFlow 1'));
+  assert.ok(await startsOn({ startItems: 0, startFlows: 10, startItemsPerFlow: START_ITEMS_PER_FLOW }, 'startItemsPerFlow 64'));
 });
 
 test('parallel: the main thread keeps flows while its worker is behind, and the bytes agree', async () => {
