@@ -87,8 +87,8 @@ export const WORKER_YOUNG_MB = 8;
  * A worker's old generation at most, in MB. V8 lets a heap's old generation grow by a factor of its live size
  * before the next full collection, and chooses that factor by the heap's maximum: 4 for the default maximum (4 GB
  * on this machine), about 1.8 for 1.5 GB. The worker's live data is a few MB to tens of MB (its flows' TLS and
- * session state), so its garbage was kept up to 35 MB between full collections; with 1.5 GB, no more CPU,
- * bench hs.pcap --jobs 2 measured 199-214 → 182-201 MB peak RSS. A worker that needs more stops the run with
+ * session state), so its garbage was kept up to 35 MB between full collections; with 1.5 GB (CPU the same within
+ * the noise) bench hs.pcap --jobs 2 measured 199-214 → 182-201 MB peak RSS. A worker that needs more stops the run with
  * an error (a worker's heap is its own; the main thread keeps V8's default).
  */
 export const WORKER_OLD_MB = 1536;
