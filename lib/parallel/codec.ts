@@ -29,6 +29,16 @@ const P_LINE = 16;
 const P_FRAME = 32;
 const P_TS = 64;
 
+/**
+ * Strings (addresses, timestamps) in a batch: a u16 below REF is the length of new UTF-8 bytes that follow (below
+ * LONG; LONG is followed by a u32 length), and the string takes the next number of the batch's table; REF + i is
+ * the table's string i again. An address is written once per batch and a packet's timestamp once for its `packet`
+ * event and its data item: lib/net's address strings are the same objects from packet to packet (its cache), and
+ * a packet's items share its `ts`, so each is found by identity or a Map with the hash the string keeps.
+ */
+const REF = 0x8000;
+const LONG = REF - 1;
+
 /** The fields of a packet its `packet` event shows (packetEvent in lib/events.ts), `captured` for the payload. */
 export interface PacketView extends Omit<Packet, 'payload' | 'ipVersion' | 'time' | 'epoch'> {
   payload: { length: number };
@@ -56,6 +66,11 @@ export class BatchWriter {
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   private pos = 0;
   private objects: BatchObject[] = [];
+  /** This batch's string table: addresses by their number, and the last timestamp written with its number. */
+  private strings = new Map<string, number>();
+  private count = 0;
+  private lastTs: string | undefined;
+  private lastTsAt = 0;
   slots = 0;
 
   get bytes(): number {
@@ -103,9 +118,7 @@ export class BatchWriter {
     if (item.time !== undefined) v.setFloat64(p, item.time, true), (p += 8);
     if (item.epoch !== undefined) v.setFloat64(p, item.epoch, true), (p += 8);
     if (item.hole !== undefined) v.setFloat64(p, item.hole, true), (p += 8);
-    if (ts !== undefined) {
-      p = this.str(p, ts);
-    }
+    if (ts !== undefined) p = this.ts(p, ts);
     v.setUint32(p, n, true);
     p += 4;
     this.buf.set(item.bytes, p);
@@ -138,17 +151,47 @@ export class BatchWriter {
     pos += 47;
     if (p.line !== undefined) v.setFloat64(pos, p.line, true), (pos += 8);
     if (p.frame !== undefined) v.setFloat64(pos, p.frame, true), (pos += 8);
-    pos = this.str(pos, p.src);
-    pos = this.str(pos, p.dst);
-    if (p.ts !== undefined) pos = this.str(pos, p.ts);
+    pos = this.address(pos, p.src);
+    pos = this.address(pos, p.dst);
+    if (p.ts !== undefined) pos = this.ts(pos, p.ts);
     this.pos = pos;
     this.slots++;
   }
 
+  /** A new string: it takes the table's next number. */
   private str(pos: number, s: string): number {
-    const k = this.buf.write(s, pos + 2, 'utf8');
-    this.view.setUint16(pos, k, true);
-    return pos + 2 + k;
+    this.count++;
+    // Short strings (all but a pathological timestamp) have a u16 length; room() counted 3 bytes per code unit.
+    if (3 * s.length < LONG) {
+      const k = this.buf.write(s, pos + 2, 'utf8');
+      this.view.setUint16(pos, k, true);
+      return pos + 2 + k;
+    }
+    const k = this.buf.write(s, pos + 6, 'utf8');
+    this.view.setUint16(pos, LONG, true);
+    this.view.setUint32(pos + 2, k, true);
+    return pos + 6 + k;
+  }
+
+  private ref(pos: number, i: number): number {
+    this.view.setUint16(pos, REF + i, true);
+    return pos + 2;
+  }
+
+  private address(pos: number, s: string): number {
+    const i = this.strings.get(s);
+    if (i !== undefined) return this.ref(pos, i);
+    if (this.count < REF) this.strings.set(s, this.count);
+    return this.str(pos, s);
+  }
+
+  private ts(pos: number, s: string): number {
+    if (s === this.lastTs) return this.ref(pos, this.lastTsAt);
+    if (this.count < REF) {
+      this.lastTs = s;
+      this.lastTsAt = this.count;
+    }
+    return this.str(pos, s);
   }
 
   object(o: BatchObject): void {
@@ -169,6 +212,9 @@ export class BatchWriter {
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
     this.pos = 0;
     this.objects = [];
+    this.strings = new Map();
+    this.count = 0;
+    this.lastTs = undefined;
     this.slots = 0;
     return b;
   }
@@ -179,8 +225,23 @@ export function readBatch(b: Batch, on: { data(item: FlowData): void; packet(p: 
   const bytes = new Uint8Array(b.bytes, 0, b.length);
   const v = new DataView(b.bytes, 0, b.length);
   const latin = Buffer.from(b.bytes, 0, b.length);
+  const table: string[] = [];
   let p = 0;
   let o = 0;
+  /** The string at p (see REF); p moves past it. */
+  const str = (): string => {
+    let k = v.getUint16(p, true);
+    p += 2;
+    if (k >= REF) return table[k - REF]!;
+    if (k === LONG) {
+      k = v.getUint32(p, true);
+      p += 4;
+    }
+    const s = latin.toString('utf8', p, p + k);
+    p += k;
+    table.push(s);
+    return s;
+  };
   while (p < b.length) {
     const tag = bytes[p]!;
     if (tag === OBJ) {
@@ -212,17 +273,9 @@ export function readBatch(b: Batch, on: { data(item: FlowData): void; packet(p: 
       p += 47;
       if (bits & P_LINE) (pk.line = v.getFloat64(p, true)), (p += 8);
       if (bits & P_FRAME) (pk.frame = v.getFloat64(p, true)), (p += 8);
-      let k = v.getUint16(p, true);
-      pk.src = latin.toString('utf8', p + 2, p + 2 + k);
-      p += 2 + k;
-      k = v.getUint16(p, true);
-      pk.dst = latin.toString('utf8', p + 2, p + 2 + k);
-      p += 2 + k;
-      if (bits & P_TS) {
-        k = v.getUint16(p, true);
-        pk.ts = latin.toString('utf8', p + 2, p + 2 + k);
-        p += 2 + k;
-      }
+      pk.src = str();
+      pk.dst = str();
+      if (bits & P_TS) pk.ts = str();
       on.packet(pk);
       continue;
     }
@@ -240,11 +293,7 @@ export function readBatch(b: Batch, on: { data(item: FlowData): void; packet(p: 
     const epoch = bits & EPOCH ? v.getFloat64(p, true) : undefined;
     if (bits & EPOCH) p += 8;
     if (bits & HOLE) (hole = v.getFloat64(p, true)), (p += 8);
-    if (bits & TS) {
-      const k = v.getUint16(p, true);
-      item.ts = latin.toString('utf8', p + 2, p + 2 + k);
-      p += 2 + k;
-    }
+    if (bits & TS) item.ts = str();
     if (time !== undefined) item.time = time;
     if (epoch !== undefined) item.epoch = epoch;
     const n = v.getUint32(p, true);

@@ -1,11 +1,12 @@
-// --jobs N: the decoder with its per-flow work on worker threads, NDJSON bytes out. The main thread keeps stage 1
+// --jobs N: the decoder on N threads, this one and N-1 workers, NDJSON bytes out. The main thread keeps stage 1
 // (text or pcap → packets), the TCP stage (lib/tcp: which flow, which id, when it ends, the limits, all global as
 // with one thread), UDP and hex excerpts; each TCP flow's items go, by a hash of its address pair, to one worker,
 // which runs the TLS and sessions stages on it and serialises its events (worker.ts), and so do the `packet`
-// events of that address pair. Every
-// output comes from one op in the main thread's sequence, and the main thread writes each op's bytes in that
-// sequence: the output is the same bytes whatever N is. Workers start only once the input has shown START_ITEMS
-// flow items: a small input never pays for starting them, and its flows stay in the main thread to their end.
+// events of that address pair, unless that worker is behind (KEEP_BACKLOG): then the main thread decodes the flow
+// or writes the packet itself. Every output comes from one op in the main thread's sequence, and the main thread
+// writes each op's bytes in that sequence: the output is the same bytes whatever N is and whichever thread
+// decoded a flow. Workers start only once the input has shown START_ITEMS flow items: a small input never pays
+// for starting them, and its flows stay in the main thread to their end.
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -26,10 +27,25 @@ export const START_ITEMS = 4000;
  * 3.57 s with one thread against 4.07 s with two); many connections are where two threads pay.
  */
 export const START_FLOWS = 64;
+/**
+ * Flow items per flow opened, at most, for the workers to start: they start while the connections are short on
+ * average, and a capture of long transfers stays in one thread until its connections become short. Measured on
+ * bench bulk.pcap (248 connections of about 400 KB, 243 items per flow when the 64th opened; --events all): one
+ * thread 1.3 s CPU, 2.1-2.4 s wall; with a worker 1.7-2.0 s CPU, 3.2-4.1 s wall (the worker's own heap, its
+ * garbage collections and compiled code cost more than the TLS work it takes). bench hs.pcap has 11 per flow.
+ */
+export const START_ITEMS_PER_FLOW = 64;
 /** Output pieces of at least this many bytes are pushed on their own, not joined with others. */
 const BIG_PIECE = 64 * 1024;
 /** Batches a worker may have in hand before the main thread stops reading: bounds the memory of a fast input. */
 export const MAX_IN_FLIGHT = 4;
+/**
+ * Output slots (flow items, events, packets) a worker may have to do before the main thread keeps new flows and
+ * packets itself. The main thread also runs stage 1 and TCP, so with N threads on N cores it gives the workers
+ * everything while they keep up and takes work only when they fall behind: no thread waits for another, and
+ * what the main thread decodes itself costs no batch writing and reading (bench/README.md, "Both cores").
+ */
+export const KEEP_BACKLOG = 3000;
 
 /** A hash of one endpoint (FNV-1a of the address, the port mixed in). */
 function endpointHash(addr: string, port: number): number {
@@ -39,12 +55,12 @@ function endpointHash(addr: string, port: number): number {
 }
 
 /** The worker of an address pair, the same both ways round: a connection's packets and flow items go to one. */
-export function pairWorker(a: string, aPort: number, b: string, bPort: number, jobs: number): number {
+export function pairWorker(a: string, aPort: number, b: string, bPort: number, workers: number): number {
   let h = (endpointHash(a, aPort) + endpointHash(b, bPort)) >>> 0;
   // murmur3's finaliser: every input bit reaches the low bits taken by the modulo.
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) >>> 0) % jobs;
+  return ((h ^ (h >>> 16)) >>> 0) % workers;
 }
 
 /** `ip:port` or `[ip]:port` (lib/tcp's endpoint names) as address and port. */
@@ -64,9 +80,19 @@ interface Answer {
 /** The worker script. */
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 /** A worker's young generation, in MB: each worker is its own V8 heap, and V8's default lets each grow a young
- *  generation of up to 48 MB. 16 measured 299 → 249 MB peak RSS on bench hs.pcap with --jobs 2, no more CPU. */
-export const WORKER_YOUNG_MB = 16;
-const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } };
+ *  generation of up to 48 MB. 16 measured 299 → 249 MB peak RSS on bench hs.pcap with --jobs 2, no more CPU;
+ *  8, with one worker, 214-217 → 199-211 MB. */
+export const WORKER_YOUNG_MB = 8;
+/**
+ * A worker's old generation at most, in MB. V8 lets a heap's old generation grow by a factor of its live size
+ * before the next full collection, and chooses that factor by the heap's maximum: 4 for the default maximum (4 GB
+ * on this machine), about 1.8 for 1.5 GB. The worker's live data is a few MB to tens of MB (its flows' TLS and
+ * session state), so its garbage was kept up to 35 MB between full collections; with 1.5 GB (CPU the same within
+ * the noise) bench hs.pcap --jobs 2 measured 199-214 → 182-201 MB peak RSS. A worker that needs more stops the run with
+ * an error (a worker's heap is its own; the main thread keeps V8's default).
+ */
+export const WORKER_OLD_MB = 1536;
+const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, maxOldGenerationSizeMb: WORKER_OLD_MB } };
 
 /**
  * Worker threads kept for one input after another (tests, a library decoding many inputs): each decoder takes
@@ -97,6 +123,12 @@ export interface ParallelTuning {
   startItems?: number;
   /** Flows opened before the workers start (START_FLOWS); 0: no such condition. */
   startFlows?: number;
+  /** Flow items per flow opened, at most, for the workers to start (START_ITEMS_PER_FLOW). */
+  startItemsPerFlow?: number;
+  /** KEEP_BACKLOG; Infinity: the workers take every flow and packet once they started. */
+  keepBacklog?: number;
+  /** Counts, once the workers started, the flows given to them and those the main thread kept (tests). */
+  flows?: { given: number; kept: number };
   /** Workers to borrow instead of starting new ones. */
   pool?: WorkerPool;
   /** Called with the workers once they start (tests: a worker that fails). */
@@ -105,7 +137,7 @@ export interface ParallelTuning {
 
 /**
  * bytes in (tcpdump text, pcap, pcapng), NDJSON bytes out: the events of `createDecoder` as `ndjson()` writes
- * them, with `options.jobs` threads. With jobs 1 everything runs in this thread.
+ * them, with `options.jobs` threads: this one and jobs - 1 workers. With jobs 1 everything runs in this thread.
  */
 export function decodeNdjson(
   given: Readonly<Options> | OptionsInput = {},
@@ -115,8 +147,11 @@ export function decodeNdjson(
 ): Transform {
   const options = resolveOptions(given);
   const jobs = options.jobs;
+  const nWorkers = jobs - 1;
+  const keepBacklog = tuning.keepBacklog ?? KEEP_BACKLOG;
   const startItems = tuning.startItems ?? START_ITEMS;
   const startFlows = tuning.startFlows ?? START_FLOWS;
+  const startItemsPerFlow = tuning.startItemsPerFlow ?? START_ITEMS_PER_FLOW;
   let opened = 0;
   // This thread's own lines (flows opened before the workers, UDP, anomalies) are written as bytes, as ndjson()
   // writes them; a full batch buffer goes to `written`, the rest is copied out when a worker's slot comes next.
@@ -202,6 +237,11 @@ export function decodeNdjson(
   let workers: Worker[] | undefined;
   const writers: BatchWriter[] = [];
   const inFlight: number[] = [];
+  // Per worker: slots given to it (in a batch sent or not yet) and, in memory it shares, slots it has done (worker.ts).
+  const sent: number[] = [];
+  const done: Int32Array[] = [];
+  /** The worker has fallen behind: the main thread keeps what would go to it. */
+  const behind = (w: number): boolean => sent[w]! - Atomics.load(done[w]!, 0) > keepBacklog;
   let ended = 0;
   let failed = false;
   const owner = new Map<number, number>();
@@ -226,12 +266,12 @@ export function decodeNdjson(
     else for (const w of workers) void w.terminate();
   };
   const start = (): void => {
-    workers = tuning.pool ? tuning.pool.take(jobs) : Array.from({ length: jobs }, () => new Worker(WORKER_URL, WORKER_OPTIONS));
-    for (let i = 0; i < jobs; i++) {
+    workers = tuning.pool ? tuning.pool.take(nWorkers) : Array.from({ length: nWorkers }, () => new Worker(WORKER_URL, WORKER_OPTIONS));
+    for (let i = 0; i < nWorkers; i++) {
       const w = workers[i]!;
       const index = i;
       const onMessage = (msg: FromWorker): void => {
-        if ('error' in msg) return fail(new Error(`worker ${index + 1} of ${jobs} failed: ${msg.error}`));
+        if ('error' in msg) return fail(new Error(`worker ${index + 1} of ${nWorkers} failed: ${msg.error}`));
         answers[index]!.push({ buf: Buffer.from(msg.out, 0, msg.length), ends: msg.ends, next: 0 });
         if (msg.end) ended++;
         else inFlight[index]!--;
@@ -241,17 +281,20 @@ export function decodeNdjson(
           waiting = undefined;
           go();
         }
-        if (finishing && ended === jobs) finishing();
+        if (finishing && ended === nWorkers) finishing();
       };
-      const onError = (err: Error): void => fail(new Error(`worker ${index + 1} of ${jobs} failed: ${err.message}`));
+      const onError = (err: Error): void => fail(new Error(`worker ${index + 1} of ${nWorkers} failed: ${err.message}`));
       const onExit = (code: number): void => {
-        if (ended < jobs) fail(new Error(`worker ${index + 1} of ${jobs} stopped (exit code ${code}) before the end of the input`));
+        if (ended < nWorkers) fail(new Error(`worker ${index + 1} of ${nWorkers} stopped (exit code ${code}) before the end of the input`));
       };
       w.on('message', onMessage).on('error', onError).on('exit', onExit);
       listeners.push([w, onMessage, onError, onExit]);
-      w.postMessage({ begin: { options } } satisfies ToWorker);
+      const progress = new Int32Array(new SharedArrayBuffer(4));
+      w.postMessage({ begin: { options, done: progress } } satisfies ToWorker);
       writers.push(new BatchWriter());
       inFlight.push(0);
+      sent.push(0);
+      done.push(progress);
       answers.push([]);
       for (const s of secrets) writers[i]!.object(s);
     }
@@ -265,18 +308,23 @@ export function decodeNdjson(
     workers![w]!.postMessage({ batch } satisfies ToWorker, [batch.bytes]);
   };
   const sendAll = (): void => {
-    if (workers) for (let w = 0; w < jobs; w++) send(w);
+    if (workers) for (let w = 0; w < nWorkers; w++) send(w);
   };
   const dispatch: FlowDispatch = {
     item(item: FlowItem): boolean {
       if (!workers) {
         if (item.kind === 'open') opened++;
-        if (++items <= startItems || opened < startFlows) return false;
+        if (++items <= startItems || opened < startFlows || items > opened * startItemsPerFlow) return false;
         start();
       }
       let w: number | undefined;
       if (item.kind === 'open') {
-        w = pairWorker(...endpoint(item.client), ...endpoint(item.server), jobs);
+        w = nWorkers === 1 ? 0 : pairWorker(...endpoint(item.client), ...endpoint(item.server), nWorkers);
+        if (behind(w)) {
+          if (tuning.flows) tuning.flows.kept++;
+          return false;
+        }
+        if (tuning.flows) tuning.flows.given++;
         owner.set(item.flow, w);
       } else {
         w = owner.get(item.flow);
@@ -287,6 +335,7 @@ export function decodeNdjson(
       if (item.kind === 'data') b.data(item);
       else b.object({ item });
       slot(w);
+      sent[w]!++;
       if (b.full) send(w);
       return true;
     },
@@ -296,15 +345,18 @@ export function decodeNdjson(
       const b = writers[w]!;
       b.object({ event: ev });
       slot(w);
+      sent[w]!++;
       if (b.full) send(w);
       return true;
     },
     packet(p: Packet): boolean {
       if (!workers) return false;
-      const w = pairWorker(p.src, p.sport, p.dst, p.dport, jobs);
+      const w = nWorkers === 1 ? 0 : pairWorker(p.src, p.sport, p.dst, p.dport, nWorkers);
+      if (behind(w)) return false;
       const b = writers[w]!;
       b.packet(p);
       slot(w);
+      sent[w]!++;
       if (b.full) send(w);
       return true;
     },
@@ -343,7 +395,7 @@ export function decodeNdjson(
       sendAll();
       // Each worker's end (its TLS and sessions stages flushed) is one slot after everything else. With one thread
       // it comes before the UDP stage's end; both are empty, since the TCP stage's end has closed every flow.
-      for (let w = 0; w < jobs; w++) {
+      for (let w = 0; w < nWorkers; w++) {
         slot(w);
         workers[w]!.postMessage({ end: true } satisfies ToWorker);
       }

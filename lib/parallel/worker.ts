@@ -12,6 +12,8 @@ import { FlowStage } from './stage.js';
 
 export interface WorkerInput {
   options: Readonly<Options>;
+  /** Shared with the main thread: [0] counts the output slots done (it keeps flows itself while a worker is behind). */
+  done: Int32Array;
 }
 
 /** Messages to a worker: the start of an input (its options), a batch, or the end of the input (one more slot:
@@ -60,6 +62,7 @@ function run(): void {
   if (!port) throw new Error('lib/parallel/worker.js runs as a worker thread');
   let keys: KeyStore;
   let stage: FlowStage;
+  let done: Int32Array;
   const output = new Output();
   const onBatch = {
     data(item: FlowData) {
@@ -82,11 +85,14 @@ function run(): void {
       if ('begin' in msg) {
         const { options } = msg.begin;
         keys = new KeyStore(options.keylog);
+        done = msg.begin.done;
         stage = new FlowStage(options, (ev) => output.line(ev), keys);
         return;
       }
-      if ('batch' in msg) readBatch(msg.batch, onBatch);
-      else {
+      if ('batch' in msg) {
+        readBatch(msg.batch, onBatch);
+        Atomics.add(done, 0, msg.batch.slots);
+      } else {
         stage.end();
         output.slot();
       }

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeStream, type OptionsInput } from '../../lib/index.js';
-import { decodeNdjson, START_FLOWS, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
+import { decodeNdjson, START_FLOWS, START_ITEMS_PER_FLOW, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
 import * as streams from '../../lib/streams.js';
 import { chunks, files, keylogOf, run } from '../support/streams.js';
 import { CAPTURES, FIXTURES, haveShared, testIf } from '../support/shared.js';
@@ -19,15 +19,19 @@ const EVENT_SETS: (OptionsInput['events'] | undefined)[] = [undefined, 'all', ['
 
 const pool = new WorkerPool();
 
-/** One thread against 2 workers (started at once, the input whole) and, for the default and all events, 3 workers
- *  (started after 7 flow items: the first flows stay in the main thread; the input in 4 KB chunks). Returns the
- *  lines compared. */
+/** One thread against --jobs 2 (one worker, started at once, taking every flow: the input whole) and --jobs 3 (two
+ *  workers started at once, the main thread keeping flows while a worker is behind, as by default) and, for the
+ *  default and all events, --jobs 3 started after 7 flow items (the first flows stay in the main thread; the input
+ *  in 4 KB chunks). Returns the lines compared. */
 async function same(name: string, input: Buffer): Promise<number> {
   let lines = 0;
   for (const events of EVENT_SETS) {
     const o: OptionsInput = { keylog: keylogOf(name), ...(events ? { events } : {}) };
     const one = await run([input], [decodeStream({ ...o, jobs: 1 }), streams.ndjson()]);
-    const runs: [number, ParallelTuning, Buffer[]][] = [[2, { startItems: 0, startFlows: 0, pool }, [input]]];
+    const runs: [number, ParallelTuning, Buffer[]][] = [
+      [2, { startItems: 0, startFlows: 0, keepBacklog: Number.POSITIVE_INFINITY, pool }, [input]],
+      [3, { startItems: 0, startFlows: 0, keepBacklog: 50, pool }, [input]],
+    ];
     if (events === undefined || events === 'all') runs.push([3, { startItems: 7, startFlows: 0, pool }, chunks(input, 4096)]);
     for (const [jobs, tuning, parts] of runs) {
       const got = await run(parts, [decodeNdjson({ ...o, jobs }, undefined, undefined, tuning)]);
@@ -61,10 +65,10 @@ testIf(haveShared, '../shared/captures absent')('parallel: ../shared/captures gi
 
 test('parallel: a worker that stops mid-input ends the run with one error naming it', async () => {
   const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
-  const tuning: ParallelTuning = { startItems: 0, startFlows: 0, onStart: (ws) => void ws[1]!.terminate() };
+  const tuning: ParallelTuning = { startItems: 0, startFlows: 0, keepBacklog: Number.POSITIVE_INFINITY, onStart: (ws) => void ws[1]!.terminate() };
   let err: unknown;
   try {
-    await run(chunks(input, 2048), [decodeNdjson({ jobs: 2 }, undefined, undefined, tuning)]);
+    await run(chunks(input, 2048), [decodeNdjson({ jobs: 3 }, undefined, undefined, tuning)]);
   } catch (e) {
     err = e;
   }
@@ -72,19 +76,42 @@ test('parallel: a worker that stops mid-input ends the run with one error naming
   assert.match((err as Error).message, /worker 2 of 2 stopped \(exit code \d+\) before the end of the input/);
 });
 
-test('parallel: workers start only once START_FLOWS connections were opened, whatever the items', async () => {
-  // many-flows.pcap opens about 20 connections: 10 start the workers, 64 (START_FLOWS) never do; the bytes agree.
+/** Whether the workers start on many-flows.pcap (about 20 connections, several data items each) with `tuning`;
+ *  the bytes must be those of one thread either way. */
+async function startsOn(tuning: ParallelTuning, what: string): Promise<boolean> {
   const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
   const one = await run([input], [decodeNdjson({ jobs: 1 })]);
-  for (const [startFlows, starts] of [
-    [10, true],
-    [START_FLOWS, false],
+  let started = false;
+  const two = await run([input], [decodeNdjson({ jobs: 2 }, undefined, undefined, { ...tuning, pool, onStart: () => void (started = true) })]);
+  assert.ok(two.equals(one), `${what}: bytes differ`);
+  return started;
+}
+
+test('parallel: workers start only once START_FLOWS connections were opened, whatever the items', async () => {
+  // 10 connections start the workers, 64 (START_FLOWS) never do.
+  assert.ok(await startsOn({ startItems: 0, startFlows: 10 }, 'startFlows 10'));
+  assert.not.ok(await startsOn({ startItems: 0, startFlows: START_FLOWS }, 'startFlows 64'));
+});
+
+test('parallel: workers start only while the connections are short on average (START_ITEMS_PER_FLOW)', async () => {
+  // One item per flow opened is never reached once the connections carry data.
+  assert.not.ok(await startsOn({ startItems: 0, startFlows: 10, startItemsPerFlow: 1 }, 'startItemsPerFlow 1'));
+  assert.ok(await startsOn({ startItems: 0, startFlows: 10, startItemsPerFlow: START_ITEMS_PER_FLOW }, 'startItemsPerFlow 64'));
+});
+
+test('parallel: the main thread keeps flows while its worker is behind, and the bytes agree', async () => {
+  const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
+  const one = await run([input], [decodeNdjson({ jobs: 1, events: 'all' })]);
+  for (const [keepBacklog, keeps] of [
+    [Number.POSITIVE_INFINITY, false],
+    [20, true],
   ] as const) {
-    let started = false;
-    const tuning: ParallelTuning = { startItems: 0, startFlows, pool, onStart: () => void (started = true) };
-    const two = await run([input], [decodeNdjson({ jobs: 2 }, undefined, undefined, tuning)]);
-    assert.is(started, starts, `startFlows ${startFlows}`);
-    assert.ok(two.equals(one), `startFlows ${startFlows}: bytes differ`);
+    const flows = { given: 0, kept: 0 };
+    const tuning: ParallelTuning = { startItems: 0, startFlows: 0, keepBacklog, flows, pool };
+    const two = await run([input], [decodeNdjson({ jobs: 2, events: 'all' }, undefined, undefined, tuning)]);
+    assert.ok(flows.given > 0, `keepBacklog ${keepBacklog}: no flow given to the worker`);
+    assert.is(flows.kept > 0, keeps, `keepBacklog ${keepBacklog}: ${flows.kept} flows kept`);
+    assert.ok(two.equals(one), `keepBacklog ${keepBacklog}: bytes differ`);
   }
 });
 
