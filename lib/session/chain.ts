@@ -86,12 +86,14 @@ export function checkChain(
   // evidence against either party: the finding is info, says that the capture date is unknown, and gives the
   // bounds the certificate itself sets (RFC 5280 §4.1.2.5). Every message names the date it used.
   const known = clock.source === 'capture';
-  const date = iso(clock.epoch, clock.source);
   for (let i = 0; i < n; i++) {
     const c = certs[i]!;
     if (!isCertificate(c)) continue;
     const after = c.not_after ? Date.parse(c.not_after) / 1000 : NaN;
     const before = c.not_before ? Date.parse(c.not_before) / 1000 : NaN;
+    if (!(after < clock.epoch) && !(before > clock.epoch)) continue;
+    // The texts only for a certificate out of its validity (most are within it).
+    const date = iso(clock.epoch, clock.source);
     const cert = `the ${who}'s certificate ${i} ${name(c)} ${at}`;
     if (after < clock.epoch) {
       out.push(

@@ -43,7 +43,7 @@ interface LastRecord {
   flight: boolean;
   at: Seen;
   /** Opened with logged secrets: what it held is in its own events, nothing is inferred from its size. */
-  decrypted?: boolean;
+  decrypted: boolean;
 }
 
 interface FlowState {
@@ -122,6 +122,8 @@ const TLS13_ALERT_RECORD = 19;
 
 /** A capture time before 1990 is no date: pcap files written with zeroed (or nearly zeroed) timestamps. */
 const EARLIEST_CAPTURE = Date.UTC(1990, 0, 1) / 1000;
+
+const DIRS: readonly Dir[] = ['c2s', 's2c'];
 
 function sideName(dir: Dir): string {
   return dir === 'c2s' ? "client's" : "server's";
@@ -210,7 +212,8 @@ export class Sessions {
     const s = this.flows.get(flow);
     if (!s) return;
     const dir = ev.dir === 's2c' ? 's2c' : 'c2s';
-    const seen: Seen = origin(ev);
+    // One shape for every Seen (absent fields undefined), not origin()'s: a flow keeps several, and reads them by name.
+    const seen: Seen = { line: ev.line, frame: ev.frame, ts: ev.ts };
     switch (ev.type) {
       case 'tls.record':
         this.record(s, dir, ev, seen);
@@ -226,7 +229,7 @@ export class Sessions {
           // The first gap in the stream and the first at the end of a direction are read (capture_gap and
           // capture_ended cite them): at most two are kept, however many a damaged flow has.
           const atEnd = ev.at_end === true;
-          if (!s.gaps.some((g) => g.atEnd === atEnd)) s.gaps.push({ ...seen, dir, atEnd });
+          if (!s.gaps.some((g) => g.atEnd === atEnd)) s.gaps.push({ line: seen.line, frame: seen.frame, ts: seen.ts, dir, atEnd });
           if (s.tls) s.history.add(LETTER.gap, dir === 'c2s');
         }
         break;
@@ -273,10 +276,18 @@ export class Sessions {
     const content = ev.content_id ?? -1;
     const length = ev.length ?? 0;
     const client = dir === 'c2s';
-    s.lastRecord[dir] = { contentId: content, length, flight: typeof ev.flight === 'string', at: seen };
+    // One LastRecord per direction, written over by each record (its `at` is this record's own Seen).
+    const last = s.lastRecord[dir];
+    const decrypted = ev.decrypted === true;
+    if (last) {
+      last.contentId = content;
+      last.length = length;
+      last.flight = typeof ev.flight === 'string';
+      last.at = seen;
+      last.decrypted = decrypted;
+    } else s.lastRecord[dir] = { contentId: content, length, flight: typeof ev.flight === 'string', at: seen, decrypted };
     if (typeof ev.keys_missing === 'string') s.keysMissing ??= ev.keys_missing;
-    if (ev.decrypted === true) {
-      s.lastRecord[dir]!.decrypted = true;
+    if (decrypted) {
       this.decryptedRecord(s, dir, ev.inner_content_id ?? -1, seen);
       return;
     }
@@ -673,10 +684,12 @@ export class Sessions {
    * marked `inferred` and never given a level or description.
    */
   private inferTls13Alerts(s: FlowState): void {
-    for (const dir of ['c2s', 's2c'] as const) {
+    for (const dir of DIRS) {
       const last = s.lastRecord[dir];
       if (last && last.contentId === CONTENT.application_data && !last.flight && !last.decrypted && last.length === TLS13_ALERT_RECORD) {
-        s.alerts.push({ ...last.at, dir, fatal: false, encrypted: true, inferred: true });
+        // Fields written out, not `...last.at` (see alert()).
+        const { line, frame, ts } = last.at;
+        s.alerts.push({ line, frame, ts, dir, fatal: false, encrypted: true, inferred: true });
       }
     }
   }

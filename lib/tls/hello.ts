@@ -7,6 +7,11 @@ import { ja3, ja3s, ja4, sslv2SpecsAsSuites } from '../fingerprint/index.js';
 import { wireBytes, type Extension } from './extensions.js';
 import { extensionsOf, type Fields } from './handshake.js';
 import { EXT } from './ids.js';
+import { NameLists } from './render.js';
+
+/** The offered versions' names (GREASE left out) and the PSK modes' names, as lists recur (NameLists). */
+const SUPPORTED_VERSION_NAMES = new NameLists(R.versionName, true);
+const PSK_MODE_NAMES = new NameLists(R.pskModeName);
 
 // ---- typed reads of decoder fields (parse boundary: handshake.ts and extensions.ts write these shapes) -------
 
@@ -36,12 +41,90 @@ function ids(exts: readonly Extension[]): number[] {
 }
 
 /**
- * JA4 of recent ClientHellos, by the text of what it is computed from (see enrichClientHello): clients of one
- * kind send the same hello, random and key shares apart, in connection after connection. At most
- * JA4_CACHE_ENTRIES are kept; the oldest goes first.
+ * The fingerprints of recent ClientHellos, found by what they are computed from: clients of one kind send the same
+ * hello, random and key shares apart, in connection after connection. An entry is found by comparing those numbers
+ * (GREASE values left out, as JA3 and JA4 leave them out) instead of building the JA3 text again and hashing it. At
+ * most HELLO_PRINT_ENTRIES are kept, each replacing the oldest; fingerprints are pure functions of these inputs, so an
+ * entry never goes stale.
  */
-export const JA4_CACHE_ENTRIES = 1024;
-const ja4Cache = new Map<string, string>();
+export const HELLO_PRINT_ENTRIES = 16;
+
+/** What JA3 and JA4 read of a ClientHello (lists without GREASE), and its fingerprints. */
+interface HelloPrint {
+  version: number;
+  ciphers: number[];
+  extensions: number[];
+  groups: number[];
+  formats: number[];
+  /** undefined: no supported_versions extension. */
+  supportedVersions: number[] | undefined;
+  /** The first ALPN protocol as wireText() wrote it; undefined when there is none. */
+  alpn: string | undefined;
+  sigAlgs: number[];
+  ja3: string;
+  ja3_hash: string;
+  ja4: string;
+}
+
+const helloPrints: HelloPrint[] = [];
+let nextHelloPrint = 0;
+
+/** `kept` (without GREASE) and `list` hold the same values in order once GREASE is left out of `list`. */
+function sameWithoutGrease(kept: readonly number[], list: readonly number[]): boolean {
+  let i = 0;
+  for (const v of list) {
+    if (R.isGrease(v)) continue;
+    if (i === kept.length || kept[i] !== v) return false;
+    i++;
+  }
+  return i === kept.length;
+}
+
+/** JA3 and JA4 of a ClientHello that has them (see enrichClientHello), from the recent ones when it is among them. */
+function helloPrint(
+  version: number,
+  ciphers: number[],
+  extensions: number[],
+  groups: number[],
+  formats: number[],
+  supportedVersions: number[] | undefined,
+  alpn: string | undefined,
+  sigAlgs: number[],
+): HelloPrint {
+  for (const p of helloPrints) {
+    if (
+      p.version === version &&
+      p.alpn === alpn &&
+      (p.supportedVersions === undefined) === (supportedVersions === undefined) &&
+      sameWithoutGrease(p.ciphers, ciphers) &&
+      sameWithoutGrease(p.extensions, extensions) &&
+      sameWithoutGrease(p.groups, groups) &&
+      sameWithoutGrease(p.formats, formats) &&
+      sameWithoutGrease(p.sigAlgs, sigAlgs) &&
+      (supportedVersions === undefined || sameWithoutGrease(p.supportedVersions!, supportedVersions))
+    )
+      return p;
+  }
+  const j = ja3(version, ciphers, extensions, groups, formats);
+  // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
+  const fp = ja4({ version, supportedVersions, ciphers, extensions, alpn: alpn !== undefined ? wireBytes(alpn) : undefined, sigAlgs });
+  const p: HelloPrint = {
+    version,
+    ciphers: R.withoutGrease(ciphers),
+    extensions: R.withoutGrease(extensions),
+    groups: R.withoutGrease(groups),
+    formats: R.withoutGrease(formats),
+    supportedVersions: supportedVersions && R.withoutGrease(supportedVersions),
+    alpn,
+    sigAlgs: R.withoutGrease(sigAlgs),
+    ja3: j.ja3,
+    ja3_hash: j.ja3_hash,
+    ja4: fp,
+  };
+  helloPrints[nextHelloPrint] = p;
+  nextHelloPrint = (nextHelloPrint + 1) % HELLO_PRINT_ENTRIES;
+  return p;
+}
 
 /** What the TLS stage keeps of a ClientHello for later records (early data, ChangeCipherSpec, ServerHello). */
 export interface ClientHelloKept {
@@ -73,14 +156,14 @@ export function enrichClientHello(fields: Fields, cut: boolean): ClientHelloKept
   const svExt = find(exts, EXT.supported_versions);
   const sv = numbers(svExt?.version_ids) ?? [];
   fields.supported_version_ids = sv;
-  fields.supported_versions = sv.filter((v) => !R.isGrease(v)).map(R.versionName);
+  fields.supported_versions = SUPPORTED_VERSION_NAMES.of(sv);
   // Parse boundary: the key_share decoder writes `shares` as {group_id, key_bytes} records.
   const ks = (find(exts, EXT.key_share)?.shares as { group_id: number }[] | undefined) ?? [];
   fields.key_share_groups = ks.filter((s) => !R.isGrease(s.group_id)).map((s) => R.groupName(s.group_id));
   const psk = find(exts, EXT.pre_shared_key);
   if (psk) fields.psk_identities = psk.identities;
   const modes = numbers(find(exts, EXT.psk_key_exchange_modes)?.mode_ids);
-  if (modes) fields.psk_modes = modes.map(R.pskModeName);
+  if (modes) fields.psk_modes = PSK_MODE_NAMES.of(modes);
   const extIds = ids(exts);
   fields.extension_ids = extIds;
   const ciphers = numbers(fields.cipher_ids) ?? [];
@@ -97,30 +180,19 @@ export function enrichClientHello(fields: Fields, cut: boolean): ClientHelloKept
     fields.ja4 = ja4({ version, ciphers: sslv2SpecsAsSuites(ciphers), extensions: [] });
     return kept;
   }
-  const j = ja3(
+  const p = helloPrint(
     version,
     ciphers,
     extIds,
     numbers(find(exts, EXT.supported_groups)?.group_ids) ?? [],
     numbers(find(exts, EXT.ec_point_formats)?.format_ids) ?? [],
+    svExt ? sv : undefined,
+    alpn?.[0],
+    numbers(find(exts, EXT.signature_algorithms)?.sig_alg_ids) ?? [],
   );
-  fields.ja3 = j.ja3;
-  fields.ja3_hash = j.ja3_hash;
-  const alpnFirst = alpn?.[0];
-  const sigAlgs = numbers(find(exts, EXT.signature_algorithms)?.sig_alg_ids) ?? [];
-  // Everything JA4 reads: JA3's text holds the version and the suites and extensions in order (GREASE left out, as
-  // JA4 leaves it out); `|` parts cannot be confused, since only the ALPN text may hold one and the last part
-  // (digits and '-') cannot.
-  const key = `${j.ja3}|${svExt ? sv.join('-') : 'none'}|${alpnFirst === undefined ? 'none' : '=' + alpnFirst}|${sigAlgs.join('-')}`;
-  let fp = ja4Cache.get(key);
-  if (fp === undefined) {
-    // JA4 reads the first protocol's bytes (its first and last), not its text: wireBytes undoes the `#hex` form.
-    const alpnBytes = alpnFirst !== undefined ? wireBytes(alpnFirst) : undefined;
-    fp = ja4({ version, supportedVersions: svExt ? sv : undefined, ciphers, extensions: extIds, alpn: alpnBytes, sigAlgs });
-    if (ja4Cache.size >= JA4_CACHE_ENTRIES) ja4Cache.delete(ja4Cache.keys().next().value!);
-    ja4Cache.set(key, fp);
-  }
-  fields.ja4 = fp;
+  fields.ja3 = p.ja3;
+  fields.ja3_hash = p.ja3_hash;
+  fields.ja4 = p.ja4;
   return kept;
 }
 
