@@ -1,6 +1,8 @@
 // Certificates and distinguished names for stage 3, through lib/x509 (ground floor): each DER becomes the
 // contract's certificate description (or {error, sha256} when it does not parse), each CA name an RFC 4514 string.
 
+import { own } from '../bytes.js';
+import { Recent } from '../recent.js';
 import { parseCertificate, parseDistinguishedName } from '../x509/index.js';
 
 /**
@@ -20,22 +22,30 @@ export const CERT_CACHE_MAX_DER = 8 * 1024;
 export const NAME_CACHE_ENTRIES = 1024;
 export const NAME_CACHE_MAX_DER = 1024;
 
+/** How many bytes at the end of a DER (a signature, for a certificate) its cache key is computed from. */
+const KEY_TAIL_BYTES = 32;
+
+/** A number from a DER's length and last bytes: cheap, and different for different certificates unless forged. */
+function tailKey(der: Uint8Array): number {
+  let h = der.length;
+  for (let i = Math.max(0, der.length - KEY_TAIL_BYTES); i < der.length; i++) h = Math.imul(h ^ der[i]!, 0x01000193);
+  return h >>> 0;
+}
+
 /**
- * `decode` remembered for recent DERs, keyed by the bytes as a latin1 string (an exact key, and no hash to compute
- * on a hit). A DER is immutable input, so an entry never goes stale; the limits bound the memory.
+ * `decode` remembered for recent DERs. An entry is found by tailKey() and taken only when its bytes equal the DER
+ * (a copy is kept), so it is exact without building and hashing a string of the whole DER; a DER whose key is taken
+ * by other bytes is decoded and not kept. A DER is immutable input, so an entry never goes stale; the limits bound
+ * the memory.
  */
 function derCache<T>(entries: number, maxDer: number, decode: (der: Uint8Array) => T): (der: Uint8Array) => T {
-  const cache = new Map<string, T>();
+  const cache = new Recent<number, { der: Uint8Array; value: T }>(entries);
   return (der) => {
     if (der.length > maxDer) return decode(der);
-    const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
-    let v = cache.get(key);
-    if (v === undefined) {
-      v = decode(der);
-      if (cache.size >= entries) cache.delete(cache.keys().next().value!);
-      cache.set(key, v);
-    }
-    return v;
+    const key = tailKey(der);
+    const hit = cache.get(key);
+    if (hit !== undefined) return Buffer.compare(hit.der, der) === 0 ? hit.value : decode(der);
+    return cache.set(key, { der: own(der), value: decode(der) }).value;
   };
 }
 
