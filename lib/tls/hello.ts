@@ -29,15 +29,21 @@ function strings(v: unknown): string[] | undefined {
   return Array.isArray(v) ? (v as string[]) : undefined;
 }
 
-function find(exts: readonly Extension[], id: number): Extension | undefined {
-  for (const e of exts) if (e.id === id) return e;
-  return undefined;
-}
-
 function ids(exts: readonly Extension[]): number[] {
   const out: number[] = [];
   for (const e of exts) out.push(e.id);
   return out;
+}
+
+/**
+ * The first extension of a type, found by its place in `extIds` (ids(exts)): a scan of numbers, where reading `id`
+ * again from extension objects of many shapes would cost a slow property read each.
+ */
+function finder(exts: readonly Extension[], extIds: readonly number[]): (id: number) => Extension | undefined {
+  return (id) => {
+    const i = extIds.indexOf(id);
+    return i < 0 ? undefined : exts[i];
+  };
 }
 
 /**
@@ -149,30 +155,32 @@ export interface ServerHelloTaken {
  */
 export function enrichClientHello(fields: Fields, cut: boolean): ClientHelloKept {
   const exts = extensionsOf(fields);
-  const sni = strings(find(exts, EXT.server_name)?.server_names);
+  const extIds = ids(exts);
+  const find = finder(exts, extIds);
+  const sni = strings(find(EXT.server_name)?.server_names);
   fields.sni = sni?.[0] ?? null;
-  const alpn = strings(find(exts, EXT.alpn)?.protocols);
+  const alpn = strings(find(EXT.alpn)?.protocols);
   fields.alpn = alpn ?? [];
-  const svExt = find(exts, EXT.supported_versions);
+  const svExt = find(EXT.supported_versions);
   const sv = numbers(svExt?.version_ids) ?? [];
   fields.supported_version_ids = sv;
   fields.supported_versions = SUPPORTED_VERSION_NAMES.of(sv);
   // Parse boundary: the key_share decoder writes `shares` as {group_id, key_bytes} records.
-  const ks = (find(exts, EXT.key_share)?.shares as { group_id: number }[] | undefined) ?? [];
+  const ks = (find(EXT.key_share)?.shares as { group_id: number }[] | undefined) ?? [];
   fields.key_share_groups = ks.filter((s) => !R.isGrease(s.group_id)).map((s) => R.groupName(s.group_id));
-  const psk = find(exts, EXT.pre_shared_key);
+  const psk = find(EXT.pre_shared_key);
   if (psk) fields.psk_identities = psk.identities;
-  const modes = numbers(find(exts, EXT.psk_key_exchange_modes)?.mode_ids);
+  const modes = numbers(find(EXT.psk_key_exchange_modes)?.mode_ids);
   if (modes) fields.psk_modes = PSK_MODE_NAMES.of(modes);
-  const extIds = ids(exts);
   fields.extension_ids = extIds;
   const ciphers = numbers(fields.cipher_ids) ?? [];
-  if (exts.some((e) => e.grease) || ciphers.some(R.isGrease)) fields.grease = true;
-  const ticket = find(exts, EXT.session_ticket);
+  // decodeExtensions marks `grease` on exactly the extensions whose id is GREASE (RFC 8701).
+  if (extIds.some(R.isGrease) || ciphers.some(R.isGrease)) fields.grease = true;
+  const ticket = find(EXT.session_ticket);
   if (ticket) fields.session_ticket_length = ticket.length;
-  if (find(exts, EXT.early_data)) fields.early_data = true;
+  if (find(EXT.early_data)) fields.early_data = true;
   const kept: ClientHelloKept = { session_id: fields.session_id, supported_version_ids: sv, early_data: fields.early_data };
-  const ech = find(exts, EXT.encrypted_client_hello);
+  const ech = find(EXT.encrypted_client_hello);
   if (ech) fields.ech = ech.ech_type ?? true;
   const version = num(fields.version_id);
   if (version === undefined || cut) return kept;
@@ -184,11 +192,11 @@ export function enrichClientHello(fields: Fields, cut: boolean): ClientHelloKept
     version,
     ciphers,
     extIds,
-    numbers(find(exts, EXT.supported_groups)?.group_ids) ?? [],
-    numbers(find(exts, EXT.ec_point_formats)?.format_ids) ?? [],
+    numbers(find(EXT.supported_groups)?.group_ids) ?? [],
+    numbers(find(EXT.ec_point_formats)?.format_ids) ?? [],
     svExt ? sv : undefined,
     alpn?.[0],
-    numbers(find(exts, EXT.signature_algorithms)?.sig_alg_ids) ?? [],
+    numbers(find(EXT.signature_algorithms)?.sig_alg_ids) ?? [],
   );
   fields.ja3 = p.ja3;
   fields.ja3_hash = p.ja3_hash;
@@ -202,20 +210,22 @@ export function enrichClientHello(fields: Fields, cut: boolean): ClientHelloKept
  */
 export function enrichServerHello(fields: Fields, clientSessionId: unknown, cut: boolean): ServerHelloTaken {
   const exts = extensionsOf(fields);
+  const extIds = ids(exts);
+  const find = finder(exts, extIds);
   const cipher = num(fields.cipher_id);
-  const alpn = strings(find(exts, EXT.alpn)?.protocols);
+  const alpn = strings(find(EXT.alpn)?.protocols);
   if (alpn) fields.alpn = alpn;
-  const ks = find(exts, EXT.key_share);
+  const ks = find(EXT.key_share);
   const group = num(ks?.group_id);
   if (group !== undefined) fields.key_share_group = R.groupName(group);
   const selected = num(ks?.selected_group_id);
   if (selected !== undefined) fields.key_share_group = R.groupName(selected);
-  const psk = find(exts, EXT.pre_shared_key);
+  const psk = find(EXT.pre_shared_key);
   if (psk) fields.psk_selected_identity = psk.selected_identity;
   if (typeof clientSessionId === 'string' && clientSessionId.length > 0) fields.session_id_match = clientSessionId === fields.session_id;
   const legacy = num(fields.legacy_version_id);
   if (legacy !== undefined && cipher !== undefined && !cut) {
-    const j = ja3s(legacy, cipher, ids(exts));
+    const j = ja3s(legacy, cipher, extIds);
     fields.ja3s = j.ja3s;
     fields.ja3s_hash = j.ja3s_hash;
   }
@@ -223,6 +233,6 @@ export function enrichServerHello(fields: Fields, clientSessionId: unknown, cut:
     version: num(fields.version_id),
     cipher,
     random: typeof fields.random === 'string' ? fields.random : undefined,
-    encryptThenMac: find(exts, EXT.encrypt_then_mac) !== undefined,
+    encryptThenMac: find(EXT.encrypt_then_mac) !== undefined,
   };
 }
