@@ -410,10 +410,15 @@ export const DEFAULT_EVENTS: readonly EventType[] = ['tls.handshake', 'tls.alert
 /** Copies the origin fields of an item onto an event, leaving out those that are absent. */
 export function origin(from: Origin): { line?: number; frame?: number; ts?: string } {
   const o: { line?: number; frame?: number; ts?: string } = {};
-  if (from.line !== undefined) o.line = from.line;
-  if (from.frame !== undefined) o.frame = from.frame;
-  if (from.ts !== undefined) o.ts = from.ts;
+  originInto(o, from);
   return o;
+}
+
+/** Writes the origin fields of an item onto an event, in origin()'s order, leaving out those that are absent. */
+export function originInto(ev: EventOrigin, from: Origin): void {
+  if (from.line !== undefined) ev.line = from.line;
+  if (from.frame !== undefined) ev.frame = from.frame;
+  if (from.ts !== undefined) ev.ts = from.ts;
 }
 
 export function anomaly(code: string, message: string, at: Origin, extra?: Record<string, unknown>): Anomaly {
@@ -448,15 +453,14 @@ export function flagLetters(flags: number): string {
 
 /** The `packet` event of a packet (docs/events.md, "packet"). */
 export function packetEvent(p: Packet): PacketEvent {
-  const ev: PacketEvent = {
-    type: 'packet',
-    ...origin(p),
-    src: p.src,
-    dst: p.dst,
-    sport: p.sport,
-    dport: p.dport,
-    proto: p.proto,
-  };
+  // Fields written one by one in their order, not `...origin(p)`: no object in between, per packet.
+  const ev: PacketEvent = { type: 'packet' };
+  originInto(ev, p);
+  ev.src = p.src;
+  ev.dst = p.dst;
+  ev.sport = p.sport;
+  ev.dport = p.dport;
+  ev.proto = p.proto;
   if (p.proto === 'tcp') {
     ev.seq = p.seq;
     ev.ack = p.ack;
@@ -473,23 +477,19 @@ export function packetEvent(p: Packet): PacketEvent {
 
 /** The `flow` event of a flow's open or close (docs/events.md, "flow"); data items have none. */
 export function flowEvent(item: FlowItem): FlowEvent {
-  if (item.kind === 'open') {
-    return { type: 'flow', ...origin(item), flow: item.flow, event: 'open', client: item.client, server: item.server };
-  }
+  if (item.kind === 'data') throw new TypeError('flowEvent takes open and close items');
+  const ev: FlowEvent = { type: 'flow' };
+  originInto(ev, item);
+  ev.flow = item.flow;
+  ev.event = item.kind;
+  ev.client = item.client;
+  ev.server = item.server;
   if (item.kind === 'close') {
-    return {
-      type: 'flow',
-      ...origin(item),
-      flow: item.flow,
-      event: 'close',
-      client: item.client,
-      server: item.server,
-      bytes: item.bytes,
-      gaps: item.gaps,
-      end: item.end,
-    };
+    ev.bytes = item.bytes;
+    ev.gaps = item.gaps;
+    ev.end = item.end;
   }
-  throw new TypeError('flowEvent takes open and close items');
+  return ev;
 }
 
 /** A JSON object (not null, not an array): what a field of an event read back from NDJSON must be before its own

@@ -3,6 +3,7 @@
 // Choices where tools differ are written down in docs/fingerprints.md.
 
 import { createHash } from 'node:crypto';
+import { Recent } from '../recent.js';
 import { isGrease } from './grease.js';
 
 export interface Ja3 {
@@ -24,16 +25,10 @@ export interface Ja3s {
  * and a hash object costs microseconds. At most FINGERPRINT_CACHE_ENTRIES are kept; the oldest goes first.
  */
 export const FINGERPRINT_CACHE_ENTRIES = 1024;
-const md5Cache = new Map<string, string>();
+const md5Cache = new Recent<string, string>(FINGERPRINT_CACHE_ENTRIES);
 
 function md5(s: string): string {
-  let h = md5Cache.get(s);
-  if (h === undefined) {
-    h = createHash('md5').update(s, 'latin1').digest('hex');
-    if (md5Cache.size >= FINGERPRINT_CACHE_ENTRIES) md5Cache.delete(md5Cache.keys().next().value!);
-    md5Cache.set(s, h);
-  }
-  return h;
+  return md5Cache.get(s) ?? md5Cache.set(s, createHash('md5').update(s, 'latin1').digest('hex'));
 }
 
 /** Values in order, GREASE left out, joined by '-'. */

@@ -5,6 +5,7 @@
 // Where the spec and its implementations disagree we follow the spec; docs/fingerprints.md lists each case.
 
 import { createHash } from 'node:crypto';
+import { Recent } from '../recent.js';
 import { isGrease, withoutGrease } from './grease.js';
 
 export interface Ja4Input {
@@ -52,18 +53,12 @@ const VERSION: ReadonlyMap<number, string> = new Map([
 
 /** Recent hash12 results (the same hellos recur); at most HASH12_CACHE_ENTRIES, the oldest goes first. */
 const HASH12_CACHE_ENTRIES = 1024;
-const hash12Cache = new Map<string, string>();
+const hash12Cache = new Recent<string, string>(HASH12_CACHE_ENTRIES);
 
 /** The 12-character truncated SHA-256; an empty list is "000000000000" (JA4.md, not SHA-256 of ""). */
 function hash12(s: string): string {
   if (s === '') return '000000000000';
-  let h = hash12Cache.get(s);
-  if (h === undefined) {
-    h = createHash('sha256').update(s, 'latin1').digest('hex').slice(0, 12);
-    if (hash12Cache.size >= HASH12_CACHE_ENTRIES) hash12Cache.delete(hash12Cache.keys().next().value!);
-    hash12Cache.set(s, h);
-  }
-  return h;
+  return hash12Cache.get(s) ?? hash12Cache.set(s, createHash('sha256').update(s, 'latin1').digest('hex').slice(0, 12));
 }
 
 /** Two lower-case hex digits of each byte value. */

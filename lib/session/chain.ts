@@ -2,6 +2,7 @@
 // AKI→SKI where both are present), order, a missing intermediate, a root sent along, and validity dates.
 
 import { findIssuer, isCertificate, linksTo, namesMatch, type Certificate, type CertificateError } from '../x509/index.js';
+import { Recent } from '../recent.js';
 import type { Diagnosis } from './diagnosis.js';
 
 /** A certificate as a `certificate` handshake event carries it: decoded, or `{error, sha256}`. */
@@ -86,12 +87,15 @@ export function checkChain(
   // evidence against either party: the finding is info, says that the capture date is unknown, and gives the
   // bounds the certificate itself sets (RFC 5280 §4.1.2.5). Every message names the date it used.
   const known = clock.source === 'capture';
-  const date = iso(clock.epoch, clock.source);
+  let date: string | undefined;
   for (let i = 0; i < n; i++) {
     const c = certs[i]!;
     if (!isCertificate(c)) continue;
-    const after = c.not_after ? Date.parse(c.not_after) / 1000 : NaN;
-    const before = c.not_before ? Date.parse(c.not_before) / 1000 : NaN;
+    const after = seconds(c.not_after);
+    const before = seconds(c.not_before);
+    if (!(after < clock.epoch) && !(before > clock.epoch)) continue;
+    // The texts only for a certificate out of its validity (most are within it), the date once per chain.
+    date ??= iso(clock.epoch, clock.source);
     const cert = `the ${who}'s certificate ${i} ${name(c)} ${at}`;
     if (after < clock.epoch) {
       out.push(
@@ -121,6 +125,19 @@ export function checkChain(
   }
   for (const d of out) d.side = who;
   return out;
+}
+
+/**
+ * Seconds since the epoch of recently read validity dates (the same certificates come in connection after
+ * connection): at most DATE_CACHE_ENTRIES are kept, the oldest going first. A date's text always means the same time.
+ */
+export const DATE_CACHE_ENTRIES = 1024;
+const dates = new Recent<string, number>(DATE_CACHE_ENTRIES);
+
+/** A certificate's ISO 8601 validity date in seconds since the epoch; NaN when absent or unreadable. */
+function seconds(date: string | null | undefined): number {
+  if (!date) return NaN;
+  return dates.get(date) ?? dates.set(date, Date.parse(date) / 1000);
 }
 
 function iso(epoch: number, source: Clock['source']): string {

@@ -3,7 +3,7 @@
 // sees exactly what a user of the NDJSON would see.
 
 import type { Dir, Emit, Event, FlowClose, TlsAlertEvent, TlsHandshakeEvent, TlsRecordEvent, TlsSessionEvent } from '../events.js';
-import { isHandshake, isSslv2Message, origin } from '../events.js';
+import { isHandshake, isSslv2Message, origin, originInto } from '../events.js';
 import { ALERT, CONTENT, EXT, HS, SSLV2, type CertificateRequest, type Extension } from '../messages.js';
 import type { Options } from '../options.js';
 import { isTls13Id, isWeakCipherId, isWeakVersionId, SSL2_VERSION } from '../registry/index.js';
@@ -43,7 +43,7 @@ interface LastRecord {
   flight: boolean;
   at: Seen;
   /** Opened with logged secrets: what it held is in its own events, nothing is inferred from its size. */
-  decrypted?: boolean;
+  decrypted: boolean;
 }
 
 interface FlowState {
@@ -122,6 +122,8 @@ const TLS13_ALERT_RECORD = 19;
 
 /** A capture time before 1990 is no date: pcap files written with zeroed (or nearly zeroed) timestamps. */
 const EARLIEST_CAPTURE = Date.UTC(1990, 0, 1) / 1000;
+
+const DIRS: readonly Dir[] = ['c2s', 's2c'];
 
 function sideName(dir: Dir): string {
   return dir === 'c2s' ? "client's" : "server's";
@@ -210,7 +212,8 @@ export class Sessions {
     const s = this.flows.get(flow);
     if (!s) return;
     const dir = ev.dir === 's2c' ? 's2c' : 'c2s';
-    const seen: Seen = origin(ev);
+    // One shape for every Seen (absent fields undefined), not origin()'s: a flow keeps several, and reads them by name.
+    const seen: Seen = { line: ev.line, frame: ev.frame, ts: ev.ts };
     switch (ev.type) {
       case 'tls.record':
         this.record(s, dir, ev, seen);
@@ -226,7 +229,7 @@ export class Sessions {
           // The first gap in the stream and the first at the end of a direction are read (capture_gap and
           // capture_ended cite them): at most two are kept, however many a damaged flow has.
           const atEnd = ev.at_end === true;
-          if (!s.gaps.some((g) => g.atEnd === atEnd)) s.gaps.push({ ...seen, dir, atEnd });
+          if (!s.gaps.some((g) => g.atEnd === atEnd)) s.gaps.push({ line: seen.line, frame: seen.frame, ts: seen.ts, dir, atEnd });
           if (s.tls) s.history.add(LETTER.gap, dir === 'c2s');
         }
         break;
@@ -273,10 +276,18 @@ export class Sessions {
     const content = ev.content_id ?? -1;
     const length = ev.length ?? 0;
     const client = dir === 'c2s';
-    s.lastRecord[dir] = { contentId: content, length, flight: typeof ev.flight === 'string', at: seen };
+    // One LastRecord per direction, written over by each record (its `at` is this record's own Seen).
+    const last = s.lastRecord[dir];
+    const decrypted = ev.decrypted === true;
+    if (last) {
+      last.contentId = content;
+      last.length = length;
+      last.flight = typeof ev.flight === 'string';
+      last.at = seen;
+      last.decrypted = decrypted;
+    } else s.lastRecord[dir] = { contentId: content, length, flight: typeof ev.flight === 'string', at: seen, decrypted };
     if (typeof ev.keys_missing === 'string') s.keysMissing ??= ev.keys_missing;
-    if (ev.decrypted === true) {
-      s.lastRecord[dir]!.decrypted = true;
+    if (decrypted) {
       this.decryptedRecord(s, dir, ev.inner_content_id ?? -1, seen);
       return;
     }
@@ -499,37 +510,36 @@ export class Sessions {
     this.shape(s, close, fatal, established, handshakeDone, notCaptured, diagnoses);
     this.hygiene(s, diagnoses);
 
-    const ev: TlsSessionEvent = {
-      type: 'tls.session',
-      ...origin(close),
-      flow: s.flow,
-      client: s.client,
-      server: s.server,
-      version,
-      cipher: sh?.cipher ?? null,
-      cipher_id: sh?.cipher_id ?? null,
-      sni: ch?.sni ?? null,
-      alpn: Array.isArray(ch?.alpn) ? ch.alpn : [],
-      established,
-      resumed,
-      client_cert_requested: requested,
-      client_cert_sent: sent,
-      server_certs: (s.serverCerts?.certs ?? []).map((c) => c.sha256 ?? null),
-      client_certs: (s.clientCerts?.certs ?? []).map((c) => c.sha256 ?? null),
-      alerts: s.alerts.map((a) =>
-        a.inferred
-          ? { dir: a.dir, encrypted: true, inferred: true }
-          : a.encrypted
-            ? { dir: a.dir, encrypted: true }
-            : { dir: a.dir, level: a.level, description: a.description },
-      ),
-      ja3_hash: ch?.ja3_hash ?? null,
-      ja3s_hash: sh?.ja3s_hash ?? null,
-      ja4: ch?.ja4 ?? null,
-      history: s.history.toString(),
-      end: close.end,
-      diagnoses,
-    };
+    // The origin's fields written into the event, not spread into a literal before the others (a slow spread).
+    const ev: TlsSessionEvent = { type: 'tls.session' };
+    originInto(ev, close);
+    ev.flow = s.flow;
+    ev.client = s.client;
+    ev.server = s.server;
+    ev.version = version;
+    ev.cipher = sh?.cipher ?? null;
+    ev.cipher_id = sh?.cipher_id ?? null;
+    ev.sni = ch?.sni ?? null;
+    ev.alpn = Array.isArray(ch?.alpn) ? ch.alpn : [];
+    ev.established = established;
+    ev.resumed = resumed;
+    ev.client_cert_requested = requested;
+    ev.client_cert_sent = sent;
+    ev.server_certs = (s.serverCerts?.certs ?? []).map((c) => c.sha256 ?? null);
+    ev.client_certs = (s.clientCerts?.certs ?? []).map((c) => c.sha256 ?? null);
+    ev.alerts = s.alerts.map((a) =>
+      a.inferred
+        ? { dir: a.dir, encrypted: true, inferred: true }
+        : a.encrypted
+          ? { dir: a.dir, encrypted: true }
+          : { dir: a.dir, level: a.level, description: a.description },
+    );
+    ev.ja3_hash = ch?.ja3_hash ?? null;
+    ev.ja3s_hash = sh?.ja3s_hash ?? null;
+    ev.ja4 = ch?.ja4 ?? null;
+    ev.history = s.history.toString();
+    ev.end = close.end;
+    ev.diagnoses = diagnoses;
     if (s.alertsOmitted > 0) ev.alerts_omitted = s.alertsOmitted;
     if (s.certRequest) {
       ev.requested_ca_names = listOf(s.certRequest.ev.ca_names).slice();
@@ -673,10 +683,12 @@ export class Sessions {
    * marked `inferred` and never given a level or description.
    */
   private inferTls13Alerts(s: FlowState): void {
-    for (const dir of ['c2s', 's2c'] as const) {
+    for (const dir of DIRS) {
       const last = s.lastRecord[dir];
       if (last && last.contentId === CONTENT.application_data && !last.flight && !last.decrypted && last.length === TLS13_ALERT_RECORD) {
-        s.alerts.push({ ...last.at, dir, fatal: false, encrypted: true, inferred: true });
+        // Fields written out, not `...last.at` (see alert()).
+        const { line, frame, ts } = last.at;
+        s.alerts.push({ line, frame, ts, dir, fatal: false, encrypted: true, inferred: true });
       }
     }
   }

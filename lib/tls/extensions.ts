@@ -334,7 +334,8 @@ export function decodeExtensions(c: Cursor, ctx: ExtContext, cut = false): { ext
         const value = decode(body, ctx);
         if (value === undefined || body.short || !body.empty || value.short === true) ext.malformed = true;
         if (value) {
-          for (const k of Object.keys(value)) if (k !== 'short' && value[k] !== undefined) ext[k] = value[k];
+          // for…in, not Object.keys(): no array of keys per extension (decoders return plain literals).
+          for (const k in value) if (k !== 'short' && value[k] !== undefined) ext[k] = value[k];
         }
       }
     }

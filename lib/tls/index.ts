@@ -150,6 +150,11 @@ function newDir(dir: Dir): DirState {
   };
 }
 
+/** A plausible record header: a known content type, version 3.0–3.4, length ≤ max. */
+function plausibleHeader(content: number, version: number, length: number, max: number): boolean {
+  return content >= CCS && content <= CONTENT.heartbeat && version >> 8 === 3 && (version & 0xff) <= 4 && length <= max;
+}
+
 /** Whether a plausible record header starts at offset i: a known content type, version 3.0–3.4, length ≤ max. */
 function looseHeader(q: ByteQueue, i: number, max: number): Verdict {
   const c = q.cursor(i);
@@ -204,7 +209,7 @@ export class TlsDecoder {
       d.hsAligned = false;
       f.dec?.gap(d.dir);
     }
-    if (!d.started) d.firstBytes = own(item.bytes, 0, 16);
+    const first = !d.started;
     d.started = true;
     f.bytes += item.bytes.length;
     let bytes = item.bytes;
@@ -224,6 +229,8 @@ export class TlsDecoder {
     this.process(f, d, item);
     // The queue framed what it could from the item's own bytes; a partial record left is copied out of them.
     d.q.settle();
+    // The first bytes are kept for tls.not_tls only, so not once a record was found in them.
+    if (first && !f.tls) d.firstBytes = own(item.bytes, 0, 16);
   }
 
   /**
@@ -428,7 +435,12 @@ export class TlsDecoder {
         return true;
       }
     }
-    if (looseHeader(q, 0, MAX_RECORD) !== 'yes') {
+    // The header read once (5 bytes are there): looseHeader()'s test on its fields, with no second cursor.
+    const h = q.cursor();
+    const content = h.u8()!;
+    const version = h.u16()!;
+    const length = h.u16()!;
+    if (!plausibleHeader(content, version, length, MAX_RECORD)) {
       const bytes = Array.from(q.view(0, 5), (x) => x.toString(16).padStart(2, '0')).join(' ');
       this.anomaly('tls.malformed', `bytes ${bytes} are not a TLS record header; searching for the next one`, f, d, at);
       d.mode = 'resync';
@@ -437,7 +449,6 @@ export class TlsDecoder {
       d.hsAligned = false;
       return true;
     }
-    const { content, version, length } = recordHeader(q.cursor())!;
     const needBody =
       content === CCS ||
       content === ALERT ||

@@ -3,6 +3,7 @@
 // CertificateRequest carries (RFC 5246 §7.4.4, RFC 8446 §4.2.4).
 
 import { Cursor, hex } from '../cursor.js';
+import { Recent } from '../recent.js';
 import { DerError, T, UNIVERSAL, bodyBytes, expect, readOid, readTlv, sequence, tlvBytes } from './der.js';
 import { ATTRIBUTE_NAMES } from './oids.js';
 import { decodeString } from './strings.js';
@@ -184,18 +185,12 @@ export function dnAttributes(dn: string): { type: string; value: string }[] {
  */
 export function nameKey(dn: string): string {
   if (dn === '') return '';
-  let key = nameKeys.get(dn);
-  if (key === undefined) {
-    key = computeNameKey(dn);
-    if (nameKeys.size >= NAME_KEY_CACHE_ENTRIES) nameKeys.delete(nameKeys.keys().next().value!);
-    nameKeys.set(dn, key);
-  }
-  return key;
+  return nameKeys.get(dn) ?? nameKeys.set(dn, computeNameKey(dn));
 }
 
 /** Keys of recent names: chain checks compare the same issuers and subjects connection after connection. */
 const NAME_KEY_CACHE_ENTRIES = 1024;
-const nameKeys = new Map<string, string>();
+const nameKeys = new Recent<string, string>(NAME_KEY_CACHE_ENTRIES);
 
 function computeNameKey(dn: string): string {
   return splitUnescaped(dn, ',')
