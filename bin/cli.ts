@@ -92,14 +92,6 @@ usage: tlsdump report [--html OUT.html] [FILE ...]
 
 class UsageError extends Error {}
 
-/**
- * Bytes of a file read at a time when lib/parallel decodes it. Each read is one step of the main thread (its
- * batches go out at the end of it, and it waits there while a worker has MAX_IN_FLIGHT), so smaller reads keep
- * less in flight: on bench hs.pcap with --jobs 2, 256 KiB measured 160-171 MB peak RSS against 178-203 MB with
- * 1 MiB, the same CPU within the noise (hs.txt 175-180 against 182-188 MB).
- */
-const PARALLEL_READ_BYTES = 256 * 1024;
-
 const SUMMARY_AND_EVENTS = '--summary and --events both choose the events to emit: give one (--summary is --events tls.session)';
 
 interface Args {
@@ -344,7 +336,7 @@ async function main(argv: string[]): Promise<void> {
   const decodeOptions = format === 'ndjson' ? args.options : defaultOptions({ ...args.options, events: decoderEvents(formatOptions, show) });
   const parallel = format === 'ndjson' && decodeOptions.jobs > 1;
   for (const file of args.files) {
-    const input: Readable = file === '-' ? stdinInput() : createReadStream(file, { highWaterMark: parallel ? PARALLEL_READ_BYTES : 1 << 20 });
+    const input: Readable = file === '-' ? stdinInput() : createReadStream(file, { highWaterMark: 1 << 20 });
     let bytes = 0;
     input.on('data', (chunk: Uint8Array) => (bytes += chunk.length));
     const progress = wantProgress(args.progress, file) ? new ProgressLine(process.stderr, file === '-' ? undefined : statSync(file).size) : undefined;
