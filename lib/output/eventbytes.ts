@@ -18,7 +18,8 @@ export class Shape {
   constructor(
     readonly type: string,
     readonly keys: readonly string[],
-    /** The event's fields read by name, `values(e)[i]` for `keys[i]` (a test checks each list against its keys). */
+    /** The event's fields read by name, `values(e)[i]` for `keys[i]` (a test checks each list against its keys).
+     *  Not `ev[keys[i]]`: that keyed read measured 10-20% slower on 360k events (404-484 against 367-400 ms). */
     readonly values: (e: Fields) => unknown[],
   ) {
     if (keys.length > 30) throw new Error('a Shape has at most 30 keys (one bit each)');
