@@ -51,8 +51,6 @@ export interface Batch {
   bytes: ArrayBuffer;
   length: number;
   objects: BatchObject[];
-  /** Ops that give an output slot (items and events), in order. */
-  slots: number;
 }
 
 /** Bytes a batch is sent at (or at the end of each input chunk, whichever first). */
@@ -71,7 +69,6 @@ export class BatchWriter {
   private count = 0;
   private lastTs: string | undefined;
   private lastTsAt = 0;
-  slots = 0;
 
   get bytes(): number {
     return this.pos;
@@ -123,7 +120,6 @@ export class BatchWriter {
     p += 4;
     this.buf.set(item.bytes, p);
     this.pos = p + n;
-    this.slots++;
   }
 
   /** A packet, for its `packet` event (one output slot). */
@@ -155,7 +151,6 @@ export class BatchWriter {
     pos = this.address(pos, p.dst);
     if (p.ts !== undefined) pos = this.ts(pos, p.ts);
     this.pos = pos;
-    this.slots++;
   }
 
   /** A new string: it takes the table's next number. */
@@ -198,7 +193,6 @@ export class BatchWriter {
     this.room(1);
     this.buf[this.pos++] = OBJ;
     this.objects.push(o);
-    if (!('secrets' in o)) this.slots++;
   }
 
   /** The batch so far, its buffer to be transferred (a fresh one is taken for the next). */
@@ -207,7 +201,7 @@ export class BatchWriter {
       this.buf.buffer.byteLength === this.buf.length && this.buf.byteOffset === 0
         ? this.buf.buffer
         : this.buf.buffer.slice(this.buf.byteOffset, this.buf.byteOffset + this.pos);
-    const b: Batch = { bytes, length: this.pos, objects: this.objects, slots: this.slots };
+    const b: Batch = { bytes, length: this.pos, objects: this.objects };
     this.buf = Buffer.allocUnsafe(BATCH_BYTES + 1024);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
     this.pos = 0;
@@ -215,7 +209,6 @@ export class BatchWriter {
     this.strings = new Map();
     this.count = 0;
     this.lastTs = undefined;
-    this.slots = 0;
     return b;
   }
 }

@@ -2,8 +2,8 @@
 // (text or pcap → packets), the TCP stage (lib/tcp: which flow, which id, when it ends, the limits, all global as
 // with one thread), UDP and hex excerpts; each TCP flow's items go, by a hash of its address pair, to one worker,
 // which runs the TLS and sessions stages on it and serialises its events (worker.ts), and so do the `packet`
-// events of that address pair, unless that worker is behind (KEEP_BACKLOG): then the main thread decodes the flow
-// or writes the packet itself. Every output comes from one op in the main thread's sequence, and the main thread
+// events of that address pair, except a share of them that the main thread decodes or writes itself, chosen so
+// that it is as busy as each worker (keepShare). Every output comes from one op in the main thread's sequence, and the main thread
 // writes each op's bytes in that sequence: the output is the same bytes whatever N is and whichever thread
 // decoded a flow. Workers start only once the input has shown START_ITEMS flow items: a small input never pays
 // for starting them, and its flows stay in the main thread to their end.
@@ -13,7 +13,8 @@ import { Worker } from 'node:worker_threads';
 import type { Event, FlowItem, Packet } from '../events.js';
 import type { KeyStore } from '../keylog/index.js';
 import { resolveOptions, type Options, type OptionsInput } from '../options.js';
-import { NdjsonWriter } from '../output/ndjson.js';
+import { EventBytes } from '../output/eventbytes.js';
+import { NDJSON_BATCH_BYTES } from '../output/ndjson.js';
 import { createDecoder, type FlowDispatch } from '../pipeline.js';
 import type { Core } from '../stream.js';
 import { BatchWriter, type BatchObject } from './codec.js';
@@ -35,8 +36,12 @@ export const START_FLOWS = 64;
  * garbage collections and compiled code cost more than the TLS work it takes). bench hs.pcap has 11 per flow.
  */
 export const START_ITEMS_PER_FLOW = 64;
-/** Output pieces of at least this many bytes are pushed on their own, not joined with others. */
+/** Output pieces of at least this many bytes that no one writes again are pushed on their own, not copied. */
 const BIG_PIECE = 64 * 1024;
+/** The chunk that smaller pieces are copied into. */
+const OUT_CHUNK_BYTES = 128 * 1024;
+/** This thread's line buffer: it rolls over into a new one at NDJSON_BATCH_BYTES. */
+const MINE_BYTES = NDJSON_BATCH_BYTES + 16 * 1024;
 /** Batches a worker may have in hand before the main thread stops reading: bounds the memory of a fast input. */
 export const MAX_IN_FLIGHT = 4;
 /**
@@ -48,12 +53,16 @@ export const MAX_IN_FLIGHT = 4;
  */
 export const STEP_BYTES = 256 * 1024;
 /**
- * Output slots (flow items, events, packets) a worker may have to do before the main thread keeps new flows and
- * packets itself. The main thread also runs stage 1 and TCP, so with N threads on N cores it gives the workers
- * everything while they keep up and takes work only when they fall behind: no thread waits for another, and
- * what the main thread decodes itself costs no batch writing and reading (bench/README.md, "Both cores").
+ * The main thread also runs stage 1 and TCP, so it keeps only a share of the new flows and packets (the rest go to
+ * the workers): the share starts at KEEP_SHARE_START and, after each step, moves by up to SHARE_GAIN toward the
+ * balance of busy time (time spent decoding, not waiting) between the main thread and the average worker. A fixed
+ * threshold on a worker's backlog could not balance: the in-flight cap stopped the main thread, idle, before its
+ * worker was that far behind (bench/README.md, "Both cores").
  */
-export const KEEP_BACKLOG = 3000;
+export const KEEP_SHARE_START = 0.25;
+export const SHARE_GAIN = 0.1;
+/** Busy milliseconds of the main thread between two changes of the share. */
+const SHARE_WINDOW_MS = 20;
 
 /** A hash of one endpoint (FNV-1a of the address, the port mixed in). */
 function endpointHash(addr: string, port: number): number {
@@ -133,8 +142,9 @@ export interface ParallelTuning {
   startFlows?: number;
   /** Flow items per flow opened, at most, for the workers to start (START_ITEMS_PER_FLOW). */
   startItemsPerFlow?: number;
-  /** KEEP_BACKLOG; Infinity: the workers take every flow and packet once they started. */
-  keepBacklog?: number;
+  /** A fixed share of new flows and packets kept by the main thread (0: the workers take them all); by default it
+   *  follows the threads' busy time (KEEP_SHARE_START, SHARE_GAIN). */
+  keepShare?: number;
   /** Counts, once the workers started, the flows given to them and those the main thread kept (tests). */
   flows?: { given: number; kept: number };
   /** Workers to borrow instead of starting new ones. */
@@ -156,57 +166,114 @@ export function decodeNdjson(
   const options = resolveOptions(given);
   const jobs = options.jobs;
   const nWorkers = jobs - 1;
-  const keepBacklog = tuning.keepBacklog ?? KEEP_BACKLOG;
   const startItems = tuning.startItems ?? START_ITEMS;
   const startFlows = tuning.startFlows ?? START_FLOWS;
   const startItemsPerFlow = tuning.startItemsPerFlow ?? START_ITEMS_PER_FLOW;
   let opened = 0;
-  // This thread's own lines (flows opened before the workers, UDP, anomalies) are written as bytes, as ndjson()
-  // writes them; a full batch buffer goes to `written`, the rest is copied out when a worker's slot comes next.
-  const written: Buffer[] = [];
-  const writer = new NdjsonWriter((chunk) => written.push(chunk));
-  const out = (ev: Event): void => writer.event(ev);
-  // ---- the order of the output: runs of slots, each bytes of this thread or a count of one worker's slots
+  // This thread's own lines (flows it decodes, UDP, anomalies) are written into `mine` and roll over into `full`
+  // chunks of about NDJSON_BATCH_BYTES, which are not written again; the sequence marks where each run of them
+  // ends, as a position in all the bytes this thread has written, so that no run is copied out when a worker's
+  // slot comes next (there is such a switch at nearly every packet when both threads decode flows).
+  const mine = new EventBytes(MINE_BYTES);
+  /** Position of mine.buf[0], of full[0][0], what the sequence holds, what is written out. */
+  let mineAt = 0;
+  let fullAt = 0;
+  let queued = 0;
+  let read = 0;
+  const full: Buffer[] = [];
+  const out = (ev: Event): void => {
+    mine.line(ev);
+    if (mine.pos < NDJSON_BATCH_BYTES) return;
+    if (full.length === 0) fullAt = mineAt;
+    full.push(mine.buf.subarray(0, mine.pos));
+    mineAt += mine.pos;
+    mine.buf = Buffer.allocUnsafe(MINE_BYTES);
+    mine.pos = 0;
+  };
+  // ---- the order of the output: runs of slots, each the end of a run of this thread's bytes (kind -1) or a count
+  // of one worker's slots
   const kinds: number[] = [];
-  const vals: (Buffer | number)[] = [];
+  const vals: number[] = [];
   let head = 0;
   const answers: Answer[][] = [];
   const queueText = (): void => {
-    if (writer.pending > 0) written.push(writer.take());
-    for (const chunk of written) {
+    const end = mineAt + mine.pos;
+    if (end === queued) return;
+    queued = end;
+    const last = kinds.length - 1;
+    if (last >= head && kinds[last] === -1) vals[last] = end;
+    else {
       kinds.push(-1);
-      vals.push(chunk);
+      vals.push(end);
     }
-    written.length = 0;
   };
   const slot = (w: number): void => {
     queueText();
     const last = kinds.length - 1;
-    if (last >= head && kinds[last] === w) (vals[last] as number)++;
+    if (last >= head && kinds[last] === w) vals[last]!++;
     else {
       kinds.push(w);
       vals.push(1);
     }
   };
+  // ---- the bytes out: pieces that no one writes again (a worker's answer, a full chunk of this thread's) go as
+  // they are when big, the rest are copied into one chunk
+  let chunk = Buffer.allocUnsafe(0);
+  let at = 0;
+  const flushOut = (): void => {
+    if (at === 0) return;
+    t.push(chunk.subarray(0, at));
+    chunk = chunk.subarray(at);
+    at = 0;
+  };
+  const put = (b: Buffer, from: number, to: number, kept: boolean): void => {
+    const n = to - from;
+    if (kept && n >= BIG_PIECE) {
+      flushOut();
+      t.push(b.subarray(from, to));
+      return;
+    }
+    if (at + n > chunk.length) {
+      flushOut();
+      chunk = Buffer.allocUnsafe(Math.max(OUT_CHUNK_BYTES, n));
+    }
+    at += b.copy(chunk, at, from, to);
+    if (at >= BIG_PIECE) flushOut();
+  };
+  /** Writes this thread's bytes up to `end`. */
+  const putMine = (end: number): void => {
+    while (read < end && full.length > 0) {
+      const c = full[0]!;
+      const to = Math.min(end, fullAt + c.length);
+      put(c, read - fullAt, to - fullAt, true);
+      read = to;
+      if (to === fullAt + c.length) {
+        full.shift();
+        fullAt = to;
+      }
+    }
+    if (read < end) {
+      put(mine.buf, read - mineAt, end - mineAt, false);
+      read = end;
+    }
+  };
   /** Writes out what is ready, in order. */
   const drain = (): void => {
     queueText();
-    const parts: Buffer[] = [];
     while (head < kinds.length) {
       const k = kinds[head]!;
       if (k < 0) {
-        parts.push(vals[head] as Buffer);
+        putMine(vals[head]!);
         head++;
         continue;
       }
-      let count = vals[head] as number;
+      let count = vals[head]!;
       const q = answers[k]!;
       while (count > 0 && q.length > 0) {
         const a = q[0]!;
         const m = Math.min(count, a.ends.length - a.next);
         const from = a.next === 0 ? 0 : a.ends[a.next - 1]!;
-        const to = a.ends[a.next + m - 1]!;
-        if (to > from) parts.push(a.buf.subarray(from, to));
+        put(a.buf, from, a.ends[a.next + m - 1]!, true);
         a.next += m;
         count -= m;
         if (a.next === a.ends.length) q.shift();
@@ -220,36 +287,36 @@ export function decodeNdjson(
       vals.splice(0, head);
       head = 0;
     }
-    // Small pieces are joined into one chunk; big ones go as they are (no second copy of a big answer).
-    let small: Buffer[] = [];
-    let smallBytes = 0;
-    const joined = (): void => {
-      if (small.length === 1) t.push(small[0]);
-      else if (small.length > 1) t.push(Buffer.concat(small, smallBytes));
-      small = [];
-      smallBytes = 0;
-    };
-    for (const p of parts) {
-      if (p.length >= BIG_PIECE) {
-        joined();
-        t.push(p);
-      } else {
-        small.push(p);
-        smallBytes += p.length;
-        if (smallBytes >= BIG_PIECE) joined();
-      }
+    flushOut();
+    // All of this thread's bytes are out: its buffer starts again.
+    if (read === mineAt + mine.pos) {
+      mineAt = read;
+      mine.pos = 0;
     }
-    joined();
   };
   // ---- the workers
   let workers: Worker[] | undefined;
   const writers: BatchWriter[] = [];
   const inFlight: number[] = [];
-  // Per worker: slots given to it (in a batch sent or not yet) and, in memory it shares, slots it has done (worker.ts).
-  const sent: number[] = [];
-  const done: Int32Array[] = [];
-  /** The worker has fallen behind: the main thread keeps what would go to it. */
-  const behind = (w: number): boolean => sent[w]! - Atomics.load(done[w]!, 0) > keepBacklog;
+  // ---- the share kept by this thread, and the busy time it follows
+  let share = tuning.keepShare ?? KEEP_SHARE_START;
+  /** Flows and packets are kept by error diffusion: each adds the share, and one is kept per whole unit. */
+  let flowCredit = 0;
+  let packetCredit = 0;
+  let mainBusy = 0;
+  let workersBusy = 0;
+  let lastMain = 0;
+  let lastWorkers = 0;
+  const keep = (credit: number): boolean => credit >= 1;
+  /** Moves the share toward equal busy time, once the main thread has been busy SHARE_WINDOW_MS more. */
+  const rebalance = (): void => {
+    if (tuning.keepShare !== undefined || mainBusy - lastMain < SHARE_WINDOW_MS) return;
+    const m = mainBusy - lastMain;
+    const w = (workersBusy - lastWorkers) / nWorkers;
+    lastMain = mainBusy;
+    lastWorkers = workersBusy;
+    share = Math.min(1, Math.max(0, share + (SHARE_GAIN * (w - m)) / (w + m)));
+  };
   let ended = 0;
   let failed = false;
   const owner = new Map<number, number>();
@@ -280,10 +347,13 @@ export function decodeNdjson(
       const index = i;
       const onMessage = (msg: FromWorker): void => {
         if ('error' in msg) return fail(new Error(`worker ${index + 1} of ${nWorkers} failed: ${msg.error}`));
+        const t0 = performance.now();
+        workersBusy += msg.busy;
         answers[index]!.push({ buf: Buffer.from(msg.out, 0, msg.length), ends: msg.ends, next: 0 });
         if (msg.end) ended++;
         else inFlight[index]!--;
         drain();
+        mainBusy += performance.now() - t0;
         if (waiting && inFlight.every((n) => n < MAX_IN_FLIGHT)) {
           const go = waiting;
           waiting = undefined;
@@ -297,12 +367,9 @@ export function decodeNdjson(
       };
       w.on('message', onMessage).on('error', onError).on('exit', onExit);
       listeners.push([w, onMessage, onError, onExit]);
-      const progress = new Int32Array(new SharedArrayBuffer(4));
-      w.postMessage({ begin: { options, done: progress } } satisfies ToWorker);
+      w.postMessage({ begin: { options } } satisfies ToWorker);
       writers.push(new BatchWriter());
       inFlight.push(0);
-      sent.push(0);
-      done.push(progress);
       answers.push([]);
       for (const s of secrets) writers[i]!.object(s);
     }
@@ -328,7 +395,9 @@ export function decodeNdjson(
       let w: number | undefined;
       if (item.kind === 'open') {
         w = nWorkers === 1 ? 0 : pairWorker(...endpoint(item.client), ...endpoint(item.server), nWorkers);
-        if (behind(w)) {
+        flowCredit += share;
+        if (keep(flowCredit)) {
+          flowCredit -= 1;
           if (tuning.flows) tuning.flows.kept++;
           return false;
         }
@@ -343,7 +412,6 @@ export function decodeNdjson(
       if (item.kind === 'data') b.data(item);
       else b.object({ item });
       slot(w);
-      sent[w]!++;
       if (b.full) send(w);
       return true;
     },
@@ -353,18 +421,20 @@ export function decodeNdjson(
       const b = writers[w]!;
       b.object({ event: ev });
       slot(w);
-      sent[w]!++;
       if (b.full) send(w);
       return true;
     },
     packet(p: Packet): boolean {
       if (!workers) return false;
       const w = nWorkers === 1 ? 0 : pairWorker(p.src, p.sport, p.dst, p.dport, nWorkers);
-      if (behind(w)) return false;
+      packetCredit += share;
+      if (keep(packetCredit)) {
+        packetCredit -= 1;
+        return false;
+      }
       const b = writers[w]!;
       b.packet(p);
       slot(w);
-      sent[w]!++;
       if (b.full) send(w);
       return true;
     },
@@ -379,6 +449,7 @@ export function decodeNdjson(
    *  step and the next step held back while a worker has MAX_IN_FLIGHT batches. */
   const step = (chunk: Uint8Array, from: number, cb: TransformCallback): void => {
     const to = workers ? Math.min(chunk.length, from + STEP_BYTES) : chunk.length;
+    const t0 = performance.now();
     try {
       core.push(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
     } catch (err) {
@@ -386,6 +457,10 @@ export function decodeNdjson(
     }
     sendAll();
     drain();
+    if (workers) {
+      mainBusy += performance.now() - t0;
+      rebalance();
+    }
     const next = to < chunk.length ? () => step(chunk, to, cb) : () => cb();
     if (workers && inFlight.some((n) => n >= MAX_IN_FLIGHT)) waiting = next;
     else next();

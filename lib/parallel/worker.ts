@@ -12,8 +12,6 @@ import { FlowStage } from './stage.js';
 
 export interface WorkerInput {
   options: Readonly<Options>;
-  /** Shared with the main thread: [0] counts the output slots done (it keeps flows itself while a worker is behind). */
-  done: Int32Array;
 }
 
 /** Messages to a worker: the start of an input (its options), a batch, or the end of the input (one more slot:
@@ -24,6 +22,8 @@ export interface Answer {
   out: ArrayBuffer;
   length: number;
   ends: Uint32Array;
+  /** Milliseconds spent on the batch (lib/parallel balances the threads' busy time). */
+  busy: number;
   end?: true;
 }
 export type FromWorker = Answer | { error: string };
@@ -45,10 +45,10 @@ class Output {
   }
 
   /** The output so far, for one answer: its bytes copied into an ArrayBuffer of their own, which is transferred. */
-  take(end?: true): Answer {
+  take(busy: number, end?: true): Answer {
     const w = this.lines;
     const out = w.buf.buffer.slice(w.buf.byteOffset, w.buf.byteOffset + w.pos);
-    const msg: Answer = { out, length: w.pos, ends: Uint32Array.from(this.ends), ...(end ? { end } : {}) };
+    const msg: Answer = { out, length: w.pos, ends: Uint32Array.from(this.ends), busy, ...(end ? { end } : {}) };
     w.pos = 0;
     this.ends = [];
     // A big answer (the end of a flood's input) does not keep its buffer's size for the rest of the run.
@@ -62,7 +62,6 @@ function run(): void {
   if (!port) throw new Error('lib/parallel/worker.js runs as a worker thread');
   let keys: KeyStore;
   let stage: FlowStage;
-  let done: Int32Array;
   const output = new Output();
   const onBatch = {
     data(item: FlowData) {
@@ -85,18 +84,16 @@ function run(): void {
       if ('begin' in msg) {
         const { options } = msg.begin;
         keys = new KeyStore(options.keylog);
-        done = msg.begin.done;
         stage = new FlowStage(options, (ev) => output.line(ev), keys);
         return;
       }
-      if ('batch' in msg) {
-        readBatch(msg.batch, onBatch);
-        Atomics.add(done, 0, msg.batch.slots);
-      } else {
+      const t0 = performance.now();
+      if ('batch' in msg) readBatch(msg.batch, onBatch);
+      else {
         stage.end();
         output.slot();
       }
-      const answer = output.take('end' in msg ? true : undefined);
+      const answer = output.take(performance.now() - t0, 'end' in msg ? true : undefined);
       port.postMessage(answer, [answer.out]);
     } catch (err) {
       port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
