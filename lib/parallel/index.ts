@@ -3,7 +3,7 @@
 // with one thread), UDP and hex excerpts; each TCP flow's items go, by a hash of its address pair, to one worker,
 // which runs the TLS and sessions stages on it and serialises its events (worker.ts), and so do the `packet`
 // events of that address pair, except a share of them that the main thread decodes or writes itself, chosen so
-// that it is as busy as each worker (keepShare). Every output comes from one op in the main thread's sequence, and the main thread
+// that it is as busy as each worker (KEEP_SHARE_START). Every output comes from one op in the main thread's sequence, and the main thread
 // writes each op's bytes in that sequence: the output is the same bytes whatever N is and whichever thread
 // decoded a flow. Workers start only once the input has shown START_ITEMS flow items: a small input never pays
 // for starting them, and its flows stay in the main thread to their end.
@@ -53,13 +53,16 @@ export const MAX_IN_FLIGHT = 4;
  */
 export const STEP_BYTES = 256 * 1024;
 /**
- * The main thread also runs stage 1 and TCP, so it keeps only a share of the new flows and packets (the rest go to
- * the workers): the share starts at KEEP_SHARE_START and, after each step, moves by up to SHARE_GAIN toward the
- * balance of busy time (time spent decoding, not waiting) between the main thread and the average worker. A fixed
- * threshold on a worker's backlog could not balance: the in-flight cap stopped the main thread, idle, before its
- * worker was that far behind (bench/README.md, "Both cores").
+ * How much of the per-flow work the main thread keeps, as one number from -1 to 1 (it also runs stage 1 and TCP,
+ * which no one else can): from 0 to 1, it writes every `packet` event and decodes that share of the new flows
+ * itself; from -1 to 0, it gives the workers every flow and that share of the `packet` events too. `packet` events
+ * are the main thread's first because writing one costs about what sending its packet to a worker would. The
+ * share starts at KEEP_SHARE_START and, after each step, moves by up to SHARE_GAIN toward equal busy time (time
+ * spent decoding, not waiting) of the main thread and the average worker. (A fixed threshold on a worker's
+ * backlog could not balance: the in-flight cap stopped the main thread, idle, before its worker was that far
+ * behind; bench/README.md, "Both cores".)
  */
-export const KEEP_SHARE_START = 0.25;
+export const KEEP_SHARE_START = 0;
 export const SHARE_GAIN = 0.1;
 /** Busy milliseconds of the main thread between two changes of the share. */
 const SHARE_WINDOW_MS = 20;
@@ -142,8 +145,8 @@ export interface ParallelTuning {
   startFlows?: number;
   /** Flow items per flow opened, at most, for the workers to start (START_ITEMS_PER_FLOW). */
   startItemsPerFlow?: number;
-  /** A fixed share of new flows and packets kept by the main thread (0: the workers take them all); by default it
-   *  follows the threads' busy time (KEEP_SHARE_START, SHARE_GAIN). */
+  /** A fixed share kept by the main thread (KEEP_SHARE_START: -1, the workers take every flow and packet; 0.5,
+   *  the main thread writes every packet and decodes half the flows); by default it follows the threads' busy time. */
   keepShare?: number;
   /** Counts, once the workers started, the flows given to them and those the main thread kept (tests). */
   flows?: { given: number; kept: number };
@@ -300,7 +303,7 @@ export function decodeNdjson(
   const inFlight: number[] = [];
   // ---- the share kept by this thread, and the busy time it follows
   let share = tuning.keepShare ?? KEEP_SHARE_START;
-  /** Flows and packets are kept by error diffusion: each adds the share, and one is kept per whole unit. */
+  /** Flows and packets are kept by error diffusion: each adds its share, and one is kept per whole unit. */
   let flowCredit = 0;
   let packetCredit = 0;
   let mainBusy = 0;
@@ -315,7 +318,7 @@ export function decodeNdjson(
     const w = (workersBusy - lastWorkers) / nWorkers;
     lastMain = mainBusy;
     lastWorkers = workersBusy;
-    share = Math.min(1, Math.max(0, share + (SHARE_GAIN * (w - m)) / (w + m)));
+    share = Math.min(1, Math.max(-1, share + (SHARE_GAIN * (w - m)) / (w + m)));
   };
   let ended = 0;
   let failed = false;
@@ -395,7 +398,7 @@ export function decodeNdjson(
       let w: number | undefined;
       if (item.kind === 'open') {
         w = nWorkers === 1 ? 0 : pairWorker(...endpoint(item.client), ...endpoint(item.server), nWorkers);
-        flowCredit += share;
+        flowCredit += share > 0 ? share : 0;
         if (keep(flowCredit)) {
           flowCredit -= 1;
           if (tuning.flows) tuning.flows.kept++;
@@ -427,7 +430,7 @@ export function decodeNdjson(
     packet(p: Packet): boolean {
       if (!workers) return false;
       const w = nWorkers === 1 ? 0 : pairWorker(p.src, p.sport, p.dst, p.dport, nWorkers);
-      packetCredit += share;
+      packetCredit += share < 0 ? 1 + share : 1;
       if (keep(packetCredit)) {
         packetCredit -= 1;
         return false;

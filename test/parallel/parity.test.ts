@@ -19,8 +19,8 @@ const EVENT_SETS: (OptionsInput['events'] | undefined)[] = [undefined, 'all', ['
 
 const pool = new WorkerPool();
 
-/** One thread against --jobs 2 (one worker, started at once, taking every flow: the input whole) and --jobs 3 (two
- *  workers started at once, the main thread keeping half the flows and packets) and, for the
+/** One thread against --jobs 2 (one worker, started at once, taking every flow and packet: the input whole) and
+ *  --jobs 3 (two workers started at once, the main thread writing the packets and keeping half the flows) and, for the
  *  default and all events, --jobs 3 started after 7 flow items (the first flows stay in the main thread; the input
  *  in 4 KB chunks). Returns the lines compared. */
 async function same(name: string, input: Buffer): Promise<number> {
@@ -29,7 +29,7 @@ async function same(name: string, input: Buffer): Promise<number> {
     const o: OptionsInput = { keylog: keylogOf(name), ...(events ? { events } : {}) };
     const one = await run([input], [decodeStream({ ...o, jobs: 1 }), streams.ndjson()]);
     const runs: [number, ParallelTuning, Buffer[]][] = [
-      [2, { startItems: 0, startFlows: 0, keepShare: 0, pool }, [input]],
+      [2, { startItems: 0, startFlows: 0, keepShare: -1, pool }, [input]],
       [3, { startItems: 0, startFlows: 0, keepShare: 0.5, pool }, [input]],
     ];
     if (events === undefined || events === 'all') runs.push([3, { startItems: 7, startFlows: 0, pool }, chunks(input, 4096)]);
@@ -65,7 +65,7 @@ testIf(haveShared, '../shared/captures absent')('parallel: ../shared/captures gi
 
 test('parallel: a worker that stops mid-input ends the run with one error naming it', async () => {
   const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
-  const tuning: ParallelTuning = { startItems: 0, startFlows: 0, keepShare: 0, onStart: (ws) => void ws[1]!.terminate() };
+  const tuning: ParallelTuning = { startItems: 0, startFlows: 0, keepShare: -1, onStart: (ws) => void ws[1]!.terminate() };
   let err: unknown;
   try {
     await run(chunks(input, 2048), [decodeNdjson({ jobs: 3 }, undefined, undefined, tuning)]);
@@ -102,15 +102,15 @@ test('parallel: workers start only while the connections are short on average (S
 test('parallel: the main thread keeps its share of the flows, and the bytes agree', async () => {
   const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
   const one = await run([input], [decodeNdjson({ jobs: 1, events: 'all' })]);
-  for (const keepShare of [0, 0.25, 0.5, undefined]) {
+  for (const keepShare of [-1, -0.5, 0, 0.25, 0.5, undefined]) {
     const flows = { given: 0, kept: 0 };
     const tuning: ParallelTuning = { startItems: 0, startFlows: 0, keepShare, flows, pool };
     const two = await run([input], [decodeNdjson({ jobs: 2, events: 'all' }, undefined, undefined, tuning)]);
     const all = flows.given + flows.kept;
     assert.ok(all >= 20, `keepShare ${keepShare}: ${all} flows`);
-    // By error diffusion, the main thread keeps the share of the flows to within one.
-    if (keepShare !== undefined) assert.ok(Math.abs(flows.kept - keepShare * all) <= 1, `keepShare ${keepShare}: ${flows.kept} of ${all} kept`);
-    else assert.ok(flows.kept > 0 && flows.given > 0, `the default share: ${flows.kept} of ${all} kept`);
+    // By error diffusion, the main thread keeps its share of the flows (none below 0) to within one.
+    if (keepShare !== undefined) assert.ok(Math.abs(flows.kept - Math.max(0, keepShare) * all) <= 1, `keepShare ${keepShare}: ${flows.kept} of ${all} kept`);
+    else assert.ok(flows.given > 0, `the default share: ${flows.kept} of ${all} kept`);
     assert.ok(two.equals(one), `keepShare ${keepShare}: bytes differ`);
   }
 });
