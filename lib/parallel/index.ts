@@ -15,6 +15,7 @@ import type { KeyStore } from '../keylog/index.js';
 import { resolveOptions, type Options, type OptionsInput } from '../options.js';
 import { EventBytes } from '../output/eventbytes.js';
 import { NDJSON_BATCH_BYTES } from '../output/ndjson.js';
+import { packetLine } from '../output/packetbytes.js';
 import { createDecoder, type FlowDispatch } from '../pipeline.js';
 import type { Core } from '../stream.js';
 import { BatchWriter, type BatchObject } from './codec.js';
@@ -186,6 +187,10 @@ export function decodeNdjson(
   const full: Buffer[] = [];
   const out = (ev: Event): void => {
     mine.line(ev);
+    roll();
+  };
+  /** A full buffer of this thread's lines becomes a chunk of `full`. */
+  const roll = (): void => {
     if (mine.pos < NDJSON_BATCH_BYTES) return;
     if (full.length === 0) fullAt = mineAt;
     full.push(mine.buf.subarray(0, mine.pos));
@@ -390,6 +395,7 @@ export function decodeNdjson(
   };
   const dispatch: FlowDispatch = {
     item(item: FlowItem): boolean {
+      if (nWorkers === 0) return false;
       if (!workers) {
         if (item.kind === 'open') opened++;
         if (++items <= startItems || opened < startFlows || items > opened * startItemsPerFlow) return false;
@@ -428,17 +434,21 @@ export function decodeNdjson(
       return true;
     },
     packet(p: Packet): boolean {
-      if (!workers) return false;
-      const w = nWorkers === 1 ? 0 : pairWorker(p.src, p.sport, p.dst, p.dport, nWorkers);
-      packetCredit += share < 0 ? 1 + share : 1;
-      if (keep(packetCredit)) {
-        packetCredit -= 1;
-        return false;
+      if (workers) {
+        packetCredit += share < 0 ? 1 + share : 1;
+        if (keep(packetCredit)) packetCredit -= 1;
+        else {
+          const w = nWorkers === 1 ? 0 : pairWorker(p.src, p.sport, p.dst, p.dport, nWorkers);
+          const b = writers[w]!;
+          b.packet(p);
+          slot(w);
+          if (b.full) send(w);
+          return true;
+        }
       }
-      const b = writers[w]!;
-      b.packet(p);
-      slot(w);
-      if (b.full) send(w);
+      // This thread's: written straight from the packet, no event object (lib/output/packetbytes.ts).
+      packetLine(mine, p);
+      roll();
       return true;
     },
     secrets(s: string, source: string): void {
@@ -503,6 +513,6 @@ export function decodeNdjson(
       cb(err);
     },
   });
-  core = createDecoder(options, out, keys, stats, jobs > 1 ? dispatch : undefined);
+  core = createDecoder(options, out, keys, stats, dispatch);
   return t;
 }
