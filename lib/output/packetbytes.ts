@@ -30,8 +30,13 @@ const TRUE = Buffer.from('true', 'latin1');
  *  characters (String(n) of a double), the flags, the braces and the line end. */
 const MOST_FIXED = 512;
 
+/** What a `packet` event shows of a packet: all but its payload bytes (their count only) and the fields it leaves out. */
+export interface PacketFields extends Omit<Packet, 'payload' | 'ipVersion' | 'time' | 'epoch'> {
+  payload: { length: number };
+}
+
 /** Appends the `packet` event line of p, in the order and with the fields packetEvent gives it. */
-export function packetLine(w: JsonBytes, p: Packet): void {
+export function packetLine(w: JsonBytes, p: PacketFields): void {
   // One check for room: each string takes at most 6 bytes a code unit (\uXXXX), and its quotes.
   w.ensure(MOST_FIXED + 6 * ((p.ts?.length ?? 0) + p.src.length + p.dst.length + p.proto.length));
   put(w, OPEN);

@@ -4,6 +4,7 @@
 // (bench/README.md, "Both cores": transfer measured against copying and against shared memory).
 
 import type { Dir, FlowData, FlowItem, Event, Packet } from '../events.js';
+import type { PacketFields } from '../output/packetbytes.js';
 
 /** Op tags in the byte buffer. DATA is a flow data item; OBJ takes the next object of the batch. */
 const DATA = 1;
@@ -39,10 +40,6 @@ const P_TS = 64;
 const REF = 0x8000;
 const LONG = REF - 1;
 
-/** The fields of a packet its `packet` event shows (packetEvent in lib/events.ts), `captured` for the payload. */
-export interface PacketView extends Omit<Packet, 'payload' | 'ipVersion' | 'time' | 'epoch'> {
-  payload: { length: number };
-}
 
 /** What a batch carries besides data items. An `item` and an `event` each give one output slot; `secrets` none. */
 export type BatchObject = { item: FlowItem } | { event: Event } | { secrets: string; source: string };
@@ -214,7 +211,7 @@ export class BatchWriter {
 }
 
 /** Reads a batch back, op by op, in order. */
-export function readBatch(b: Batch, on: { data(item: FlowData): void; packet(p: PacketView): void; object(o: BatchObject): void }): void {
+export function readBatch(b: Batch, on: { data(item: FlowData): void; packet(p: PacketFields): void; object(o: BatchObject): void }): void {
   const bytes = new Uint8Array(b.bytes, 0, b.length);
   const v = new DataView(b.bytes, 0, b.length);
   const latin = Buffer.from(b.bytes, 0, b.length);
@@ -262,7 +259,7 @@ export function readBatch(b: Batch, on: { data(item: FlowData): void; packet(p: 
         truncated: (bits & P_TRUNCATED) !== 0,
         seqRelative: (bits & P_SEQ_RELATIVE) !== 0,
         fragment: (bits & P_FRAGMENT) !== 0,
-      } satisfies PacketView;
+      } satisfies PacketFields;
       p += 47;
       if (bits & P_LINE) (pk.line = v.getFloat64(p, true)), (p += 8);
       if (bits & P_FRAME) (pk.frame = v.getFloat64(p, true)), (p += 8);

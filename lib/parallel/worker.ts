@@ -3,11 +3,12 @@
 // the batch (a flow item or event), where its lines end, so that the main thread can put every slot in its place.
 
 import { parentPort } from 'node:worker_threads';
-import { packetEvent, type Event, type FlowData, type Packet } from '../events.js';
+import type { Event, FlowData } from '../events.js';
 import { KeyStore } from '../keylog/index.js';
 import { EventBytes } from '../output/eventbytes.js';
 import type { Options } from '../options.js';
-import { readBatch, type Batch, type BatchObject, type PacketView } from './codec.js';
+import { packetLine, type PacketFields } from '../output/packetbytes.js';
+import { readBatch, type Batch, type BatchObject } from './codec.js';
 import { FlowStage } from './stage.js';
 
 export interface WorkerInput {
@@ -40,6 +41,10 @@ class Output {
     this.lines.line(ev);
   }
 
+  packet(p: PacketFields): void {
+    packetLine(this.lines, p);
+  }
+
   slot(): void {
     this.ends.push(this.lines.pos);
   }
@@ -68,8 +73,8 @@ function run(): void {
       stage.item(item);
       output.slot();
     },
-    packet(p: PacketView) {
-      output.line(packetEvent(p as unknown as Packet));
+    packet(p: PacketFields) {
+      output.packet(p);
       output.slot();
     },
     object(o: BatchObject) {
