@@ -1,12 +1,13 @@
 // --jobs N: the decoder on N threads, this one and N-1 workers, NDJSON bytes out. The main thread keeps stage 1
 // (text or pcap → packets), the TCP stage (lib/tcp: which flow, which id, when it ends, the limits, all global as
-// with one thread), UDP and hex excerpts; each TCP flow's items go, by a hash of its address pair, to one worker,
-// which runs the TLS and sessions stages on it and serialises its events (worker.ts), and so do the `packet`
-// events of that address pair, except a share of them that the main thread decodes or writes itself, chosen so
-// that it is as busy as each worker (KEEP_SHARE_START). Every output comes from one op in the main thread's sequence, and the main thread
-// writes each op's bytes in that sequence: the output is the same bytes whatever N is and whichever thread
-// decoded a flow. Workers start only once the input has shown START_ITEMS flow items: a small input never pays
-// for starting them, and its flows stay in the main thread to their end.
+// with one thread), UDP and hex excerpts, and writes the `packet` events; each TCP flow's items go, by a hash of
+// its address pair, to one worker, which runs the TLS and sessions stages on it and serialises its events
+// (worker.ts). A share of the work moves between them so that the main thread is as busy as each worker
+// (KEEP_SHARE_START): it decodes some flows itself, or gives some `packet` events away. Every output comes from one
+// op in the main thread's sequence, and the main thread writes each op's bytes in that sequence: the output is the
+// same bytes whatever N is and whichever thread decoded a flow. Workers start only once the input has shown
+// START_ITEMS flow items: a small input never pays for starting them, and its flows stay in the main thread to
+// their end.
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -146,8 +147,8 @@ export interface ParallelTuning {
   startFlows?: number;
   /** Flow items per flow opened, at most, for the workers to start (START_ITEMS_PER_FLOW). */
   startItemsPerFlow?: number;
-  /** A fixed share kept by the main thread (KEEP_SHARE_START: -1, the workers take every flow and packet; 0.5,
-   *  the main thread writes every packet and decodes half the flows); by default it follows the threads' busy time. */
+  /** A fixed share for the main thread (see KEEP_SHARE_START): -1, the workers take every flow and packet; 0.5, the
+   *  main thread writes every packet and decodes half the flows. By default the share follows the busy time. */
   keepShare?: number;
   /** Counts, once the workers started, the flows given to them and those the main thread kept (tests). */
   flows?: { given: number; kept: number };
