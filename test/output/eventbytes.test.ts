@@ -9,7 +9,18 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EVENT_TYPES } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
-import { EventBytes, MEMO_KINDS, MEMO_MEMBERS, MEMO_MISSES, MEMO_PAUSE, MEMO_VALUES, PACKET, SHAPES, TLS_RECORD, type Shape } from '../../lib/output/eventbytes.js';
+import {
+  EventBytes,
+  MEMO_KINDS,
+  MEMO_MEMBERS,
+  MEMO_MISSES,
+  MEMO_PAUSE,
+  MEMO_VALUES,
+  PACKET,
+  SHAPES,
+  TLS_RECORD,
+  type Shape,
+} from '../../lib/output/eventbytes.js';
 import { JSON_BYTES_DEPTH } from '../../lib/output/jsonbytes.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { CAPTURES, captureFiles, FIXTURES, haveShared, skipGroup } from '../support/shared.js';
@@ -286,7 +297,15 @@ test("eventbytes: member values written from their kept texts give JSON.stringif
     { id: 0, name: 'server_name', length: 19, server_names: ['a.test'] },
     { id: 10, name: 'supported_groups', length: 4, group_ids: [29], groups: ['x25519'] },
   ];
-  const hello = (extra: Record<string, unknown> = {}) => ({ type: 'tls.handshake', frame: 1, msg: 'client_hello', cipher_ids: ids, extensions: exts, alpn: [], ...extra });
+  const hello = (extra: Record<string, unknown> = {}) => ({
+    type: 'tls.handshake',
+    frame: 1,
+    msg: 'client_hello',
+    cipher_ids: ids,
+    extensions: exts,
+    alpn: [],
+    ...extra,
+  });
   for (let i = 0; i < 3; i++) same(hello({ frame: i }));
   ids.push(1);
   same(hello());
