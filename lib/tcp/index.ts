@@ -107,6 +107,19 @@ class Tracked implements FlowHost, Ends {
   }
 }
 
+/** Called once, the first time live flows pass a Reassembler's memory budget (see whenBudgetBinds). */
+let budgetBinds: (() => void) | undefined;
+
+/**
+ * Registers `fn` to run once, when live flows first pass the memory budget (maxMemoryBytes) of a Reassembler in
+ * this thread: from then on they are held at their bound (holes given up, flows evicted) and what is let go is
+ * garbage, so a program can trade CPU for a heap that grows less past it (bin/heap.ts). A library caller that
+ * registers nothing pays nothing.
+ */
+export function whenBudgetBinds(fn: (() => void) | undefined): void {
+  budgetBinds = fn;
+}
+
 export interface ReassemblerInput {
   /** Numbers new flows (the pipeline shares it with the excerpt stage); by default 0, 1, 2, … */
   ids?: () => number;
@@ -246,6 +259,11 @@ export class Reassembler {
    */
   private shed(current: Tracked): void {
     const max = this.opts.maxMemoryBytes;
+    if (budgetBinds) {
+      const fn = budgetBinds;
+      budgetBinds = undefined;
+      fn();
+    }
     this.relieve('maxMemoryBytes', max, () => this.footprint);
     // Bytes delivered past the declared holes were kept for overlap checks: let them go too before evicting.
     while (this.footprint > max) {
