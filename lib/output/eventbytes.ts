@@ -190,8 +190,8 @@ const BY_TYPE = new Map<unknown, Shape>(SHAPES.map((s) => [s.type, s]));
  */
 export const CERT_JSON_ENTRIES = 256;
 
-interface Kept {
-  /** The value the bytes were made from, flattened (flatten()): compared in full before reuse. */
+interface CertBytes {
+  /** The description the bytes were made from, flattened (flatten()): compared in full before reuse. */
   flat: unknown[];
   bytes: Uint8Array;
 }
@@ -226,40 +226,25 @@ function flatten(v: unknown, out: unknown[], depth: number): boolean {
   return true;
 }
 
-/**
- * Whether v is what `flat` was flattened from (same keys in order, same primitives); -1 if not, else the next index.
- * Primitive elements and members are compared in the loop, without a call each (most of a ClientHello's lists).
- */
+/** Whether v is what `flat` was flattened from (same keys in order, same primitives); -1 if not, else the next index. */
 function matches(v: unknown, flat: readonly unknown[], at: number): number {
   if (typeof v !== 'object' || v === null) return flat[at] === v ? at + 1 : -1;
   if (typeof (v as Fields).toJSON === 'function') return -1;
   if (Array.isArray(v)) {
-    const n = v.length;
-    if (flat[at] !== ARRAY_MARK || flat[at + 1] !== n) return -1;
+    if (flat[at] !== ARRAY_MARK || flat[at + 1] !== v.length) return -1;
     at += 2;
-    for (let i = 0; i < n; i++) {
-      const e: unknown = v[i];
-      if (typeof e !== 'object' || e === null) {
-        if (flat[at++] !== e) return -1;
-      } else if ((at = matches(e, flat, at)) < 0) return -1;
-    }
+    for (let i = 0; i < v.length && at >= 0; i++) at = matches(v[i], flat, at);
     return at;
   }
   if (flat[at] !== OBJECT_MARK || !plain(v)) return -1;
-  const n = flat[at + 1];
+  const keys = Object.keys(v);
+  if (flat[at + 1] !== keys.length) return -1;
   at += 2;
-  // for-in lists the own keys in Object.keys order, then any enumerable ones of Object.prototype: one of those
-  // makes the count differ and the value miss. It reads the members without the two arrays of Object.keys and
-  // Object.values.
-  let count = 0;
-  for (const k in v) {
-    if (++count > (n as number) || flat[at++] !== k) return -1;
-    const e: unknown = (v as Fields)[k];
-    if (typeof e !== 'object' || e === null) {
-      if (flat[at++] !== e) return -1;
-    } else if ((at = matches(e, flat, at)) < 0) return -1;
+  for (let i = 0; i < keys.length && at >= 0; i++) {
+    const k = keys[i]!;
+    at = flat[at] === k ? matches((v as Fields)[k], flat, at + 1) : -1;
   }
-  return count === n ? at : -1;
+  return at;
 }
 
 /** An object JsonBytes writes member by member: no toJSON, prototype Object.prototype or null. */
@@ -270,64 +255,12 @@ function plain(o: object): boolean {
 }
 
 /**
- * Repeated member values of the events without a fixed shape (handshake messages, sessions): a ClientHello's cipher
- * suites, extensions and their names come back in connection after connection of one client stack, and so do a
- * ServerHello's extensions and a session's certificate list. Their JSON text (with the member's `,"key":`) is kept
- * per member name of each kind of event (the type, and the message of a handshake) and written again when the value
- * is the same in full (flatten(): every key in order and every primitive, nested ones too; never by a hash), else
- * written anew and kept in place of the oldest. Limits: MEMO_VALUES texts per member, of at most MEMO_VALUE_BYTES
- * each; MEMO_MEMBERS member names in all; MEMO_KINDS kinds; MEMO_PLANS key lists per kind (an event beyond them is
- * written plainly). At most 256 × 4 × 4 KiB = 4 MiB of texts, and the values' flat lists.
- */
-export const MEMO_VALUES = 4;
-export const MEMO_VALUE_BYTES = 4096;
-export const MEMO_MEMBERS = 256;
-export const MEMO_KINDS = 64;
-export const MEMO_PLANS = 8;
-/**
- * A member whose values missed MEMO_MISSES times in a row (a session's diagnoses, with their frame numbers) is
- * written plainly for the next MEMO_PAUSE values, then tried again: the comparisons and copies cost more than they
- * save on values that never repeat.
- */
-export const MEMO_MISSES = 16;
-export const MEMO_PAUSE = 240;
-
-/** One member name of one kind of event: its `,"key":` bytes and its recent values' texts, the latest first. */
-class Member {
-  readonly prefix: Uint8Array;
-  /** The texts start with `prefix`. */
-  readonly kept: Kept[] = [];
-  misses = 0;
-  pause = 0;
-
-  constructor(readonly key: string) {
-    this.prefix = Buffer.from(`,${JSON.stringify(key)}:`, 'utf8');
-  }
-}
-
-/** A kind of event's member names and the key lists its events came with lately (the latest first). */
-interface Kind {
-  members: Map<string, Member>;
-  plans: { keys: readonly string[]; members: readonly Member[] }[];
-}
-
-/** Whether two key lists are the same (names from Object.keys, compared as strings). */
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
  * NDJSON lines into one growable buffer (`buf`, `pos` of JsonBytes): line(ev) appends the bytes of
  * `JSON.stringify(ev) + '\n'`, or of `'undefined\n'` when JSON.stringify gives undefined (as the ndjson package
  * wrote). It throws what JSON.stringify throws (a bigint, a cycle), with nothing of that line written.
  */
 export class EventBytes extends JsonBytes {
-  private readonly certs = new Map<string, Kept>();
-  /** By kind of event (MEMO_*). */
-  private readonly kinds = new Map<unknown, Kind>();
-  private members = 0;
+  private readonly certs = new Map<string, CertBytes>();
 
   line(ev: unknown): void {
     const start = this.pos;
@@ -342,178 +275,20 @@ export class EventBytes extends JsonBytes {
   }
 
   /**
-   * Writes ev by its shape's writer, or member by member with the texts of repeated values (MEMO_*) and of
-   * certificate descriptions reused; false for what JSON.stringify is left to write (see JsonBytes.value).
+   * Writes ev by its shape's writer, or a certificate event member by member with its descriptions' cached bytes;
+   * false for the rest, which JSON.stringify writes: on handshake messages and sessions a writer in JS measured
+   * slower than JSON.stringify and its UTF-8 copy (bench/README.md).
    */
   private event(ev: unknown): boolean {
-    if (typeof ev !== 'object' || ev === null || !plain(ev)) return false;
+    if (typeof ev !== 'object' || ev === null) return false;
     const fields = ev as Fields;
-    const type = fields.type;
-    const shape = BY_TYPE.get(type);
+    const shape = BY_TYPE.get(fields.type);
     if (shape !== undefined) {
+      if (!plain(ev)) return false;
       const mask = shape.members(ev);
-      if (mask >= 0) return shape.write(this, mask, fields);
+      return mask >= 0 && shape.write(this, mask, fields);
     }
-    return this.rest(fields, type === 'tls.handshake' && typeof fields.msg === 'string' ? fields.msg : type);
-  }
-
-  /** A plain event's members in Object.keys order, object values through their member's texts (memo()). */
-  private rest(ev: Fields, kind: unknown): boolean {
-    const keys = Object.keys(ev);
-    const values = Object.values(ev);
-    if (values.length !== keys.length) return false; // a getter that added or removed keys
-    const members = this.plan(kind, keys);
-    if (members === undefined) return this.any(ev, 0);
-    this.byte(0x7b); // {
-    let first = true;
-    for (let i = 0; i < keys.length; i++) {
-      const v = values[i];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      const m = members[i]!;
-      if (typeof v !== 'object' || v === null || m.key === 'certs') {
-        this.prefix(m.prefix, first ? 1 : 0);
-        if (!this.memberValue(m.key, v, 1)) return false;
-      } else if (!this.memo(m, v, first ? 1 : 0)) return false;
-      first = false;
-    }
-    this.byte(0x7d); // }
-    return true;
-  }
-
-  /** The members for an event of `kind` with these keys, in their order; undefined beyond the MEMO_* limits. */
-  private plan(kind: unknown, keys: readonly string[]): readonly Member[] | undefined {
-    let k = this.kinds.get(kind);
-    if (k === undefined) {
-      if (this.kinds.size >= MEMO_KINDS) return undefined;
-      this.kinds.set(kind, (k = { members: new Map(), plans: [] }));
-    }
-    const plans = k.plans;
-    for (let j = 0; j < plans.length; j++) {
-      const p = plans[j]!;
-      if (!sameKeys(p.keys, keys)) continue;
-      for (let i = j; i > 0; i--) plans[i] = plans[i - 1]!;
-      plans[0] = p;
-      return p.members;
-    }
-    const members: Member[] = [];
-    for (const key of keys) {
-      let m = k.members.get(key);
-      if (m === undefined) {
-        if (this.members >= MEMO_MEMBERS) return undefined;
-        k.members.set(key, (m = new Member(key)));
-        this.members++;
-      }
-      members.push(m);
-    }
-    if (plans.length >= MEMO_PLANS) plans.pop();
-    plans.unshift({ keys, members });
-    return members;
-  }
-
-  /** Copies `p` from index `from` on (a member's prefix without its comma when it comes first). */
-  private prefix(p: Uint8Array, from: number): void {
-    const n = p.length;
-    this.ensure(n);
-    const buf = this.buf;
-    if (n - from > 32) {
-      buf.set(from === 0 ? p : p.subarray(from), this.pos);
-      this.pos += n - from;
-      return;
-    }
-    let pos = this.pos;
-    for (let i = from; i < n; i++) buf[pos++] = p[i]!;
-    this.pos = pos;
-  }
-
-  /**
-   * A member with an object value, its prefix from `from` on (1: without the comma): a kept text when the value is
-   * the same in full, else written from its flat list and kept.
-   */
-  private memo(m: Member, v: object, from: number): boolean {
-    if (m.pause > 0) {
-      m.pause--;
-      this.prefix(m.prefix, from);
-      return this.any(v, 1);
-    }
-    const kept = m.kept;
-    for (let j = 0; j < kept.length; j++) {
-      const e = kept[j]!;
-      if (matches(v, e.flat, 0) !== e.flat.length) continue;
-      this.prefix(e.bytes, from);
-      // The latest first (not copyWithin: on a JS array it measured slower than the whole lookup).
-      for (let i = j; i > 0; i--) kept[i] = kept[i - 1]!;
-      kept[0] = e;
-      m.misses = 0;
-      return true;
-    }
-    const flat: unknown[] = [];
-    if (!flatten(v, flat, 1)) {
-      this.prefix(m.prefix, from);
-      return this.any(v, 1);
-    }
-    // Written from the flat list, so that the text kept is the one of the values compared (a getter is read once).
-    const start = this.pos;
-    this.prefix(m.prefix, 0);
-    if (this.fromFlat(flat, 0) < 0) return false;
-    const end = this.pos;
-    if (++m.misses >= MEMO_MISSES) {
-      m.misses = 0;
-      m.pause = MEMO_PAUSE;
-    }
-    if (end - start <= MEMO_VALUE_BYTES) {
-      if (kept.length >= MEMO_VALUES) kept.pop();
-      const bytes = Buffer.allocUnsafe(end - start);
-      this.buf.copy(bytes, 0, start, end);
-      kept.unshift({ flat, bytes });
-    }
-    if (from > 0) {
-      // The first member: its comma written and kept, taken out of the line.
-      this.buf.copyWithin(start, start + 1, end);
-      this.pos = end - 1;
-    }
-    return true;
-  }
-
-  /** Writes the value flattened at `at` (flatten()); the index after it, or -1 for what JSON.stringify must write. */
-  private fromFlat(flat: readonly unknown[], at: number): number {
-    const x = flat[at];
-    if (x === ARRAY_MARK) {
-      const n = flat[at + 1] as number;
-      at += 2;
-      this.byte(0x5b); // [
-      for (let i = 0; i < n; i++) {
-        if (i > 0) this.byte(0x2c);
-        const e = flat[at];
-        if (e === undefined || typeof e === 'function' || typeof e === 'symbol') {
-          this.any(null, 0);
-          at++;
-        } else if ((at = this.fromFlat(flat, at)) < 0) return -1;
-      }
-      this.byte(0x5d); // ]
-      return at;
-    }
-    if (x === OBJECT_MARK) {
-      const n = flat[at + 1] as number;
-      at += 2;
-      this.byte(0x7b); // {
-      let first = true;
-      for (let i = 0; i < n; i++) {
-        const k = flat[at] as string;
-        const e = flat[at + 1];
-        if (e === undefined || typeof e === 'function' || typeof e === 'symbol') {
-          at += 2;
-          continue;
-        }
-        if (first) first = false;
-        else this.byte(0x2c);
-        this.string(k);
-        this.byte(0x3a);
-        if ((at = this.fromFlat(flat, at + 1)) < 0) return -1;
-      }
-      this.byte(0x7d); // }
-      return at;
-    }
-    return this.any(x, 0) ? at + 1 : -1;
+    return Array.isArray(fields.certs) && fields.certs.length > 0 && plain(ev) && this.value(ev);
   }
 
   /** A top-level `certs` list is written with its descriptions' cached bytes. */

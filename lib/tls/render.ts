@@ -53,34 +53,6 @@ export class NameLists {
   }
 }
 
-/** Stores one field by its name (`o.key = v`). */
-type Store = (o: Fields, v: unknown) => void;
-
-/**
- * Stores by key, made once per key. V8 keeps an object whose fields are added by name in fast mode, but turns one
- * that gets more than 12 fields beyond its literal's by a computed key (`o[k] = v`) into a dictionary: every
- * ClientHello and ServerHello event was one, and listing a dictionary's keys and values (the NDJSON writer,
- * lib/output/eventbytes.ts) cost 4 µs an event, more than filling it. A store made by name keeps the event fast;
- * keys are the decoders' own, at most STORE_KEYS of them get a store (the rest are stored by a computed key).
- */
-export const STORE_KEYS = 512;
-const stores = new Map<string, Store>();
-
-/** `out[k] = v`, through k's store. */
-function store(out: Fields, k: string, v: unknown): void {
-  let s = stores.get(k);
-  if (s === undefined) {
-    if (stores.size >= STORE_KEYS) {
-      out[k] = v;
-      return;
-    }
-    // The key is written as a JSON string literal: any key is stored under its own name, never read as code.
-    s = new Function('o', 'v', `o[${JSON.stringify(k)}] = v;`) as Store;
-    stores.set(k, s);
-  }
-  s(out, v);
-}
-
 /** How nameInto treats a field: a registry number named beside it, a list of them, or a field rewritten (rewrite()). */
 type Rule = { kind: 'one'; name: string; one: Namer } | { kind: 'list'; name: string; list: NameLists } | { kind: 'rewrite' };
 
@@ -142,12 +114,12 @@ function put(out: Fields, k: string, v: unknown, lean: boolean): void {
     rewrite(out, k, v, lean);
     return;
   }
-  store(out, k, v);
+  out[k] = v;
   if (rule === undefined) return;
   if (rule.kind === 'one') {
-    if (typeof v === 'number') store(out, rule.name, rule.one(v));
+    if (typeof v === 'number') out[rule.name] = rule.one(v);
   } else if (!(lean && k === 'cipher_ids')) {
-    store(out, rule.name, Array.isArray(v) ? rule.list.of(v) : undefined);
+    out[rule.name] = Array.isArray(v) ? rule.list.of(v) : undefined;
   }
 }
 

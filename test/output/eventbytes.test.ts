@@ -9,18 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EVENT_TYPES } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
-import {
-  EventBytes,
-  MEMO_KINDS,
-  MEMO_MEMBERS,
-  MEMO_MISSES,
-  MEMO_PAUSE,
-  MEMO_VALUES,
-  PACKET,
-  SHAPES,
-  TLS_RECORD,
-  type Shape,
-} from '../../lib/output/eventbytes.js';
+import { EventBytes, PACKET, SHAPES, TLS_RECORD, type Shape } from '../../lib/output/eventbytes.js';
 import { JSON_BYTES_DEPTH } from '../../lib/output/jsonbytes.js';
 import { decodeAll } from '../../lib/pipeline.js';
 import { CAPTURES, captureFiles, FIXTURES, haveShared, skipGroup } from '../support/shared.js';
@@ -287,81 +276,6 @@ test("eventbytes: certificate descriptions written from their cached bytes give 
   const first = reads;
   same(ev([counted]));
   assert.is(reads - first, 1 + 1, 'a cached description is read to compare it (and by JSON.stringify in same()), not written anew');
-});
-
-test("eventbytes: member values written from their kept texts give JSON.stringify's bytes, and one changed in place is written anew", () => {
-  const w = new EventBytes(64);
-  const same = (e: unknown): void => assert.is(written(w, e), expected(e), JSON.stringify(e));
-  const ids = [4866, 4867, 4865];
-  const exts: Record<string, unknown>[] = [
-    { id: 0, name: 'server_name', length: 19, server_names: ['a.test'] },
-    { id: 10, name: 'supported_groups', length: 4, group_ids: [29], groups: ['x25519'] },
-  ];
-  const hello = (extra: Record<string, unknown> = {}) => ({
-    type: 'tls.handshake',
-    frame: 1,
-    msg: 'client_hello',
-    cipher_ids: ids,
-    extensions: exts,
-    alpn: [],
-    ...extra,
-  });
-  for (let i = 0; i < 3; i++) same(hello({ frame: i }));
-  ids.push(1);
-  same(hello());
-  ids[0] = 2;
-  same(hello());
-  (exts[1]!.groups as string[])[0] = 'secp256r1 "quoted" é';
-  same(hello());
-  exts[0]!.length = undefined;
-  same(hello());
-  exts[0]!.added = () => 1;
-  same(hello());
-  exts.push({ id: 43, nested: { deep: [[1, [2, { x: null }]]], when: new Date(0) } });
-  same(hello());
-  exts.pop();
-  same(hello());
-  // Members in another order, an object first (no comma before it), fields that are not a handshake's.
-  same({ extensions: exts, type: 'tls.handshake', msg: 'client_hello' });
-  same({ extensions: exts, type: 'tls.handshake', msg: 'client_hello' });
-  same({ type: 'tls.session', server_certs: ['aa'], alerts: [{ dir: 'c2s', encrypted: true }], diagnoses: [] });
-  same({ type: 'tls.session', server_certs: ['aa'], alerts: [{ dir: 'c2s', encrypted: true }], diagnoses: [] });
-  same({ type: 'tls.session', server_certs: ['aa'], alerts: [{ encrypted: true, dir: 'c2s' }], diagnoses: [] });
-  same({ type: 'tls.session', server_certs: ['aa'], alerts: [{ encrypted: true, side: 'c2s' }], diagnoses: [] });
-  same({ type: 'tls.session', server_certs: ['aa'], alerts: [{ encrypted: true, side: 'c2s', more: 1 }], diagnoses: [] });
-  same({ type: 'tls.session', server_certs: ['aa'], alerts: [{ encrypted: true, side: 'c2s' }], diagnoses: [] });
-  same({ type: 'tls.session', server_certs: ['aa'], alerts: [{ encrypted: true }], diagnoses: [] });
-  same({ type: 'tls.session', server_certs: ['aa'], alerts: [{ dir: 'c2s', encrypted: true, toJSON: () => 'x' }] });
-  assert.throws(() => w.line({ type: 'tls.session', server_certs: ['aa'], alerts: [{ dir: 'c2s', encrypted: 1n }] }), TypeError);
-  // A kept value seen again after MEMO_VALUES others, and values that never repeat (the member's pause and after).
-  for (let i = 0; i < MEMO_VALUES + 2; i++) same({ type: 'anomaly', list: [i % (MEMO_VALUES + 1)] });
-  for (let i = 0; i < MEMO_MISSES + MEMO_PAUSE + 20; i++) same({ type: 'tls.session', diagnoses: [{ code: 'x', message: `frame ${i}` }] });
-  // More kinds and member names than kept: the rest are written plainly.
-  for (let i = 0; i < MEMO_KINDS + 5; i++) same({ type: `kind-${i}`, list: [i] });
-  for (let i = 0; i < MEMO_MEMBERS + 5; i++) same({ type: 'many', [`key_${i}`]: [i], ['"esc\\' + i]: { v: i } });
-});
-
-test("eventbytes: sequences of events whose shared values change between them give JSON.stringify's bytes (property)", () => {
-  const w = new EventBytes(32);
-  const edit = fc.oneof(
-    fc.record({ key: fc.constantFrom('a', 'b', 'c'), value: fc.jsonValue({ maxDepth: 3 }) }),
-    fc.record({ key: fc.constantFrom('a', 'b', 'c'), push: fc.jsonValue({ maxDepth: 1 }) }),
-  );
-  fc.assert(
-    fc.property(fc.array(fc.tuple(fc.constantFrom('tls.handshake', 'tls.session'), edit), { maxLength: 30 }), (steps) => {
-      const shared: Record<string, unknown> = { a: [1, 2], b: { x: [3] }, c: 'text' };
-      for (const [type, e] of steps) {
-        if ('push' in e) {
-          const t = shared[e.key];
-          if (Array.isArray(t)) t.push(e.push);
-          else shared[e.key] = [e.push];
-        } else shared[e.key] = e.value;
-        const ev = { type, msg: 'client_hello', a: shared.a, b: shared.b, c: shared.c, frame: 1 };
-        assert.is(written(w, ev), expected(ev));
-      }
-    }),
-    { numRuns: 300 },
-  );
 });
 
 test.run();
