@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Event, FlowItem, Packet } from '../../lib/events.js';
 import { defaultOptions } from '../../lib/options.js';
-import { FLOW_BYTES, Reassembler } from '../../lib/tcp/index.js';
+import { FLOW_BYTES, Reassembler, whenBudgetBinds } from '../../lib/tcp/index.js';
 import { ACK, Conn, PSH, clientHello, stream } from './build.js';
 
 /** `n` connections, each opened, a ClientHello, then server bytes after a hole (held out of order), no close. */
@@ -129,6 +129,21 @@ test('hint: without a SYN, the caller-given role hint decides which end is the c
   r.push(swapped.pkt('c', 1, 1, PSH | ACK, clientHello(50)));
   r.end();
   assert.equal(r2, ['10.0.0.1:40000'], 'a ClientHello from port 443 is not taken as a client without the TLS hint');
+});
+
+test('budget: whenBudgetBinds runs once, when live flows first pass maxMemoryBytes, and not while they fit', () => {
+  let calls = 0;
+  try {
+    whenBudgetBinds(() => calls++);
+    run(halfOpen(4), { maxMemoryBytes: 6 * FLOW_BYTES });
+    assert.is(calls, 0, 'four flows fit');
+    run(halfOpen(40), { maxMemoryBytes: 6 * FLOW_BYTES });
+    assert.is(calls, 1);
+    run(halfOpen(40), { maxMemoryBytes: 6 * FLOW_BYTES });
+    assert.is(calls, 1, 'once per registration');
+  } finally {
+    whenBudgetBinds(undefined);
+  }
 });
 
 test.run();
