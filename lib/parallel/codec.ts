@@ -40,7 +40,6 @@ const P_TS = 64;
 const REF = 0x8000;
 const LONG = REF - 1;
 
-
 /** What a batch carries besides data items. An `item` and an `event` each give one output slot; `secrets` none. */
 export type BatchObject = { item: FlowItem } | { event: Event } | { secrets: string; source: string };
 

@@ -109,7 +109,8 @@ test('parallel: the main thread keeps its share of the flows, and the bytes agre
     const all = flows.given + flows.kept;
     assert.ok(all >= 20, `keepShare ${keepShare}: ${all} flows`);
     // By error diffusion, the main thread keeps its share of the flows (none below 0) to within one.
-    if (keepShare !== undefined) assert.ok(Math.abs(flows.kept - Math.max(0, keepShare) * all) <= 1, `keepShare ${keepShare}: ${flows.kept} of ${all} kept`);
+    if (keepShare !== undefined)
+      assert.ok(Math.abs(flows.kept - Math.max(0, keepShare) * all) <= 1, `keepShare ${keepShare}: ${flows.kept} of ${all} kept`);
     else assert.ok(flows.given > 0, `the default share: ${flows.kept} of ${all} kept`);
     assert.ok(two.equals(one), `keepShare ${keepShare}: bytes differ`);
   }
