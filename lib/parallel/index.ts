@@ -453,6 +453,8 @@ export function decodeNdjson(
       return true;
     },
     secrets(s: string, source: string): void {
+      // With one thread the key log stays in this thread's KeyStore alone: nothing to keep for workers.
+      if (nWorkers === 0) return;
       const o: BatchObject = { secrets: s, source };
       secrets.push(o);
       for (const b of writers) b.object(o);

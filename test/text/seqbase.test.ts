@@ -9,40 +9,19 @@ import type { Summary } from '../../lib/text/summary.js';
 
 const EMPTY = new Uint8Array(0);
 
+/** Client n's address pair: from 10.0.x.y port 40000 to 10.1.0.1:443, TCP over IPv4. */
+function ends(n: number) {
+  return { ipVersion: 4, src: `10.0.${n >> 8}.${n & 255}`, dst: '10.1.0.1', sport: 40000, dport: 443, proto: 'tcp' } as const;
+}
+
 /** A client's SYN on its own port, from 10.0.x.y. */
 function syn(n: number, seq: number): Packet {
-  return {
-    ipVersion: 4,
-    src: `10.0.${n >> 8}.${n & 255}`,
-    dst: '10.1.0.1',
-    sport: 40000,
-    dport: 443,
-    proto: 'tcp',
-    seq,
-    ack: 0,
-    flags: SYN,
-    win: 64240,
-    len: 0,
-    payload: EMPTY,
-    truncated: false,
-  };
+  return { ...ends(n), seq, ack: 0, flags: SYN, win: 64240, len: 0, payload: EMPTY, truncated: false };
 }
 
 /** A summary-only ACK of client n, printed relative: seq 1. */
 function ackLine(n: number): Summary {
-  return {
-    ipVersion: 4,
-    src: `10.0.${n >> 8}.${n & 255}`,
-    dst: '10.1.0.1',
-    sport: 40000,
-    dport: 443,
-    proto: 'tcp',
-    flags: ACK,
-    seq: 1,
-    ack: 1,
-    len: 0,
-    style: 4,
-  };
+  return { ...ends(n), flags: ACK, seq: 1, ack: 1, len: 0, style: 4 };
 }
 
 test('seqbase: past MAX_SEQ_BASES directions the oldest base goes; one set again stays', () => {
