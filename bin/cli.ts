@@ -6,9 +6,10 @@ import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { DEFAULT_JOBS, defaultOptions, LIMITS, MAX_JOBS, type Options } from '../lib/options.js';
-import { decodeNdjson, START_FLOWS, START_ITEMS, START_ITEMS_PER_FLOW } from '../lib/parallel/index.js';
+import { decodeNdjson, START_ENDED_SHARE, START_FLOWS, START_ITEMS, START_ITEMS_PER_FLOW } from '../lib/parallel/index.js';
 import { decodeStream } from '../lib/pipeline.js';
 import { KeyStore } from '../lib/keylog/index.js';
+import { fileInput } from '../lib/fileinput.js';
 import { ProgressLine } from '../lib/progress.js';
 // ---- output formats and the report
 import { wantColor } from '../lib/output/color.js';
@@ -63,8 +64,10 @@ ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `
                      behind (default: the number of cores, here ${DEFAULT_JOBS}); 1: one thread.
                      The output bytes are the same whatever N is. Workers start once an input has
                      shown ${START_ITEMS} TCP items and ${START_FLOWS} connections, at most ${START_ITEMS_PER_FLOW} items per
-                     connection (small inputs and long transfers stay in one thread); UDP (QUIC, DTLS),
-                     hex excerpts and --format text, ecs and mermaid always run in one thread
+                     connection, ${START_ENDED_SHARE * 100}% of the connections ended by FIN or RST (small inputs,
+                     long transfers and floods of half-open connections stay in one thread);
+                     UDP (QUIC, DTLS), hex excerpts and --format text, ecs and mermaid always run
+                     in one thread
                      e.g. --jobs 1
   --progress         a progress line on stderr (bytes read of the total, MB/s, connections, time
                      left), redrawn a few times a second and erased at the end; shown by default
@@ -336,7 +339,7 @@ async function main(argv: string[]): Promise<void> {
   const decodeOptions = format === 'ndjson' ? args.options : defaultOptions({ ...args.options, events: decoderEvents(formatOptions, show) });
   const parallel = format === 'ndjson' && decodeOptions.jobs > 1;
   for (const file of args.files) {
-    const input: Readable = file === '-' ? stdinInput() : createReadStream(file, { highWaterMark: 1 << 20 });
+    const input: Readable = file === '-' ? stdinInput() : fileInput(file);
     let bytes = 0;
     input.on('data', (chunk: Uint8Array) => (bytes += chunk.length));
     const progress = wantProgress(args.progress, file) ? new ProgressLine(process.stderr, file === '-' ? undefined : statSync(file).size) : undefined;

@@ -38,6 +38,15 @@ export const START_FLOWS = 64;
  * garbage collections and compiled code cost more than the TLS work it takes). bench hs.pcap has 11 per flow.
  */
 export const START_ITEMS_PER_FLOW = 64;
+/**
+ * Flows ended by FIN or RST, as a share of the flows opened, at least, for the workers to start: they start once
+ * connections are seen to end, not only to open. A flow that stays open keeps its state in a worker's heap as well
+ * as its TCP state in this thread's, and each worker's heap and allocator cost memory beyond the limits: under a
+ * flood of half-open connections (bench/flood.ts, nothing ends, lib/tcp evicts) a worker measured 50-60 MB more
+ * peak RSS and more time than one thread (bench/README.md, "Memory under a flood"). bench hs.pcap has 97% of its
+ * flows ended when the workers start.
+ */
+export const START_ENDED_SHARE = 0.5;
 /** Output pieces of at least this many bytes that no one writes again are pushed on their own, not copied. */
 const BIG_PIECE = 64 * 1024;
 /** The chunk that smaller pieces are copied into. */
@@ -147,6 +156,8 @@ export interface ParallelTuning {
   startFlows?: number;
   /** Flow items per flow opened, at most, for the workers to start (START_ITEMS_PER_FLOW). */
   startItemsPerFlow?: number;
+  /** Flows ended by FIN or RST per flow opened, at least, for the workers to start (START_ENDED_SHARE). */
+  startEndedShare?: number;
   /** A fixed share for the main thread (see KEEP_SHARE_START): -1, the workers take every flow and packet; 0.5, the
    *  main thread writes every packet and decodes half the flows. By default the share follows the busy time. */
   keepShare?: number;
@@ -174,7 +185,9 @@ export function decodeNdjson(
   const startItems = tuning.startItems ?? START_ITEMS;
   const startFlows = tuning.startFlows ?? START_FLOWS;
   const startItemsPerFlow = tuning.startItemsPerFlow ?? START_ITEMS_PER_FLOW;
+  const startEndedShare = tuning.startEndedShare ?? START_ENDED_SHARE;
   let opened = 0;
+  let finished = 0;
   // This thread's own lines (flows it decodes, UDP, anomalies) are written into `mine` and roll over into `full`
   // chunks of about NDJSON_BATCH_BYTES, which are not written again; the sequence marks where each run of them
   // ends, as a position in all the bytes this thread has written, so that no run is copied out when a worker's
@@ -261,10 +274,18 @@ export function decodeNdjson(
         fullAt = to;
       }
     }
-    if (read < end) {
-      put(mine.buf, read - mineAt, end - mineAt, false);
-      read = end;
-    }
+    if (read >= end) return;
+    if (!workers && end === mineAt + mine.pos) {
+      // No worker (yet): this thread's bytes go out as they are and its buffer is replaced, as lib/output/ndjson.ts
+      // does; a copy into `chunk` as well measured 20-30 MB more peak RSS under a flood (buffers of two sizes
+      // waiting for a collection in the C heap).
+      flushOut();
+      t.push(mine.buf.subarray(read - mineAt, mine.pos));
+      mineAt = end;
+      mine.buf = Buffer.allocUnsafe(MINE_BYTES);
+      mine.pos = 0;
+    } else put(mine.buf, read - mineAt, end - mineAt, false);
+    read = end;
   };
   /** Writes out what is ready, in order. */
   const drain = (): void => {
@@ -399,7 +420,8 @@ export function decodeNdjson(
       if (nWorkers === 0) return false;
       if (!workers) {
         if (item.kind === 'open') opened++;
-        if (++items <= startItems || opened < startFlows || items > opened * startItemsPerFlow) return false;
+        else if (item.kind === 'close' && (item.end === 'fin' || item.end === 'rst')) finished++;
+        if (++items <= startItems || opened < startFlows || items > opened * startItemsPerFlow || finished < opened * startEndedShare) return false;
         start();
       }
       let w: number | undefined;

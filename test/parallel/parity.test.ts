@@ -4,8 +4,10 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { flood } from '../../bench/flood.js';
 import { decodeStream, type OptionsInput } from '../../lib/index.js';
 import { decodeNdjson, START_FLOWS, START_ITEMS_PER_FLOW, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
 import * as streams from '../../lib/streams.js';
@@ -29,10 +31,10 @@ async function same(name: string, input: Buffer): Promise<number> {
     const o: OptionsInput = { keylog: keylogOf(name), ...(events ? { events } : {}) };
     const one = await run([input], [decodeStream({ ...o, jobs: 1 }), streams.ndjson()]);
     const runs: [number, ParallelTuning, Buffer[]][] = [
-      [2, { startItems: 0, startFlows: 0, keepShare: -1, pool }, [input]],
-      [3, { startItems: 0, startFlows: 0, keepShare: 0.5, pool }, [input]],
+      [2, { startItems: 0, startFlows: 0, startEndedShare: 0, keepShare: -1, pool }, [input]],
+      [3, { startItems: 0, startFlows: 0, startEndedShare: 0, keepShare: 0.5, pool }, [input]],
     ];
-    if (events === undefined || events === 'all') runs.push([3, { startItems: 7, startFlows: 0, pool }, chunks(input, 4096)]);
+    if (events === undefined || events === 'all') runs.push([3, { startItems: 7, startFlows: 0, startEndedShare: 0, pool }, chunks(input, 4096)]);
     for (const [jobs, tuning, parts] of runs) {
       const got = await run(parts, [decodeNdjson({ ...o, jobs }, undefined, undefined, tuning)]);
       if (!got.equals(one)) {
@@ -65,7 +67,7 @@ testIf(haveShared, '../shared/captures absent')('parallel: ../shared/captures gi
 
 test('parallel: a worker that stops mid-input ends the run with one error naming it', async () => {
   const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
-  const tuning: ParallelTuning = { startItems: 0, startFlows: 0, keepShare: -1, onStart: (ws) => void ws[1]!.terminate() };
+  const tuning: ParallelTuning = { startItems: 0, startFlows: 0, startEndedShare: 0, keepShare: -1, onStart: (ws) => void ws[1]!.terminate() };
   let err: unknown;
   try {
     await run(chunks(input, 2048), [decodeNdjson({ jobs: 3 }, undefined, undefined, tuning)]);
@@ -76,10 +78,9 @@ test('parallel: a worker that stops mid-input ends the run with one error naming
   assert.match((err as Error).message, /worker 2 of 2 stopped \(exit code \d+\) before the end of the input/);
 });
 
-/** Whether the workers start on many-flows.pcap (about 20 connections, several data items each) with `tuning`;
- *  the bytes must be those of one thread either way. */
-async function startsOn(tuning: ParallelTuning, what: string): Promise<boolean> {
-  const input = readFileSync(join(FIXTURES, 'many-flows.pcap'));
+/** Whether the workers start on `input` (by default many-flows.pcap: 20 connections one after another, several
+ *  data items each, each ended by FIN) with `tuning`; the bytes must be those of one thread either way. */
+async function startsOn(tuning: ParallelTuning, what: string, input = readFileSync(join(FIXTURES, 'many-flows.pcap'))): Promise<boolean> {
   const one = await run([input], [decodeNdjson({ jobs: 1 })]);
   let started = false;
   const two = await run([input], [decodeNdjson({ jobs: 2 }, undefined, undefined, { ...tuning, pool, onStart: () => void (started = true) })]);
@@ -89,14 +90,29 @@ async function startsOn(tuning: ParallelTuning, what: string): Promise<boolean> 
 
 test('parallel: workers start only once START_FLOWS connections were opened, whatever the items', async () => {
   // 10 connections start the workers, 64 (START_FLOWS) never do.
-  assert.ok(await startsOn({ startItems: 0, startFlows: 10 }, 'startFlows 10'));
-  assert.not.ok(await startsOn({ startItems: 0, startFlows: START_FLOWS }, 'startFlows 64'));
+  assert.ok(await startsOn({ startItems: 0, startFlows: 10, startEndedShare: 0 }, 'startFlows 10'));
+  assert.not.ok(await startsOn({ startItems: 0, startFlows: START_FLOWS, startEndedShare: 0 }, 'startFlows 64'));
 });
 
 test('parallel: workers start only while the connections are short on average (START_ITEMS_PER_FLOW)', async () => {
   // One item per flow opened is never reached once the connections carry data.
-  assert.not.ok(await startsOn({ startItems: 0, startFlows: 10, startItemsPerFlow: 1 }, 'startItemsPerFlow 1'));
-  assert.ok(await startsOn({ startItems: 0, startFlows: 10, startItemsPerFlow: START_ITEMS_PER_FLOW }, 'startItemsPerFlow 64'));
+  assert.not.ok(await startsOn({ startItems: 0, startFlows: 10, startEndedShare: 0, startItemsPerFlow: 1 }, 'startItemsPerFlow 1'));
+  assert.ok(await startsOn({ startItems: 0, startFlows: 10, startEndedShare: 0, startItemsPerFlow: START_ITEMS_PER_FLOW }, 'startItemsPerFlow 64'));
+});
+
+test('parallel: workers start only once connections are seen to end (START_ENDED_SHARE), not under a flood', async () => {
+  assert.ok(await startsOn({ startItems: 0, startFlows: 10 }, 'connections that end'));
+  // 400 half-open connections, 100 at once, none ended: with the rule the main thread keeps them all.
+  const dir = mkdtempSync(join(tmpdir(), 'tlsdump-flood-'));
+  try {
+    const file = join(dir, 'flood.pcap');
+    await flood(file, { connections: 400, held: 3000, window: 100, seed: 5 });
+    const input = readFileSync(file);
+    assert.not.ok(await startsOn({ startItems: 0, startFlows: 10 }, 'a flood', input));
+    assert.ok(await startsOn({ startItems: 0, startFlows: 10, startEndedShare: 0 }, 'a flood, startEndedShare 0', input));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('parallel: the main thread keeps its share of the flows, and the bytes agree', async () => {
@@ -104,7 +120,7 @@ test('parallel: the main thread keeps its share of the flows, and the bytes agre
   const one = await run([input], [decodeNdjson({ jobs: 1, events: 'all' })]);
   for (const keepShare of [-1, -0.5, 0, 0.25, 0.5, undefined]) {
     const flows = { given: 0, kept: 0 };
-    const tuning: ParallelTuning = { startItems: 0, startFlows: 0, keepShare, flows, pool };
+    const tuning: ParallelTuning = { startItems: 0, startFlows: 0, startEndedShare: 0, keepShare, flows, pool };
     const two = await run([input], [decodeNdjson({ jobs: 2, events: 'all' }, undefined, undefined, tuning)]);
     const all = flows.given + flows.kept;
     assert.ok(all >= 20, `keepShare ${keepShare}: ${all} flows`);
