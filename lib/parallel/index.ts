@@ -330,6 +330,8 @@ export function decodeNdjson(
   const inFlight: number[] = [];
   // ---- the share kept by this thread, and the busy time it follows
   let share = tuning.keepShare ?? KEEP_SHARE_START;
+  /** lib/tcp has evicted a live flow for its limits (maxFlows, maxMemoryBytes): see dispatch.item. */
+  let flood = false;
   /** Flows and packets are kept by error diffusion: each adds its share, and one is kept per whole unit. */
   let flowCredit = 0;
   let packetCredit = 0;
@@ -340,7 +342,7 @@ export function decodeNdjson(
   const keep = (credit: number): boolean => credit >= 1;
   /** Moves the share toward equal busy time, once the main thread has been busy SHARE_WINDOW_MS more. */
   const rebalance = (): void => {
-    if (tuning.keepShare !== undefined || mainBusy - lastMain < SHARE_WINDOW_MS) return;
+    if (flood || tuning.keepShare !== undefined || mainBusy - lastMain < SHARE_WINDOW_MS) return;
     const m = mainBusy - lastMain;
     const w = (workersBusy - lastWorkers) / nWorkers;
     lastMain = mainBusy;
@@ -348,6 +350,18 @@ export function decodeNdjson(
     share = Math.min(1, Math.max(-1, share + (SHARE_GAIN * (w - m)) / (w + m)));
   };
   let ended = 0;
+  // ---- a flood (see dispatch.item): each worker is ended once it holds no flow, and its heap goes with it
+  /** Per worker: the flows it holds, whether its end was sent early, and whether it has answered its end. */
+  const held: number[] = [];
+  const retired: boolean[] = [];
+  const over: boolean[] = [];
+  const retire = (w: number): void => {
+    if (retired[w]) return;
+    retired[w] = true;
+    send(w);
+    slot(w);
+    workers![w]!.postMessage({ end: true } satisfies ToWorker);
+  };
   let failed = false;
   const owner = new Map<number, number>();
   const secrets: BatchObject[] = [];
@@ -380,8 +394,12 @@ export function decodeNdjson(
         const t0 = performance.now();
         workersBusy += msg.busy;
         answers[index]!.push({ buf: Buffer.from(msg.out, 0, msg.length), ends: msg.ends, next: 0 });
-        if (msg.end) ended++;
-        else inFlight[index]!--;
+        if (msg.end) {
+          ended++;
+          over[index] = true;
+          // Ended early by a flood: its memory goes now (a pool's worker waits to be given back, clean).
+          if (!finishing && !tuning.pool) void w.terminate();
+        } else inFlight[index]!--;
         drain();
         mainBusy += performance.now() - t0;
         if (waiting && inFlight.every((n) => n < MAX_IN_FLIGHT)) {
@@ -393,13 +411,16 @@ export function decodeNdjson(
       };
       const onError = (err: Error): void => fail(new Error(`worker ${index + 1} of ${nWorkers} failed: ${err.message}`));
       const onExit = (code: number): void => {
-        if (ended < nWorkers) fail(new Error(`worker ${index + 1} of ${nWorkers} stopped (exit code ${code}) before the end of the input`));
+        if (!over[index]) fail(new Error(`worker ${index + 1} of ${nWorkers} stopped (exit code ${code}) before the end of the input`));
       };
       w.on('message', onMessage).on('error', onError).on('exit', onExit);
       listeners.push([w, onMessage, onError, onExit]);
       w.postMessage({ begin: { options } } satisfies ToWorker);
       writers.push(new BatchWriter());
       inFlight.push(0);
+      held.push(0);
+      retired.push(false);
+      over.push(false);
       answers.push([]);
       for (const s of secrets) writers[i]!.object(s);
     }
@@ -413,15 +434,23 @@ export function decodeNdjson(
     workers![w]!.postMessage({ batch } satisfies ToWorker, [batch.bytes]);
   };
   const sendAll = (): void => {
-    if (workers) for (let w = 0; w < nWorkers; w++) send(w);
+    if (workers) for (let w = 0; w < nWorkers; w++) if (!retired[w]) send(w);
   };
   const dispatch: FlowDispatch = {
     item(item: FlowItem): boolean {
       if (nWorkers === 0) return false;
+      if (item.kind === 'close' && item.end === 'evicted' && !flood) {
+        // A flood: this thread keeps every new flow and writes every packet from here on, and each worker is ended
+        // once lib/tcp has evicted or closed its flows: a worker's heap and allocator are memory beyond the limits.
+        flood = true;
+        share = 1;
+        if (workers) for (let w = 0; w < nWorkers; w++) if (held[w] === 0) retire(w);
+      }
       if (!workers) {
         if (item.kind === 'open') opened++;
         else if (item.kind === 'close' && (item.end === 'fin' || item.end === 'rst')) finished++;
-        if (++items <= startItems || opened < startFlows || items > opened * startItemsPerFlow || finished < opened * startEndedShare) return false;
+        if (++items <= startItems || flood || opened < startFlows || items > opened * startItemsPerFlow || finished < opened * startEndedShare)
+          return false;
         start();
       }
       let w: number | undefined;
@@ -435,16 +464,21 @@ export function decodeNdjson(
         }
         if (tuning.flows) tuning.flows.given++;
         owner.set(item.flow, w);
+        held[w]!++;
       } else {
         w = owner.get(item.flow);
         if (w === undefined) return false;
-        if (item.kind === 'close') owner.delete(item.flow);
+        if (item.kind === 'close') {
+          owner.delete(item.flow);
+          held[w]!--;
+        }
       }
       const b = writers[w]!;
       if (item.kind === 'data') b.data(item);
       else b.object({ item });
       slot(w);
       if (b.full) send(w);
+      if (flood && held[w] === 0) retire(w);
       return true;
     },
     event(ev: Event): boolean {
@@ -479,7 +513,7 @@ export function decodeNdjson(
       if (nWorkers === 0) return;
       const o: BatchObject = { secrets: s, source };
       secrets.push(o);
-      for (const b of writers) b.object(o);
+      for (let w = 0; w < writers.length; w++) if (!retired[w]) writers[w]!.object(o);
     },
   };
   let core: Core;
@@ -521,7 +555,9 @@ export function decodeNdjson(
       sendAll();
       // Each worker's end (its TLS and sessions stages flushed) is one slot after everything else. With one thread
       // it comes before the UDP stage's end; both are empty, since the TCP stage's end has closed every flow.
+      // A worker ended early by a flood has had its end slot already.
       for (let w = 0; w < nWorkers; w++) {
+        if (retired[w]) continue;
         slot(w);
         workers[w]!.postMessage({ end: true } satisfies ToWorker);
       }
@@ -532,6 +568,7 @@ export function decodeNdjson(
         stopWorkers(true);
         cb();
       };
+      if (ended === nWorkers) finishing();
     },
     destroy(err, cb) {
       stopWorkers(false);

@@ -4,9 +4,11 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { flood } from '../../bench/flood.js';
 import { decodeStream, type OptionsInput } from '../../lib/index.js';
 import { decodeNdjson, START_FLOWS, START_ITEMS_PER_FLOW, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
@@ -110,6 +112,48 @@ test('parallel: workers start only once connections are seen to end (START_ENDED
     const input = readFileSync(file);
     assert.not.ok(await startsOn({ startItems: 0, startFlows: 10 }, 'a flood', input));
     assert.ok(await startsOn({ startItems: 0, startFlows: 10, startEndedShare: 0 }, 'a flood, startEndedShare 0', input));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parallel: once lib/tcp evicts a flow (a flood), the main thread keeps every new flow and the workers end early', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tlsdump-flood-'));
+  try {
+    const file = join(dir, 'flood.pcap');
+    await flood(file, { connections: 400, held: 3000, window: 100, seed: 11 });
+    const input = readFileSync(file);
+    // 100 connections at once against a limit of 40 live flows: evictions from the first window on.
+    const o: OptionsInput = { events: 'all', maxFlows: 40 };
+    const one = await run([input], [decodeNdjson({ ...o, jobs: 1 })]);
+    assert.match(one.toString(), /"end":"evicted"/);
+    for (const jobs of [2, 3]) {
+      const flows = { given: 0, kept: 0 };
+      const exits: number[] = [];
+      const tuning: ParallelTuning = {
+        startItems: 0,
+        startFlows: 0,
+        startEndedShare: 0,
+        keepShare: -1,
+        flows,
+        onStart: (ws) => ws.forEach((w, i) => w.once('exit', () => exits.push(i))),
+      };
+      // In chunks: the flood starts while the workers run. No pool: an ended worker is terminated, and that must
+      // not read as a worker that stopped before the end of the input.
+      const t = decodeNdjson({ ...o, jobs }, undefined, undefined, tuning);
+      const parts: Buffer[] = [];
+      t.on('data', (b: Buffer) => parts.push(b));
+      for (const c of chunks(input, 8192)) if (!t.write(c)) await once(t, 'drain');
+      // Every worker has ended before the end of the input (at most 2 s for the last answers).
+      for (let i = 0; i < 200 && exits.length < jobs - 1; i++) await new Promise((r) => setTimeout(r, 10));
+      if (exits.length < jobs - 1) t.destroy();
+      assert.is(exits.length, jobs - 1, `--jobs ${jobs}: workers ended before the end of the input`);
+      t.end();
+      await finished(t);
+      assert.ok(Buffer.concat(parts).equals(one), `--jobs ${jobs}: bytes differ`);
+      // keepShare -1 gives the workers every flow until the flood; from it on the main thread keeps them all.
+      assert.ok(flows.given > 0 && flows.kept > 300, `--jobs ${jobs}: ${flows.given} given, ${flows.kept} kept`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
