@@ -12,9 +12,11 @@ export const READ_BYTES = 1 << 20;
 export const SLOW_READ_BYTES = 256 << 10;
 /**
  * Below this rate, in bytes per millisecond (100 MB/s), the next reads are SLOW_READ_BYTES. A flood of half-open
- * connections (bench/flood.ts) decodes at about 30 MB/s, a handshake-heavy pcap at 30-60 MB/s, long transfers and
- * their -XX text at 300 MB/s and more. Measured on a 25,000-connection flood, no worker: 1 MiB reads 192 MB peak
- * RSS (65 MB of ArrayBuffers waiting), 256 KiB 153 MB (24 MB); on long transfers 256 KiB reads cost 15% more time.
+ * connections (bench/flood.ts) decodes at about 30 MB/s of pcap, a handshake-heavy pcap at 30-60 MB/s, long
+ * transfers at 150 MB/s and more. Measured on a 25,000-connection flood (pcap), no worker: 1 MiB reads 192 MB peak
+ * RSS (65 MB of ArrayBuffers waiting), 256 KiB 153 MB (24 MB). On long transfers (bench bulk.pcap, --events all,
+ * about 170 MB/s) a limit of 200 MB/s, which read them in 256 KiB, took 4% more time than 100 MB/s (medians of 8
+ * alternated runs): the decoder waits for each read.
  */
 export const SLOW_BYTES_PER_MS = 100_000;
 

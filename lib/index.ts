@@ -6,6 +6,7 @@ export { Cursor, hex } from './cursor.js';
 export { defaultOptions, LIMITS, type Options } from './options.js';
 export { createDecoder, decodeAll, decodeStream } from './pipeline.js';
 export { decodeNdjson, WorkerPool, type ParallelTuning } from './parallel/index.js';
+export { fileInput } from './fileinput.js';
 export * as net from './net/index.js';
 export { PcapPackets, sniffInput } from './pcap/index.js';
 export { LineSplitter } from './text/lines.js';
