@@ -27,6 +27,9 @@ class FileInput extends Readable {
   private asked = 0;
   private before = 0;
   private last = 0;
+  /** A read is in flight: the descriptor is closed only after it (it could be reused meanwhile). */
+  private reading = false;
+  private closing: (() => void) | undefined;
 
   constructor(private readonly path: string) {
     // One chunk waits at most: the next is read once the decoder takes this one.
@@ -49,7 +52,10 @@ class FileInput extends Readable {
     if (this.before > 0) this.size = this.before < SLOW_BYTES_PER_MS * (now - this.asked) ? SLOW_READ_BYTES : READ_BYTES;
     this.asked = now;
     const buf = Buffer.allocUnsafeSlow(this.size);
+    this.reading = true;
     read(this.fd, buf, 0, buf.length, null, (err, n) => {
+      this.reading = false;
+      if (this.closing) return this.closing();
       if (err) return this.destroy(err);
       this.before = this.last;
       this.last = n;
@@ -58,9 +64,11 @@ class FileInput extends Readable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.fd < 0) return cb(err);
-    close(this.fd, () => cb(err));
+    const fd = this.fd;
+    if (fd < 0) return cb(err);
     this.fd = -1;
+    this.closing = () => close(fd, () => cb(err));
+    if (!this.reading) this.closing();
   }
 }
 

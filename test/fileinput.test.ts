@@ -64,6 +64,20 @@ test('fileinput: an empty file ends at once, a missing one is an error', async (
   }
 });
 
+test('fileinput: destroyed while a read is in flight, it closes once that read is back', async () => {
+  const input = fileInput(file);
+  let chunks = 0;
+  input.on('data', () => {
+    // The next read is asked for as this chunk is handed out: destroy lands while it is in flight.
+    if (++chunks === 1) setImmediate(() => input.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    input.once('close', resolve);
+    input.once('error', reject);
+  });
+  assert.ok(input.destroyed && chunks >= 1 && chunks < 16, `${chunks} chunks`);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
