@@ -19,7 +19,7 @@ import { NDJSON_BATCH_BYTES } from '../output/ndjson.js';
 import { packetLine } from '../output/packetbytes.js';
 import { createDecoder, type FlowDispatch } from '../pipeline.js';
 import type { Core } from '../stream.js';
-import { BatchWriter, type BatchObject } from './codec.js';
+import { BATCH_BYTES, BatchWriter, type BatchObject } from './codec.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
 /** Flow items the main thread handles itself before it starts the workers (about as many packets with payload). */
@@ -43,8 +43,8 @@ export const START_ITEMS_PER_FLOW = 64;
  * connections are seen to end, not only to open. A flow that stays open keeps its state in a worker's heap as well
  * as its TCP state in this thread's, and each worker's heap and allocator cost memory beyond the limits: under a
  * flood of half-open connections (bench/flood.ts, nothing ends, lib/tcp evicts) a worker measured 50-60 MB more
- * peak RSS and more time than one thread (bench/README.md, "Memory under a flood"). bench hs.pcap has 97% of its
- * flows ended when the workers start.
+ * peak RSS and more time than one thread (bench/README.md, "Memory under a flood"). The handshake recordings
+ * (bench/RESULTS.md: hs3, hs4, hs5) had 88-97% of their flows ended by their 4,000th packet.
  */
 export const START_ENDED_SHARE = 0.5;
 /** Output pieces of at least this many bytes that no one writes again are pushed on their own, not copied. */
@@ -53,8 +53,16 @@ const BIG_PIECE = 64 * 1024;
 const OUT_CHUNK_BYTES = 128 * 1024;
 /** This thread's line buffer: it rolls over into a new one at NDJSON_BATCH_BYTES. */
 const MINE_BYTES = NDJSON_BATCH_BYTES + 16 * 1024;
-/** Batches a worker may have in hand before the main thread stops reading: bounds the memory of a fast input. */
+/**
+ * Batches a worker may have in hand before the main thread stops reading, counted in bytes (MAX_IN_FLIGHT full
+ * batches; each object of a batch weighs OBJECT_WEIGHT): bounds the memory of a fast input. In bytes, not batches,
+ * so that the small batches of a worker that the main thread gives little (its share near 1, as while a new worker
+ * warms up) do not stop the reading.
+ */
 export const MAX_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT_BYTES = MAX_IN_FLIGHT * BATCH_BYTES;
+/** What one object of a batch (a flow's open or close, an event) counts for in MAX_IN_FLIGHT_BYTES. */
+const OBJECT_WEIGHT = 256;
 /**
  * Input bytes decoded in one step while workers run: the batches of a step go out at its end, and the main thread
  * waits there while a worker has MAX_IN_FLIGHT, so smaller steps keep less in flight. Reads stay 1 MiB (bin/cli.ts):
@@ -71,9 +79,12 @@ export const STEP_BYTES = 256 * 1024;
  * share starts at KEEP_SHARE_START and, after each step, moves by up to SHARE_GAIN toward equal busy time (time
  * spent decoding, not waiting) of the main thread and the average worker. (A fixed threshold on a worker's
  * backlog could not balance: the in-flight cap stopped the main thread, idle, before its worker was that far
- * behind; bench/README.md, "Both cores".)
+ * behind; bench/README.md, "Both cores".) It starts at half: a worker just started is cold (its isolate compiles
+ * the code again, and V8's compiler threads take most of a core for about a second), and the share moves slowly
+ * while the main thread waits for it (it moves with the main thread's busy time). With the in-flight cap in bytes,
+ * hs5.pcap (bench/RESULTS.md), 10 alternated runs: median 4.57 → 4.27 s, CPU 8.04 → 7.62 s.
  */
-export const KEEP_SHARE_START = 0;
+export const KEEP_SHARE_START = 0.5;
 export const SHARE_GAIN = 0.1;
 /** Busy milliseconds of the main thread between two changes of the share. */
 const SHARE_WINDOW_MS = 20;
@@ -327,7 +338,9 @@ export function decodeNdjson(
   // ---- the workers
   let workers: Worker[] | undefined;
   const writers: BatchWriter[] = [];
+  /** Per worker: the weight of the batches sent and not answered, and each one's, oldest first. */
   const inFlight: number[] = [];
+  const weights: number[][] = [];
   // ---- the share kept by this thread, and the busy time it follows
   let share = tuning.keepShare ?? KEEP_SHARE_START;
   /** lib/tcp has evicted a live flow for its limits (maxFlows, maxMemoryBytes): see dispatch.item. */
@@ -399,10 +412,10 @@ export function decodeNdjson(
           over[index] = true;
           // Ended early by a flood: its memory goes now (a pool's worker waits to be given back, clean).
           if (!finishing && !tuning.pool) void w.terminate();
-        } else inFlight[index]!--;
+        } else inFlight[index]! -= weights[index]!.shift()!;
         drain();
         mainBusy += performance.now() - t0;
-        if (waiting && inFlight.every((n) => n < MAX_IN_FLIGHT)) {
+        if (waiting && inFlight.every((n) => n < MAX_IN_FLIGHT_BYTES)) {
           const go = waiting;
           waiting = undefined;
           go();
@@ -418,6 +431,7 @@ export function decodeNdjson(
       w.postMessage({ begin: { options } } satisfies ToWorker);
       writers.push(new BatchWriter());
       inFlight.push(0);
+      weights.push([]);
       held.push(0);
       retired.push(false);
       over.push(false);
@@ -430,7 +444,9 @@ export function decodeNdjson(
     const b = writers[w]!;
     if (b.empty) return;
     const batch = b.take();
-    inFlight[w]!++;
+    const weight = batch.length + OBJECT_WEIGHT * batch.objects.length;
+    inFlight[w]! += weight;
+    weights[w]!.push(weight);
     workers![w]!.postMessage({ batch } satisfies ToWorker, [batch.bytes]);
   };
   const sendAll = (): void => {
@@ -534,7 +550,7 @@ export function decodeNdjson(
       rebalance();
     }
     const next = to < chunk.length ? () => step(chunk, to, cb) : () => cb();
-    if (workers && inFlight.some((n) => n >= MAX_IN_FLIGHT)) waiting = next;
+    if (workers && inFlight.some((n) => n >= MAX_IN_FLIGHT_BYTES)) waiting = next;
     else next();
   };
   const t = new Transform({
