@@ -288,8 +288,7 @@ export function decodeNdjson(
     if (read >= end) return;
     if (!workers && end === mineAt + mine.pos) {
       // No worker (yet): this thread's bytes go out as they are and its buffer is replaced, as lib/output/ndjson.ts
-      // does; a copy into `chunk` as well measured 20-30 MB more peak RSS under a flood (buffers of two sizes
-      // waiting for a collection in the C heap).
+      // does, rather than copied into `chunk` (peak RSS under a flood measured the same either way).
       flushOut();
       t.push(mine.buf.subarray(read - mineAt, mine.pos));
       mineAt = end;
@@ -362,9 +361,9 @@ export function decodeNdjson(
     lastWorkers = workersBusy;
     share = Math.min(1, Math.max(-1, share + (SHARE_GAIN * (w - m)) / (w + m)));
   };
-  let ended = 0;
   // ---- a flood (see dispatch.item): each worker is ended once it holds no flow, and its heap goes with it
-  /** Per worker: the flows it holds, whether its end was sent early, and whether it has answered its end. */
+  /** Per worker: the flows it holds, whether its end was sent early, and whether it has answered its end (all
+   *  have: the run can finish). */
   const held: number[] = [];
   const retired: boolean[] = [];
   const over: boolean[] = [];
@@ -408,7 +407,6 @@ export function decodeNdjson(
         workersBusy += msg.busy;
         answers[index]!.push({ buf: Buffer.from(msg.out, 0, msg.length), ends: msg.ends, next: 0 });
         if (msg.end) {
-          ended++;
           over[index] = true;
           // Ended early by a flood: its memory goes now (a pool's worker waits to be given back, clean).
           if (!finishing && !tuning.pool) void w.terminate();
@@ -420,7 +418,7 @@ export function decodeNdjson(
           waiting = undefined;
           go();
         }
-        if (finishing && ended === nWorkers) finishing();
+        if (finishing && over.every((o) => o)) finishing();
       };
       const onError = (err: Error): void => fail(new Error(`worker ${index + 1} of ${nWorkers} failed: ${err.message}`));
       const onExit = (code: number): void => {
@@ -584,7 +582,7 @@ export function decodeNdjson(
         stopWorkers(true);
         cb();
       };
-      if (ended === nWorkers) finishing();
+      if (over.every((o) => o)) finishing();
     },
     destroy(err, cb) {
       stopWorkers(false);
