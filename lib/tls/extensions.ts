@@ -2,8 +2,11 @@
 // sub-cursor. Values stay numbers; names are added by ./render.ts. An unknown type keeps {id, length}; a GREASE
 // type (RFC 8701) is kept and marked. A body that does not match its struct is kept with `malformed: true`.
 
+import { own } from '../bytes.js';
 import { Cursor, hex } from '../cursor.js';
+import { Recent } from '../recent.js';
 import { isGrease } from '../registry/index.js';
+import { share } from '../shared.js';
 import { CONNECTION_ID_TRANSPORT_PARAMETERS, INTEGER_TRANSPORT_PARAMETERS, quicTransportParameterName } from '../registry/quic.js';
 
 /** Where an extension block sits: the handshake message it belongs to (RFC 8446 §4.2 table). */
@@ -305,6 +308,71 @@ const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
 ]);
 
 /**
+ * Extensions decoded recently, by their message, type and bytes: a client of one kind sends the same server name,
+ * groups, signature algorithms and versions in connection after connection, and a server the same answers. A hit
+ * gives the same Extension object again, marked shared (lib/shared.ts: read-only), so that its names and its JSON
+ * text are made once too (./render.ts, lib/output/eventbytes.ts). At most EXTENSION_CACHE_ENTRIES are kept, the
+ * oldest going first, and only bodies of at most EXTENSION_CACHE_MAX_BYTES.
+ */
+export const EXTENSION_CACHE_ENTRIES = 256;
+export const EXTENSION_CACHE_MAX_BYTES = 512;
+
+/** Types whose bytes are new in every connection (a key share, a PSK identity, a cookie, an encrypted hello): never
+ *  found again, so not kept. A session ticket is kept only when empty (a client asking for one). */
+const FRESH_EXTENSIONS: ReadonlySet<number> = new Set([41, 44, 51, 0xfe0d]);
+
+interface KnownExtension {
+  ctx: ExtContext;
+  raw: Uint8Array;
+  ext: Extension;
+}
+
+const recentExtensions = new Recent<number, KnownExtension>(EXTENSION_CACHE_ENTRIES);
+
+/** A number from an extension's message, type and bytes (FNV-1a): equal for equal extensions. */
+function extensionKey(ctx: ExtContext, id: number, b: Uint8Array, start: number, end: number): number {
+  let h = Math.imul(0x811c9dc5 ^ id, 0x01000193) ^ ctx.length ^ (ctx.charCodeAt(0) << 8);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  return true;
+}
+
+/** One extension with a decoder, from its body (a cursor over its bytes). */
+function decodeOne(id: number, body: Cursor, ctx: ExtContext): Extension {
+  const ext: Extension = { id, length: body.left };
+  const decode = DECODERS.get(id);
+  if (decode) {
+    const value = decode(body, ctx);
+    if (value === undefined || body.short || !body.empty || value.short === true) ext.malformed = true;
+    if (value) {
+      // for…in, not Object.keys(): no array of keys per extension (decoders return plain literals).
+      for (const k in value) if (k !== 'short' && value[k] !== undefined) ext[k] = value[k];
+    }
+  }
+  return ext;
+}
+
+/** decodeOne, through recentExtensions for the types whose bytes recur. */
+function knownOrDecoded(id: number, body: Cursor, ctx: ExtContext): Extension {
+  const start = body.pos;
+  const end = body.end;
+  if (end - start > EXTENSION_CACHE_MAX_BYTES || FRESH_EXTENSIONS.has(id) || (id === 35 && end > start)) return decodeOne(id, body, ctx);
+  const key = extensionKey(ctx, id, body.buf, start, end);
+  const hit = recentExtensions.get(key);
+  if (hit !== undefined) {
+    // Another extension with the same key is decoded and not kept.
+    return hit.ctx === ctx && hit.ext.id === id && sameBytes(hit.raw, body.buf, start, end) ? hit.ext : decodeOne(id, body, ctx);
+  }
+  const raw = own(body.buf, start, end);
+  return recentExtensions.set(key, { ctx, raw, ext: share(decodeOne(id, body, ctx)) }).ext;
+}
+
+/**
  * RFC 8446 §4.2 / RFC 5246 §7.4.1.4: Extension extensions<0..2^16-1>; struct { ExtensionType extension_type;
  * opaque extension_data<0..2^16-1>; } Extension;  The cursor holds the block's content (after its length).
  * Returns the extensions decoded before the block ran out; `short` when the last one was cut. When the message
@@ -325,21 +393,7 @@ export function decodeExtensions(c: Cursor, ctx: ExtContext, cut = false): { ext
       }
       return { extensions, short: true };
     }
-    const ext: Extension = { id, length: body.left };
-    if (isGrease(id)) {
-      ext.grease = true;
-    } else {
-      const decode = DECODERS.get(id);
-      if (decode) {
-        const value = decode(body, ctx);
-        if (value === undefined || body.short || !body.empty || value.short === true) ext.malformed = true;
-        if (value) {
-          // for…in, not Object.keys(): no array of keys per extension (decoders return plain literals).
-          for (const k in value) if (k !== 'short' && value[k] !== undefined) ext[k] = value[k];
-        }
-      }
-    }
-    extensions.push(ext);
+    extensions.push(isGrease(id) ? { id, length: body.left, grease: true } : knownOrDecoded(id, body, ctx));
   }
   return { extensions, short: false };
 }

@@ -2,6 +2,7 @@
 // certificate descriptions and RFC 4514 names. Input and output are plain JSON-ready objects.
 
 import * as R from '../registry/index.js';
+import { isShared, share } from '../shared.js';
 import { describeCertificate, describeName } from './certs.js';
 import type { Extension } from './extensions.js';
 import type { Fields, Unreadable } from './handshake.js';
@@ -164,7 +165,20 @@ export function named(f: Fields): Fields {
   return nameInto({}, f);
 }
 
+/** Named extensions of shared ones (./extensions.ts gives the same object for the same bytes), shared in turn. */
+const namedShared = new WeakMap<Extension, Fields>();
+
 function namedExtension(e: Extension): Fields {
+  if (!isShared(e)) return nameExtension(e);
+  let named = namedShared.get(e);
+  if (named === undefined) {
+    named = share(nameExtension(e));
+    namedShared.set(e, named);
+  }
+  return named;
+}
+
+function nameExtension(e: Extension): Fields {
   // `name` goes between `id` and `length`, which an Extension always has first; its other fields follow them.
   const out: Fields = { id: e.id, name: R.extensionName(e.id), length: e.length };
   for (const k in e) if (k !== 'id' && k !== 'length') put(out, k, e[k], false);
