@@ -318,6 +318,12 @@ export class TlsDecoder {
     const q = d.q;
     const other = d.dir === 'c2s' ? f.s2c : f.c2s;
     for (let i = 0; i < q.length; i++) {
+      // Past the very start of a stream only a record header can be taken (startAt, strictAt and
+      // strictAcrossHole all want a content type, 20-24, first): the bytes before the next one are passed over.
+      if (i > 0 || d.skipped > 0) {
+        i = q.scan(i, CCS, CONTENT.heartbeat);
+        if (i === q.length) break;
+      }
       let v = d.mode === 'resync' || (other.mode === 'tls' && i > 0) ? this.strictAt(q, i) : this.startAt(d, i);
       if (v === 'no' && d.missing && d.mode === 'resync') v = this.strictAcrossHole(d, q, i);
       if (v === 'no') continue;
@@ -338,11 +344,11 @@ export class TlsDecoder {
   /** The start of TLS in a direction: at offset 0 any record (or SSLv2 hello); later, a hello after plaintext. */
   private startAt(d: DirState, i: number): Verdict {
     const q = d.q;
-    const b = (k: number): number | undefined => q.at(i + k);
-    const b0 = b(0)!;
+    const b0 = q.at(i)!;
     if (i === 0 && d.skipped === 0) {
       if (b0 & 0x80) {
         if (q.length < 11) return 'more';
+        const b = (k: number): number | undefined => q.at(k);
         if (d.dir === 'c2s' && looksLikeSslv2ClientHello(b)) return ((d.sslv2 = true), 'yes');
         if (d.dir === 's2c' && looksLikeSslv2ServerReply(b)) return ((d.sslv2 = true), 'yes');
         return 'no';

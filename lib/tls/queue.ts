@@ -68,6 +68,19 @@ export class ByteQueue {
     this.borrowed = false;
   }
 
+  /** The first offset from i on whose byte is in [lo, hi]; the length when there is none. */
+  scan(i: number, lo: number, hi: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.start + i;
+    while (p < end) {
+      const b = buf[p]!;
+      if (b >= lo && b <= hi) break;
+      p++;
+    }
+    return p - this.start;
+  }
+
   /** The byte at offset i from the front; undefined past the end. */
   at(i: number): number | undefined {
     const p = this.start + i;

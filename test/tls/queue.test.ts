@@ -58,4 +58,31 @@ test('queue: bytes come out as they went in, whatever the chunks, consumes and s
   );
 });
 
+test('queue: scan() finds the first byte in a range from an offset, after consumes and appends (property)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 5 }),
+      fc.nat(60),
+      fc.nat(30),
+      fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0, max: 8 }),
+      (chunks, drop, from, lo, width) => {
+        const q = new ByteQueue(4);
+        const all: number[] = [];
+        for (const c of chunks) {
+          q.append(c);
+          all.push(...c);
+        }
+        const n = Math.min(drop, q.length);
+        q.consume(n);
+        const left = all.slice(n);
+        const i = Math.min(from, left.length);
+        const hi = Math.min(255, lo + width);
+        const k = left.findIndex((b, j) => j >= i && b >= lo && b <= hi);
+        assert.is(q.scan(i, lo, hi), k < 0 ? left.length : k);
+      },
+    ),
+  );
+});
+
 test.run();
