@@ -337,7 +337,9 @@ async function main(argv: string[]): Promise<void> {
   const show = format === 'text' ? (args.events ?? new Set(TEXT_DEFAULT_SHOW)) : args.options.events;
   const formatOptions = { format, show, explain: args.explain, color: wantColor(process.stdout) };
   const decodeOptions = format === 'ndjson' ? args.options : defaultOptions({ ...args.options, events: decoderEvents(formatOptions, show) });
-  const parallel = format === 'ndjson' && decodeOptions.jobs > 1;
+  // NDJSON is written as bytes by lib/parallel, with --jobs 1 too (no worker, the same bytes as the event streams
+  // below give: on 50,000 packets of a handshake capture, 6.5% fewer instructions than those streams).
+  const ndjson = format === 'ndjson';
   for (const file of args.files) {
     const input: Readable = file === '-' ? stdinInput() : fileInput(file);
     let bytes = 0;
@@ -345,9 +347,9 @@ async function main(argv: string[]): Promise<void> {
     const progress = wantProgress(args.progress, file) ? new ProgressLine(process.stderr, file === '-' ? undefined : statSync(file).size) : undefined;
     if (progress) input.on('data', (chunk: Buffer) => progress.add(chunk.length));
     try {
-      if (parallel) {
-        // NDJSON with more than one thread: the workers write the bytes themselves (lib/parallel). Piped, not
-        // pipeline()d, into stdout: pipeline would leave its listeners on stdout after each input.
+      if (ndjson) {
+        // The workers, if any start, write their bytes themselves (lib/parallel). Piped, not pipeline()d, into
+        // stdout: pipeline would leave its listeners on stdout after each input.
         const out = decodeNdjson(decodeOptions, keys, progress?.counts);
         out.pipe(process.stdout, { end: false });
         await pipeline(input, out);
