@@ -2,8 +2,9 @@
 // (text or pcap → packets), the TCP stage (lib/tcp: which flow, which id, when it ends, the limits, all global as
 // with one thread), UDP and hex excerpts, and writes the `packet` events; each TCP flow's items go, by a hash of
 // its address pair, to one worker, which runs the TLS and sessions stages on it and serialises its events
-// (worker.ts). A share of the work moves between them so that the main thread is as busy as each worker
-// (KEEP_SHARE_START): it decodes some flows itself, or gives some `packet` events away. Every output comes from one
+// (worker.ts). A share of the `packet` events moves between them so that the main thread is as busy as each worker
+// (MAX_SHARE): the main thread writes them, or gives some away; once workers run it decodes no flow of its own
+// (but under a flood, when they are ended). Every output comes from one
 // op in the main thread's sequence, and the main thread writes each op's bytes in that sequence: the output is the
 // same bytes whatever N is and whichever thread decoded a flow. Workers start only once the input has shown
 // START_ITEMS flow items: a small input never pays for starting them, and its flows stay in the main thread to
@@ -82,14 +83,23 @@ export const STEP_BYTES = 256 * 1024;
  * itself; from -1 to 0, it gives the workers every flow and that share of the `packet` events too. `packet` events
  * are the main thread's first because writing one costs about what sending its packet to a worker would. The
  * share starts at KEEP_SHARE_START and, after each step, moves by up to SHARE_GAIN toward equal busy time (time
- * spent decoding, not waiting) of the main thread and the average worker. (A fixed threshold on a worker's
- * backlog could not balance: the in-flight cap stopped the main thread, idle, before its worker was that far
- * behind; bench/README.md, "Both cores".) It starts at half: a worker just started is cold (its isolate compiles
- * the code again, and V8's compiler threads take most of a core for about a second), and the share moves slowly
- * while the main thread waits for it (it moves with the main thread's busy time). With the in-flight cap in bytes,
- * hs5.pcap (bench/RESULTS.md), 10 alternated runs: median 4.57 → 4.27 s, CPU 8.04 → 7.62 s.
+ * spent decoding, not waiting) of the main thread and the average worker, but not above MAX_SHARE. (A fixed
+ * threshold on a worker's backlog could not balance: the in-flight cap stopped the main thread, idle, before its
+ * worker was that far behind; bench/README.md, "Both cores".)
  */
-export const KEEP_SHARE_START = 0.5;
+export const KEEP_SHARE_START = 0;
+/**
+ * The share the balance moves up to: 0, so that once workers run the main thread decodes no new flow itself (a
+ * flood, which ends them, sets the share to 1; ParallelTuning.keepShare may fix it anywhere). A flow decoded in
+ * this thread costs more than its own work: the TLS, sessions and serialising code gets hot in this thread's V8
+ * isolate as well as in the worker's, and V8 compiles all of it a second time (TurboFan, on its helper threads,
+ * which share the two cores with the decoding: about 0.9 s of compiling per isolate on a 258k-packet capture).
+ * hs7.pcap (258k packets of short connections; bench/README.md, "Compiled twice"), 8 runs alternated with the share
+ * as it was (start 0.5, up to 1): median wall 2.27 → 2.19 s, CPU 4.02 → 3.75 s; hs7.txt, 3 runs: 2.68 → 2.60 s,
+ * CPU 4.78 → 4.69 s. The main thread then waits part of the time on a pcap (its worker is the busier): that costs
+ * less than the compiles.
+ */
+export const MAX_SHARE = 0;
 export const SHARE_GAIN = 0.1;
 /** Busy milliseconds of the main thread between two changes of the share. */
 const SHARE_WINDOW_MS = 20;
@@ -174,7 +184,7 @@ export interface ParallelTuning {
   startItemsPerFlow?: number;
   /** Flows ended by FIN or RST per flow opened, at least, for the workers to start (START_ENDED_SHARE). */
   startEndedShare?: number;
-  /** A fixed share for the main thread (see KEEP_SHARE_START): -1, the workers take every flow and packet; 0.5, the
+  /** A fixed share for the main thread (see KEEP_SHARE_START, MAX_SHARE): -1, the workers take every flow and packet; 0.5, the
    *  main thread writes every packet and decodes half the flows. By default the share follows the busy time. */
   keepShare?: number;
   /** Counts, once the workers started, the flows given to them and those the main thread kept (tests). */
@@ -364,7 +374,7 @@ export function decodeNdjson(
     const w = (workersBusy - lastWorkers) / nWorkers;
     lastMain = mainBusy;
     lastWorkers = workersBusy;
-    share = Math.min(1, Math.max(-1, share + (SHARE_GAIN * (w - m)) / (w + m)));
+    share = Math.min(MAX_SHARE, Math.max(-1, share + (SHARE_GAIN * (w - m)) / (w + m)));
   };
   // ---- a flood (see dispatch.item): each worker is ended once it holds no flow, and its heap goes with it
   /** Per worker: the flows it holds, whether its end was sent early, and whether it has answered its end (all
