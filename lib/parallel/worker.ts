@@ -20,6 +20,7 @@ export interface WorkerInput {
 export type ToWorker = { begin: WorkerInput } | { batch: Batch } | { end: true };
 /** Messages from a worker: a batch's output, or an error that ends the run. */
 export interface Answer {
+  /** The buffer the lines were written into, transferred: they are its bytes [0, length). */
   out: ArrayBuffer;
   length: number;
   ends: Uint32Array;
@@ -29,13 +30,20 @@ export interface Answer {
 }
 export type FromWorker = Answer | { error: string };
 
-/** The output buffer's size; it grows for a bigger answer and shrinks back after it. */
+/** The output buffer each answer starts with; it grows for a bigger answer. */
 const OUTPUT_BYTES = 1 << 20;
+/** Slots an answer's list of line ends starts with room for; it doubles when more come. */
+const OUTPUT_SLOTS = 4096;
 
 class Output {
-  /** The lines of this answer, as lib/output/ndjson.ts writes them. */
-  private readonly lines = new EventBytes(OUTPUT_BYTES);
-  private ends: number[] = [];
+  /** The lines of this answer, as lib/output/ndjson.ts writes them, into a buffer of its own. */
+  private readonly lines = new EventBytes(0);
+  private ends = new Uint32Array(OUTPUT_SLOTS);
+  private slots = 0;
+
+  constructor() {
+    this.lines.buf = Buffer.allocUnsafeSlow(OUTPUT_BYTES);
+  }
 
   line(ev: Event): void {
     this.lines.line(ev);
@@ -46,18 +54,25 @@ class Output {
   }
 
   slot(): void {
-    this.ends.push(this.lines.pos);
+    if (this.slots === this.ends.length) {
+      const more = new Uint32Array(2 * this.ends.length);
+      more.set(this.ends);
+      this.ends = more;
+    }
+    this.ends[this.slots++] = this.lines.pos;
   }
 
-  /** The output so far, for one answer: its bytes copied into an ArrayBuffer of their own, which is transferred. */
+  /**
+   * The output so far, for one answer. Its buffer goes with it (transferred, not copied: an answer is a few
+   * hundred KB, and copying them cost the worker about 2% of its time on a handshake capture) and the next answer
+   * is written into a new one. Allocated whole (allocUnsafeSlow), so that its ArrayBuffer holds nothing else.
+   */
   take(busy: number, end?: true): Answer {
     const w = this.lines;
-    const out = w.buf.buffer.slice(w.buf.byteOffset, w.buf.byteOffset + w.pos);
-    const msg: Answer = { out, length: w.pos, ends: Uint32Array.from(this.ends), busy, ...(end ? { end } : {}) };
+    const msg: Answer = { out: w.buf.buffer, length: w.pos, ends: this.ends.slice(0, this.slots), busy, ...(end ? { end } : {}) };
+    w.buf = Buffer.allocUnsafeSlow(OUTPUT_BYTES);
     w.pos = 0;
-    this.ends = [];
-    // A big answer (the end of a flood's input) does not keep its buffer's size for the rest of the run.
-    if (w.buf.length > OUTPUT_BYTES) w.buf = Buffer.allocUnsafe(OUTPUT_BYTES);
+    this.slots = 0;
     return msg;
   }
 }
