@@ -6,7 +6,16 @@ import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { DEFAULT_EVENTS, EVENT_TYPES, type EventType } from '../lib/events.js';
 import { DEFAULT_JOBS, defaultOptions, LIMITS, MAX_JOBS, type Options } from '../lib/options.js';
-import { decodeNdjson, START_ENDED_SHARE, START_FLOWS, START_ITEMS, START_ITEMS_PER_FLOW } from '../lib/parallel/index.js';
+import {
+  BIG_INPUT_BYTES,
+  BIG_START_FLOWS,
+  BIG_START_ITEMS,
+  decodeNdjson,
+  START_ENDED_SHARE,
+  START_FLOWS,
+  START_ITEMS,
+  START_ITEMS_PER_FLOW,
+} from '../lib/parallel/index.js';
 import { decodeStream } from '../lib/pipeline.js';
 import { KeyStore } from '../lib/keylog/index.js';
 import { fileInput } from '../lib/fileinput.js';
@@ -60,12 +69,12 @@ options:
                      e.g. tlsdump --keylog keys.log --events tls.data --data-preview 80 capture.pcap
 ${LIMITS.map((l) => `  ${l.flag.length + 2 < 19 ? (l.flag + ' N').padEnd(19) : `${l.flag} N\n${' '.repeat(21)}`}${l.help} (default ${l.default})\n                     e.g. ${l.example}`).join('\n')}
   --jobs N           threads decoding TCP connections: this one and N-1 workers, each connection in
-                     one thread, a worker chosen by its address pair, or this one while that worker is
-                     behind (default: the number of cores, here ${DEFAULT_JOBS}); 1: one thread.
-                     The output bytes are the same whatever N is. Workers start once an input has
-                     shown ${START_ITEMS} TCP items and ${START_FLOWS} connections, at most ${START_ITEMS_PER_FLOW} items per
-                     connection, ${START_ENDED_SHARE * 100}% of the connections ended by FIN or RST (small inputs,
-                     long transfers and floods of half-open connections stay in one thread);
+                     one worker, chosen by its address pair (default: the number of cores, here
+                     ${DEFAULT_JOBS}); 1: one thread. The output bytes are the same whatever N is.
+                     Workers start once an input has shown ${START_ITEMS} TCP items and ${START_FLOWS} connections
+                     (${BIG_START_ITEMS} and ${BIG_START_FLOWS} for a file of ${BIG_INPUT_BYTES / 1048576} MB or more), at most ${START_ITEMS_PER_FLOW} items per connection,
+                     ${START_ENDED_SHARE * 100}% of the connections ended by FIN or RST (small inputs, long transfers
+                     and floods of half-open connections stay in one thread);
                      UDP (QUIC, DTLS), hex excerpts and --format text, ecs and mermaid always run
                      in one thread
                      e.g. --jobs 1
@@ -305,6 +314,17 @@ function isRegularFile(file: string): boolean {
   }
 }
 
+/** The size of an input that is a regular file (standard input included, when a file is redirected to it), else
+ *  undefined: lib/parallel starts its workers sooner for a big one. */
+function fileSize(file: string): number | undefined {
+  try {
+    const st = file === '-' ? fstatSync(0) : statSync(file);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The progress line: forced by --progress or --no-progress, else shown when stderr is a terminal and the input a
  *  regular file (a pipe has no total to measure against), unless stdout writes to a terminal too: its lines would
  *  land in the middle of the progress line. */
@@ -350,7 +370,7 @@ async function main(argv: string[]): Promise<void> {
       if (ndjson) {
         // The workers, if any start, write their bytes themselves (lib/parallel). Piped, not pipeline()d, into
         // stdout: pipeline would leave its listeners on stdout after each input.
-        const out = decodeNdjson(decodeOptions, keys, progress?.counts);
+        const out = decodeNdjson(decodeOptions, keys, progress?.counts, { inputBytes: fileSize(file) });
         out.pipe(process.stdout, { end: false });
         await pipeline(input, out);
         await finished(out);

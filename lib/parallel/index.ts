@@ -45,6 +45,20 @@ export const START_FLOWS = 64;
  */
 export const START_ITEMS_PER_FLOW = 64;
 /**
+ * An input of at least this many bytes, when its size is known (ParallelTuning.inputBytes: the command line gives a
+ * file's), starts the workers on less evidence: BIG_START_ITEMS flow items and BIG_START_FLOWS flows instead of
+ * START_ITEMS and START_FLOWS. The evidence that an input is big enough to pay for a worker is its size then; the
+ * other conditions (START_ITEMS_PER_FLOW, START_ENDED_SHARE) still keep long transfers and floods in one thread. The
+ * main thread decodes fewer flows before the start, so V8 compiles less of the TLS code in its isolate as well
+ * (MAX_SHARE). Measured (`--events all`, alternated runs, bench/README.md "Compiled twice"): hs7.pcap 2.11-2.13 →
+ * 2.02 s median over two rounds of 6, hs7.txt 2.84 → 2.60 s over 4; the first 20,000 packets of hs7 (9 MB) 0.80 →
+ * 0.74 s, the first 5,000 (2.3 MB) the same; the first 2,000 (0.9 MB) took 0.29 s in one thread and 0.42 s with a
+ * worker started at 150 items: below this size the old thresholds stay.
+ */
+export const BIG_INPUT_BYTES = 16 * 1024 * 1024;
+export const BIG_START_ITEMS = 150;
+export const BIG_START_FLOWS = 8;
+/**
  * Flows ended by FIN or RST, as a share of the flows opened, at least, for the workers to start: they start once
  * connections are seen to end, not only to open. A flow that stays open keeps its state in a worker's heap as well
  * as its TCP state in this thread's, and each worker's heap and allocator cost memory beyond the limits: under a
@@ -180,6 +194,8 @@ export interface ParallelTuning {
   startItems?: number;
   /** Flows opened before the workers start (START_FLOWS); 0: no such condition. */
   startFlows?: number;
+  /** The input's size in bytes, when known (a file): a big one starts the workers sooner (BIG_INPUT_BYTES). */
+  inputBytes?: number;
   /** Flow items per flow opened, at most, for the workers to start (START_ITEMS_PER_FLOW). */
   startItemsPerFlow?: number;
   /** Flows ended by FIN or RST per flow opened, at least, for the workers to start (START_ENDED_SHARE). */
@@ -208,8 +224,9 @@ export function decodeNdjson(
   const options = resolveOptions(given);
   const jobs = options.jobs;
   const nWorkers = jobs - 1;
-  const startItems = tuning.startItems ?? START_ITEMS;
-  const startFlows = tuning.startFlows ?? START_FLOWS;
+  const big = (tuning.inputBytes ?? 0) >= BIG_INPUT_BYTES;
+  const startItems = tuning.startItems ?? (big ? BIG_START_ITEMS : START_ITEMS);
+  const startFlows = tuning.startFlows ?? (big ? BIG_START_FLOWS : START_FLOWS);
   const startItemsPerFlow = tuning.startItemsPerFlow ?? START_ITEMS_PER_FLOW;
   const startEndedShare = tuning.startEndedShare ?? START_ENDED_SHARE;
   let opened = 0;

@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { flood } from '../../bench/flood.js';
 import { decodeStream, type OptionsInput } from '../../lib/index.js';
-import { decodeNdjson, START_FLOWS, START_ITEMS_PER_FLOW, WorkerPool, type ParallelTuning } from '../../lib/parallel/index.js';
+import {
+  BIG_INPUT_BYTES,
+  BIG_START_FLOWS,
+  BIG_START_ITEMS,
+  decodeNdjson,
+  START_FLOWS,
+  START_ITEMS,
+  START_ITEMS_PER_FLOW,
+  WorkerPool,
+  type ParallelTuning,
+} from '../../lib/parallel/index.js';
 import * as streams from '../../lib/streams.js';
 import { chunks, files, keylogOf, run } from '../support/streams.js';
 import { CAPTURES, FIXTURES, haveShared, testIf } from '../support/shared.js';
@@ -94,6 +104,16 @@ test('parallel: workers start only once START_FLOWS connections were opened, wha
   // 10 connections start the workers, 64 (START_FLOWS) never do.
   assert.ok(await startsOn({ startItems: 0, startFlows: 10, startEndedShare: 0 }, 'startFlows 10'));
   assert.not.ok(await startsOn({ startItems: 0, startFlows: START_FLOWS, startEndedShare: 0 }, 'startFlows 64'));
+});
+
+test('parallel: a big input (inputBytes) starts the workers after BIG_START_ITEMS items and BIG_START_FLOWS flows', async () => {
+  // many-flows.pcap: 20 connections that end, a few hundred items: too few for START_ITEMS, enough for the big input's.
+  assert.not.ok(await startsOn({}, 'default thresholds'));
+  assert.not.ok(await startsOn({ inputBytes: BIG_INPUT_BYTES - 1 }, 'just below BIG_INPUT_BYTES'));
+  assert.ok(await startsOn({ inputBytes: BIG_INPUT_BYTES }, 'inputBytes BIG_INPUT_BYTES'));
+  // Explicit thresholds still win over the big input's: 21 flows are more than the input opens.
+  assert.not.ok(await startsOn({ inputBytes: BIG_INPUT_BYTES, startFlows: 21 }, 'startFlows 21'));
+  assert.ok(BIG_START_ITEMS < START_ITEMS && BIG_START_FLOWS < START_FLOWS);
 });
 
 test('parallel: workers start only while the connections are short on average (START_ITEMS_PER_FLOW)', async () => {
