@@ -3,12 +3,11 @@
 // with one thread), UDP and hex excerpts, and writes the `packet` events; each TCP flow's items go, by a hash of
 // its address pair, to one worker, which runs the TLS and sessions stages on it and serialises its events
 // (worker.ts). A share of the `packet` events moves between them so that the main thread is as busy as each worker
-// (MAX_SHARE): the main thread writes them, or gives some away; once workers run it decodes no flow of its own
-// (but under a flood, when they are ended). Every output comes from one
-// op in the main thread's sequence, and the main thread writes each op's bytes in that sequence: the output is the
-// same bytes whatever N is and whichever thread decoded a flow. Workers start only once the input has shown
-// START_ITEMS flow items: a small input never pays for starting them, and its flows stay in the main thread to
-// their end.
+// (MAX_SHARE): the main thread writes them, or gives some away; once workers run it decodes no flow of its own,
+// except under a flood, which ends them. Every output comes from one op in the main thread's sequence, and the
+// main thread writes each op's bytes in that sequence: the output is the same bytes whatever N is and whichever
+// thread decoded a flow. Workers start only once the input has shown START_ITEMS flow items (BIG_START_ITEMS for a
+// big file): a small input never pays for starting them, and its flows stay in the main thread to their end.
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -200,8 +199,9 @@ export interface ParallelTuning {
   startItemsPerFlow?: number;
   /** Flows ended by FIN or RST per flow opened, at least, for the workers to start (START_ENDED_SHARE). */
   startEndedShare?: number;
-  /** A fixed share for the main thread (see KEEP_SHARE_START, MAX_SHARE): -1, the workers take every flow and packet; 0.5, the
-   *  main thread writes every packet and decodes half the flows. By default the share follows the busy time. */
+  /** A fixed share for the main thread (see KEEP_SHARE_START, MAX_SHARE): -1, the workers take every flow and
+   *  packet; 0.5, the main thread writes every packet and decodes half the flows. By default the share follows the
+   *  busy time, up to MAX_SHARE. */
   keepShare?: number;
   /** Counts, once the workers started, the flows given to them and those the main thread kept (tests). */
   flows?: { given: number; kept: number };
