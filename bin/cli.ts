@@ -305,17 +305,8 @@ function stdinInput(): Readable {
   return process.stdin;
 }
 
-/** Whether an input is a regular file (read at disk speed, never stalling) rather than a pipe, socket or terminal. */
-function isRegularFile(file: string): boolean {
-  try {
-    return (file === '-' ? fstatSync(0) : statSync(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** The size of an input that is a regular file (standard input included, when a file is redirected to it), else
- *  undefined: lib/parallel starts its workers sooner for a big one. */
+ *  undefined: a pipe, socket or terminal, which may stall. lib/parallel starts its workers sooner for a big file. */
 function fileSize(file: string): number | undefined {
   try {
     const st = file === '-' ? fstatSync(0) : statSync(file);
@@ -328,9 +319,9 @@ function fileSize(file: string): number | undefined {
 /** The progress line: forced by --progress or --no-progress, else shown when stderr is a terminal and the input a
  *  regular file (a pipe has no total to measure against), unless stdout writes to a terminal too: its lines would
  *  land in the middle of the progress line. */
-function wantProgress(flag: boolean | undefined, file: string): boolean {
+function wantProgress(flag: boolean | undefined, file: string, size: number | undefined): boolean {
   if (flag !== undefined) return flag;
-  return process.stderr.isTTY === true && process.stdout.isTTY !== true && file !== '-' && statSync(file).isFile();
+  return process.stderr.isTTY === true && process.stdout.isTTY !== true && file !== '-' && size !== undefined;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -364,19 +355,20 @@ async function main(argv: string[]): Promise<void> {
     const input: Readable = file === '-' ? stdinInput() : fileInput(file);
     let bytes = 0;
     input.on('data', (chunk: Uint8Array) => (bytes += chunk.length));
-    const progress = wantProgress(args.progress, file) ? new ProgressLine(process.stderr, file === '-' ? undefined : statSync(file).size) : undefined;
+    const size = fileSize(file);
+    const progress = wantProgress(args.progress, file, size) ? new ProgressLine(process.stderr, file === '-' ? undefined : size) : undefined;
     if (progress) input.on('data', (chunk: Buffer) => progress.add(chunk.length));
     try {
       if (ndjson) {
         // The workers, if any start, write their bytes themselves (lib/parallel). Piped, not pipeline()d, into
         // stdout: pipeline would leave its listeners on stdout after each input.
-        const out = decodeNdjson(decodeOptions, keys, progress?.counts, { inputBytes: fileSize(file) });
+        const out = decodeNdjson(decodeOptions, keys, progress?.counts, { inputBytes: size });
         out.pipe(process.stdout, { end: false });
         await pipeline(input, out);
         await finished(out);
       } else {
         // A pipe or a terminal may stall mid-connection: text then shows each connection's lines so far when it goes quiet.
-        const out = formatStream(format === 'text' && !isRegularFile(file) ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
+        const out = formatStream(format === 'text' && size === undefined ? { ...formatOptions, idleMs: TEXT_IDLE_MS } : formatOptions);
         out.pipe(process.stdout, { end: false });
         await pipeline(input, decodeStream(decodeOptions, keys, progress?.counts), out);
         // Its last bytes reach stdout before the next input starts (and its listeners on stdout are gone then).
