@@ -18,6 +18,7 @@ import { EventBytes } from '../output/eventbytes.js';
 import { NDJSON_BATCH_BYTES } from '../output/ndjson.js';
 import { packetLine } from '../output/packetbytes.js';
 import { createDecoder, type FlowDispatch } from '../pipeline.js';
+import { endsHash } from '../tcp/index.js';
 import type { Core } from '../stream.js';
 import { BATCH_BYTES, BatchWriter, type BatchObject } from './codec.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -117,20 +118,10 @@ export const SHARE_GAIN = 0.1;
 /** Busy milliseconds of the main thread between two changes of the share. */
 const SHARE_WINDOW_MS = 20;
 
-/** A hash of one endpoint (FNV-1a of the address, the port mixed in). */
-function endpointHash(addr: string, port: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr.charCodeAt(i), 0x01000193);
-  return (h ^ Math.imul(port, 0x9e3779b1)) >>> 0;
-}
-
-/** The worker of an address pair, the same both ways round: a connection's packets and flow items go to one. */
-export function pairWorker(a: string, aPort: number, b: string, bPort: number, workers: number): number {
-  let h = (endpointHash(a, aPort) + endpointHash(b, bPort)) >>> 0;
-  // murmur3's finaliser: every input bit reaches the low bits taken by the modulo.
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) >>> 0) % workers;
+/** The worker of an address pair, the same both ways round: a connection's packets and flow items go to one. The
+ *  hash is lib/tcp's for its table of flows (each end mixed on its own, then added). */
+export function pairWorker(src: string, sport: number, dst: string, dport: number, workers: number): number {
+  return endsHash({ src, sport, dst, dport }) % workers;
 }
 
 /** `ip:port` or `[ip]:port` (lib/tcp's endpoint names) as address and port. */

@@ -16,6 +16,7 @@ import {
   BIG_START_FLOWS,
   BIG_START_ITEMS,
   decodeNdjson,
+  pairWorker,
   START_FLOWS,
   START_ITEMS,
   START_ITEMS_PER_FLOW,
@@ -196,6 +197,17 @@ test('parallel: the main thread keeps its share of the flows, and the bytes agre
     else assert.ok(flows.kept === 0 && flows.given === all, `the default share: ${flows.kept} of ${all} kept`);
     assert.ok(two.equals(one), `keepShare ${keepShare}: bytes differ`);
   }
+});
+
+test('parallel: a connection goes to one worker both ways round, and connections spread over the workers', () => {
+  const counts = [0, 0, 0, 0];
+  for (let port = 40000; port < 42000; port++) {
+    const w = pairWorker('10.1.2.3', port, '192.0.2.10', 443, 4);
+    assert.is(pairWorker('192.0.2.10', 443, '10.1.2.3', port, 4), w);
+    counts[w]!++;
+  }
+  for (const n of counts) assert.ok(n > 400 && n < 600, `${counts}`);
+  assert.is(pairWorker('2001:db8::1', 50000, '2001:db8::2', 443, 3), pairWorker('2001:db8::2', 443, '2001:db8::1', 50000, 3));
 });
 
 test('parallel: jobs is checked like the other options', () => {
